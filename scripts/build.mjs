@@ -1,0 +1,73 @@
+// Builds what Twilio deploys: dist/functions (one self-contained bundle per function) and dist/assets.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+// Only packages that Twilio installs on deploy may stay as require(); everything else is bundled,
+// because deployed Functions cannot resolve relative requires between files.
+export const runtimeDependencies = Object.keys(pkg.dependencies ?? {});
+const external = runtimeDependencies.flatMap((name) => [name, `${name}/*`]);
+
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+// A stale dist/ keeps serving deleted functions, so every build starts from nothing.
+rmSync(dist, { recursive: true, force: true });
+
+const typecheck = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+});
+if (typecheck.status !== 0) {
+  console.error('build: type check failed');
+  process.exit(1);
+}
+
+const functionEntries = filesUnder(join(src, 'functions')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+await build({
+  entryPoints: functionEntries,
+  outdir: join(dist, 'functions'),
+  outbase: join(src, 'functions'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// Assets: TypeScript sources become browser ES modules; everything else is copied as is.
+const assetFiles = filesUnder(join(src, 'assets'));
+const assetScripts = assetFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+for (const file of assetFiles) {
+  if (file.endsWith('.ts')) continue;
+  cpSync(file, join(dist, 'assets', relative(join(src, 'assets'), file)));
+}
+if (assetScripts.length > 0) {
+  await build({
+    entryPoints: assetScripts,
+    outdir: join(dist, 'assets'),
+    outbase: join(src, 'assets'),
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'esm',
+    sourcemap: false, // source maps would be uploaded as public assets
+    logLevel: 'warning',
+  });
+}
+
+console.log(`build: ${functionEntries.length} function(s), ${assetFiles.length} asset file(s) -> ${relative(root, dist)}/`);
