@@ -1,0 +1,32 @@
+/** npm run --silent hash-password -- NAME: prints a `NAME:<scrypt hash>` entry for AUTH_BASIC_USERS. */
+import { normaliseUserName } from '../lib/basic-users';
+import { GRANT_NAMES } from '../lib/grant-names';
+import { validateIdentity } from '../lib/identity';
+import { hashPassword } from '../lib/password-hash';
+import { readPassword } from './read-password';
+
+const MIN_PASSWORD_LENGTH = 8;
+
+function fail(message: string): never {
+  process.stderr.write(`hash-password: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const [rawName, ...extra] = process.argv.slice(2);
+  if (rawName === undefined || extra.length > 0) {
+    fail('usage: npm run --silent hash-password -- NAME   (the password is read from standard input)');
+  }
+  const name = normaliseUserName(rawName);
+  if (name.includes(':')) fail('the user name must not contain a colon');
+  try {
+    validateIdentity(name, GRANT_NAMES);
+  } catch (error) {
+    fail(`the user name is not usable as a token identity: ${(error as Error).message}`);
+  }
+  const password = await readPassword(`Password for ${name}: `);
+  if ([...password].length < MIN_PASSWORD_LENGTH) fail(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  process.stdout.write(`${name}:${await hashPassword(password)}\n`);
+}
+
+main().catch((error: Error) => fail(error.message));

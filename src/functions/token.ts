@@ -1,0 +1,20 @@
+/** POST /token: the Twilio Function that hands Access Tokens to browser apps. */
+/// <reference types="@twilio-labs/serverless-runtime-types" />
+import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
+import { createBasicAuthenticator } from '../lib/basic-authentication';
+import { handleTokenRequest, type TokenEndpointDeps } from '../lib/token-endpoint';
+import { logJson, respond, splitEvent } from '../runtime/twilio-adapter';
+
+// Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials cache.
+const deps: TokenEndpointDeps = { now: Date.now, log: logJson, basic: createBasicAuthenticator() };
+
+export const handler = (context: Context, event: ServerlessEventObject, callback: ServerlessCallback): void => {
+  respond(callback, () => {
+    const { headers, fields } = splitEvent(event);
+    return handleTokenRequest(
+      { headers, fields, ...(context.DOMAIN_NAME !== undefined && { serviceHost: context.DOMAIN_NAME }) },
+      context as unknown as Record<string, unknown>,
+      deps,
+    );
+  });
+};

@@ -1,0 +1,47 @@
+/** Verifies a user name and password against AUTH_BASIC_USERS, with the failure throttle and the verified cache. */
+import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
+import { ServiceError } from './errors';
+import { FailureThrottle } from './failure-throttle';
+import { verifyPassword } from './password-hash';
+import { VerifiedCredentialsCache } from './verified-credentials-cache';
+
+export interface BasicAuthenticator {
+  /** Resolves to the user name (the identity) or rejects with 401 invalid_credentials or 429 too_many_attempts. */
+  verify(table: BasicUserTable, username: string, password: string): Promise<string>;
+}
+
+/**
+ * Per instance: one throttle and one cache, shared by every request the instance serves.
+ * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
+ */
+export function createBasicAuthenticator(
+  throttle = new FailureThrottle(),
+  cache = new VerifiedCredentialsCache(),
+  now: () => number = Date.now,
+): BasicAuthenticator {
+  return {
+    async verify(table, rawName, password) {
+      const name = normaliseUserName(rawName);
+      if (name === '' || password === '') {
+        throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
+      }
+      const user = findBasicUser(table, name);
+      const cacheKey = user ? cache.keyFor(user.name, password.normalize('NFC'), user.phc) : undefined;
+      if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
+
+      const retryAfter = throttle.retryAfterSeconds(name, now());
+      if (retryAfter > 0) {
+        throw new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', retryAfter);
+      }
+      // Unknown names are checked against an unmatchable hash of the same cost: same work, same answer.
+      const matched = await verifyPassword(password, user?.hash ?? table.unknownUserHash);
+      if (!matched || !user) {
+        throttle.recordFailure(name, now());
+        throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
+      }
+      throttle.recordSuccess(name);
+      cache.remember(cacheKey!, now());
+      return user.name;
+    },
+  };
+}

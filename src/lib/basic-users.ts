@@ -1,0 +1,73 @@
+/** AUTH_BASIC_USERS: the user table, and constant-time lookup of a user by name. */
+import { indexOfDigest, secretDigest } from './constant-time';
+import { PasswordHashFormatError, parsePasswordHash, unmatchableHash, type PasswordHash } from './password-hash';
+
+export interface BasicUser {
+  /** The user name, which is also the token identity. */
+  readonly name: string;
+  /** The PHC string as configured: part of the verified-credentials cache key, so a change invalidates it. */
+  readonly phc: string;
+  readonly hash: PasswordHash;
+}
+
+export interface BasicUserTable {
+  readonly users: readonly BasicUser[];
+  readonly nameDigests: readonly Buffer[];
+  /** Verified against when the name is unknown, so unknown and known users cost the same work. */
+  readonly unknownUserHash: PasswordHash;
+}
+
+/** User names are compared in NFC form, so composed and decomposed accents name the same user. */
+export function normaliseUserName(name: string): string {
+  return name.normalize('NFC');
+}
+
+/**
+ * Parses whitespace-separated `name:<scrypt PHC>` entries. Returns the reason a list was refused,
+ * naming the entry by position and user name but never echoing a hash or password.
+ * @example parseBasicUsers('alice:$scrypt$ln=15,r=8,p=3$…$…')
+ */
+export function parseBasicUsers(raw: string, validateName: (name: string) => void): BasicUserTable | { problem: string } {
+  const entries = raw.split(/\s+/).filter((entry) => entry.length > 0);
+  if (entries.length === 0) return { problem: 'is set but holds no user' };
+  const users: BasicUser[] = [];
+  const seen = new Set<string>();
+  for (const [index, entry] of entries.entries()) {
+    const where = `entry ${index + 1}`;
+    const colon = entry.indexOf(':');
+    if (colon <= 0) return { problem: `${where} must look like name:<hash> (made by npm run hash-password)` };
+    const name = normaliseUserName(entry.slice(0, colon));
+    const phc = entry.slice(colon + 1);
+    try {
+      validateName(name);
+    } catch (error) {
+      return { problem: `${where} has an unusable user name: ${(error as Error).message}` };
+    }
+    if (seen.has(name)) return { problem: `${where} repeats the user name "${name}"` };
+    seen.add(name);
+    if (!phc.startsWith('$')) {
+      return { problem: `${where} (user "${name}") is not a password hash; plaintext passwords are refused` };
+    }
+    try {
+      users.push({ name, phc, hash: parsePasswordHash(phc) });
+    } catch (error) {
+      if (error instanceof PasswordHashFormatError) return { problem: `${where} (user "${name}"): ${error.message}` };
+      throw error;
+    }
+  }
+  const strongest = users.reduce((a, b) => (2 ** b.hash.ln * b.hash.r * b.hash.p > 2 ** a.hash.ln * a.hash.r * a.hash.p ? b : a));
+  return {
+    users,
+    nameDigests: users.map((user) => secretDigest(user.name)),
+    unknownUserHash: unmatchableHash(strongest.hash),
+  };
+}
+
+/**
+ * The configured user with this name, or undefined; compares against every entry in constant time.
+ * @example findBasicUser(table, 'alice')?.name // 'alice'
+ */
+export function findBasicUser(table: BasicUserTable, name: string): BasicUser | undefined {
+  const index = indexOfDigest(normaliseUserName(name), table.nameDigests);
+  return index === -1 ? undefined : table.users[index];
+}

@@ -1,0 +1,302 @@
+/** Reads and validates the service's configuration from the Functions context (`.env` locally). */
+import { createSecretKey, type KeyObject } from 'node:crypto';
+import { parseBasicUsers, type BasicUserTable } from './basic-users';
+import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
+import { validateIdentity } from './identity';
+import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
+
+export type AuthScheme = 'basic' | 'bearer';
+
+export interface GrantSettings {
+  /** Products every token carries unless the request asks for fewer. */
+  readonly enabled: readonly GrantName[];
+  /** When set, video tokens are pinned to this room. */
+  readonly videoRoom?: string;
+  readonly voiceOutgoingApplicationSid?: string;
+  readonly voiceIncomingAllow: boolean;
+  readonly voicePushCredentialSid?: string;
+  readonly conversationsServiceSid?: string;
+  readonly syncServiceSid?: string;
+}
+
+export interface ServiceConfig {
+  readonly accountSid: string;
+  readonly apiKeySid: string;
+  /** The API key secret as a KeyObject, created once: signing with it is far cheaper than with a string. */
+  readonly signingKey: KeyObject;
+  readonly sharedSecrets?: SharedSecretSet;
+  readonly basicUsers?: BasicUserTable;
+  readonly authSchemes: readonly AuthScheme[];
+  readonly defaultTtl: number;
+  readonly maxTtl: number;
+  readonly grants: GrantSettings;
+  /** Normalised origins (scheme://host[:port]) allowed to call cross-origin. */
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly region?: string;
+}
+
+/** One thing wrong with the configuration: which variable, what is wrong, how to fix it. Never a value. */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly message: string;
+  readonly fix: string;
+}
+
+export type ConfigResult = { ok: true; config: ServiceConfig } | { ok: false; problems: ConfigProblem[] };
+
+export type Environment = Readonly<Record<string, unknown>>;
+
+/** Every variable this module reads: the memo key, and the list the doctor reports on. */
+export const CONFIG_VARIABLES = [
+  'ACCOUNT_SID',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_API_KEY_SID',
+  'TWILIO_API_KEY_SECRET',
+  'AUTH_SHARED_SECRETS',
+  'AUTH_BASIC_USERS',
+  'TOKEN_TTL',
+  'TOKEN_MAX_TTL',
+  'TOKEN_GRANTS',
+  'VIDEO_ROOM',
+  'VOICE_OUTGOING_APPLICATION_SID',
+  'VOICE_INCOMING_ALLOW',
+  'VOICE_PUSH_CREDENTIAL_SID',
+  'CONVERSATIONS_SERVICE_SID',
+  'SYNC_SERVICE_SID',
+  'ALLOWED_ORIGINS',
+  'TWILIO_REGION',
+] as const;
+
+export const TTL_FLOOR_SECONDS = 60;
+/** Twilio refuses access tokens that live longer than 24 hours (error 20157). */
+export const TTL_CEILING_SECONDS = 86_400;
+export const DEFAULT_TTL_SECONDS = 3_600;
+export const MAX_ROOM_NAME_LENGTH = 128;
+
+const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
+
+/** Reads the environment, collecting every problem rather than stopping at the first. */
+export function parseConfig(env: Environment): ConfigResult {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, message: string, fix: string) => problems.push({ variable, message, fix });
+  const text = (name: string): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') {
+      problem(name, `${name} must be text`, `set ${name} as a plain string`);
+      return undefined;
+    }
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  };
+  const sid = (name: string, prefix: string, required: boolean, what: string): string | undefined => {
+    const value = text(name);
+    if (value === undefined) {
+      if (required) problem(name, `${name} is not set`, `set ${name} to ${what} (${prefix} followed by 32 hex characters)`);
+      return undefined;
+    }
+    if (!sidPattern(prefix).test(value)) {
+      problem(name, `${name} must start with ${prefix} and have 34 characters`, `copy ${what} from the Twilio Console`);
+      return undefined;
+    }
+    return value;
+  };
+
+  // Deployed, the platform provides ACCOUNT_SID; locally either name works.
+  const platformSid = text('ACCOUNT_SID');
+  const accountSidName = platformSid !== undefined ? 'ACCOUNT_SID' : 'TWILIO_ACCOUNT_SID';
+  const accountSid = sid(accountSidName, 'AC', true, 'your Account SID');
+  const tutorialSid = platformSid !== undefined ? text('TWILIO_ACCOUNT_SID') : undefined;
+  if (accountSid !== undefined && tutorialSid !== undefined && tutorialSid !== accountSid) {
+    problem('TWILIO_ACCOUNT_SID', 'TWILIO_ACCOUNT_SID and ACCOUNT_SID name different accounts', 'remove TWILIO_ACCOUNT_SID or make it equal ACCOUNT_SID');
+  }
+  const apiKeySid = sid('TWILIO_API_KEY_SID', 'SK', true, 'the SID of a Standard API key');
+  const apiKeySecret = text('TWILIO_API_KEY_SECRET');
+  if (apiKeySecret === undefined) {
+    problem('TWILIO_API_KEY_SECRET', 'TWILIO_API_KEY_SECRET is not set', 'set it to the secret shown once when the API key was created');
+  } else if (!/^[\x21-\x7e]{32,}$/.test(apiKeySecret)) {
+    problem(
+      'TWILIO_API_KEY_SECRET',
+      'TWILIO_API_KEY_SECRET must be at least 32 printable characters without spaces',
+      'paste the 32-character secret shown when the API key was created; create a new key if it was lost',
+    );
+  }
+
+  const grants = parseGrantSettings(text, sid, problem);
+
+  let sharedSecrets: SharedSecretSet | undefined;
+  const secretsRaw = text('AUTH_SHARED_SECRETS');
+  if (secretsRaw !== undefined) {
+    const parsed = parseSharedSecrets(secretsRaw);
+    if ('problem' in parsed) {
+      problem('AUTH_SHARED_SECRETS', `AUTH_SHARED_SECRETS ${parsed.problem}`, 'generate each secret with npm run new-secret');
+    } else sharedSecrets = parsed;
+  }
+
+  let basicUsers: BasicUserTable | undefined;
+  const usersRaw = text('AUTH_BASIC_USERS');
+  if (usersRaw !== undefined) {
+    const parsed = parseBasicUsers(usersRaw, (name) => {
+      if (name.includes(':')) throw new Error('it must not contain a colon');
+      validateIdentity(name, grants?.enabled ?? []);
+    });
+    if ('problem' in parsed) {
+      problem('AUTH_BASIC_USERS', `AUTH_BASIC_USERS ${parsed.problem}`, 'make each entry with: npm run --silent hash-password -- NAME');
+    } else basicUsers = parsed;
+  }
+
+  const authSchemes: AuthScheme[] = [];
+  if (basicUsers) authSchemes.push('basic');
+  if (sharedSecrets) authSchemes.push('bearer');
+  if (secretsRaw === undefined && usersRaw === undefined) {
+    problem(
+      'AUTH_SHARED_SECRETS',
+      'no authentication is configured: neither AUTH_SHARED_SECRETS nor AUTH_BASIC_USERS is set',
+      'set AUTH_SHARED_SECRETS (npm run new-secret) and/or AUTH_BASIC_USERS (npm run hash-password)',
+    );
+  }
+
+  const maxTtl = ttlSetting(text, problem, 'TOKEN_MAX_TTL', DEFAULT_TTL_SECONDS);
+  const defaultTtl = ttlSetting(text, problem, 'TOKEN_TTL', DEFAULT_TTL_SECONDS);
+  if (defaultTtl !== undefined && maxTtl !== undefined && defaultTtl > maxTtl) {
+    problem('TOKEN_TTL', `TOKEN_TTL is above TOKEN_MAX_TTL (${maxTtl})`, 'lower TOKEN_TTL or raise TOKEN_MAX_TTL');
+  }
+
+  const allowedOrigins = parseAllowedOrigins(text('ALLOWED_ORIGINS'), problem);
+
+  const region = text('TWILIO_REGION');
+  if (region !== undefined && !/^[a-z]{2}[0-9]$/.test(region)) {
+    problem('TWILIO_REGION', 'TWILIO_REGION must be a Twilio region code such as us1, ie1 or au1', 'use a region code or unset it');
+  }
+
+  if (problems.length > 0 || !accountSid || !apiKeySid || !apiKeySecret || !grants || !defaultTtl || !maxTtl) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    config: {
+      accountSid,
+      apiKeySid,
+      signingKey: createSecretKey(Buffer.from(apiKeySecret, 'utf8')),
+      ...(sharedSecrets && { sharedSecrets }),
+      ...(basicUsers && { basicUsers }),
+      authSchemes,
+      defaultTtl,
+      maxTtl,
+      grants,
+      allowedOrigins,
+      ...(region !== undefined && { region }),
+    },
+  };
+}
+
+type TextReader = (name: string) => string | undefined;
+type ProblemSink = (variable: string, message: string, fix: string) => void;
+type SidReader = (name: string, prefix: string, required: boolean, what: string) => string | undefined;
+
+function ttlSetting(text: TextReader, problem: ProblemSink, name: string, fallback: number): number | undefined {
+  const raw = text(name);
+  if (raw === undefined) return fallback;
+  const seconds = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(seconds >= TTL_FLOOR_SECONDS && seconds <= TTL_CEILING_SECONDS)) {
+    problem(name, `${name} must be whole seconds from ${TTL_FLOOR_SECONDS} to ${TTL_CEILING_SECONDS}`, `for one hour, set ${name}=3600`);
+    return undefined;
+  }
+  return seconds;
+}
+
+function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSink): GrantSettings | undefined {
+  const raw = text('TOKEN_GRANTS') ?? 'video';
+  const names = raw.split(/[\s,]+/).filter((name) => name.length > 0);
+  const unknown = names.filter((name) => !isGrantName(name));
+  if (unknown.length > 0 || names.length === 0) {
+    problem('TOKEN_GRANTS', `TOKEN_GRANTS may only list ${GRANT_NAMES.join(', ')}`, 'for example TOKEN_GRANTS=video,chat');
+    return undefined;
+  }
+  const enabled = GRANT_NAMES.filter((name) => names.includes(name));
+
+  const videoRoom = text('VIDEO_ROOM');
+  if (videoRoom !== undefined && !isValidRoomName(videoRoom)) {
+    problem('VIDEO_ROOM', `VIDEO_ROOM must be 1 to ${MAX_ROOM_NAME_LENGTH} characters without control characters`, 'use a plain room name');
+  }
+  const voiceOutgoingApplicationSid = sid('VOICE_OUTGOING_APPLICATION_SID', 'AP', false, 'a TwiML App SID');
+  const incomingRaw = text('VOICE_INCOMING_ALLOW')?.toLowerCase();
+  if (incomingRaw !== undefined && incomingRaw !== 'true' && incomingRaw !== 'false') {
+    problem('VOICE_INCOMING_ALLOW', 'VOICE_INCOMING_ALLOW must be true or false', 'set VOICE_INCOMING_ALLOW=true to receive calls');
+  }
+  const voiceIncomingAllow = incomingRaw === 'true';
+  const voicePushCredentialSid = sid('VOICE_PUSH_CREDENTIAL_SID', 'CR', false, 'a Push Credential SID');
+  const voiceEnabled = enabled.includes('voice');
+  const conversationsServiceSid = sid('CONVERSATIONS_SERVICE_SID', 'IS', enabled.includes('chat'), 'a Conversations Service SID');
+  const syncServiceSid = sid('SYNC_SERVICE_SID', 'IS', false, 'a Sync Service SID');
+  if (voiceEnabled && !voiceOutgoingApplicationSid && !voiceIncomingAllow) {
+    problem(
+      'VOICE_OUTGOING_APPLICATION_SID',
+      'the voice grant needs VOICE_OUTGOING_APPLICATION_SID or VOICE_INCOMING_ALLOW=true, or it allows nothing',
+      'set the TwiML App SID for outgoing calls and/or VOICE_INCOMING_ALLOW=true',
+    );
+  }
+  return {
+    enabled,
+    ...(videoRoom !== undefined && { videoRoom }),
+    ...(voiceOutgoingApplicationSid !== undefined && { voiceOutgoingApplicationSid }),
+    voiceIncomingAllow,
+    ...(voicePushCredentialSid !== undefined && { voicePushCredentialSid }),
+    ...(conversationsServiceSid !== undefined && { conversationsServiceSid }),
+    ...(syncServiceSid !== undefined && { syncServiceSid }),
+  };
+}
+
+/** Room names: 1 to 128 characters, no control or invisible formatting characters. */
+export function isValidRoomName(room: string): boolean {
+  return room.length > 0 && room.length <= MAX_ROOM_NAME_LENGTH && room.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(room);
+}
+
+function parseAllowedOrigins(raw: string | undefined, problem: ProblemSink): ReadonlySet<string> {
+  const origins = new Set<string>();
+  if (raw === undefined) return origins;
+  for (const entry of raw.split(/[\s,]+/).filter((part) => part.length > 0)) {
+    const origin = normaliseOrigin(entry);
+    if (origin === undefined) {
+      problem(
+        'ALLOWED_ORIGINS',
+        'ALLOWED_ORIGINS entries must be origins like https://app.example.com (scheme, host and optional port; no path, no wildcard)',
+        'list each browser origin exactly, separated by commas',
+      );
+      continue;
+    }
+    origins.add(origin);
+  }
+  return origins;
+}
+
+/** `scheme://host[:port]` in lower case for an http(s) origin, else undefined. */
+export function normaliseOrigin(value: string): string | undefined {
+  if (value === 'null' || value.includes('*')) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) return undefined;
+  return url.origin.toLowerCase();
+}
+
+let memo: { key: string; result: ConfigResult } | undefined;
+
+/**
+ * parseConfig, remembered for as long as the relevant values do not change: a warm Function
+ * instance then pays for parsing (and key creation) once.
+ * @example const result = loadConfig(context); if (!result.ok) console.error(result.problems)
+ */
+export function loadConfig(env: Environment): ConfigResult {
+  let key = '';
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    key += typeof value === 'string' ? `${value}\u0000` : `\u0001${typeof value}\u0000`;
+  }
+  if (memo?.key !== key) memo = { key, result: parseConfig(env) };
+  return memo.result;
+}

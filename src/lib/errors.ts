@@ -1,0 +1,48 @@
+/** Stable error codes, and the one table that maps each code to its HTTP status. */
+
+/**
+ * Every error the service can answer with. Callers switch on `code`, never on the message.
+ * @example ERROR_STATUS.invalid_credentials // 401
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400, // malformed body or field
+  invalid_authorization: 400, // malformed Authorization header
+  invalid_identity: 400,
+  invalid_ttl: 400,
+  invalid_grants: 400,
+  invalid_room: 400,
+  missing_credentials: 401,
+  invalid_credentials: 401,
+  unsupported_authorization_scheme: 401,
+  origin_not_allowed: 403,
+  grant_not_allowed: 403,
+  room_not_allowed: 403,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  too_many_attempts: 429,
+  server_misconfigured: 500,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * A refusal the HTTP layer turns into `{"error": {"code", "message"}}`.
+ * Messages are written for the caller and never contain a secret, password or token.
+ * @example throw new ServiceError('invalid_ttl', 'ttl must be a whole number of seconds')
+ */
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Seconds the client should wait before retrying (429 only). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}

@@ -1,0 +1,8 @@
+/** The products a token can grant, by the names used in configuration and requests. */
+
+export const GRANT_NAMES = ['video', 'voice', 'chat', 'sync'] as const;
+export type GrantName = (typeof GRANT_NAMES)[number];
+
+export function isGrantName(value: string): value is GrantName {
+  return (GRANT_NAMES as readonly string[]).includes(value);
+}

@@ -1,0 +1,72 @@
+/** The runtime-neutral HTTP answer the core returns; a thin adapter turns it into a Twilio.Response. */
+import type { AuthScheme } from './config';
+import type { OriginDecision } from './cors';
+import { ERROR_STATUS, type ErrorCode, ServiceError } from './errors';
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** Headers every answer carries: tokens and errors alike must never be cached or sniffed. */
+export function baseHeaders(origin: OriginDecision): Record<string, string> {
+  return {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    Pragma: 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    Vary: 'Origin',
+    ...(origin.allowed &&
+      origin.allowOrigin !== undefined && {
+        'Access-Control-Allow-Origin': origin.allowOrigin,
+        'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate',
+      }),
+  };
+}
+
+export function jsonResult(status: number, body: unknown, origin: OriginDecision): HttpResult {
+  return { status, headers: baseHeaders(origin), body };
+}
+
+const REALM = 'realm="twilio-access-token"';
+
+/**
+ * The WWW-Authenticate challenges for a 401. A Basic challenge makes browsers open their own login
+ * dialog, so it is left out for requests a browser script made (they carry Sec-Fetch-Mode or Origin).
+ */
+export function authenticateChallenge(schemes: readonly AuthScheme[], code: ErrorCode, headers: RequestHeaders): string {
+  const fromBrowserScript = headers['sec-fetch-mode'] !== undefined || headers['origin'] !== undefined;
+  const challenges: string[] = [];
+  if (schemes.includes('bearer')) {
+    challenges.push(code === 'invalid_credentials' ? `Bearer ${REALM}, error="invalid_token"` : `Bearer ${REALM}`);
+  }
+  if (schemes.includes('basic') && !fromBrowserScript) challenges.push(`Basic ${REALM}, charset="UTF-8"`);
+  return challenges.join(', ');
+}
+
+export interface ErrorContext {
+  readonly origin: OriginDecision;
+  readonly schemes: readonly AuthScheme[];
+  readonly requestHeaders: RequestHeaders;
+}
+
+/**
+ * `{"error": {"code", "message"}}` with the status from ERROR_STATUS and the headers the status needs.
+ * 401 bodies also list the configured schemes, so a page can offer only the sign-in modes that work.
+ */
+export function errorResult(error: ServiceError, context: ErrorContext): HttpResult {
+  const status = ERROR_STATUS[error.code];
+  const headers = baseHeaders(context.origin);
+  const body: { code: ErrorCode; message: string; schemes?: readonly AuthScheme[] } = { code: error.code, message: error.message };
+  if (status === 401) {
+    body.schemes = context.schemes;
+    const challenge = authenticateChallenge(context.schemes, error.code, context.requestHeaders);
+    if (challenge !== '') headers['WWW-Authenticate'] = challenge;
+  }
+  if (status === 405) headers['Allow'] = 'POST, OPTIONS';
+  if (status === 429 && error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+  return { status, headers, body: { error: body } };
+}

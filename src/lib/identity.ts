@@ -1,0 +1,48 @@
+/** Identity rules, as Twilio documents them for each product a token can grant. */
+import { ServiceError } from './errors';
+import type { GrantName } from './grant-names';
+
+/**
+ * Twilio's limits: Video counts at most 128 characters with double-byte characters counted twice
+ * (error 53200; we count UTF-8 bytes, which is at least as strict); a Voice client name has at most
+ * 256 characters and no control, space, delimiter or "unwise" characters (error 31105);
+ * Conversations and Sync identities are at most 256 characters.
+ */
+const MAX_UTF8_BYTES: Record<GrantName, number> = { video: 128, voice: 256, chat: 256, sync: 256 };
+const VOICE_FORBIDDEN = /[\s<>#%"{}|\\^[\]`]/u;
+// Control and format characters (including bidi overrides and zero-width joiners) and lone surrogates.
+const NEVER_ALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]|\p{Cs}/u;
+
+/**
+ * Returns the identity in NFC form, or throws 400 invalid_identity explaining which rule it broke.
+ * @example validateIdentity('alice', ['video', 'voice']) // 'alice'
+ */
+export function validateIdentity(raw: string, grants: readonly GrantName[]): string {
+  const identity = raw.normalize('NFC');
+  if (identity.length === 0) throw new ServiceError('invalid_identity', 'identity must not be empty');
+  if (!identity.isWellFormed()) {
+    throw new ServiceError('invalid_identity', 'identity must be valid Unicode text');
+  }
+  if (NEVER_ALLOWED.test(identity)) {
+    throw new ServiceError('invalid_identity', 'identity must not contain control or invisible formatting characters');
+  }
+  if (identity.trim() !== identity) {
+    throw new ServiceError('invalid_identity', 'identity must not start or end with white space');
+  }
+  const bytes = Buffer.byteLength(identity, 'utf8');
+  for (const grant of grants) {
+    if (bytes > MAX_UTF8_BYTES[grant]) {
+      throw new ServiceError(
+        'invalid_identity',
+        `identity is too long for the ${grant} grant (at most ${MAX_UTF8_BYTES[grant]} bytes of UTF-8)`,
+      );
+    }
+  }
+  if (grants.includes('voice') && VOICE_FORBIDDEN.test(identity)) {
+    throw new ServiceError(
+      'invalid_identity',
+      'identity for the voice grant must not contain spaces or any of < > # % " { } | \\ ^ [ ] `',
+    );
+  }
+  return identity;
+}

@@ -1,0 +1,58 @@
+/** AUTH_SHARED_SECRETS: parsing, the entropy rule, and constant-time verification. */
+import { randomBytes } from 'node:crypto';
+import { matchesAnyDigest, secretDigest } from './constant-time';
+
+export const MIN_SECRET_BITS = 128;
+const MIN_DISTINCT_CHARACTERS = 12;
+
+/** Digests of the configured secrets; the secrets themselves are not kept. */
+export interface SharedSecretSet {
+  readonly digests: readonly Buffer[];
+}
+
+/**
+ * A rough upper bound on a secret's entropy: length × log2(size of the character classes it uses).
+ * Generated secrets (`npm run new-secret`) pass easily; words and short strings do not.
+ */
+export function estimateSecretBits(secret: string): number {
+  let alphabet = 0;
+  if (/[a-z]/.test(secret)) alphabet += 26;
+  if (/[A-Z]/.test(secret)) alphabet += 26;
+  if (/[0-9]/.test(secret)) alphabet += 10;
+  if (/[^a-zA-Z0-9]/.test(secret)) alphabet += 33;
+  const distinct = new Set(secret).size;
+  if (distinct < MIN_DISTINCT_CHARACTERS) return Math.min(alphabet > 0 ? secret.length * Math.log2(alphabet) : 0, distinct * 4);
+  return secret.length * Math.log2(alphabet);
+}
+
+/** Splits AUTH_SHARED_SECRETS on commas and whitespace. */
+export function splitSecretList(raw: string): string[] {
+  return raw.split(/[\s,]+/).filter((part) => part.length > 0);
+}
+
+/**
+ * Checks each secret and returns their digests, or the reason the list was refused (never the value).
+ * @example parseSharedSecrets('k3Qf…, Zx9p…') // { digests: [...] }
+ */
+export function parseSharedSecrets(raw: string): SharedSecretSet | { problem: string } {
+  const secrets = splitSecretList(raw);
+  if (secrets.length === 0) return { problem: 'is set but holds no secret' };
+  for (const [index, secret] of secrets.entries()) {
+    if (estimateSecretBits(secret) < MIN_SECRET_BITS) {
+      return {
+        problem: `entry ${index + 1} of ${secrets.length} is too weak (needs at least ${MIN_SECRET_BITS} bits of entropy)`,
+      };
+    }
+  }
+  return { digests: secrets.map((secret) => secretDigest(secret)) };
+}
+
+/** True when the candidate equals one of the secrets; every entry is compared, in constant time. */
+export function verifySharedSecret(candidate: string, set: SharedSecretSet): boolean {
+  return matchesAnyDigest(candidate, set.digests);
+}
+
+/** A new secret with 256 bits of entropy, URL-safe and free of separators. */
+export function generateSharedSecret(): string {
+  return randomBytes(32).toString('base64url');
+}

@@ -1,0 +1,152 @@
+/** POST /token from request to answer: method, configuration, origin, body, credentials, policy, token. */
+import { mintAccessToken } from './access-token';
+import { parseAuthorizationHeader, type PresentedCredentials } from './authorization-header';
+import type { BasicAuthenticator } from './basic-authentication';
+import { loadConfig, type AuthScheme, type Environment, type ServiceConfig } from './config';
+import { decideOrigin, type OriginDecision } from './cors';
+import { ServiceError } from './errors';
+import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from './http-result';
+import { verifySharedSecret } from './shared-secrets';
+import { planToken } from './token-plan';
+import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
+
+/** The parts of a Functions event the endpoint needs, already separated by the adapter. */
+export interface TokenEndpointRequest {
+  /** Lower-case header names; undefined when the event had no usable `request.headers`. */
+  readonly headers: RequestHeaders | undefined;
+  /** Body and query fields (the runtime merges both into the event). */
+  readonly fields: Readonly<Record<string, unknown>>;
+  /** The service's own host (DOMAIN_NAME), for recognising same-origin browser calls. */
+  readonly serviceHost?: string;
+}
+
+/** One structured log line per request; never credentials, secrets, tokens or hashes. */
+export interface RequestLogEntry {
+  readonly event: 'token_request';
+  readonly outcome: 'issued' | 'refused' | 'failed';
+  readonly status: number;
+  readonly code?: string;
+  readonly scheme?: AuthScheme;
+  readonly identity?: string;
+  readonly grants?: readonly string[];
+  readonly ttl?: number;
+  readonly durationMs: number;
+  /** Configuration problems (variable names and rules only), on 500 server_misconfigured. */
+  readonly problems?: readonly string[];
+}
+
+export interface TokenEndpointDeps {
+  readonly now: () => number;
+  readonly log: (entry: RequestLogEntry) => void;
+  readonly basic: BasicAuthenticator;
+}
+
+interface Authenticated {
+  readonly scheme: AuthScheme;
+  readonly identity: string;
+}
+
+/** Functions are not told the HTTP method: a request with no body headers is a GET (or HEAD). */
+function bodyKindOf(headers: RequestHeaders): BodyKind {
+  const contentType = headers['content-type'];
+  const contentLength = headers['content-length'];
+  if (contentType === undefined) {
+    if (contentLength === undefined) throw new ServiceError('method_not_allowed', 'use POST');
+    if (contentLength === '0') return 'none';
+    throw new ServiceError('unsupported_media_type', 'send the body as application/json or application/x-www-form-urlencoded');
+  }
+  const mediaType = (Array.isArray(contentType) ? '' : contentType).split(';')[0]!.trim().toLowerCase();
+  if (mediaType === 'application/json') return 'json';
+  if (mediaType === 'application/x-www-form-urlencoded') return 'form';
+  throw new ServiceError('unsupported_media_type', 'send the body as application/json or application/x-www-form-urlencoded');
+}
+
+function presentedCredentials(headers: RequestHeaders, fields: TokenRequestFields): PresentedCredentials | undefined {
+  const fromHeader = parseAuthorizationHeader(headers['authorization']);
+  if (fields.username === undefined || fields.password === undefined) return fromHeader;
+  if (fromHeader) throw new ServiceError('invalid_request', 'send credentials in the Authorization header or in the body, not both');
+  return { scheme: 'basic', username: fields.username, password: fields.password };
+}
+
+async function authenticate(
+  config: ServiceConfig,
+  credentials: PresentedCredentials | undefined,
+  fields: TokenRequestFields,
+  deps: TokenEndpointDeps,
+): Promise<Authenticated> {
+  if (credentials === undefined) {
+    throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer)');
+  }
+  if (credentials.scheme === 'bearer') {
+    if (!config.sharedSecrets || !verifySharedSecret(credentials.token, config.sharedSecrets)) {
+      throw new ServiceError('invalid_credentials', 'the bearer secret is not valid');
+    }
+    if (fields.identity === undefined) throw new ServiceError('invalid_identity', 'identity is required with a shared secret');
+    return { scheme: 'bearer', identity: fields.identity };
+  }
+  if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
+  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password);
+  if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
+    throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
+  }
+  return { scheme: 'basic', identity };
+}
+
+/**
+ * Answers one token request. Never throws: every failure becomes an HttpResult, and unexpected
+ * errors become 500 internal_error without details.
+ * @example await handleTokenRequest({ headers, fields, serviceHost: 'svc.twil.io' }, context, deps)
+ */
+export async function handleTokenRequest(request: TokenEndpointRequest, env: Environment, deps: TokenEndpointDeps): Promise<HttpResult> {
+  const startedAt = deps.now();
+  const headers = request.headers ?? {};
+  let origin: OriginDecision = { allowed: true };
+  let schemes: readonly AuthScheme[] = [];
+  let authenticated: Authenticated | undefined;
+  let problems: string[] | undefined;
+  const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
+    const code = (result.body as { error?: { code?: string } }).error?.code;
+    deps.log({
+      event: 'token_request',
+      outcome: result.status === 200 ? 'issued' : result.status >= 500 ? 'failed' : 'refused',
+      status: result.status,
+      ...(code !== undefined && { code }),
+      ...(authenticated && { scheme: authenticated.scheme }),
+      ...(problems && { problems }),
+      ...extra,
+      durationMs: deps.now() - startedAt,
+    });
+    return result;
+  };
+
+  try {
+    if (request.headers === undefined) {
+      throw new ServiceError('invalid_request', 'the field name "request" is reserved by Twilio Functions; rename it');
+    }
+    const kind = bodyKindOf(headers);
+    const loaded = loadConfig(env);
+    if (!loaded.ok) {
+      problems = loaded.problems.map((problem) => problem.message);
+      const variables = [...new Set(loaded.problems.map((problem) => problem.variable))].join(', ');
+      throw new ServiceError('server_misconfigured', `the token service is misconfigured; check ${variables}`);
+    }
+    const config = loaded.config;
+    schemes = config.authSchemes;
+    origin = decideOrigin(headers['origin'], config.allowedOrigins, [headers['host'] as string | undefined, request.serviceHost]);
+    if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
+    const fields = parseTokenRequestFields(request.fields, kind);
+    authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
+    const plan = planToken(config, authenticated.identity, fields);
+    const issued = mintAccessToken(config, plan, deps.now());
+    return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });
+  } catch (error) {
+    if (error instanceof ServiceError) {
+      return finish(errorResult(error, { origin, schemes, requestHeaders: headers }), authenticated && { identity: authenticated.identity });
+    }
+    // Unexpected: log the kind of error only (messages of library errors may quote input).
+    return finish(
+      errorResult(new ServiceError('internal_error', 'the token service failed; try again'), { origin, schemes, requestHeaders: headers }),
+      { code: `internal_error:${error instanceof Error ? error.name : typeof error}` },
+    );
+  }
+}

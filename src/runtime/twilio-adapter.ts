@@ -1,0 +1,64 @@
+/** The thin layer between Twilio's Functions runtime and the core: events in, Twilio.Response out. */
+/// <reference types="@twilio-labs/serverless-runtime-types" />
+import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
+import type { HttpResult, RequestHeaders } from '../lib/http-result';
+
+export interface SplitEvent {
+  /** undefined when a body field named `request` replaced the runtime's own request object. */
+  readonly headers: RequestHeaders | undefined;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+function isHeaderMap(value: unknown): value is RequestHeaders {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every(
+    (header) => typeof header === 'string' || (Array.isArray(header) && header.every((item) => typeof item === 'string')),
+  );
+}
+
+/**
+ * The runtime merges `{ request: { headers, cookies } }` with query and body fields into one event;
+ * this separates them again.
+ */
+export function splitEvent(event: Readonly<Record<string, unknown>>): SplitEvent {
+  const { request, ...fields } = event;
+  const headers = (request as { headers?: unknown } | undefined)?.headers;
+  return { headers: isHeaderMap(headers) ? headers : undefined, fields };
+}
+
+export function toTwilioResponse(result: HttpResult): TwilioResponse {
+  const response = new Twilio.Response();
+  response.setStatusCode(result.status);
+  response.setHeaders({ ...result.headers });
+  response.setBody(JSON.stringify(result.body));
+  return response;
+}
+
+/** Answers through the callback on every path; an exception that escapes the core still gets a 500. */
+export function respond(callback: ServerlessCallback, work: () => Promise<HttpResult>): void {
+  let answered = false;
+  const send = (result: HttpResult) => {
+    if (answered) return;
+    answered = true;
+    callback(null, toTwilioResponse(result));
+  };
+  const internalError: HttpResult = {
+    status: 500,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' },
+    body: { error: { code: 'internal_error', message: 'the token service failed; try again' } },
+  };
+  try {
+    work().then(send, (error: unknown) => {
+      console.error(JSON.stringify({ event: 'unhandled_error', kind: error instanceof Error ? error.name : typeof error }));
+      send(internalError);
+    });
+  } catch (error) {
+    console.error(JSON.stringify({ event: 'unhandled_error', kind: error instanceof Error ? error.name : typeof error }));
+    send(internalError);
+  }
+}
+
+/** Structured log lines go to standard output, which Twilio keeps as the Function's logs. */
+export function logJson(entry: object): void {
+  console.log(JSON.stringify(entry));
+}
