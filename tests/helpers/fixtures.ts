@@ -1,0 +1,53 @@
+/** Test configuration generated per run: random SIDs, secrets and users; never real credentials. */
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../src/lib/password-hash';
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+export interface TestCredentials {
+  accountSid: string;
+  apiKeySid: string;
+  apiKeySecret: string;
+  sharedSecret: string;
+  /** Plain passwords by user name, for the test to present. */
+  passwords: Record<string, string>;
+}
+
+export function newSid(prefix: string): string {
+  return `${prefix}${hex(16)}`;
+}
+
+export function newCredentials(userNames: string[] = ['alice', 'bob']): TestCredentials {
+  const passwords: Record<string, string> = {};
+  for (const name of userNames) passwords[name] = `pw-${randomBytes(9).toString('base64url')}:with colon`;
+  return {
+    accountSid: newSid('AC'),
+    apiKeySid: newSid('SK'),
+    apiKeySecret: randomBytes(24).toString('base64url'),
+    sharedSecret: randomBytes(32).toString('base64url'),
+    passwords,
+  };
+}
+
+/** The environment (as .env keys) for these credentials, plus any overrides. */
+export async function environmentFor(
+  credentials: TestCredentials,
+  overrides: Record<string, string | undefined> = {},
+): Promise<Record<string, string>> {
+  const users = await Promise.all(
+    Object.entries(credentials.passwords).map(async ([name, password]) => `${name}:${await hashPassword(password)}`),
+  );
+  const env: Record<string, string | undefined> = {
+    TWILIO_ACCOUNT_SID: credentials.accountSid,
+    TWILIO_API_KEY_SID: credentials.apiKeySid,
+    TWILIO_API_KEY_SECRET: credentials.apiKeySecret,
+    AUTH_SHARED_SECRETS: credentials.sharedSecret,
+    AUTH_BASIC_USERS: users.join(' '),
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+export function basicHeader(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}

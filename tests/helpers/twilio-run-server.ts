@@ -1,0 +1,98 @@
+/**
+ * Starts the real twilio-run dev server on a free loopback port, serving the built dist/, in its own
+ * process group so that stopping it kills every process it made.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const projectRoot = join(__dirname, '..', '..');
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  /** Everything the server printed so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function toDotenv(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([key, value]) => {
+      if (/[\r\n]/.test(value)) throw new Error(`${key} must be a single line`);
+      return `${key}=${value}`;
+    })
+    .join('\n');
+}
+
+async function waitUntilAnswering(url: string, child: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`twilio-run exited with ${child.exitCode}`);
+    try {
+      // Readiness is checked on a function route: '/' can answer before functions are loaded.
+      await fetch(`${url}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  throw new Error('twilio-run did not answer in time');
+}
+
+/** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live keeps it fast. */
+export async function startServer(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'token-service-test-'));
+  const envFile = join(dir, '.env');
+  writeFileSync(envFile, toDotenv(env), { mode: 0o600 });
+  const port = await freePort();
+  const child = spawn(
+    join(projectRoot, 'node_modules', '.bin', 'twilio-run'),
+    ['start', '--port', String(port), '--env', envFile, '--no-fork-process', '--no-live'],
+    { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const killer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }, 3000);
+      await exited;
+      clearTimeout(killer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilAnswering(url, child, Date.now() + (options.startTimeoutMs ?? 30_000));
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  return { url, port, output: () => output, stop };
+}
