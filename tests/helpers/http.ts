@@ -1,0 +1,48 @@
+/** Raw HTTP requests over loopback with full control of headers (repeated headers included). */
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** Parsed JSON body, or undefined when the body is not JSON. */
+  json: any;
+}
+
+export interface HttpCall {
+  method?: string;
+  headers?: OutgoingHttpHeaders;
+  /** A JSON value (sent as application/json), or a raw string/Buffer sent as is. */
+  json?: unknown;
+  body?: string | Buffer;
+}
+
+export function send(url: string, call: HttpCall = {}): Promise<HttpAnswer> {
+  const headers: OutgoingHttpHeaders = { ...call.headers };
+  let payload: string | Buffer | undefined = call.body;
+  if (call.json !== undefined) {
+    payload = JSON.stringify(call.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: call.method ?? 'POST', headers, timeout: 15_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
