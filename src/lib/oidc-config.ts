@@ -1,0 +1,217 @@
+/** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
+
+/** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
+export const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+export type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
+
+/** Defaults, each with its unit. */
+export const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+export const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
+export const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
+export const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
+export const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
+
+export interface OidcConfig {
+  /** Expected `iss`, compared exactly (Auth0's ends with `/`, most others do not). */
+  issuer: string;
+  /** The token's `aud` must contain at least one of these. */
+  audiences: string[];
+  /** Where the signing keys are; when absent, found through `${issuer}/.well-known/openid-configuration`. */
+  jwksUrl?: string;
+  /** Claim holding the user's identity; a dotted path such as `user.id` is allowed. Default `sub`. */
+  identityClaim: string;
+  /** Claim holding roles; a dotted path such as `realm_access.roles` is allowed. Default `roles`. */
+  rolesClaim: string;
+  /** Allowed `alg` header values. Default RS256, ES256, EdDSA. */
+  algorithms: OidcAlgorithm[];
+  /** Tolerance for `exp` and `nbf`, in seconds. Default 60, at most 300. */
+  clockSkewSeconds: number;
+}
+
+/** One thing wrong with the environment: which variable, what is wrong (never its value), how to fix it. */
+export interface OidcConfigProblem {
+  variable: string;
+  message: string;
+  fix: string;
+}
+
+export type OidcConfigResult =
+  | { status: 'disabled' }
+  | { status: 'enabled'; config: OidcConfig }
+  | { status: 'invalid'; problems: OidcConfigProblem[] };
+
+type Env = Record<string, string | undefined>;
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a URL may be fetched for keys or named as issuer: https anywhere, plain http only on loopback
+ * (tests and local development), never with credentials in it.
+ * Returns a reason when it may not, or undefined when it may.
+ *
+ * @example urlProblem('http://127.0.0.1:8080/jwks') // undefined
+ */
+export function urlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (url.username || url.password) return 'must not contain a user name or password';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  if (url.protocol === 'http:') return 'uses http: only https is allowed, except on 127.0.0.1, localhost or [::1]';
+  return 'must be an https URL';
+}
+
+/** Splits a comma- and/or whitespace-separated list, dropping empty items. */
+function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter((item) => item.length > 0);
+}
+
+function present(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function parseIssuer(value: string, problems: OidcConfigProblem[]): string {
+  const reason = urlProblem(value);
+  if (reason) {
+    problems.push({
+      variable: 'OIDC_ISSUER',
+      message: `OIDC_ISSUER ${reason}.`,
+      fix: 'Set OIDC_ISSUER to your identity provider\'s issuer exactly as it appears in the "iss" claim, e.g. https://your-tenant.eu.auth0.com/',
+    });
+    return value;
+  }
+  const url = new URL(value);
+  if (url.search || url.hash) {
+    problems.push({
+      variable: 'OIDC_ISSUER',
+      message: 'OIDC_ISSUER must not contain a query string or fragment.',
+      fix: 'Use the issuer exactly as it appears in the "iss" claim of your tokens.',
+    });
+  }
+  return value;
+}
+
+function parseAlgorithms(value: string | undefined, problems: OidcConfigProblem[]): OidcAlgorithm[] {
+  if (value === undefined) return [...DEFAULT_OIDC_ALGORITHMS];
+  const algorithms: OidcAlgorithm[] = [];
+  for (const item of splitList(value)) {
+    const upper = item.toUpperCase();
+    if (upper === 'NONE' || upper.startsWith('HS')) {
+      // HS* would let anyone holding the provider's *public* key material forge tokens (algorithm
+      // confusion), and none means unsigned: neither is a configuration we will run with.
+      problems.push({
+        variable: 'OIDC_ALGORITHMS',
+        message: 'OIDC_ALGORITHMS lists an unsigned ("none") or symmetric (HS*) algorithm, which is never accepted.',
+        fix: `Use only asymmetric algorithms: ${SUPPORTED_OIDC_ALGORITHMS.join(', ')}. Or leave OIDC_ALGORITHMS unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}.`,
+      });
+      continue;
+    }
+    const known = SUPPORTED_OIDC_ALGORITHMS.find((alg) => alg.toUpperCase() === upper);
+    if (!known) {
+      problems.push({
+        variable: 'OIDC_ALGORITHMS',
+        message: 'OIDC_ALGORITHMS lists an algorithm this service does not support.',
+        fix: `Allowed values: ${SUPPORTED_OIDC_ALGORITHMS.join(', ')} (comma separated).`,
+      });
+      continue;
+    }
+    if (!algorithms.includes(known)) algorithms.push(known);
+  }
+  if (algorithms.length === 0 && problems.every((p) => p.variable !== 'OIDC_ALGORITHMS')) {
+    problems.push({
+      variable: 'OIDC_ALGORITHMS',
+      message: 'OIDC_ALGORITHMS is set but lists no algorithm.',
+      fix: `Leave it unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}, or list some of ${SUPPORTED_OIDC_ALGORITHMS.join(', ')}.`,
+    });
+  }
+  return algorithms;
+}
+
+function parseClockSkew(value: string | undefined, problems: OidcConfigProblem[]): number {
+  if (value === undefined) return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
+  const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds > MAX_OIDC_CLOCK_SKEW_SECONDS) {
+    problems.push({
+      variable: 'OIDC_CLOCK_SKEW_SECONDS',
+      message: `OIDC_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to ${MAX_OIDC_CLOCK_SKEW_SECONDS}.`,
+      fix: `Leave it unset for ${DEFAULT_OIDC_CLOCK_SKEW_SECONDS}, or set e.g. OIDC_CLOCK_SKEW_SECONDS=30.`,
+    });
+    return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
+  }
+  return seconds;
+}
+
+function parseClaimPath(variable: string, value: string | undefined, fallback: string, problems: OidcConfigProblem[]): string {
+  if (value === undefined) return fallback;
+  if (/\s/.test(value) || value.split('.').some((segment) => segment.length === 0)) {
+    problems.push({
+      variable,
+      message: `${variable} must be a claim name or a dotted path without spaces or empty segments.`,
+      fix: `Leave it unset for "${fallback}", or set e.g. ${variable}=${variable === 'OIDC_ROLES_CLAIM' ? 'realm_access.roles' : 'email'}.`,
+    });
+    return fallback;
+  }
+  return value;
+}
+
+/**
+ * Reads OIDC settings from the environment. OIDC is off when neither OIDC_ISSUER nor OIDC_AUDIENCE is
+ * set; setting only one of them is a mistake we report rather than silently ignore.
+ *
+ * @example
+ * const result = parseOidcConfig({ OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'my-app' });
+ * if (result.status === 'enabled') createOidcVerifier(result.config);
+ */
+export function parseOidcConfig(env: Env): OidcConfigResult {
+  const issuerValue = present(env, 'OIDC_ISSUER');
+  const audienceValue = present(env, 'OIDC_AUDIENCE');
+  if (issuerValue === undefined && audienceValue === undefined) return { status: 'disabled' };
+
+  const problems: OidcConfigProblem[] = [];
+  if (issuerValue === undefined) {
+    problems.push({
+      variable: 'OIDC_ISSUER',
+      message: 'OIDC_AUDIENCE is set but OIDC_ISSUER is not; both are needed to accept identity-provider tokens.',
+      fix: 'Set OIDC_ISSUER to your provider\'s issuer URL, or unset OIDC_AUDIENCE to turn OIDC off.',
+    });
+  }
+  if (audienceValue === undefined) {
+    problems.push({
+      variable: 'OIDC_AUDIENCE',
+      message: 'OIDC_ISSUER is set but OIDC_AUDIENCE is not; without it any token from that provider would be accepted.',
+      fix: 'Set OIDC_AUDIENCE to your app\'s client ID or API identifier (several may be comma separated), or unset OIDC_ISSUER to turn OIDC off.',
+    });
+  }
+
+  const issuer = issuerValue === undefined ? '' : parseIssuer(issuerValue, problems);
+  const audiences = audienceValue === undefined ? [] : splitList(audienceValue);
+
+  const jwksValue = present(env, 'OIDC_JWKS_URL');
+  if (jwksValue !== undefined) {
+    const reason = urlProblem(jwksValue);
+    if (reason) {
+      problems.push({
+        variable: 'OIDC_JWKS_URL',
+        message: `OIDC_JWKS_URL ${reason}.`,
+        fix: 'Set it to the provider\'s jwks_uri (an https URL), or leave it unset to discover it from the issuer.',
+      });
+    }
+  }
+
+  const config: OidcConfig = {
+    issuer,
+    audiences,
+    identityClaim: parseClaimPath('OIDC_IDENTITY_CLAIM', present(env, 'OIDC_IDENTITY_CLAIM'), DEFAULT_OIDC_IDENTITY_CLAIM, problems),
+    rolesClaim: parseClaimPath('OIDC_ROLES_CLAIM', present(env, 'OIDC_ROLES_CLAIM'), DEFAULT_OIDC_ROLES_CLAIM, problems),
+    algorithms: parseAlgorithms(present(env, 'OIDC_ALGORITHMS'), problems),
+    clockSkewSeconds: parseClockSkew(present(env, 'OIDC_CLOCK_SKEW_SECONDS'), problems),
+  };
+  if (jwksValue !== undefined) config.jwksUrl = jwksValue;
+
+  return problems.length > 0 ? { status: 'invalid', problems } : { status: 'enabled', config };
+}
