@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { coldStartCases, e2eTargets, IDENTITY, inProcessCases, ratios, ROOM, Skip, TTL_SECONDS } from './cases.mjs';
+import { coldStartCases, e2eTargets, inProcessCases, minterOptions, ratios, ROOM, Skip } from './cases.mjs';
 import { measureRequireMs } from './lib/cold-start.mjs';
 import { measureOpsPerSecond } from './lib/in-process.mjs';
 import { naiveMinter, rawHmacMinter, tokensAgree } from './lib/reference-minters.mjs';
@@ -67,8 +67,7 @@ function outcome(error) {
 
 // 1. In-process throughput.
 section(`1. In-process throughput (${profile.inProcess.durationMs} ms per case after ${profile.inProcess.warmupMs} ms warm-up)`);
-const minterOptions = { accountSid: creds.accountSid, apiKeySid: creds.apiKeySid, apiKeySecret: creds.apiKeySecret, identity: IDENTITY, room: ROOM, ttlSeconds: TTL_SECONDS };
-results.checks.rawHmacMatchesNaiveBytes = tokensAgree(naiveMinter(minterOptions), rawHmacMinter(minterOptions));
+results.checks.rawHmacMatchesNaiveBytes = tokensAgree(naiveMinter(minterOptions(creds)), rawHmacMinter(minterOptions(creds)));
 if (!results.checks.rawHmacMatchesNaiveBytes) {
   failures++;
   console.log('  ! raw-hmac tokens differ from the naive path: the lower bound is not comparable');
