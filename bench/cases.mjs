@@ -1,0 +1,111 @@
+// What `npm run bench` measures: named cases per section, and the ratios between them.
+// Adding a row is adding one entry to a list below; bench/run.mjs runs whatever is listed.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expectSuccess, loadFunction } from './lib/function-harness.mjs';
+import { naiveMinter, rawHmacMinter } from './lib/reference-minters.mjs';
+import { hasFlaskReference, startFlaskReference, startTwilioRun } from './lib/servers.mjs';
+
+/** The built token function (produced by `npm run build`); rows that need it skip without it. */
+export const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
+
+/** Every case mints the same token shape: this identity, a video grant for this room, this TTL. */
+export const IDENTITY = 'bench-user';
+export const ROOM = 'bench-room';
+export const TTL_SECONDS = 3600;
+
+/** Thrown by a case's setup to skip its row with a reason instead of failing the run. */
+export class Skip extends Error {}
+
+function requireTokenFunction() {
+  if (!existsSync(TOKEN_FUNCTION)) throw new Skip('dist/functions/token.js not built (run `npm run build`)');
+  return TOKEN_FUNCTION;
+}
+
+/** The request the Twilio Function side answers (`creds` from bench/run.mjs). */
+export function functionRequest(creds) {
+  return { body: { identity: IDENTITY }, headers: { authorization: `Bearer ${creds.sharedSecret}`, 'content-type': 'application/json' } };
+}
+
+/** Options for the reference minters in bench/lib/reference-minters.mjs. */
+export function minterOptions(creds) {
+  return { accountSid: creds.accountSid, apiKeySid: creds.apiKeySid, apiKeySecret: creds.apiKeySecret, identity: IDENTITY, room: ROOM, ttlSeconds: TTL_SECONDS };
+}
+
+/**
+ * Section 1, in-process throughput. `setup(creds)` returns the function to call repeatedly
+ * (sync or async; the meter awaits promises).
+ */
+export const inProcessCases = [
+  { name: 'naive', what: 'new AccessToken + VideoGrant + toJwt()', setup: (creds) => naiveMinter(minterOptions(creds)) },
+  { name: 'raw-hmac', what: 'JSON + createHmac only (lower bound)', setup: (creds) => rawHmacMinter(minterOptions(creds)) },
+  { name: 'handler', what: 'dist/functions/token.js handler, called in-process', setup: handlerCase },
+];
+
+async function handlerCase(creds) {
+  const invoke = loadFunction(requireTokenFunction(), creds.functionEnv);
+  const { body, headers } = functionRequest(creds);
+  await expectSuccess(invoke, body, headers);
+  // Every measured call must succeed too (a rate limit, say, would otherwise be timed as speed).
+  return async function callHandler() {
+    const response = await invoke(body, headers);
+    if (response.statusCode < 200 || response.statusCode > 299) throw new Error(`handler answered ${response.statusCode} during the run`);
+    return response;
+  };
+}
+
+/** Section 2, cold start: what `require()` of each costs a fresh Node process. */
+export const coldStartCases = [
+  { name: 'twilio', what: "require('twilio')", specifier: () => 'twilio' },
+  { name: 'access-token', what: "require('twilio/lib/jwt/AccessToken')", specifier: () => 'twilio/lib/jwt/AccessToken' },
+  { name: 'handler', what: 'require(dist/functions/token.js)', specifier: requireTokenFunction },
+];
+
+/**
+ * Section 3 and 4, end to end over HTTP with wrk, and each server's peak memory. `start(creds)`
+ * resolves to a started server (bench/lib/servers.mjs); `request(creds)` is what every wrk
+ * request sends.
+ */
+export const e2eTargets = [
+  {
+    name: 'twilio-run',
+    what: 'built functions under twilio-run --no-fork-process --no-live',
+    start: (creds) => {
+      requireTokenFunction();
+      return startTwilioRun({ envFile: creds.envFile });
+    },
+    request: (creds) => {
+      const { body, headers } = functionRequest(creds);
+      return { path: '/token', body: JSON.stringify(body), authorization: headers.authorization };
+    },
+  },
+  {
+    name: 'flask',
+    what: 'tutorial Flask server (Werkzeug threaded), bench/flask_reference.py',
+    start: (creds) => {
+      if (!hasFlaskReference()) throw new Skip('python3-flask / python3-twilio not installed');
+      return startFlaskReference({ accountSid: creds.accountSid, apiKeySid: creds.apiKeySid, apiKeySecret: creds.apiKeySecret, room: ROOM });
+    },
+    request: () => ({ path: '/token', body: JSON.stringify({ username: IDENTITY, password: 'bench-password' }), authorization: '' }),
+  },
+];
+
+function ratio(numerator, denominator) {
+  return typeof numerator === 'number' && typeof denominator === 'number' && denominator > 0 ? numerator / denominator : undefined;
+}
+
+// A server's peak memory only compares with another's if both went through the same load.
+function loadedPeakRssKb(e2eResult) {
+  return e2eResult?.requestsPerSec !== undefined ? e2eResult.memory?.peakRssKb : undefined;
+}
+
+/** Target ratios; each is computed only when both sides were measured. */
+export const ratios = [
+  { name: 'handler/naive in-process ops/s (higher is better)', of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess.naive?.opsPerSec) },
+  { name: 'handler/raw-hmac in-process ops/s (1 = lower bound)', of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess['raw-hmac']?.opsPerSec) },
+  { name: 'twilio-run/flask e2e req/s (higher is better)', of: (r) => ratio(r.e2e['twilio-run']?.requestsPerSec, r.e2e.flask?.requestsPerSec) },
+  { name: 'twilio-run/flask e2e p99 latency (lower is better)', of: (r) => ratio(r.e2e['twilio-run']?.latencyMs?.p99, r.e2e.flask?.latencyMs?.p99) },
+  { name: 'twilio-run/flask peak RSS under load (lower is better)', of: (r) => ratio(loadedPeakRssKb(r.e2e['twilio-run']), loadedPeakRssKb(r.e2e.flask)) },
+  { name: "handler/require('twilio') cold start (lower is better)", of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart.twilio?.medianMs) },
+  { name: 'handler/require(AccessToken) cold start (lower is better)', of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart['access-token']?.medianMs) },
+];
