@@ -112,10 +112,12 @@ for (const [name, result] of Object.entries(results.e2e)) {
 }
 
 section('Ratios');
-for (const { name, of } of ratios) {
+for (const { name, of, target, meets } of ratios) {
   const value = of(results);
-  results.ratios[name] = value === undefined ? null : Math.round(value * 1000) / 1000;
-  console.log(`  ${name.padEnd(58)} ${value === undefined ? 'n/a (a side is missing)' : value.toFixed(3)}`);
+  const verdict = value === undefined || !meets ? '' : meets(value) ? 'met' : 'NOT met';
+  results.ratios[name] = value === undefined ? null : { value: Math.round(value * 1000) / 1000, target, verdict };
+  const shown = value === undefined ? 'n/a (a side is missing)' : value.toFixed(3);
+  console.log(`  ${name.padEnd(42)} ${shown.padStart(8)}  target ${target.padEnd(24)} ${verdict}`);
 }
 
 results.finishedAt = new Date().toISOString();

@@ -46,10 +46,11 @@ class BenchResponse {
  * @example const invoke = loadFunction('/abs/dist/functions/token.js', env);
  *          await invoke({ identity: 'bench-user' }, { authorization: 'Bearer …' }) // => { statusCode: 200, … }
  */
-export function loadFunction(file, env) {
+export function loadFunction(file, env, { fresh = false } = {}) {
   globalThis.Twilio ??= { Response: BenchResponse };
   globalThis.Runtime ??= { getAssets: () => ({}), getFunctions: () => ({}), getSync: () => { throw new Error('no Sync in the bench'); } };
   for (const [key, value] of Object.entries(env)) process.env[key] = value;
+  if (fresh) delete requireFromHere.cache[requireFromHere.resolve(file)];
   const { handler } = requireFromHere(file);
   if (typeof handler !== 'function') throw new Error(`${file} exports no handler function`);
   const context = {

@@ -1,9 +1,23 @@
 // Generates placeholder Twilio credentials for the bench (never real ones) and the .env file
 // twilio-run reads them from.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A `NAME:<scrypt hash>` entry made by the project's own hash-password tool, as a user would. */
+function basicUserEntry(name, password) {
+  return execFileSync(process.execPath, [join(projectRoot, 'scripts/run-ts.mjs'), 'src/cli/hash-password.ts', name], {
+    cwd: projectRoot,
+    input: password,
+  })
+    .toString()
+    .trim();
+}
 
 /**
  * Fresh random credentials in a new private temp dir: `AC…`/`SK…` SIDs (32 hex), a 32-char API key
@@ -17,6 +31,8 @@ export function createThrowawayCredentials({ room }) {
     apiKeySid: `SK${randomBytes(16).toString('hex')}`,
     apiKeySecret: randomBytes(16).toString('hex'),
     sharedSecret: randomBytes(32).toString('hex'),
+    basicUser: 'bench-user',
+    basicPassword: randomBytes(12).toString('base64url'),
   };
   // What the Twilio Function is configured with; dotenv 6 takes no inline comments or bare spaces.
   const functionEnv = {
@@ -24,6 +40,7 @@ export function createThrowawayCredentials({ room }) {
     TWILIO_API_KEY_SID: creds.apiKeySid,
     TWILIO_API_KEY_SECRET: creds.apiKeySecret,
     AUTH_SHARED_SECRETS: creds.sharedSecret,
+    AUTH_BASIC_USERS: basicUserEntry(creds.basicUser, creds.basicPassword),
     TOKEN_GRANTS: 'video',
     VIDEO_ROOM: room,
   };
