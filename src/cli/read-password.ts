@@ -5,7 +5,8 @@ export async function readPassword(prompt: string): Promise<string> {
   if (!input.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of input) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    // Only the first line: anything after it (a second line, a blank line from a heredoc) is not the password.
+    return Buffer.concat(chunks).toString('utf8').split(/\r?\n/, 1)[0]!;
   }
   process.stderr.write(prompt);
   input.setRawMode(true);

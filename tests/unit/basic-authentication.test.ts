@@ -1,0 +1,284 @@
+/**
+ * createBasicAuthenticator: the table lookup, scrypt verification, the failure throttle and the verified
+ * cache working together. verifyPassword is spied on (not replaced) so tests can see when scrypt ran.
+ */
+import { randomBytes } from 'node:crypto';
+import { createBasicAuthenticator } from '../../src/lib/basic-authentication';
+import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users';
+import { ServiceError } from '../../src/lib/errors';
+import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/failure-throttle';
+import * as passwordHash from '../../src/lib/password-hash';
+import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
+import { newCredentials } from '../helpers/fixtures';
+import { expectRejection } from '../helpers/service-error';
+
+const MINUTE = 60_000;
+const passwords = newCredentials(['alice', 'bob', 'Jos\u00e9']).passwords;
+/** name → PHC, made once: each hash costs a few hundred milliseconds. */
+const phcs: Record<string, string> = {};
+
+function tableOf(entries: Record<string, string>): BasicUserTable {
+  const raw = Object.entries(entries)
+    .map(([name, phc]) => `${name}:${phc}`)
+    .join(' ');
+  const table = parseBasicUsers(raw, () => undefined);
+  if ('problem' in table) throw new Error(table.problem);
+  return table;
+}
+
+let table: BasicUserTable;
+let verifySpy: jest.SpiedFunction<typeof passwordHash.verifyPassword>;
+let clock: number;
+const now = () => clock;
+
+beforeAll(async () => {
+  for (const [name, password] of Object.entries(passwords)) phcs[name] = await passwordHash.hashPassword(password);
+  table = tableOf(phcs);
+});
+
+beforeEach(() => {
+  clock = 1_700_000_000_000;
+  verifySpy = jest.spyOn(passwordHash, 'verifyPassword');
+});
+
+afterEach(() => {
+  verifySpy.mockRestore();
+});
+
+const alice = () => passwords['alice']!;
+const wrong = (password: string) => `${password.slice(0, -1)}${password.endsWith('x') ? 'y' : 'x'}`;
+
+describe('verifying a password', () => {
+  it('resolves to the user name for the right password, after one scrypt verification against that user', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+    expect(verifySpy.mock.calls[0]![1]).toBe(table.users[0]!.hash);
+  });
+
+  it('refuses a password that differs by one character with invalid_credentials', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const error = await expectRejection(auth.verify(table, 'alice', wrong(alice())), 'invalid_credentials');
+    expect(error.status).toBe(401);
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses another user’s password', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expectRejection(auth.verify(table, 'alice', passwords['bob']!), 'invalid_credentials');
+  });
+
+  it('refuses an unknown user with the same code, after a scrypt verification against the unknown-user hash', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const error = await expectRejection(auth.verify(table, 'mallory', alice()), 'invalid_credentials');
+    expect(error.message).toBe('the user name or password is wrong');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+    expect(verifySpy).toHaveBeenCalledWith(alice(), table.unknownUserHash);
+    expect(verifySpy.mock.calls[0]![1]).toBe(table.unknownUserHash);
+  });
+
+  it('gives an unknown user and a wrong password the same message', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const unknown = await expectRejection(auth.verify(table, 'mallory', 'whatever-pw'), 'invalid_credentials');
+    const wrongPassword = await expectRejection(auth.verify(table, 'bob', 'whatever-pw'), 'invalid_credentials');
+    expect(unknown.message).toBe(wrongPassword.message);
+  });
+
+  it('refuses an empty user name or password without running scrypt', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expectRejection(auth.verify(table, '', alice()), 'invalid_credentials');
+    await expectRejection(auth.verify(table, 'alice', ''), 'invalid_credentials');
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it('finds a user whose name is sent in decomposed form, and returns the configured NFC name', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expect(auth.verify(table, 'Jose\u0301', passwords['Jos\u00e9']!)).resolves.toBe('Jos\u00e9');
+  });
+
+  it('does not match user names case-insensitively', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expectRejection(auth.verify(table, 'Alice', alice()), 'invalid_credentials');
+    expect(verifySpy.mock.calls[0]![1]).toBe(table.unknownUserHash);
+  });
+});
+
+/**
+ * Wrong-password attempts whose scrypt check is answered `false` at once instead of after ~0.3 s: the
+ * real check would say the same, and the throttle only counts the outcome.
+ */
+async function failTimes(auth: ReturnType<typeof createBasicAuthenticator>, name: string, times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    verifySpy.mockResolvedValueOnce(false);
+    await expectRejection(auth.verify(table, name, `bad-${i}-${randomBytes(4).toString('hex')}`), 'invalid_credentials');
+  }
+}
+
+describe('the failure throttle', () => {
+  const failFiveTimes = (auth: ReturnType<typeof createBasicAuthenticator>, name: string) => failTimes(auth, name, 5);
+
+  it('refuses a name after 5 failures with too_many_attempts and a Retry-After, without running scrypt, even for the right password', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await failFiveTimes(auth, 'alice');
+    verifySpy.mockClear();
+    const error = await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
+    expect(error.retryAfterSeconds).toBe(900);
+    expect(error.status).toBe(429);
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it('throttles unknown names the same way', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await failFiveTimes(auth, 'mallory');
+    verifySpy.mockClear();
+    const error = await expectRejection(auth.verify(table, 'mallory', 'anything-else'), 'too_many_attempts');
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it('leaves other names alone while one is throttled', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await failFiveTimes(auth, 'mallory');
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+  });
+
+  it('counts a decomposed spelling of a name against the same name', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await failFiveTimes(auth, 'Jos\u00e9');
+    await expectRejection(auth.verify(table, 'Jose\u0301', passwords['Jos\u00e9']!), 'too_many_attempts');
+  });
+
+  it('lets the name try again once the window has passed (injected clock)', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await failFiveTimes(auth, 'alice');
+    clock += 15 * MINUTE - 1000;
+    await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
+    clock += 1000;
+    verifySpy.mockClear();
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses every name once the instance limit of failures is reached', async () => {
+    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceFailures: 3 });
+    const auth = createBasicAuthenticator(throttle, undefined, now);
+    for (const name of ['m1', 'm2', 'm3']) await failTimes(auth, name, 1);
+    verifySpy.mockClear();
+    const error = await expectRejection(auth.verify(table, 'bob', passwords['bob']!), 'too_many_attempts');
+    expect(error.retryAfterSeconds).toBe(60);
+    expect(verifySpy).not.toHaveBeenCalled();
+    clock += MINUTE;
+    await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
+  });
+
+  it('resets the per-name count on success', async () => {
+    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now);
+    await failTimes(auth, 'bob', 4);
+    await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
+    await failTimes(auth, 'bob', 4);
+    // Eight failures in the window, but only four since the success: still checked, still accepted.
+    verifySpy.mockClear();
+    await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('the verified-credentials cache', () => {
+  it('does not run scrypt again for a second correct request', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(table, 'alice', alice());
+    verifySpy.mockClear();
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it('still checks, and refuses, a wrong password for a cached user', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(table, 'alice', alice());
+    verifySpy.mockClear();
+    await expectRejection(auth.verify(table, 'alice', wrong(alice())), 'invalid_credentials');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('hits the cache for an NFC-equivalent password', async () => {
+    const password = 'caf\u00e9-au-lait-99';
+    const cafeTable = tableOf({ carol: await passwordHash.hashPassword(password) });
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(cafeTable, 'carol', password);
+    verifySpy.mockClear();
+    await expect(auth.verify(cafeTable, 'carol', 'cafe\u0301-au-lait-99')).resolves.toBe('carol');
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it('misses when the user’s configured hash changes (a new table), and verifies against the new hash', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(table, 'alice', alice());
+    const newPassword = `new-${randomBytes(6).toString('hex')}`;
+    const changed = tableOf({ ...phcs, alice: await passwordHash.hashPassword(newPassword) });
+    verifySpy.mockClear();
+    await expectRejection(auth.verify(changed, 'alice', alice()), 'invalid_credentials');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+    expect(verifySpy.mock.calls[0]![1]).toBe(changed.users[0]!.hash);
+    await expect(auth.verify(changed, 'alice', newPassword)).resolves.toBe('alice');
+  });
+
+  it('refuses a user removed from the table although their credentials were cached', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(table, 'alice', alice());
+    const { alice: _removed, ...rest } = phcs;
+    const withoutAlice = tableOf(rest);
+    verifySpy.mockClear();
+    await expectRejection(auth.verify(withoutAlice, 'alice', alice()), 'invalid_credentials');
+    expect(verifySpy.mock.calls[0]![1]).toBe(withoutAlice.unknownUserHash);
+  });
+
+  it('runs scrypt again once the cached entry has expired', async () => {
+    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(5 * MINUTE), now);
+    await auth.verify(table, 'alice', alice());
+    clock += 5 * MINUTE - 1;
+    verifySpy.mockClear();
+    await auth.verify(table, 'alice', alice());
+    expect(verifySpy).not.toHaveBeenCalled();
+    clock += 1;
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('stays bounded: with room for one entry, a second user evicts the first', async () => {
+    const cache = new VerifiedCredentialsCache(5 * MINUTE, 1);
+    const auth = createBasicAuthenticator(undefined, cache, now);
+    await auth.verify(table, 'alice', alice());
+    await auth.verify(table, 'bob', passwords['bob']!);
+    expect(cache.size).toBe(1);
+    verifySpy.mockClear();
+    await auth.verify(table, 'alice', alice());
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps a recently verified user working while someone else throttles their name', async () => {
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await auth.verify(table, 'alice', alice());
+    await failTimes(auth, 'alice', 5);
+    await expectRejection(auth.verify(table, 'alice', 'guess-6'), 'too_many_attempts');
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+  });
+
+  it('never passes the password itself to the cache as a key', async () => {
+    const cache = new VerifiedCredentialsCache();
+    const remember = jest.spyOn(cache, 'remember');
+    const has = jest.spyOn(cache, 'has');
+    const auth = createBasicAuthenticator(undefined, cache, now);
+    await auth.verify(table, 'alice', alice());
+    const keys = [...remember.mock.calls, ...has.mock.calls].map((call) => call[0]);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const key of keys) {
+      expect(key).not.toContain(alice());
+      expect(key).not.toContain(Buffer.from(alice()).toString('base64'));
+    }
+  });
+});
+
+it('rejects only with ServiceErrors', async () => {
+  const auth = createBasicAuthenticator(undefined, undefined, now);
+  await expect(auth.verify(table, 'bob', 'x')).rejects.toBeInstanceOf(ServiceError);
+});

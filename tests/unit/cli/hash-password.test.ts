@@ -1,0 +1,102 @@
+/** hash-password NAME: reads the password from a pipe and prints an AUTH_BASIC_USERS entry, or refuses with exit code 2. */
+import { randomBytes } from 'node:crypto';
+import { parseConfig } from '../../../src/lib/config';
+import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
+import { newCredentials } from '../../helpers/fixtures';
+import { runCli } from '../../helpers/run-cli';
+
+const ENTRY = /^([^:\n]+):(\$scrypt\$ln=15,r=8,p=3\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)\n$/;
+
+function hashPasswordCli(name: string, input: string) {
+  return runCli('hash-password', [name], { input });
+}
+
+function entryOf(stdout: string): { name: string; phc: string } {
+  const match = ENTRY.exec(stdout);
+  if (!match) throw new Error(`unexpected output: ${JSON.stringify(stdout)}`);
+  return { name: match[1]!, phc: match[2]! };
+}
+
+describe('hash-password', () => {
+  it('prints NAME:<scrypt hash> that verifies the piped password and that parseConfig accepts', async () => {
+    const password = `pw ${randomBytes(6).toString('base64url')}:with colon and caf\u00e9`;
+    const run = hashPasswordCli('alice', `${password}\n`);
+    expect(run.status).toBe(0);
+    const { name, phc } = entryOf(run.stdout);
+    expect(name).toBe('alice');
+    expect(run.stdout).not.toContain(password);
+    await expect(verifyPassword(password, parsePasswordHash(phc))).resolves.toBe(true);
+    await expect(verifyPassword(`${password}\n`, parsePasswordHash(phc))).resolves.toBe(false);
+
+    const credentials = newCredentials([]);
+    const result = parseConfig({
+      TWILIO_ACCOUNT_SID: credentials.accountSid,
+      TWILIO_API_KEY_SID: credentials.apiKeySid,
+      TWILIO_API_KEY_SECRET: credentials.apiKeySecret,
+      AUTH_BASIC_USERS: run.stdout.trim(),
+    });
+    expect(result.ok && result.config.basicUsers?.users.map((user) => user.name)).toEqual(['alice']);
+  });
+
+  it('strips a Windows line ending from the piped password', async () => {
+    const run = hashPasswordCli('bob', 'long-enough-pw\r\n');
+    expect(run.status).toBe(0);
+    await expect(verifyPassword('long-enough-pw', parsePasswordHash(entryOf(run.stdout).phc))).resolves.toBe(true);
+  });
+
+  it('hashes only the first line of a pipe, as documented', async () => {
+    const run = hashPasswordCli('bob', 'first-line-pw\nsecond line\n');
+    expect(run.status).toBe(0);
+    await expect(verifyPassword('first-line-pw', parsePasswordHash(entryOf(run.stdout).phc))).resolves.toBe(true);
+  });
+
+  it('prints the user name in NFC form', () => {
+    const run = hashPasswordCli('Jose\u0301', 'long-enough-pw');
+    expect(run.status).toBe(0);
+    expect(entryOf(run.stdout).name).toBe('Jos\u00e9');
+  });
+
+  it('refuses a password shorter than 8 characters: exit code 2 and nothing on stdout', () => {
+    const run = hashPasswordCli('alice', 'seven77\n');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('hash-password: the password must have at least 8 characters\n');
+  });
+
+  it('counts characters, not bytes, toward the minimum length', () => {
+    expect(hashPasswordCli('alice', '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9').status).toBe(2);
+  });
+
+  it('refuses an empty password', () => {
+    const run = hashPasswordCli('alice', '');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses a user name with a colon: exit code 2 and nothing on stdout', () => {
+    const run = hashPasswordCli('ali:ce', 'long-enough-pw\n');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('hash-password: the user name must not contain a colon\n');
+  });
+
+  it.each([
+    ['a space', 'alice smith'],
+    ['a zero-width space', 'ali\u200bce'],
+    ['more than 128 bytes', 'n'.repeat(129)],
+  ])('refuses a user name with %s that cannot be a token identity', (_what, name) => {
+    const run = hashPasswordCli(name, 'long-enough-pw\n');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^hash-password: the user name is not usable as a token identity: /);
+  });
+
+  it('refuses to run without a name or with extra arguments', () => {
+    for (const args of [[], ['alice', 'extra']]) {
+      const run = runCli('hash-password', args, { input: 'long-enough-pw\n' });
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^hash-password: usage: /);
+    }
+  });
+});
