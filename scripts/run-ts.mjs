@@ -1,7 +1,7 @@
 // Runs a TypeScript command-line tool from src/cli without a separate compile step:
 // bundles it with esbuild into node_modules/.cache, then runs it with the remaining arguments.
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -14,7 +14,8 @@ if (!entry) {
 }
 const outDir = join(root, 'node_modules', '.cache', 'token-service-cli');
 mkdirSync(outDir, { recursive: true });
-const outfile = join(outDir, basename(entry).replace(/\.ts$/, '.cjs'));
+// One file per process: two runs of the same tool at once must not overwrite each other's bundle.
+const outfile = join(outDir, `${basename(entry, '.ts')}-${process.pid}.cjs`);
 await build({
   entryPoints: [join(root, entry)],
   outfile,
@@ -26,4 +27,5 @@ await build({
   logLevel: 'warning',
 });
 process.argv = [process.argv[0], outfile, ...args];
+process.on('exit', () => rmSync(outfile, { force: true }));
 createRequire(pathToFileURL(outfile).href)(outfile);

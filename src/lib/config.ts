@@ -92,6 +92,7 @@ export function parseConfig(env: Environment): ConfigResult {
   const sid = (name: string, prefix: string, required: boolean, what: string): string | undefined => {
     const value = text(name);
     if (value === undefined) {
+      if (env[name] !== undefined && typeof env[name] !== 'string') return undefined; // already reported by text()
       if (required) problem(name, `${name} is not set`, `set ${name} to ${what} (${prefix} followed by 32 hex characters)`);
       return undefined;
     }

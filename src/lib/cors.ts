@@ -1,6 +1,8 @@
 /** Decides whether a browser origin may call the service, and which CORS headers say so. */
 import { normaliseOrigin } from './config';
 
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 export type OriginDecision =
   | { readonly allowed: true; readonly allowOrigin?: string }
   | { readonly allowed: false };
@@ -19,7 +21,9 @@ export function decideOrigin(
   if (Array.isArray(origin)) return { allowed: false };
   const normalised = normaliseOrigin(origin);
   if (normalised === undefined) return { allowed: false };
-  const host = new URL(normalised).host;
-  const sameOrigin = serviceHosts.some((serviceHost) => serviceHost !== undefined && serviceHost.toLowerCase() === host);
+  const { host, hostname, protocol } = new URL(normalised);
+  // Deployed services are https only; plain http is the service's own origin only on loopback (local dev).
+  const secureOrLocal = protocol === 'https:' || LOOPBACK_HOSTNAMES.has(hostname);
+  const sameOrigin = secureOrLocal && serviceHosts.some((serviceHost) => serviceHost !== undefined && serviceHost.toLowerCase() === host);
   return sameOrigin || allowedOrigins.has(normalised) ? { allowed: true, allowOrigin: normalised } : { allowed: false };
 }

@@ -15,14 +15,20 @@ export interface SharedSecretSet {
  * Generated secrets (`npm run new-secret`) pass easily; words and short strings do not.
  */
 export function estimateSecretBits(secret: string): number {
-  let alphabet = 0;
-  if (/[a-z]/.test(secret)) alphabet += 26;
-  if (/[A-Z]/.test(secret)) alphabet += 26;
-  if (/[0-9]/.test(secret)) alphabet += 10;
-  if (/[^a-zA-Z0-9]/.test(secret)) alphabet += 33;
-  const distinct = new Set(secret).size;
-  if (distinct < MIN_DISTINCT_CHARACTERS) return Math.min(alphabet > 0 ? secret.length * Math.log2(alphabet) : 0, distinct * 4);
-  return secret.length * Math.log2(alphabet);
+  let alphabet: number;
+  if (/^[0-9a-f]+$/.test(secret) || /^[0-9A-F]+$/.test(secret)) {
+    alphabet = 16; // hex: four bits a character, however many letters it happens to use
+  } else {
+    alphabet = 0;
+    if (/[a-z]/.test(secret)) alphabet += 26;
+    if (/[A-Z]/.test(secret)) alphabet += 26;
+    if (/[0-9]/.test(secret)) alphabet += 10;
+    if (/[-_+/=]/.test(secret)) alphabet += 4; // base64 and base64url add only these few symbols
+    if (/[^a-zA-Z0-9\-_+/=]/.test(secret)) alphabet += 28;
+  }
+  const bits = secret.length * Math.log2(alphabet);
+  // Few distinct characters mean repetition: count at most 4 bits for each distinct one.
+  return new Set(secret).size < MIN_DISTINCT_CHARACTERS ? Math.min(bits, new Set(secret).size * 4) : bits;
 }
 
 /** Splits AUTH_SHARED_SECRETS on commas and whitespace. */
