@@ -34,6 +34,17 @@ if (typecheck.status !== 0) {
   process.exit(1);
 }
 
+// Browser assets get their own check: DOM types and no Node types, as in the browser that runs them.
+const assetTypecheck = spawnSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', join(root, 'tsconfig.assets.json')],
+  { stdio: 'inherit' },
+);
+if (assetTypecheck.status !== 0) {
+  console.error('build: asset type check failed');
+  process.exit(1);
+}
+
 const functionEntries = filesUnder(join(src, 'functions')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 await build({
   entryPoints: functionEntries,
