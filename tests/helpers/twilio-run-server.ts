@@ -53,15 +53,30 @@ async function waitUntilAnswering(url: string, child: ChildProcess, deadline: nu
   throw new Error('twilio-run did not answer in time');
 }
 
+export interface StartOptions {
+  startTimeoutMs?: number;
+  /** Serve assets from this folder instead of dist/assets (e.g. a temporary one holding a policy asset). */
+  assetsFolder?: string;
+}
+
 /** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live keeps it fast. */
-export async function startServer(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'token-service-test-'));
   const envFile = join(dir, '.env');
   writeFileSync(envFile, toDotenv(env), { mode: 0o600 });
   const port = await freePort();
   const child = spawn(
     join(projectRoot, 'node_modules', '.bin', 'twilio-run'),
-    ['start', '--port', String(port), '--env', envFile, '--no-fork-process', '--no-live'],
+    [
+      'start',
+      '--port',
+      String(port),
+      '--env',
+      envFile,
+      '--no-fork-process',
+      '--no-live',
+      ...(options.assetsFolder !== undefined ? ['--assets-folder', options.assetsFolder] : []),
+    ],
     { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
   let output = '';
