@@ -11,7 +11,7 @@ import { OidcError } from './oidc-errors';
 import { createOidcVerifier, looksLikeJwt, type OidcVerifier, type OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
 import { planToken } from './token-plan';
-import { policyLimitsFor, type PolicyLimits } from './token-policy';
+import { policyLimitsFor } from './token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */
@@ -152,7 +152,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let origin: OriginDecision = { allowed: true };
   let schemes: readonly AuthScheme[] = [];
   let authenticated: Authenticated | undefined;
-  let limits: PolicyLimits | undefined;
+  let rule: string | undefined;
   let problems: string[] | undefined;
   const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
@@ -163,7 +163,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
       ...(code !== undefined && { code }),
       ...(authenticated && { scheme: authenticated.scheme }),
       ...(problems && { problems }),
-      ...(limits && { rule: limits.rule }),
+      ...(rule !== undefined && { rule }),
       ...extra,
       durationMs: deps.now() - startedAt,
     });
@@ -187,13 +187,8 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, kind);
     authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
-    limits = config.policy
-      ? policyLimitsFor(config.policy, {
-          identity: authenticated.identity,
-          roles: authenticated.roles,
-          identityIsProven: authenticated.scheme !== 'bearer',
-        })
-      : undefined;
+    const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
+    const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
     const plan = planToken(config, authenticated.identity, fields, limits);
     const issued = mintAccessToken(config, plan, deps.now());
     return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });

@@ -278,17 +278,24 @@ export function selectPolicyRule(policy: TokenPolicy, subject: PolicySubject): P
   return byRole ?? byAny;
 }
 
+/** The rule's name in messages and logs: "rules[2]", or "default" when none matched. */
+export function policyRuleName(rule: PolicyRule | undefined): string {
+  return rule === undefined ? 'default' : `rules[${rule.index}]`;
+}
+
 /**
  * What the caller may get under the policy, or 403 policy_user_not_allowed naming the rule that refused.
+ * `onRule` hears the deciding rule's name either way (for the log).
  * @example policyLimitsFor(policy, subject) // { rule: 'rules[1]', rooms: ['class-*'], maxTtl: 600 }
  */
-export function policyLimitsFor(policy: TokenPolicy, subject: PolicySubject): PolicyLimits {
+export function policyLimitsFor(policy: TokenPolicy, subject: PolicySubject, onRule?: (name: string) => void): PolicyLimits {
   const rule = selectPolicyRule(policy, subject);
+  const name = policyRuleName(rule);
+  onRule?.(name);
   if (rule === undefined) {
-    if (policy.defaultDecision === 'allow') return { rule: 'default' };
+    if (policy.defaultDecision === 'allow') return { rule: name };
     throw new ServiceError('policy_user_not_allowed', 'no policy rule matches this caller and the policy default is deny');
   }
-  const name = `rules[${rule.index}]`;
   if (rule.deny) throw new ServiceError('policy_user_not_allowed', `policy rule ${name} refuses this caller`);
   return {
     rule: name,

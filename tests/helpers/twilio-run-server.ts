@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const projectRoot = join(__dirname, '..', '..');
 
@@ -75,7 +75,8 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       envFile,
       '--no-fork-process',
       '--no-live',
-      ...(options.assetsFolder !== undefined ? ['--assets-folder', options.assetsFolder] : []),
+      // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
+      ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
     ],
     { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
