@@ -246,3 +246,12 @@ describe('the policy in parseConfig', () => {
     expect(result.ok && result.config.policy).toBeUndefined();
   });
 });
+
+describe('docs/policy.example.json', () => {
+  it('is a valid policy for TOKEN_GRANTS=video,chat', () => {
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const text = readFileSync(require('node:path').join(__dirname, '..', '..', 'docs', 'policy.example.json'), 'utf8');
+    const parsed = parseTokenPolicy(text);
+    expect(parsed.ok && policyConflicts(parsed.policy, { grants: ['video', 'chat'], maxTtl: 3600, voiceIncomingAllow: false })).toEqual([]);
+  });
+});
