@@ -3,7 +3,7 @@
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
 import { createBasicAuthenticator } from '../lib/basic-authentication';
 import { handleTokenRequest, type TokenEndpointDeps } from '../lib/token-endpoint';
-import { logJson, respond, splitEvent } from '../runtime/twilio-adapter';
+import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
 
 // Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials cache.
 const deps: TokenEndpointDeps = { now: Date.now, log: logJson, basic: createBasicAuthenticator() };
@@ -12,7 +12,7 @@ export const handler = (context: Context, event: ServerlessEventObject, callback
   respond(callback, () => {
     const { headers, fields } = splitEvent(event);
     return handleTokenRequest(
-      { headers, fields, ...(context.DOMAIN_NAME !== undefined && { serviceHost: context.DOMAIN_NAME }) },
+      { headers, fields, sources: readConfigSources(), ...(context.DOMAIN_NAME !== undefined && { serviceHost: context.DOMAIN_NAME }) },
       context as unknown as Record<string, unknown>,
       deps,
     );

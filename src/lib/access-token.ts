@@ -12,6 +12,8 @@ export interface TokenPlan {
   readonly room?: string;
   /** Lifetime in seconds, already clamped to the configured bounds. */
   readonly ttl: number;
+  /** false when the policy turns incoming calls off for this caller; it can never turn them on. */
+  readonly voiceIncoming?: boolean;
 }
 
 /** The 200 response body. */
@@ -33,7 +35,7 @@ export function createGrant(name: GrantName, settings: GrantSettings, plan: Toke
     case 'voice':
       return new AccessToken.VoiceGrant({
         ...(settings.voiceOutgoingApplicationSid !== undefined && { outgoingApplicationSid: settings.voiceOutgoingApplicationSid }),
-        incomingAllow: settings.voiceIncomingAllow,
+        incomingAllow: settings.voiceIncomingAllow && plan.voiceIncoming !== false,
         ...(settings.voicePushCredentialSid !== undefined && { pushCredentialSid: settings.voicePushCredentialSid }),
       });
     case 'chat':

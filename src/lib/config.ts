@@ -3,9 +3,15 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { parseBasicUsers, type BasicUserTable } from './basic-users';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 import { validateIdentity } from './identity';
+import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
+import { parseOidcConfig, type OidcConfig } from './oidc-config';
 import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
+import { parseTokenPolicy, policyConflicts, type TokenPolicy } from './token-policy';
 
-export type AuthScheme = 'basic' | 'bearer';
+export { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
+
+/** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */
+export type AuthScheme = 'basic' | 'bearer' | 'oidc';
 
 export interface GrantSettings {
   /** Products every token carries unless the request asks for fewer. */
@@ -33,7 +39,20 @@ export interface ServiceConfig {
   /** Normalised origins (scheme://host[:port]) allowed to call cross-origin. */
   readonly allowedOrigins: ReadonlySet<string>;
   readonly region?: string;
+  /** Set when OIDC_ISSUER and OIDC_AUDIENCE are: bearer JWTs are then verified against the provider. */
+  readonly oidc?: OidcConfig;
+  /** The per-user and per-role policy, when one is configured; without it only the global settings apply. */
+  readonly policy?: TokenPolicy;
 }
+
+/** Where the policy can come from besides TOKEN_POLICY: the private asset, read by the runtime adapter. */
+export interface ConfigSources {
+  /** The text of `assets/policy.private.json`, or `unreadable` when it exists but could not be read. */
+  readonly policyAsset?: { readonly text: string } | { readonly unreadable: true };
+}
+
+/** How the policy asset is named in problems: the file a user adds to src/assets. */
+export const POLICY_ASSET_NAME = 'policy.private.json';
 
 /** One thing wrong with the configuration: which variable, what is wrong, how to fix it. Never a value. */
 export interface ConfigProblem {
@@ -65,18 +84,26 @@ export const CONFIG_VARIABLES = [
   'SYNC_SERVICE_SID',
   'ALLOWED_ORIGINS',
   'TWILIO_REGION',
+  'OIDC_ISSUER',
+  'OIDC_AUDIENCE',
+  'OIDC_JWKS_URL',
+  'OIDC_IDENTITY_CLAIM',
+  'OIDC_ROLES_CLAIM',
+  'OIDC_ALGORITHMS',
+  'OIDC_CLOCK_SKEW_SECONDS',
+  'TOKEN_POLICY',
 ] as const;
 
-export const TTL_FLOOR_SECONDS = 60;
-/** Twilio refuses access tokens that live longer than 24 hours (error 20157). */
-export const TTL_CEILING_SECONDS = 86_400;
-export const DEFAULT_TTL_SECONDS = 3_600;
-export const MAX_ROOM_NAME_LENGTH = 128;
+const OIDC_VARIABLES = CONFIG_VARIABLES.filter((name) => name.startsWith('OIDC_'));
+
 
 const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 
-/** Reads the environment, collecting every problem rather than stopping at the first. */
-export function parseConfig(env: Environment): ConfigResult {
+/**
+ * Reads the environment (and the policy asset, if any), collecting every problem rather than stopping at
+ * the first. The function, /health and `npm run doctor` all call this.
+ */
+export function parseConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
   const problems: ConfigProblem[] = [];
   const problem = (variable: string, message: string, fix: string) => problems.push({ variable, message, fix });
   const text = (name: string): string | undefined => {
@@ -146,14 +173,23 @@ export function parseConfig(env: Environment): ConfigResult {
     } else basicUsers = parsed;
   }
 
+  const oidcEnv: Record<string, string | undefined> = {};
+  for (const name of OIDC_VARIABLES) oidcEnv[name] = text(name);
+  const oidcResult = parseOidcConfig(oidcEnv);
+  if (oidcResult.status === 'invalid') {
+    for (const found of oidcResult.problems) problem(found.variable, found.message, found.fix);
+  }
+  const oidc = oidcResult.status === 'enabled' ? oidcResult.config : undefined;
+
   const authSchemes: AuthScheme[] = [];
   if (basicUsers) authSchemes.push('basic');
   if (sharedSecrets) authSchemes.push('bearer');
-  if (secretsRaw === undefined && usersRaw === undefined) {
+  if (oidc) authSchemes.push('oidc');
+  if (secretsRaw === undefined && usersRaw === undefined && oidcResult.status === 'disabled') {
     problem(
       'AUTH_SHARED_SECRETS',
-      'no authentication is configured: neither AUTH_SHARED_SECRETS nor AUTH_BASIC_USERS is set',
-      'set AUTH_SHARED_SECRETS (npm run new-secret) and/or AUTH_BASIC_USERS (npm run hash-password)',
+      'no authentication is configured: none of AUTH_SHARED_SECRETS, AUTH_BASIC_USERS or OIDC_ISSUER is set',
+      'set AUTH_SHARED_SECRETS (npm run new-secret), AUTH_BASIC_USERS (npm run hash-password) and/or OIDC_ISSUER with OIDC_AUDIENCE',
     );
   }
 
@@ -169,6 +205,12 @@ export function parseConfig(env: Environment): ConfigResult {
   if (region !== undefined && !/^[a-z]{2}[0-9]$/.test(region)) {
     problem('TWILIO_REGION', 'TWILIO_REGION must be a Twilio region code such as us1, ie1 or au1', 'use a region code or unset it');
   }
+
+  const policy = parsePolicySetting(text('TOKEN_POLICY'), sources.policyAsset, problem, grants && maxTtl !== undefined ? {
+    grants: grants.enabled,
+    maxTtl,
+    voiceIncomingAllow: grants.voiceIncomingAllow,
+  } : undefined);
 
   if (problems.length > 0 || !accountSid || !apiKeySid || !apiKeySecret || !grants || !defaultTtl || !maxTtl) {
     return { ok: false, problems };
@@ -187,8 +229,40 @@ export function parseConfig(env: Environment): ConfigResult {
       grants,
       allowedOrigins,
       ...(region !== undefined && { region }),
+      ...(oidc && { oidc }),
+      ...(policy && { policy }),
     },
   };
+}
+
+/**
+ * The policy from TOKEN_POLICY or the private asset. Both at once is refused: which one wins would be
+ * a guess, and a guess about access rules should fail closed.
+ */
+function parsePolicySetting(
+  variable: string | undefined,
+  asset: ConfigSources['policyAsset'],
+  problem: ProblemSink,
+  limits: Parameters<typeof policyConflicts>[1] | undefined,
+): TokenPolicy | undefined {
+  const assetName = `assets/${POLICY_ASSET_NAME}`;
+  if (variable !== undefined && asset !== undefined) {
+    problem('TOKEN_POLICY', `TOKEN_POLICY is set and ${assetName} exists; only one policy may be configured`, `remove TOKEN_POLICY or delete ${assetName}`);
+    return undefined;
+  }
+  if (asset !== undefined && 'unreadable' in asset) {
+    problem(assetName, `${assetName} exists but could not be read`, 'redeploy the service with a readable policy file');
+    return undefined;
+  }
+  const source = variable !== undefined ? 'TOKEN_POLICY' : assetName;
+  const policyText = variable ?? asset?.text;
+  if (policyText === undefined) return undefined;
+  const parsed = parseTokenPolicy(policyText);
+  const found = parsed.ok ? (limits ? policyConflicts(parsed.policy, limits) : []) : parsed.problems;
+  for (const entry of found) {
+    problem(source, `${source} ${entry.path}: ${entry.message}`, 'correct that entry; the policy format is described in docs/policy.md');
+  }
+  return parsed.ok && found.length === 0 ? parsed.policy : undefined;
 }
 
 type TextReader = (name: string) => string | undefined;
@@ -248,11 +322,6 @@ function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSi
   };
 }
 
-/** Room names: 1 to 128 characters, no control or invisible formatting characters. */
-export function isValidRoomName(room: string): boolean {
-  return room.length > 0 && room.length <= MAX_ROOM_NAME_LENGTH && room.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(room);
-}
-
 function parseAllowedOrigins(raw: string | undefined, problem: ProblemSink): ReadonlySet<string> {
   const origins = new Set<string>();
   if (raw === undefined) return origins;
@@ -287,17 +356,23 @@ export function normaliseOrigin(value: string): string | undefined {
 
 let memo: { key: string; result: ConfigResult } | undefined;
 
+/** The memo key part for the policy asset: its whole text, so a changed file is parsed again. */
+function assetKey(asset: ConfigSources['policyAsset']): string {
+  if (asset === undefined) return '\u0002';
+  return 'unreadable' in asset ? '\u0003' : `\u0004${asset.text}`;
+}
+
 /**
  * parseConfig, remembered for as long as the relevant values do not change: a warm Function
  * instance then pays for parsing (and key creation) once.
  * @example const result = loadConfig(context); if (!result.ok) console.error(result.problems)
  */
-export function loadConfig(env: Environment): ConfigResult {
-  let key = '';
+export function loadConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
+  let key = assetKey(sources.policyAsset);
   for (const name of CONFIG_VARIABLES) {
     const value = env[name];
     key += typeof value === 'string' ? `${value}\u0000` : `\u0001${typeof value}\u0000`;
   }
-  if (memo?.key !== key) memo = { key, result: parseConfig(env) };
+  if (memo?.key !== key) memo = { key, result: parseConfig(env, sources) };
   return memo.result;
 }

@@ -14,14 +14,28 @@ export const ERROR_STATUS = {
   missing_credentials: 401,
   invalid_credentials: 401,
   unsupported_authorization_scheme: 401,
+  // A bearer JWT from the app's identity provider was refused (see docs/oidc.md).
+  oidc_token_invalid: 401,
+  oidc_token_expired: 401,
+  oidc_token_not_yet_valid: 401,
+  oidc_wrong_issuer: 401,
+  oidc_wrong_audience: 401,
+  oidc_identity_missing: 401,
+  oidc_unknown_key: 401,
   origin_not_allowed: 403,
   grant_not_allowed: 403,
   room_not_allowed: 403,
+  // The token policy (TOKEN_POLICY or policy.private.json) refused the caller (see docs/policy.md).
+  policy_user_not_allowed: 403,
+  policy_grant_denied: 403,
+  policy_room_denied: 403,
   method_not_allowed: 405,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,
   internal_error: 500,
+  // The identity provider's keys could not be fetched: retry later; never a reason to issue a token.
+  oidc_provider_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -36,8 +50,10 @@ export class ServiceError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Seconds the client should wait before retrying (429 only). */
+    /** Seconds the client should wait before retrying (sent as Retry-After). */
     readonly retryAfterSeconds?: number,
+    /** For the log only, never the response: what went wrong out of the caller's reach (e.g. the provider's URL). */
+    readonly logDetail?: string,
   ) {
     super(message);
   }

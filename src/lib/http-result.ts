@@ -40,8 +40,10 @@ const REALM = 'realm="twilio-access-token"';
 export function authenticateChallenge(schemes: readonly AuthScheme[], code: ErrorCode, headers: RequestHeaders): string {
   const fromBrowserScript = headers['sec-fetch-mode'] !== undefined || headers['origin'] !== undefined;
   const challenges: string[] = [];
-  if (schemes.includes('bearer')) {
-    challenges.push(code === 'invalid_credentials' ? `Bearer ${REALM}, error="invalid_token"` : `Bearer ${REALM}`);
+  // A shared secret and an identity-provider JWT are both Bearer credentials: one challenge covers both.
+  if (schemes.includes('bearer') || schemes.includes('oidc')) {
+    const rejectedToken = code === 'invalid_credentials' || code.startsWith('oidc_');
+    challenges.push(rejectedToken ? `Bearer ${REALM}, error="invalid_token"` : `Bearer ${REALM}`);
   }
   if (schemes.includes('basic') && !fromBrowserScript) challenges.push(`Basic ${REALM}, charset="UTF-8"`);
   return challenges.join(', ');
@@ -67,6 +69,8 @@ export function errorResult(error: ServiceError, context: ErrorContext): HttpRes
     if (challenge !== '') headers['WWW-Authenticate'] = challenge;
   }
   if (status === 405) headers['Allow'] = 'POST, OPTIONS';
-  if (status === 429 && error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+  if ((status === 429 || status === 503) && error.retryAfterSeconds !== undefined) {
+    headers['Retry-After'] = String(error.retryAfterSeconds);
+  }
   return { status, headers, body: { error: body } };
 }

@@ -2,12 +2,16 @@
 import { mintAccessToken } from './access-token';
 import { parseAuthorizationHeader, type PresentedCredentials } from './authorization-header';
 import type { BasicAuthenticator } from './basic-authentication';
-import { loadConfig, type AuthScheme, type Environment, type ServiceConfig } from './config';
+import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from './config';
 import { decideOrigin, type OriginDecision } from './cors';
 import { ServiceError } from './errors';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from './http-result';
+import type { OidcConfig } from './oidc-config';
+import { OidcError } from './oidc-errors';
+import { createOidcVerifier, looksLikeJwt, type OidcVerifier, type OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
 import { planToken } from './token-plan';
+import { policyLimitsFor } from './token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */
@@ -18,6 +22,8 @@ export interface TokenEndpointRequest {
   readonly fields: Readonly<Record<string, unknown>>;
   /** The service's own host (DOMAIN_NAME), for recognising same-origin browser calls. */
   readonly serviceHost?: string;
+  /** Configuration that is not in the environment (the policy asset), read by the adapter. */
+  readonly sources?: ConfigSources;
 }
 
 /** One structured log line per request; never credentials, secrets, tokens or hashes. */
@@ -30,6 +36,10 @@ export interface RequestLogEntry {
   readonly identity?: string;
   readonly grants?: readonly string[];
   readonly ttl?: number;
+  /** The policy rule that decided ("rules[2]" or "default"), when a policy is configured. */
+  readonly rule?: string;
+  /** Why the identity provider could not be used (URL and HTTP status; never a token), on 503. */
+  readonly detail?: string;
   readonly durationMs: number;
   /** Configuration problems (variable names and rules only), on 500 server_misconfigured. */
   readonly problems?: readonly string[];
@@ -39,11 +49,35 @@ export interface TokenEndpointDeps {
   readonly now: () => number;
   readonly log: (entry: RequestLogEntry) => void;
   readonly basic: BasicAuthenticator;
+  /** For tests: how OIDC verifiers reach the provider. Default: the global fetch and the shared JWKS cache. */
+  readonly oidc?: OidcVerifierDeps;
 }
 
 interface Authenticated {
   readonly scheme: AuthScheme;
   readonly identity: string;
+  /** From the OIDC roles claim; none for Basic users and shared secrets. */
+  readonly roles: readonly string[];
+}
+
+// One verifier per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
+const verifiers = new WeakMap<OidcConfig, OidcVerifier>();
+
+function oidcVerifierFor(config: OidcConfig, deps: TokenEndpointDeps): OidcVerifier {
+  let verifier = verifiers.get(config);
+  if (!verifier) {
+    verifier = createOidcVerifier(config, deps.oidc ?? {});
+    verifiers.set(config, verifier);
+  }
+  return verifier;
+}
+
+/** An OIDC refusal as a ServiceError with the same code; the provider's URL goes to the log only. */
+function fromOidcError(error: OidcError): ServiceError {
+  if (error.code === 'oidc_provider_unavailable') {
+    return new ServiceError(error.code, 'the identity provider could not be reached to check the token; try again shortly', undefined, error.message);
+  }
+  return new ServiceError(error.code, error.message);
 }
 
 /** Functions are not told the HTTP method: a request with no body headers is a GET (or HEAD). */
@@ -77,19 +111,34 @@ async function authenticate(
   if (credentials === undefined) {
     throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer)');
   }
+  if (credentials.scheme === 'bearer' && looksLikeJwt(credentials.token)) {
+    // A JWT is never a shared secret (npm run new-secret makes no dots), so it goes to OIDC or nowhere.
+    if (!config.oidc) throw new ServiceError('invalid_credentials', 'this service accepts no identity-provider tokens');
+    let principal;
+    try {
+      principal = await oidcVerifierFor(config.oidc, deps).verify(credentials.token);
+    } catch (error) {
+      if (error instanceof OidcError) throw fromOidcError(error);
+      throw error;
+    }
+    if (fields.identity !== undefined && fields.identity.normalize('NFC') !== principal.identity.normalize('NFC')) {
+      throw new ServiceError('invalid_request', "with an identity-provider token the identity is the token's; omit identity");
+    }
+    return { scheme: 'oidc', identity: principal.identity, roles: principal.roles };
+  }
   if (credentials.scheme === 'bearer') {
     if (!config.sharedSecrets || !verifySharedSecret(credentials.token, config.sharedSecrets)) {
       throw new ServiceError('invalid_credentials', 'the bearer secret is not valid');
     }
     if (fields.identity === undefined) throw new ServiceError('invalid_identity', 'identity is required with a shared secret');
-    return { scheme: 'bearer', identity: fields.identity };
+    return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
   const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password);
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
-  return { scheme: 'basic', identity };
+  return { scheme: 'basic', identity, roles: [] };
 }
 
 /**
@@ -103,6 +152,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let origin: OriginDecision = { allowed: true };
   let schemes: readonly AuthScheme[] = [];
   let authenticated: Authenticated | undefined;
+  let rule: string | undefined;
   let problems: string[] | undefined;
   const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
@@ -113,6 +163,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
       ...(code !== undefined && { code }),
       ...(authenticated && { scheme: authenticated.scheme }),
       ...(problems && { problems }),
+      ...(rule !== undefined && { rule }),
       ...extra,
       durationMs: deps.now() - startedAt,
     });
@@ -124,7 +175,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
       throw new ServiceError('invalid_request', 'the field name "request" is reserved by Twilio Functions; rename it');
     }
     const kind = bodyKindOf(headers);
-    const loaded = loadConfig(env);
+    const loaded = loadConfig(env, request.sources);
     if (!loaded.ok) {
       problems = loaded.problems.map((problem) => problem.message);
       const variables = [...new Set(loaded.problems.map((problem) => problem.variable))].join(', ');
@@ -136,12 +187,17 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, kind);
     authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
-    const plan = planToken(config, authenticated.identity, fields);
+    const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
+    const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
+    const plan = planToken(config, authenticated.identity, fields, limits);
     const issued = mintAccessToken(config, plan, deps.now());
     return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });
   } catch (error) {
     if (error instanceof ServiceError) {
-      return finish(errorResult(error, { origin, schemes, requestHeaders: headers }), authenticated && { identity: authenticated.identity });
+      return finish(errorResult(error, { origin, schemes, requestHeaders: headers }), {
+        ...(authenticated && { identity: authenticated.identity }),
+        ...(error.logDetail !== undefined && { detail: error.logDetail }),
+      });
     }
     // Unexpected: log the kind of error only (messages of library errors may quote input).
     return finish(

@@ -1,8 +1,9 @@
-/** The policy: which grants, room, lifetime and identity a token gets, given the configuration and request. */
+/** The plan: which grants, room, lifetime and identity a token gets, given the configuration, the request and the policy. */
 import type { TokenPlan } from './access-token';
 import { TTL_FLOOR_SECONDS, type ServiceConfig } from './config';
 import { ServiceError } from './errors';
 import { validateIdentity } from './identity';
+import { matchesRoomPattern, type PolicyLimits } from './token-policy';
 import type { TokenRequestFields } from './token-request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */
@@ -11,16 +12,27 @@ export function clampTtl(requested: number | undefined, defaultTtl: number, maxT
   return Math.min(Math.max(requested, TTL_FLOOR_SECONDS), maxTtl);
 }
 
+/** A rule's only room, when it names exactly one without `*`: the room a request without one gets. */
+function onlyRoom(rooms: readonly string[] | undefined): string | undefined {
+  return rooms?.length === 1 && !rooms[0]!.includes('*') ? rooms[0] : undefined;
+}
+
 /**
- * Decides what the token carries, or throws 400/403.
- * @example planToken(config, 'alice', { grants: ['video'], room: 'standup' })
+ * Decides what the token carries, or throws 400/403. The global configuration is checked first, then
+ * the policy rule's limits (which can only narrow it).
+ * @example planToken(config, 'alice', { grants: ['video'], room: 'standup' }, { rule: 'rules[0]', rooms: ['standup'] })
  */
-export function planToken(config: ServiceConfig, identity: string, fields: TokenRequestFields): TokenPlan {
+export function planToken(config: ServiceConfig, identity: string, fields: TokenRequestFields, limits?: PolicyLimits): TokenPlan {
   const enabled = config.grants.enabled;
-  const grants = fields.grants ?? enabled;
+  const allowedByPolicy = limits?.grants;
+  const grants = fields.grants ?? (allowedByPolicy ? enabled.filter((grant) => allowedByPolicy.includes(grant)) : enabled);
   const refused = grants.filter((grant) => !enabled.includes(grant));
   if (refused.length > 0) {
     throw new ServiceError('grant_not_allowed', `this service does not issue the ${refused.join(', ')} grant`);
+  }
+  const refusedByPolicy = allowedByPolicy ? grants.filter((grant) => !allowedByPolicy.includes(grant)) : [];
+  if (refusedByPolicy.length > 0) {
+    throw new ServiceError('policy_grant_denied', `policy rule ${limits!.rule} does not allow the ${refusedByPolicy.join(', ')} grant`);
   }
   const pinnedRoom = config.grants.videoRoom;
   if (fields.room !== undefined) {
@@ -29,11 +41,24 @@ export function planToken(config: ServiceConfig, identity: string, fields: Token
       throw new ServiceError('room_not_allowed', 'this service issues video tokens for one room only; omit room');
     }
   }
-  const room = grants.includes('video') ? (fields.room ?? pinnedRoom) : undefined;
+  const allowedRooms = limits?.rooms;
+  const room = grants.includes('video') ? (fields.room ?? pinnedRoom ?? onlyRoom(allowedRooms)) : undefined;
+  if (allowedRooms && grants.includes('video')) {
+    // A video token without a room opens every room, which a rule with rooms does not allow.
+    if (room === undefined) throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} allows only some rooms; name one in room`);
+    const candidate = room;
+    if (!allowedRooms.some((pattern) => matchesRoomPattern(pattern, candidate))) {
+      throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} does not allow this room`);
+    }
+  }
+  const cap = limits?.maxTtl ?? config.maxTtl;
+  const maxTtl = Math.min(config.maxTtl, cap);
+  const voiceIncoming = limits?.voiceIncoming === false && grants.includes('voice') ? false : undefined;
   return {
     identity: validateIdentity(identity, grants),
     grants,
     ...(room !== undefined && { room }),
-    ttl: clampTtl(fields.ttl, config.defaultTtl, config.maxTtl),
+    ttl: clampTtl(fields.ttl, Math.min(config.defaultTtl, maxTtl), maxTtl),
+    ...(voiceIncoming !== undefined && { voiceIncoming }),
   };
 }

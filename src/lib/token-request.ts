@@ -1,5 +1,5 @@
 /** Reads the optional fields of a token request body (JSON or form) into checked values. */
-import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './config';
+import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './limits';
 import { ServiceError } from './errors';
 import { isGrantName, type GrantName } from './grant-names';
 

@@ -1,7 +1,37 @@
 /** The thin layer between Twilio's Functions runtime and the core: events in, Twilio.Response out. */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
+import type { ConfigSources } from '../lib/config';
 import type { HttpResult, RequestHeaders } from '../lib/http-result';
+
+/**
+ * The key of `assets/policy.private.json` in Runtime.getAssets(): the runtime drops `.private` from the
+ * name. Private assets are not served by URL (locally twilio-run answers 403 for them too).
+ */
+export const POLICY_ASSET_KEY = '/policy.json';
+
+let policyAssetRead: { sources: ConfigSources } | undefined;
+
+/**
+ * The policy asset's text, read once per instance (assets change only with a deploy). `Runtime` exists
+ * only inside Twilio Functions and twilio-run; elsewhere there is no asset.
+ */
+export function readConfigSources(): ConfigSources {
+  if (policyAssetRead) return policyAssetRead.sources;
+  let sources: ConfigSources = {};
+  if (typeof Runtime !== 'undefined' && typeof Runtime.getAssets === 'function') {
+    const asset = Runtime.getAssets()[POLICY_ASSET_KEY];
+    if (asset) {
+      try {
+        sources = { policyAsset: { text: asset.open() } };
+      } catch {
+        sources = { policyAsset: { unreadable: true } };
+      }
+    }
+  }
+  policyAssetRead = { sources };
+  return sources;
+}
 
 export interface SplitEvent {
   /** undefined when a body field named `request` replaced the runtime's own request object. */

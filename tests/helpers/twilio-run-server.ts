@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const projectRoot = join(__dirname, '..', '..');
 
@@ -53,15 +53,31 @@ async function waitUntilAnswering(url: string, child: ChildProcess, deadline: nu
   throw new Error('twilio-run did not answer in time');
 }
 
+export interface StartOptions {
+  startTimeoutMs?: number;
+  /** Serve assets from this folder instead of dist/assets (e.g. a temporary one holding a policy asset). */
+  assetsFolder?: string;
+}
+
 /** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live keeps it fast. */
-export async function startServer(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'token-service-test-'));
   const envFile = join(dir, '.env');
   writeFileSync(envFile, toDotenv(env), { mode: 0o600 });
   const port = await freePort();
   const child = spawn(
     join(projectRoot, 'node_modules', '.bin', 'twilio-run'),
-    ['start', '--port', String(port), '--env', envFile, '--no-fork-process', '--no-live'],
+    [
+      'start',
+      '--port',
+      String(port),
+      '--env',
+      envFile,
+      '--no-fork-process',
+      '--no-live',
+      // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
+      ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
+    ],
     { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
   );
   let output = '';

@@ -1,0 +1,9 @@
+/** GET /health: configuration check for monitors and deploy scripts; no authentication, never a secret value. */
+/// <reference types="@twilio-labs/serverless-runtime-types" />
+import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
+import { handleHealthRequest } from '../lib/health-report';
+import { readConfigSources, respond } from '../runtime/twilio-adapter';
+
+export const handler = (context: Context, _event: ServerlessEventObject, callback: ServerlessCallback): void => {
+  respond(callback, async () => handleHealthRequest(context as unknown as Record<string, unknown>, readConfigSources()));
+};

@@ -1,0 +1,12 @@
+/** Bounds shared by the configuration, the request parser and the token policy. */
+
+export const TTL_FLOOR_SECONDS = 60;
+/** Twilio refuses access tokens that live longer than 24 hours (error 20157). */
+export const TTL_CEILING_SECONDS = 86_400;
+export const DEFAULT_TTL_SECONDS = 3_600;
+export const MAX_ROOM_NAME_LENGTH = 128;
+
+/** Room names: 1 to 128 characters, no control or invisible formatting characters. */
+export function isValidRoomName(room: string): boolean {
+  return room.length > 0 && room.length <= MAX_ROOM_NAME_LENGTH && room.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(room);
+}

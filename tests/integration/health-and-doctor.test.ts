@@ -1,0 +1,139 @@
+/** GET /health through the real twilio-run server, and `npm run doctor` as a child process: same checks, no values. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
+import { send } from '../helpers/http';
+import { startServer, type RunningServer } from '../helpers/twilio-run-server';
+
+const root = join(__dirname, '..', '..');
+const BROKEN_POLICY = JSON.stringify({ rules: [{ match: { role: 'teacher' }, rooms: ['class-1', ''] }] });
+
+let credentials: TestCredentials;
+let good: RunningServer;
+let broken: RunningServer;
+let goodEnv: Record<string, string>;
+let brokenEnv: Record<string, string>;
+
+beforeAll(async () => {
+  credentials = newCredentials(['alice']);
+  goodEnv = await environmentFor(credentials, { TOKEN_GRANTS: 'video', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' });
+  brokenEnv = await environmentFor(credentials, {
+    TWILIO_API_KEY_SID: 'SKnot-a-sid',
+    OIDC_ISSUER: 'http://id.example.com',
+    TOKEN_POLICY: BROKEN_POLICY,
+  });
+  [good, broken] = await Promise.all([startServer(goodEnv), startServer(brokenEnv)]);
+}, 60_000);
+
+afterAll(async () => {
+  await good?.stop();
+  await broken?.stop();
+});
+
+/** Every configured value that must never appear in /health or doctor output. */
+function secretValues(env: Record<string, string>): string[] {
+  return [credentials.apiKeySecret, credentials.sharedSecret, credentials.accountSid, ...Object.values(credentials.passwords), env.AUTH_BASIC_USERS!, env.TWILIO_API_KEY_SID!];
+}
+
+describe('GET /health', () => {
+  it('200 with the modes and grants of a valid configuration, no-store, no authentication needed', async () => {
+    for (const method of ['GET', 'POST']) {
+      const answer = await send(`${good.url}/health`, { method, ...(method === 'POST' && { json: {} }) });
+      expect(answer.status).toBe(200);
+      expect(answer.json).toEqual({ status: 'ok', authSchemes: ['basic', 'bearer', 'oidc'], grants: ['video'], oidc: true, policy: false });
+      expect(answer.headers['cache-control']).toBe('no-store');
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      for (const value of secretValues(goodEnv)) expect(answer.text.includes(value)).toBe(false);
+    }
+  });
+
+  it('503 with every problem and its fix when the configuration is broken, never a value', async () => {
+    const answer = await send(`${broken.url}/health`, { method: 'GET' });
+    expect(answer.status).toBe(503);
+    expect(answer.json.status).toBe('misconfigured');
+    expect(answer.json.problems).toEqual(
+      expect.arrayContaining([
+        { variable: 'TWILIO_API_KEY_SID', message: 'TWILIO_API_KEY_SID must start with SK and have 34 characters', fix: expect.any(String) },
+        expect.objectContaining({ variable: 'OIDC_AUDIENCE' }),
+        expect.objectContaining({ variable: 'OIDC_ISSUER', message: expect.stringMatching(/only https is allowed/) }),
+        expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]\.rooms\[1\]: /) }),
+      ]),
+    );
+    for (const problem of answer.json.problems) expect(Object.keys(problem).sort()).toEqual(['fix', 'message', 'variable']);
+    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(answer.text.includes(value)).toBe(false);
+    expect(answer.headers['cache-control']).toBe('no-store');
+  });
+
+  it('/token fails closed on the same configuration: 500 server_misconfigured naming the variables, no token', async () => {
+    const answer = await send(`${broken.url}/token`, { json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    expect({ status: answer.status, code: answer.json.error.code }).toEqual({ status: 500, code: 'server_misconfigured' });
+    expect(answer.json.error.message).toMatch(/TOKEN_POLICY/);
+    expect(answer.json.error.message).toMatch(/OIDC_AUDIENCE/);
+    expect(answer.json.token).toBeUndefined();
+  });
+});
+
+describe('npm run doctor', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'doctor-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function doctor(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', ...args], { cwd }, (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+  const writeEnv = (name: string, env: Record<string, string>, extra = '') => {
+    const path = join(dir, name);
+    writeFileSync(path, `# written by the test\n${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n${extra}`);
+    return path;
+  };
+
+  it('exits 0 with a short summary for a valid file', async () => {
+    const result = await doctor([writeEnv('good.env', goodEnv), '--policy-asset', join(dir, 'none.json')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^doctor: OK/);
+    expect(result.stdout).toMatch(/grants: +video/);
+    expect(result.stdout).toMatch(/oidc: +on/);
+    for (const value of secretValues(goodEnv)) expect(result.stdout.includes(value)).toBe(false);
+  }, 30_000);
+
+  it('exits 1 and prints each problem with its fix, never a value', async () => {
+    const result = await doctor([writeEnv('broken.env', brokenEnv), '--policy-asset', join(dir, 'none.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must start with SK and have 34 characters\n  fix: ');
+    expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n  fix: /);
+    expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
+    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(result.stdout.includes(value)).toBe(false);
+  }, 30_000);
+
+  it('checks the policy asset too, and refuses it alongside TOKEN_POLICY', async () => {
+    const asset = join(dir, 'policy.private.json');
+    writeFileSync(asset, JSON.stringify({ rules: [{ match: { user: 'alice' }, maxTtl: 600 }] }));
+    const ok = await doctor([writeEnv('asset.env', goodEnv), '--policy-asset', asset]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`policy:   ${asset}`);
+    const both = await doctor([writeEnv('both.env', { ...goodEnv, TOKEN_POLICY: '{"rules":[]}' }), '--policy-asset', asset]);
+    expect(both.code).toBe(1);
+    expect(both.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY is set and assets\/policy.private.json exists/);
+  }, 30_000);
+
+  it('reads the file with twilio-run’s rules: an inline comment is part of the value', async () => {
+    const path = writeEnv('comment.env', { ...goodEnv, TOKEN_TTL: '600 # ten minutes' });
+    const result = await doctor([path, '--policy-asset', join(dir, 'none.json')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✗ TOKEN_TTL: TOKEN_TTL must be whole seconds from 60 to 86400');
+  }, 30_000);
+
+  it('defaults to .env in the current directory and says how to create a missing one', async () => {
+    const result = await doctor([], dir);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/\.env does not exist\n  fix: copy \.env\.example/);
+  }, 30_000);
+});

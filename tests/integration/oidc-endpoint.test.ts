@@ -1,0 +1,158 @@
+/** POST /token with identity-provider JWTs, through the real twilio-run server and a real JWKS server on loopback. */
+import { SignJWT, base64url } from 'jose';
+import { createSecretKey } from 'node:crypto';
+import { closedLoopbackUrl, startFakeOidcProvider, type FakeOidcProvider } from '../helpers/fake-oidc-provider';
+import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
+import { send, type HttpAnswer } from '../helpers/http';
+import { makeKey, signIdToken, type TestKey } from '../helpers/oidc-keys';
+import { JWT_SHAPE, verifyTwilioToken } from '../helpers/token-verifier';
+import { startServer, type RunningServer } from '../helpers/twilio-run-server';
+
+const AUDIENCE = 'browser-app';
+let credentials: TestCredentials;
+let provider: FakeOidcProvider;
+let server: RunningServer;
+let rsa: TestKey;
+let ec: TestKey;
+let ed: TestKey;
+let rogue: TestKey;
+const presentedJwts: string[] = [];
+
+beforeAll(async () => {
+  [rsa, ec, ed, rogue] = await Promise.all([makeKey('RS256', 'rsa-1'), makeKey('ES256', 'ec-1'), makeKey('EdDSA', 'ed-1'), makeKey('RS256', 'rogue')]);
+  provider = await startFakeOidcProvider({ keys: [rsa.jwk, ec.jwk, ed.jwk] });
+  credentials = newCredentials(['alice']);
+  server = await startServer(await environmentFor(credentials, { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, TOKEN_GRANTS: 'video' }));
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await provider?.close();
+});
+
+async function withBearer(url: string, jwt: string, body: unknown = {}): Promise<HttpAnswer> {
+  presentedJwts.push(jwt);
+  return send(`${url}/token`, { json: body, headers: { authorization: `Bearer ${jwt}` } });
+}
+
+function expectRefusal(answer: HttpAnswer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.json?.error?.code }).toEqual({ status, code });
+  expect(answer.json.token).toBeUndefined();
+  expect(answer.text).not.toMatch(JWT_SHAPE);
+  expect(answer.headers['cache-control']).toBe('no-store');
+}
+
+describe('a valid identity-provider token gets a Twilio token whose identity is the sub claim', () => {
+  it.each([['RS256'], ['ES256'], ['EdDSA']])('%s', async (alg) => {
+    const key = { RS256: rsa, ES256: ec, EdDSA: ed }[alg]!;
+    const answer = await withBearer(server.url, await signIdToken(key, provider.issuer, AUDIENCE, { sub: `user-${alg}` }));
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ identity: `user-${alg}`, grants: ['video'] });
+    const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
+    expect(claims.grants).toEqual({ identity: `user-${alg}`, video: {} });
+  });
+
+  it('an identity in the body equal to the claim is accepted; a different one is refused', async () => {
+    const jwt = await signIdToken(rsa, provider.issuer, AUDIENCE, { sub: 'same' });
+    expect((await withBearer(server.url, jwt, { identity: 'same' })).status).toBe(200);
+    expectRefusal(await withBearer(server.url, jwt, { identity: 'someone-else' }), 400, 'invalid_request');
+  });
+
+  it('the shared secret still works alongside', async () => {
+    const answer = await send(`${server.url}/token`, { json: { identity: 'backend-user' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    expect(answer.status).toBe(200);
+    expect(answer.json.identity).toBe('backend-user');
+  });
+
+  it('the 401 body lists oidc among the schemes', async () => {
+    const answer = await send(`${server.url}/token`, { json: {} });
+    expectRefusal(answer, 401, 'missing_credentials');
+    expect(answer.json.error.schemes).toEqual(['basic', 'bearer', 'oidc']);
+  });
+});
+
+describe('refused identity-provider tokens: 401 with the reason, a Bearer invalid_token challenge, and no token', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const cases: [string, () => Promise<string>, string][] = [
+    ['expired (beyond the 60 s skew)', () => signIdToken(rsa, provider.issuer, AUDIENCE, { iat: now() - 900, exp: now() - 120 }), 'oidc_token_expired'],
+    ['not yet valid', () => signIdToken(rsa, provider.issuer, AUDIENCE, { nbf: now() + 600 }), 'oidc_token_not_yet_valid'],
+    ['wrong audience', () => signIdToken(rsa, provider.issuer, AUDIENCE, { aud: 'another-app' }), 'oidc_wrong_audience'],
+    ['wrong issuer', () => signIdToken(rsa, provider.issuer, AUDIENCE, { iss: 'https://evil.example' }), 'oidc_wrong_issuer'],
+    ['signed by a key the provider does not publish', () => signIdToken(rogue, provider.issuer, AUDIENCE), 'oidc_unknown_key'],
+    ['without the identity claim', () => signIdToken(rsa, provider.issuer, AUDIENCE, { sub: undefined }), 'oidc_identity_missing'],
+    [
+      'a tampered payload',
+      async () => {
+        const [header, , signature] = (await signIdToken(rsa, provider.issuer, AUDIENCE, { sub: 'mallory' })).split('.');
+        const forged = base64url.encode(JSON.stringify({ iss: provider.issuer, aud: AUDIENCE, sub: 'admin', exp: now() + 300 }));
+        return `${header}.${forged}.${signature}`;
+      },
+      'oidc_token_invalid',
+    ],
+    [
+      'HS256 signed with the public key (algorithm confusion)',
+      async () =>
+        new SignJWT({ iss: provider.issuer, aud: AUDIENCE, sub: 'admin', exp: now() + 300 })
+          .setProtectedHeader({ alg: 'HS256', kid: rsa.kid })
+          .sign(createSecretKey(Buffer.from(JSON.stringify(rsa.jwk)))),
+      'oidc_token_invalid',
+    ],
+  ];
+  it.each(cases)('%s', async (_name, make, code) => {
+    const answer = await withBearer(server.url, await make());
+    expectRefusal(answer, 401, code);
+    expect(answer.headers['www-authenticate']).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+  });
+
+  it('alg none (unsigned) is refused and mints nothing', async () => {
+    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
+    const payload = base64url.encode(JSON.stringify({ iss: provider.issuer, aud: AUDIENCE, sub: 'admin', exp: now() + 300 }));
+    for (const unsigned of [`${header}.${payload}.`, `${header}.${payload}.AAAA`]) {
+      const answer = await withBearer(server.url, unsigned);
+      expect(answer.status).toBe(401);
+      expect(answer.text).not.toMatch(JWT_SHAPE);
+    }
+  });
+});
+
+describe('the identity provider down, and OIDC off', () => {
+  let down: RunningServer;
+  let off: RunningServer;
+  beforeAll(async () => {
+    const closed = await closedLoopbackUrl();
+    [down, off] = await Promise.all([
+      startServer(await environmentFor(credentials, { OIDC_ISSUER: closed, OIDC_AUDIENCE: AUDIENCE })),
+      startServer(await environmentFor(credentials)),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await down?.stop();
+    await off?.stop();
+  });
+
+  it('a provider that cannot be reached gives 503 oidc_provider_unavailable and no token; the shared secret still works', async () => {
+    const answer = await withBearer(down.url, await signIdToken(rsa, provider.issuer, AUDIENCE));
+    expectRefusal(answer, 503, 'oidc_provider_unavailable');
+    expect(answer.json.error.message).not.toMatch(/127\.0\.0\.1/);
+    const secret = await send(`${down.url}/token`, { json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    expect(secret.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(down.output()).toMatch(/"code":"oidc_provider_unavailable".*"detail":"The discovery document/);
+  });
+
+  it('with OIDC off, a JWT-shaped bearer is refused as invalid_credentials, never compared as a secret', async () => {
+    const answer = await withBearer(off.url, await signIdToken(rsa, provider.issuer, AUDIENCE));
+    expectRefusal(answer, 401, 'invalid_credentials');
+    expect(answer.json.error.schemes).toEqual(['basic', 'bearer']);
+  });
+});
+
+describe('logs', () => {
+  it('never contain a presented identity-provider token', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(presentedJwts.length).toBeGreaterThan(10);
+    const output = server.output();
+    for (const jwt of presentedJwts) expect(output.includes(jwt)).toBe(false);
+    expect(output).not.toMatch(JWT_SHAPE);
+  });
+});
