@@ -24,7 +24,8 @@ export function normaliseUserName(name: string): string {
 
 /**
  * Parses whitespace-separated `name:<scrypt PHC>` entries. Returns the reason a list was refused,
- * naming the entry by position and user name but never echoing a hash or password.
+ * naming the entry by position only: /health shows problems without authentication, so neither user
+ * names nor hashes appear.
  * @example parseBasicUsers('alice:$scrypt$ln=15,r=8,p=3$…$…')
  */
 export function parseBasicUsers(raw: string, validateName: (name: string) => void): BasicUserTable | { problem: string } {
@@ -43,15 +44,15 @@ export function parseBasicUsers(raw: string, validateName: (name: string) => voi
     } catch (error) {
       return { problem: `${where} has an unusable user name: ${(error as Error).message}` };
     }
-    if (seen.has(name)) return { problem: `${where} repeats the user name "${name}"` };
+    if (seen.has(name)) return { problem: `${where} repeats the user name of an earlier entry` };
     seen.add(name);
     if (!phc.startsWith('$')) {
-      return { problem: `${where} (user "${name}") is not a password hash; plaintext passwords are refused` };
+      return { problem: `${where} is not a password hash; plaintext passwords are refused` };
     }
     try {
       users.push({ name, phc, hash: parsePasswordHash(phc) });
     } catch (error) {
-      if (error instanceof PasswordHashFormatError) return { problem: `${where} (user "${name}"): ${error.message}` };
+      if (error instanceof PasswordHashFormatError) return { problem: `${where}: ${error.message}` };
       throw error;
     }
   }

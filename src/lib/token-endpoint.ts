@@ -72,10 +72,18 @@ function oidcVerifierFor(config: OidcConfig, deps: TokenEndpointDeps): OidcVerif
   return verifier;
 }
 
+/** How long a client should wait after the identity provider could not be reached. */
+const PROVIDER_RETRY_AFTER_SECONDS = 5;
+
 /** An OIDC refusal as a ServiceError with the same code; the provider's URL goes to the log only. */
 function fromOidcError(error: OidcError): ServiceError {
   if (error.code === 'oidc_provider_unavailable') {
-    return new ServiceError(error.code, 'the identity provider could not be reached to check the token; try again shortly', undefined, error.message);
+    return new ServiceError(
+      error.code,
+      'the identity provider could not be reached to check the token; try again shortly',
+      PROVIDER_RETRY_AFTER_SECONDS,
+      error.message,
+    );
   }
   return new ServiceError(error.code, error.message);
 }

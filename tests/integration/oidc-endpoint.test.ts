@@ -133,6 +133,7 @@ describe('the identity provider down, and OIDC off', () => {
   it('a provider that cannot be reached gives 503 oidc_provider_unavailable and no token; the shared secret still works', async () => {
     const answer = await withBearer(down.url, await signIdToken(rsa, provider.issuer, AUDIENCE));
     expectRefusal(answer, 503, 'oidc_provider_unavailable');
+    expect(answer.headers['retry-after']).toBe('5');
     expect(answer.json.error.message).not.toMatch(/127\.0\.0\.1/);
     const secret = await send(`${down.url}/token`, { json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
     expect(secret.status).toBe(200);

@@ -12,14 +12,25 @@ const expectedStatus: Record<ErrorCode, number> = {
   missing_credentials: 401,
   invalid_credentials: 401,
   unsupported_authorization_scheme: 401,
+  oidc_token_invalid: 401,
+  oidc_token_expired: 401,
+  oidc_token_not_yet_valid: 401,
+  oidc_wrong_issuer: 401,
+  oidc_wrong_audience: 401,
+  oidc_identity_missing: 401,
+  oidc_unknown_key: 401,
   origin_not_allowed: 403,
   grant_not_allowed: 403,
   room_not_allowed: 403,
+  policy_user_not_allowed: 403,
+  policy_grant_denied: 403,
+  policy_room_denied: 403,
   method_not_allowed: 405,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,
   internal_error: 500,
+  oidc_provider_unavailable: 503,
 };
 const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
 
@@ -57,7 +68,7 @@ describe('errorResult', () => {
     const { headers } = errorResult(new ServiceError(code, 'x', 7), context());
     expect('WWW-Authenticate' in headers).toBe(expectedStatus[code] === 401);
     expect('Allow' in headers).toBe(expectedStatus[code] === 405);
-    expect('Retry-After' in headers).toBe(expectedStatus[code] === 429);
+    expect('Retry-After' in headers).toBe(expectedStatus[code] === 429 || expectedStatus[code] === 503);
   });
 
   describe('401', () => {
