@@ -2,6 +2,7 @@
 // Adding a row is adding one entry to a list below; bench/run.mjs runs whatever is listed.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { measureFirstTokenMs, measureNaiveFirstTokenMs } from './lib/cold-start.mjs';
 import { expectSuccess, loadFunction } from './lib/function-harness.mjs';
 import { naiveMinter, rawHmacMinter } from './lib/reference-minters.mjs';
 import { hasFlaskReference, startFlaskReference, startTwilioRun } from './lib/servers.mjs';
@@ -87,6 +88,20 @@ export const coldStartCases = [
   { name: 'twilio', what: "require('twilio')", specifier: () => 'twilio' },
   { name: 'access-token', what: "require('twilio/lib/jwt/AccessToken')", specifier: () => 'twilio/lib/jwt/AccessToken' },
   { name: 'handler', what: 'require(dist/functions/token.js)', specifier: requireTokenFunction },
+  {
+    name: 'naive-first',
+    what: "require AccessToken, then one toJwt() (the naive path's first token)",
+    measure: (creds, options) => measureNaiveFirstTokenMs(minterOptions(creds), options),
+  },
+  {
+    name: 'handler-first',
+    what: 'require(dist/functions/token.js), then its first token request (what a cold instance pays)',
+    measure: (creds, options) => {
+      const { body, headers } = functionRequest(creds);
+      const context = { ...creds.functionEnv, DOMAIN_NAME: 'localhost', PATH: '/token' };
+      return measureFirstTokenMs(requireTokenFunction(), { context, event: { ...body, request: { headers, cookies: {} } } }, options);
+    },
+  },
 ];
 
 /**
@@ -137,4 +152,5 @@ export const ratios = [
   { name: 'twilio-run/flask peak RSS under load', target: 'reported', of: (r) => ratio(loadedPeakRssKb(r.e2e['twilio-run']), loadedPeakRssKb(r.e2e.flask)) },
   { name: "handler/require('twilio') cold start", target: '<= 0.333 (3x faster)', meets: (v) => v <= 1 / 3, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart.twilio?.medianMs) },
   { name: 'handler/require(AccessToken) cold start', target: '<= 1', meets: (v) => v <= 1, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart['access-token']?.medianMs) },
+  { name: 'handler/naive first token from cold', target: 'reported', of: (r) => ratio(r.coldStart['handler-first']?.medianMs, r.coldStart['naive-first']?.medianMs) },
 ];

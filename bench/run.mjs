@@ -84,9 +84,10 @@ for (const { name, what, setup } of inProcessCases) {
 
 // 2. Cold start.
 section(`2. Cold start: require() in a fresh Node process (median of ${profile.coldStart.runs})`);
-for (const { name, what, specifier } of coldStartCases) {
+for (const { name, what, specifier, measure } of coldStartCases) {
   try {
-    results.coldStart[name] = { what, ...measureRequireMs(specifier(), profile.coldStart) };
+    const measured = measure ? measure(creds, profile.coldStart) : measureRequireMs(specifier(), profile.coldStart);
+    results.coldStart[name] = { what, ...measured };
   } catch (error) {
     results.coldStart[name] = { what, ...outcome(error) };
   }

@@ -20,14 +20,14 @@ process.stdout.write(String(Number(end - start) / 1e6));
  * absolute paths).
  * @example await measureRequireMs('twilio/lib/jwt/AccessToken', { runs: 10 }) // => { medianMs: 22.1, ... }
  */
-export function measureRequireMs(specifier, { runs = 10, cwd = projectRoot } = {}) {
+export function measureRequireMs(specifier, { runs = 10, cwd = projectRoot, probe = PROBE, env = {} } = {}) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
-    const child = spawnSync(process.execPath, ['-e', PROBE], {
+    const child = spawnSync(process.execPath, ['-e', probe], {
       cwd,
       encoding: 'utf8',
       timeout: PROCESS_TIMEOUT_MS,
-      env: { ...process.env, BENCH_REQUIRE: specifier },
+      env: { ...process.env, ...env, BENCH_REQUIRE: specifier },
     });
     const ms = Number(child.stdout);
     if (child.status !== 0 || !Number.isFinite(ms) || child.stdout === '') {
@@ -37,6 +37,49 @@ export function measureRequireMs(specifier, { runs = 10, cwd = projectRoot } = {
     samples.push(ms);
   }
   return { specifier, runs, medianMs: round(median(samples)), minMs: round(Math.min(...samples)), maxMs: round(Math.max(...samples)) };
+}
+
+// Runs inside the fresh process: load the function and answer one token request, timed to the callback.
+// This is what a cold instance's first token costs, whatever the module defers to first use.
+const FIRST_TOKEN_PROBE = `
+const start = process.hrtime.bigint();
+const { handler } = require(process.env.BENCH_REQUIRE);
+globalThis.Twilio = { Response: class { setStatusCode(code) { this.statusCode = code; } setHeaders() {} setBody(body) { this.body = body; } } };
+console.log = () => {};
+const { context, event } = JSON.parse(process.env.BENCH_CALL);
+handler(context, event, (error, response) => {
+  const end = process.hrtime.bigint();
+  if (error || response.statusCode !== 200) { process.stderr.write('first request answered ' + (error || response.statusCode)); process.exit(1); }
+  process.stdout.write(String(Number(end - start) / 1e6));
+});
+`;
+
+// The naive path's first token: load twilio's AccessToken and sign one with toJwt().
+const NAIVE_FIRST_TOKEN_PROBE = `
+const start = process.hrtime.bigint();
+const AccessToken = require(process.env.BENCH_REQUIRE);
+const { accountSid, apiKeySid, apiKeySecret, identity, room } = JSON.parse(process.env.BENCH_CALL);
+const token = new AccessToken(accountSid, apiKeySid, apiKeySecret, { identity, ttl: 3600 });
+token.addGrant(new AccessToken.VideoGrant({ room }));
+token.toJwt();
+process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));
+`;
+
+/**
+ * Median milliseconds from a fresh process's require() of a built function to the callback of its
+ * first token request. `call` is `{ context, event }` as the runtime would pass them.
+ */
+export function measureFirstTokenMs(file, call, options = {}) {
+  return measureRequireMs(file, { ...options, probe: FIRST_TOKEN_PROBE, env: { BENCH_CALL: JSON.stringify(call) } });
+}
+
+/** The same for the naive path: require twilio's AccessToken module and sign one token with toJwt(). */
+export function measureNaiveFirstTokenMs(minterOptions, options = {}) {
+  return measureRequireMs('twilio/lib/jwt/AccessToken', {
+    ...options,
+    probe: NAIVE_FIRST_TOKEN_PROBE,
+    env: { BENCH_CALL: JSON.stringify(minterOptions) },
+  });
 }
 
 function median(values) {

@@ -1,8 +1,19 @@
 /** Mints Twilio Access Tokens: twilio's AccessToken and grant classes for the claims, a cached HMAC key to sign. */
 import { createHmac, type KeyObject } from 'node:crypto';
-import AccessToken = require('twilio/lib/jwt/AccessToken');
+import type AccessToken = require('twilio/lib/jwt/AccessToken');
 import type { GrantSettings, ServiceConfig } from './config';
 import type { GrantName } from './grant-names';
+
+let accessTokenModule: typeof AccessToken | undefined;
+
+/**
+ * twilio's AccessToken module, loaded on the first token rather than at cold start: it requires
+ * jsonwebtoken (about 30 ms to load) although we never sign with it, and a cold instance that only
+ * refuses requests need not pay that.
+ */
+function twilioAccessToken(): typeof AccessToken {
+  return (accessTokenModule ??= require('twilio/lib/jwt/AccessToken') as typeof AccessToken);
+}
 
 /** What a token is for; decided by the policy before anything is signed. */
 export interface TokenPlan {
@@ -29,27 +40,29 @@ export interface IssuedToken {
 
 /** twilio's grant object for one product, configured from the settings and the plan. */
 export function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan): AccessToken.Grant<unknown, unknown, string> {
+  const { VideoGrant, VoiceGrant, ChatGrant, SyncGrant } = twilioAccessToken();
   switch (name) {
     case 'video':
-      return new AccessToken.VideoGrant(plan.room === undefined ? {} : { room: plan.room });
+      return new VideoGrant(plan.room === undefined ? {} : { room: plan.room });
     case 'voice':
-      return new AccessToken.VoiceGrant({
+      return new VoiceGrant({
         ...(settings.voiceOutgoingApplicationSid !== undefined && { outgoingApplicationSid: settings.voiceOutgoingApplicationSid }),
         incomingAllow: settings.voiceIncomingAllow && plan.voiceIncoming !== false,
         ...(settings.voicePushCredentialSid !== undefined && { pushCredentialSid: settings.voicePushCredentialSid }),
       });
     case 'chat':
-      return new AccessToken.ChatGrant(
+      return new ChatGrant(
         settings.conversationsServiceSid === undefined ? {} : { serviceSid: settings.conversationsServiceSid },
       );
     case 'sync':
-      return new AccessToken.SyncGrant(settings.syncServiceSid === undefined ? {} : { serviceSid: settings.syncServiceSid });
+      return new SyncGrant(settings.syncServiceSid === undefined ? {} : { serviceSid: settings.syncServiceSid });
   }
 }
 
 /** twilio's AccessToken for the plan (identity in the constructor, as twilio-node 4+ requires). */
 export function buildAccessToken(config: ServiceConfig, plan: TokenPlan): AccessToken {
-  const token = new AccessToken(config.accountSid, config.apiKeySid, 'unused: signed by signAccessToken', {
+  const AccessTokenClass = twilioAccessToken();
+  const token = new AccessTokenClass(config.accountSid, config.apiKeySid, 'unused: signed by signAccessToken', {
     identity: plan.identity,
     ttl: plan.ttl,
     ...(config.region !== undefined && { region: config.region }),

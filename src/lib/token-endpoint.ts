@@ -8,7 +8,8 @@ import { ServiceError } from './errors';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from './http-result';
 import type { OidcConfig } from './oidc-config';
 import { OidcError } from './oidc-errors';
-import { createOidcVerifier, looksLikeJwt, type OidcVerifier, type OidcVerifierDeps } from './oidc-verifier';
+import { looksLikeJwt } from './jwt-shape';
+import type { OidcVerifier, OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
 import { planToken } from './token-plan';
 import { policyLimitsFor } from './token-policy';
@@ -66,6 +67,8 @@ const verifiers = new WeakMap<OidcConfig, OidcVerifier>();
 function oidcVerifierFor(config: OidcConfig, deps: TokenEndpointDeps): OidcVerifier {
   let verifier = verifiers.get(config);
   if (!verifier) {
+    // Loaded on first use: the JOSE library stays out of the cold start of services without OIDC.
+    const { createOidcVerifier } = require('./oidc-verifier') as typeof import('./oidc-verifier');
     verifier = createOidcVerifier(config, deps.oidc ?? {});
     verifiers.set(config, verifier);
   }
