@@ -67,6 +67,11 @@ for (const file of assetFiles) {
   if (file.endsWith('.ts')) continue;
   cpSync(file, join(dist, 'assets', relative(join(src, 'assets'), file)));
 }
+// The root URL: Twilio serves the asset at /assets/index.html for `/` (a legacy rule that twilio-run 5
+// mimics locally; serverless-toolkit #371). /index.html alone is not served at `/`, so copy it there too.
+if (existsSync(join(src, 'assets', 'index.html'))) {
+  cpSync(join(src, 'assets', 'index.html'), join(dist, 'assets', 'assets', 'index.html'));
+}
 if (assetScripts.length > 0) {
   await build({
     entryPoints: assetScripts,

@@ -1,0 +1,313 @@
+/** The demo page: learns the configured sign-in methods, gets a token with the token client, and shows it. */
+import {
+  createTokenClient,
+  TokenClientError,
+  type IssuedToken,
+  type TokenClient,
+  type TokenClientCredentials,
+} from './token-client.js';
+
+// Same origin: no CORS, and the service's own origin is always allowed.
+const TOKEN_ENDPOINT = '/token';
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`demo page: #${id} is missing`);
+  return found as T;
+}
+
+const ui = {
+  status: element<HTMLDivElement>('status'),
+  error: element<HTMLDivElement>('error'),
+  signIn: element<HTMLElement>('sign-in'),
+  checking: element<HTMLParagraphElement>('sign-in-checking'),
+  noMethod: element<HTMLParagraphElement>('sign-in-none'),
+  basicForm: element<HTMLFormElement>('basic-form'),
+  basicUsername: element<HTMLInputElement>('basic-username'),
+  basicPassword: element<HTMLInputElement>('basic-password'),
+  bearerForm: element<HTMLFormElement>('bearer-form'),
+  bearerPasscode: element<HTMLInputElement>('bearer-passcode'),
+  bearerIdentity: element<HTMLInputElement>('bearer-identity'),
+  tokenView: element<HTMLElement>('token-view'),
+  tokenHeading: element<HTMLHeadingElement>('token-heading'),
+  identity: element<HTMLElement>('token-identity'),
+  grants: element<HTMLElement>('token-grants'),
+  room: element<HTMLElement>('token-room'),
+  countdown: element<HTMLElement>('token-countdown'),
+  expiresAt: element<HTMLElement>('token-expires-at'),
+  refreshes: element<HTMLElement>('token-refreshes'),
+  jwt: element<HTMLElement>('token-jwt'),
+  jwtHeader: element<HTMLElement>('jwt-header'),
+  jwtClaims: element<HTMLElement>('jwt-claims'),
+  copy: element<HTMLButtonElement>('copy-token'),
+  signOut: element<HTMLButtonElement>('sign-out'),
+};
+
+// The only copies of the credentials live inside this client; the page keeps no other.
+let client: TokenClient | null = null;
+let current: IssuedToken | null = null;
+let tokensReceived = 0;
+let lastRefreshAt: Date | null = null;
+
+// ---- Which sign-in methods? -------------------------------------------------------------------
+
+/**
+ * An empty POST /token answers 401 `missing_credentials` listing the configured schemes, so the page
+ * offers exactly what the server accepts without a hard-coded list. The server leaves the Basic
+ * challenge out of `WWW-Authenticate` for browser scripts, so this never opens the browser's login dialog.
+ */
+async function probeSchemes(): Promise<void> {
+  let response: Response;
+  let body: unknown;
+  try {
+    response = await fetch(TOKEN_ENDPOINT, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: '{}',
+      credentials: 'omit',
+      cache: 'no-store',
+      redirect: 'error',
+    });
+    body = await response.json().catch(() => undefined);
+  } catch {
+    ui.checking.hidden = true;
+    showError('network_error');
+    return;
+  }
+  ui.checking.hidden = true;
+  const error = isRecord(body) && isRecord(body.error) ? body.error : {};
+  const code = typeof error.code === 'string' ? error.code : `http_${response.status}`;
+  const schemes = Array.isArray(error.schemes) ? error.schemes.filter((s): s is string => typeof s === 'string') : [];
+  if (response.status !== 401) {
+    // 403 origin_not_allowed, 500 server_misconfigured: the same words a sign-in would show.
+    showError(code, { retryAfterMs: retryAfterMs(response) });
+    return;
+  }
+  ui.basicForm.hidden = !schemes.includes('basic');
+  ui.bearerForm.hidden = !schemes.includes('bearer');
+  ui.noMethod.hidden = !(ui.basicForm.hidden && ui.bearerForm.hidden);
+  document.body.dataset.schemes = schemes.join(' ');
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const seconds = Number(response.headers.get('Retry-After'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+// ---- Sign in, refresh, sign out ---------------------------------------------------------------
+
+ui.basicForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const credentials: TokenClientCredentials = {
+    kind: 'basic',
+    username: ui.basicUsername.value.trim(),
+    password: ui.basicPassword.value,
+  };
+  // Cleared at once: the password now exists only inside the client.
+  ui.basicPassword.value = '';
+  void signIn(credentials, ui.basicForm, ui.basicPassword);
+});
+
+ui.bearerForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const credentials: TokenClientCredentials = {
+    kind: 'bearer',
+    secret: ui.bearerPasscode.value.trim(),
+    identity: ui.bearerIdentity.value.trim(),
+  };
+  ui.bearerPasscode.value = '';
+  void signIn(credentials, ui.bearerForm, ui.bearerPasscode);
+});
+
+async function signIn(credentials: TokenClientCredentials, form: HTMLFormElement, retryField: HTMLInputElement): Promise<void> {
+  forgetClient();
+  hideError();
+  const button = form.querySelector('button');
+  if (button) button.disabled = true;
+  form.setAttribute('aria-busy', 'true');
+  setStatus('Getting a token…');
+  try {
+    client = createTokenClient({
+      endpoint: TOKEN_ENDPOINT,
+      credentials,
+      // No silent retries: a person should see a refused or failed sign-in at once (with retries, a 429
+      // would wait out its Retry-After, up to 15 minutes). While signed in, a refresh that fails for a
+      // passing reason (network, overload) is still tried again every 10 s.
+      maxRetries: 0,
+      retryMaxDelayMs: 10_000,
+    });
+    client.onToken(showToken);
+    client.onError(onRefreshError);
+    await client.start();
+    setStatus(`Signed in as ${current?.identity ?? ''}.`);
+    ui.tokenHeading.focus();
+  } catch (error) {
+    forgetClient();
+    setStatus('');
+    showError(error instanceof TokenClientError ? error.code : 'invalid_input', {
+      kind: credentials.kind,
+      retryAfterMs: error instanceof TokenClientError ? error.retryAfterMs : undefined,
+      detail: error instanceof TypeError ? error.message.replace(/^token client: /, '') : undefined,
+    });
+    retryField.focus();
+  } finally {
+    if (button) button.disabled = false;
+    form.removeAttribute('aria-busy');
+  }
+}
+
+/** Errors after sign-in come from background refreshes; the token on screen stays until it expires. */
+function onRefreshError(error: TokenClientError): void {
+  if (!current) return; // a failed sign-in is reported by signIn()
+  showError(error.code, { retryAfterMs: error.retryAfterMs, refreshing: true });
+}
+
+function forgetClient(): void {
+  client?.clearCredentials();
+  client = null;
+  current = null;
+  tokensReceived = 0;
+  lastRefreshAt = null;
+}
+
+ui.signOut.addEventListener('click', () => {
+  forgetClient();
+  hideError();
+  ui.tokenView.hidden = true;
+  ui.signIn.hidden = false;
+  for (const output of [ui.jwt, ui.jwtHeader, ui.jwtClaims, ui.identity]) output.textContent = '';
+  setStatus('Signed out. This page forgot the token (it stays valid at Twilio until it expires).');
+  const firstForm = [ui.basicForm, ui.bearerForm].find((form) => !form.hidden);
+  firstForm?.querySelector('input')?.focus();
+});
+
+// ---- Showing the token ------------------------------------------------------------------------
+
+function showToken(issued: IssuedToken): void {
+  tokensReceived += 1;
+  if (tokensReceived > 1) lastRefreshAt = new Date();
+  current = issued;
+  hideError();
+  ui.signIn.hidden = true;
+  ui.tokenView.hidden = false;
+  ui.identity.textContent = issued.identity;
+  ui.grants.textContent = issued.grants.length > 0 ? issued.grants.join(', ') : 'none';
+  ui.room.textContent = issued.room ?? 'any room (not pinned)';
+  ui.expiresAt.textContent = new Date(issued.expiresAtLocalMs).toLocaleTimeString();
+  ui.refreshes.textContent = lastRefreshAt
+    ? `Refreshed ${tokensReceived - 1} ${tokensReceived === 2 ? 'time' : 'times'}, last at ${lastRefreshAt.toLocaleTimeString()}.`
+    : 'Not yet. The client gets a new token shortly before this one expires.';
+  ui.jwt.textContent = issued.token;
+  const [header, claims] = issued.token.split('.');
+  ui.jwtHeader.textContent = prettyJwtPart(header);
+  ui.jwtClaims.textContent = prettyJwtPart(claims);
+  if (tokensReceived > 1) setStatus(`Token refreshed at ${lastRefreshAt?.toLocaleTimeString()}.`);
+  updateCountdown();
+}
+
+/** base64url → UTF-8 → JSON. Only decoding: the signature is not (and cannot be) checked here. */
+function prettyJwtPart(part: string | undefined): string {
+  try {
+    const base64 = (part ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+    return JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2);
+  } catch {
+    return '(this part is not base64url-encoded JSON)';
+  }
+}
+
+function updateCountdown(): void {
+  if (!current) return;
+  const leftMs = current.expiresAtLocalMs - Date.now();
+  ui.countdown.textContent = leftMs > 0 ? formatDuration(leftMs) : 'expired';
+}
+
+// Once a second; the countdown is not a live region, so screen readers are not told every tick.
+setInterval(updateCountdown, 1000);
+
+function formatDuration(ms: number): string {
+  const total = Math.ceil(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  if (minutes > 0) return `${minutes} min ${String(seconds).padStart(2, '0')} s`;
+  return `${seconds} s`;
+}
+
+ui.copy.addEventListener('click', async () => {
+  if (!current) return;
+  try {
+    await navigator.clipboard.writeText(current.token);
+    setStatus('Token copied to the clipboard.');
+  } catch {
+    // No clipboard permission: select the token so that Ctrl+C / long-press copies it.
+    const range = document.createRange();
+    range.selectNodeContents(ui.jwt);
+    const selection = getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    setStatus('Could not copy by itself: the token is selected, copy it with Ctrl+C (or ⌘C).');
+  }
+});
+
+// ---- Messages ---------------------------------------------------------------------------------
+
+function setStatus(text: string): void {
+  ui.status.textContent = text;
+}
+
+/** Plain words for each error code; switch on the stable code, never on a message. */
+function describe(code: string, options: ErrorOptions): string {
+  const prefix = options.refreshing ? 'Could not refresh the token. ' : '';
+  switch (code) {
+    case 'invalid_credentials':
+    case 'missing_credentials':
+      return options.kind === 'bearer'
+        ? 'Wrong passcode: the service did not accept it. Check it and try again.'
+        : 'Wrong username or password. Check them and try again.';
+    case 'origin_not_allowed':
+      return `${prefix}This page's address (${location.origin}) is not allowed to get tokens from this service. Whoever runs it can add the address to ALLOWED_ORIGINS.`;
+    case 'too_many_attempts':
+      return options.retryAfterMs !== undefined
+        ? `${prefix}Too many sign-in attempts. Try again in ${formatDuration(options.retryAfterMs)}.`
+        : `${prefix}Too many sign-in attempts. Try again later.`;
+    case 'server_misconfigured':
+      return `${prefix}The token service is misconfigured, so it cannot issue tokens. Whoever runs it should check its settings (its log names the variables).`;
+    case 'network_error':
+      return options.refreshing
+        ? 'Network down: could not reach the token service to refresh the token. Trying again every 10 seconds.'
+        : 'Network down: could not reach the token service. Check your connection and try again.';
+    case 'invalid_identity':
+      return 'The service did not accept that display name. Use at most 128 characters, without control characters or leading or trailing spaces.';
+    case 'invalid_input':
+      return `Please check the form: ${options.detail ?? 'a field is missing'}.`;
+    default:
+      return `${prefix}Something went wrong (error code: ${code}). Try again, or ask whoever runs the service.`;
+  }
+}
+
+interface ErrorOptions {
+  kind?: TokenClientCredentials['kind'];
+  retryAfterMs?: number | undefined;
+  refreshing?: boolean;
+  detail?: string | undefined;
+}
+
+function showError(code: string, options: ErrorOptions = {}): void {
+  ui.error.textContent = describe(code, options);
+  ui.error.dataset.code = code;
+  ui.error.hidden = false;
+}
+
+function hideError(): void {
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+  delete ui.error.dataset.code;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+void probeSchemes();

@@ -1,0 +1,83 @@
+/**
+ * Debian's Chromium (/usr/bin/chromium) driven by playwright-core, never a downloaded browser; and a page
+ * session that records every request, console error, page error and dialog so tests can assert on them.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const INSTALL_HINT = 'install it with: apt-get install chromium';
+
+/**
+ * Whether the browser suites can run. Without Chromium they are skipped locally, but in CI (`CI` set) a
+ * missing browser is a failure: `.ci/run` installs it, so its absence there means the setup broke.
+ */
+export function chromiumAvailability(): { available: true } | { available: false; failInCi: boolean; reason: string } {
+  if (existsSync(CHROMIUM_PATH)) return { available: true };
+  return {
+    available: false,
+    failInCi: !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase()),
+    reason: `browser tests need Chromium at ${CHROMIUM_PATH}; ${INSTALL_HINT}`,
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // No background traffic of the browser's own (updates, sync, field trials): every request must be the page's.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export interface PageSession {
+  context: BrowserContext;
+  page: Page;
+  /** Every request URL the page made, in order. */
+  requests: string[];
+  /** Console messages of type error, with the URL they refer to. */
+  consoleErrors: { text: string; url: string }[];
+  /** Uncaught exceptions in the page. */
+  pageErrors: string[];
+  /** Types of JavaScript dialogs opened (alert, confirm, prompt, beforeunload). */
+  dialogs: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh context (no storage, no cookies) and page, with recorders attached before anything loads. */
+export async function openSession(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; permissions?: string[]; origin?: string } = {},
+): Promise<PageSession> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
+  if (options.permissions && options.origin) await context.grantPermissions(options.permissions, { origin: options.origin });
+  const page = await context.newPage();
+  const session: PageSession = {
+    context,
+    page,
+    requests: [],
+    consoleErrors: [],
+    pageErrors: [],
+    dialogs: [],
+    close: () => context.close(),
+  };
+  page.on('request', (request) => session.requests.push(request.url()));
+  page.on('console', (message) => {
+    if (message.type() === 'error') session.consoleErrors.push({ text: message.text(), url: message.location().url });
+  });
+  page.on('pageerror', (error) => session.pageErrors.push(String(error)));
+  page.on('dialog', (dialog) => {
+    session.dialogs.push(dialog.type());
+    void dialog.dismiss();
+  });
+  return session;
+}
