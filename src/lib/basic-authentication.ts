@@ -2,6 +2,7 @@
 import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
 import { ServiceError } from './errors';
 import { FailureThrottle } from './failure-throttle';
+import { MAX_IDENTITY_BYTES } from './identity';
 import { verifyPassword } from './password-hash';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
@@ -22,7 +23,9 @@ export function createBasicAuthenticator(
   return {
     async verify(table, rawName, password) {
       const name = normaliseUserName(rawName);
-      if (name === '' || password === '') {
+      // A name longer than any identity cannot be a user: refuse it before hashing, and before the
+      // throttle would keep it (a 16 kB header name, 10,000 times, is 160 MB of throttle keys).
+      if (name === '' || password === '' || Buffer.byteLength(name, 'utf8') > MAX_IDENTITY_BYTES) {
         throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
       }
       const user = findBasicUser(table, name);

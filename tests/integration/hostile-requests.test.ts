@@ -325,6 +325,13 @@ describe('brute force: per-name throttle, no hashing once throttled, and the ver
     expect(first).toBeGreaterThanOrEqual(40);
     expect(Math.max(...cached)).toBeLessThan(first! / 4);
   });
+
+  it('an over-long user name is refused without hashing (it cannot name a user)', async () => {
+    const answer = await post(json({}, { authorization: basicHeader('n'.repeat(5000), 'x') }));
+    functionRequests++;
+    expect(answer.status).toBe(401);
+    expect((await newLogEntries(1))[0]!.durationMs).toBeLessThan(40);
+  });
 });
 
 describe('logs of this whole run', () => {
