@@ -4,8 +4,11 @@
  * brute-force throttle and the verified-credentials cache, seen from outside, and a log scan of the run.
  */
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { ERROR_STATUS } from '../../src/lib/errors';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpAnswer, type HttpCall } from '../helpers/http';
+import { anyRequest } from '../helpers/request-arbitraries';
 import { JWT_SHAPE, verifyTwilioToken } from '../helpers/token-verifier';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
@@ -332,6 +335,42 @@ describe('brute force: per-name throttle, no hashing once throttled, and the ver
     expect(answer.status).toBe(401);
     expect((await newLogEntries(1))[0]!.durationMs).toBeLessThan(40);
   });
+});
+
+const SAMPLE_RUNS = 300;
+describe(`a fast-check sample of ${SAMPLE_RUNS} generated requests through the server`, () => {
+  it('each gets a documented status as JSON with one log line, or a 4xx from the runtime with none; tokens only for valid credentials', async () => {
+    const statuses = new Map<number, number>();
+    let runtimeAnswers = 0;
+    await fc.assert(
+      fc.asyncProperty(anyRequest(credentials, 'alice', ALLOWED_ORIGIN), async (request) => {
+        const answer = await post({ headers: request.headers, ...(request.body.kind !== 'none' && { body: request.body.text }) });
+        statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+        if (!String(answer.headers['content-type']).startsWith('application/json')) {
+          // body-parser refused a body it claims to understand (for example "+json" types holding a form).
+          runtimeAnswers++;
+          expect([400, 415]).toContain(answer.status);
+          expect(answer.text).not.toMatch(JWT_SHAPE);
+          expect(await newLogEntries(0)).toEqual([]);
+          return;
+        }
+        functionRequests++;
+        const logged = await newLogEntries(1);
+        expect(logged).toHaveLength(1);
+        expect(logged[0]!.status).toBe(answer.status);
+        if (answer.status === 200) {
+          expect(request.valid).toBe(true);
+          await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
+        } else {
+          expect(ERROR_STATUS[answer.json.error.code as keyof typeof ERROR_STATUS]).toBe(answer.status);
+          expect(answer.status).toBeLessThan(500);
+          expect(answer.text).not.toMatch(JWT_SHAPE);
+        }
+      }),
+      { numRuns: SAMPLE_RUNS },
+    );
+    console.log(`through-server sample: ${SAMPLE_RUNS} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${runtimeAnswers} answered by the runtime`);
+  }, 120_000);
 });
 
 describe('logs of this whole run', () => {
