@@ -36,12 +36,16 @@ export function createBasicAuthenticator(
       if (retryAfter > 0) {
         throw new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', retryAfter);
       }
+      // Counted as a failure before hashing: parallel guesses must not all pass the check above while
+      // earlier ones are still hashing. A match takes the count back.
+      const attemptedAt = now();
+      throttle.recordFailure(name, attemptedAt);
       // Unknown names are checked against an unmatchable hash of the same cost: same work, same answer.
       const matched = await verifyPassword(password, user?.hash ?? table.unknownUserHash);
       if (!matched || !user) {
-        throttle.recordFailure(name, now());
         throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
       }
+      throttle.withdrawFailure(name, attemptedAt);
       throttle.recordSuccess(name);
       cache.remember(cacheKey!, now());
       return user.name;

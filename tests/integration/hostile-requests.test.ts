@@ -307,6 +307,16 @@ describe('brute force: per-name throttle, no hashing once throttled, and the ver
     expect(Math.max(...throttled)).toBeLessThan(Math.min(...hashed) / 4);
   });
 
+  it('parallel guesses cannot outrun the throttle: of 30 at once, exactly 5 are checked', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, attempt) => post(wrong('bob', attempt))));
+    functionRequests += answers.length;
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(25);
+    expect(answers.every((answer) => !JWT_SHAPE.test(answer.text))).toBe(true);
+    await newLogEntries(30);
+  });
+
   it('the right password is refused too once the name is throttled', async () => {
     const answer = await post(json({}, { authorization: basicHeader('carol', credentials.passwords.carol!) }));
     functionRequests++;
