@@ -56,8 +56,9 @@ export const basicValue = (user: string, password: string) => `Basic ${Buffer.fr
  */
 export function anyRequest(credentials: TestCredentials, cachedUser: string, allowedOrigin: string): fc.Arbitrary<GeneratedRequest> {
   const password = credentials.passwords[cachedUser]!;
-  const authorization: fc.Arbitrary<{ value?: string | string[]; valid: boolean }> = fc.oneof(
-    fc.constant({ valid: false }),
+  type AuthorizationChoice = { value?: string | string[]; valid: boolean };
+  const authorization: fc.Arbitrary<AuthorizationChoice> = fc.oneof(
+    fc.constant<AuthorizationChoice>({ valid: false }),
     fc.constant({ value: `Bearer ${credentials.sharedSecret}`, valid: true }),
     fc.constant({ value: basicValue(cachedUser, password), valid: true }),
     nearMiss(credentials.sharedSecret).map((secret) => ({ value: `Bearer ${secret}`, valid: false })),
@@ -66,7 +67,7 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
     fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ value: `Basic ${Buffer.from(bytes).toString('base64')}`, valid: false })),
     fc.constant({ value: credentials.sharedSecret, valid: false }),
     fc.constant({ value: credentials.apiKeySecret, valid: false }),
-    fc.constant({ value: [`Bearer ${credentials.sharedSecret}`, `Bearer ${credentials.sharedSecret}`], valid: false }),
+    fc.constant<AuthorizationChoice>({ value: [`Bearer ${credentials.sharedSecret}`, `Bearer ${credentials.sharedSecret}`], valid: false }),
   );
   const contentType = fc.oneof(
     fc.constant<string | undefined>('application/json'),
@@ -82,7 +83,7 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
     fc.constant('null'),
     fc.constant('https://evil.example'),
     headerText,
-    fc.constant([allowedOrigin, allowedOrigin]),
+    fc.constant<string[]>([allowedOrigin, allowedOrigin]),
   );
   const fieldValue = fc.oneof(
     fc.string({ maxLength: 20 }),
@@ -108,7 +109,7 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
       // The declared type decides how the runtime parses; other types carry either body, unparsed.
       const form = declared === 'application/x-www-form-urlencoded' || (declared !== 'application/json' && asForm);
       body = form
-        ? { kind: 'form', text: new URLSearchParams(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString() }
+        ? { kind: 'form', text: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : String(JSON.stringify(v))])).toString() }
         : { kind: 'json', text: JSON.stringify(fields) };
     }
     // Valid credentials only count when nothing else can legitimately refuse them (checked by the property).
