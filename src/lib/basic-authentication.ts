@@ -2,6 +2,7 @@
 import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
 import { ServiceError } from './errors';
 import { FailureThrottle } from './failure-throttle';
+import { MAX_IDENTITY_BYTES } from './identity';
 import { verifyPassword } from './password-hash';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
@@ -22,7 +23,9 @@ export function createBasicAuthenticator(
   return {
     async verify(table, rawName, password) {
       const name = normaliseUserName(rawName);
-      if (name === '' || password === '') {
+      // A name longer than any identity cannot be a user: refuse it before hashing, and before the
+      // throttle would keep it (a 16 kB header name, 10,000 times, is 160 MB of throttle keys).
+      if (name === '' || password === '' || Buffer.byteLength(name, 'utf8') > MAX_IDENTITY_BYTES) {
         throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
       }
       const user = findBasicUser(table, name);
@@ -33,12 +36,16 @@ export function createBasicAuthenticator(
       if (retryAfter > 0) {
         throw new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', retryAfter);
       }
+      // Counted as a failure before hashing: parallel guesses must not all pass the check above while
+      // earlier ones are still hashing. A match takes the count back.
+      const attemptedAt = now();
+      throttle.recordFailure(name, attemptedAt);
       // Unknown names are checked against an unmatchable hash of the same cost: same work, same answer.
       const matched = await verifyPassword(password, user?.hash ?? table.unknownUserHash);
       if (!matched || !user) {
-        throttle.recordFailure(name, now());
         throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
       }
+      throttle.withdrawFailure(name, attemptedAt);
       throttle.recordSuccess(name);
       cache.remember(cacheKey!, now());
       return user.name;

@@ -62,6 +62,15 @@ export class FailureThrottle {
     window.failures++;
   }
 
+  /** Takes back one recordFailure made in the same windows: for an attempt counted before it was checked. */
+  withdrawFailure(name: string, recordedAt: number): void {
+    // Only from the window the failure went into: a window started since then never counted it.
+    const holds = (window: Window, length: number) => window.startedAt <= recordedAt && recordedAt - window.startedAt < length && window.failures > 0;
+    if (holds(this.instance, this.limits.perInstanceWindowMs)) this.instance.failures--;
+    const window = this.byName.get(name);
+    if (window && holds(window, this.limits.perNameWindowMs)) window.failures--;
+  }
+
   recordSuccess(name: string): void {
     this.byName.delete(name);
   }

@@ -9,6 +9,8 @@ import type { GrantName } from './grant-names';
  * Conversations and Sync identities are at most 256 characters.
  */
 const MAX_UTF8_BYTES: Record<GrantName, number> = { video: 128, voice: 256, chat: 256, sync: 256 };
+/** No grant accepts a longer identity, so no configured Basic user name is longer either. */
+export const MAX_IDENTITY_BYTES = Math.max(...Object.values(MAX_UTF8_BYTES));
 const VOICE_FORBIDDEN = /[\s<>#%"{}|\\^[\]`]/u;
 // Control and format characters (including bidi overrides and zero-width joiners) and lone surrogates.
 const NEVER_ALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]|\p{Cs}/u;

@@ -3,16 +3,25 @@
  * process group so that stopping it kills every process it made.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
-const projectRoot = join(__dirname, '..', '..');
+/** The nearest folder with a package.json: also right when a script bundles this file elsewhere. */
+export function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${start}`);
+  }
+}
+const projectRoot = findProjectRoot(__dirname);
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** The twilio-run node process (the process group leader). */
+  readonly pid: number;
   /** Everything the server printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -110,5 +119,5 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     await stop();
     throw new Error(`${(error as Error).message}\n${output}`);
   }
-  return { url, port, output: () => output, stop };
+  return { url, port, pid: child.pid!, output: () => output, stop };
 }
