@@ -1,7 +1,8 @@
 // Starts and stops the servers the bench loads (twilio-run, the Flask reference) on loopback,
 // each in its own process group, with a bounded start and its peak memory sampled while it runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -98,13 +99,20 @@ function childEnv() {
 }
 
 async function startServer({ name, command, args, cwd, env, port, timeoutMs, readyPath = '/token' }) {
-  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk) => {
-    output = (output + chunk).slice(-OUTPUT_TAIL_CHARS);
+  // The server's output (one log line per request) goes to a file, not a pipe to this process: reading
+  // a pipe would wake the bench for every line and take CPU from the server it is measuring.
+  const logDir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const logFile = join(logDir, 'output.log');
+  const logFd = openSync(logFile, 'w');
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  const outputTail = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-OUTPUT_TAIL_CHARS);
+    } catch {
+      return '';
+    }
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   let exitStatus;
   exited.then((status) => (exitStatus = status));
@@ -128,6 +136,7 @@ async function startServer({ name, command, args, cwd, env, port, timeoutMs, rea
     }
     killGroup(child.pid, 'SIGKILL'); // any straggler left in the group
     running.delete(server);
+    rmSync(logDir, { recursive: true, force: true });
     return { peakRssKb: listener.vmHwmKb, listenerPid: listener.pid, groupPeakRssKb: memory.groupPeakRssKb() };
   };
 
@@ -135,17 +144,17 @@ async function startServer({ name, command, args, cwd, env, port, timeoutMs, rea
   for (;;) {
     if (exitStatus !== undefined) {
       await stop();
-      throw new Error(`${name} exited (${exitStatus}) before answering on ${readyPath}:\n${output}`);
+      throw new Error(`${name} exited (${exitStatus}) before answering on ${readyPath}:\n${outputTail()}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${name} gave no HTTP answer on ${readyPath} within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`${name} gave no HTTP answer on ${readyPath} within ${timeoutMs} ms:\n${outputTail()}`);
     }
     if ((await probe(port, readyPath)) !== undefined) break;
     await delay(100);
   }
   memory.findListener(port);
-  return { ...server, stop, output: () => output };
+  return { ...server, stop, output: outputTail };
 }
 
 /** Resolves to the status of a POST to the path, or undefined when nothing answers. */
