@@ -6,7 +6,7 @@ import { ERROR_STATUS, type ErrorCode, ServiceError } from './errors';
 export interface HttpResult {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: unknown;
+  readonly body: object;
 }
 
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -27,7 +27,7 @@ export function baseHeaders(origin: OriginDecision): Record<string, string> {
   };
 }
 
-export function jsonResult(status: number, body: unknown, origin: OriginDecision): HttpResult {
+export function jsonResult(status: number, body: object, origin: OriginDecision): HttpResult {
   return { status, headers: baseHeaders(origin), body };
 }
 

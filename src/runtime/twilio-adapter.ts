@@ -60,7 +60,9 @@ export function toTwilioResponse(result: HttpResult): TwilioResponse {
   const response = new Twilio.Response();
   response.setStatusCode(result.status);
   response.setHeaders({ ...result.headers });
-  response.setBody(JSON.stringify(result.body));
+  // An object, not a JSON string: forked twilio-run (npm start's default) JSON-encodes the body of an
+  // application/json response again, so a string would arrive as a quoted string.
+  response.setBody(result.body);
   return response;
 }
 

@@ -66,9 +66,11 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Serve assets from this folder instead of dist/assets (e.g. a temporary one holding a policy asset). */
   assetsFolder?: string;
+  /** Run as `npm start` does, forking a process per request (slow): for checks of that mode only. */
+  forkPerRequest?: boolean;
 }
 
-/** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live keeps it fast. */
+/** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live (the default) keeps it fast. */
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'token-service-test-'));
   const envFile = join(dir, '.env');
@@ -82,8 +84,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       String(port),
       '--env',
       envFile,
-      '--no-fork-process',
-      '--no-live',
+      ...(options.forkPerRequest ? [] : ['--no-fork-process', '--no-live']),
       // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
       ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
     ],
