@@ -182,7 +182,7 @@ export class TokenClientError extends Error {
   readonly status: number | undefined;
   /** Whether the client retries this error by itself (network errors, 429, 502, 503, 504). */
   readonly retryable: boolean;
-  /** For 429: the server's `Retry-After`, in milliseconds. */
+  /** For 429 and 503: the server's `Retry-After`, in milliseconds. */
   readonly retryAfterMs: number | undefined;
   /** For 401: the auth schemes the server accepts, e.g. `['basic', 'bearer']`. */
   readonly schemes: string[] | undefined;
@@ -360,6 +360,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
         return await fetchOnce(current, signal);
       } catch (error) {
         if (!(error instanceof TokenClientError) || !error.retryable || attempt >= maxRetries) throw error;
+        // A wait longer than retryMaxDelayMs (a 15-minute sign-in lockout, say) is reported at once, not sat out silently.
+        if (error.retryAfterMs !== undefined && error.retryAfterMs > retryMaxDelayMs) throw error;
         const delayMs = error.retryAfterMs ?? backoffDelayMs(attempt);
         await sleep(delayMs, signal);
       }
@@ -533,7 +535,7 @@ function errorFromResponse(response: TokenResponseLike, bodyText: string, nowMs:
   const code = serverCode ?? 'http_error';
   const message =
     plainMessages[code] ?? serverMessage ?? `The token service answered with an error (HTTP ${status}).`;
-  const retryAfterMs = status === 429 ? parseRetryAfterMs(response.headers.get('Retry-After'), nowMs) : undefined;
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(response.headers.get('Retry-After'), nowMs) : undefined;
   return new TokenClientError(code, message, { status, retryable: retryableStatuses.has(status), retryAfterMs, schemes });
 }
 

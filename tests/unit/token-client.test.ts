@@ -440,6 +440,31 @@ describe('retries and backoff', () => {
     await expect(pending).resolves.toMatchObject({ identity: 'alice' });
   });
 
+  it('reports a Retry-After longer than retryMaxDelayMs at once instead of waiting it out silently', async () => {
+    const clock = new FakeClock();
+    const fetch = fakeFetch(errorResponse(429, 'too_many_attempts', { 'Retry-After': '900' }), tokenResponse(3600));
+    const client = makeClient(clock, fetch, { retryMaxDelayMs: 30_000 });
+
+    const error = await rejectionOf(client.getToken());
+
+    expect(fetch.requests).toHaveLength(1);
+    expect(error.code).toBe('too_many_attempts');
+    expect(error.retryAfterMs).toBe(900_000);
+  });
+
+  it('honours Retry-After on a 503 (identity provider unavailable)', async () => {
+    const clock = new FakeClock();
+    const fetch = fakeFetch(errorResponse(503, 'oidc_provider_unavailable', { 'Retry-After': '5' }), tokenResponse(3600));
+    const client = makeClient(clock, fetch, { random: () => 0 });
+
+    const pending = client.getToken();
+    await clock.advance(5000 - 1);
+    expect(fetch.requests).toHaveLength(1);
+    await clock.advance(1);
+    expect(fetch.requests).toHaveLength(2);
+    await expect(pending).resolves.toMatchObject({ identity: 'alice' });
+  });
+
   it('after a 429 with retries exhausted, reports too_many_attempts in plain words', async () => {
     const clock = new FakeClock();
     const fetch = fakeFetch(errorResponse(429, 'too_many_attempts', { 'Retry-After': '2' }));
