@@ -60,7 +60,7 @@ export function toTwilioResponse(result: HttpResult): TwilioResponse {
   const response = new Twilio.Response();
   response.setStatusCode(result.status);
   response.setHeaders({ ...result.headers });
-  // An object, not a JSON string: forked twilio-run (npm start's default) JSON-encodes the body of an
+  // An object, not a JSON string: twilio-run in its default forking mode JSON-encodes the body of an
   // application/json response again, so a string would arrive as a quoted string.
   response.setBody(result.body);
   return response;

@@ -66,7 +66,7 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Serve assets from this folder instead of dist/assets (e.g. a temporary one holding a policy asset). */
   assetsFolder?: string;
-  /** Run as `npm start` does, forking a process per request (slow): for checks of that mode only. */
+  /** Run in twilio-run's default mode, forking a process per request (slow): for checks of that mode only. */
   forkPerRequest?: boolean;
 }
 

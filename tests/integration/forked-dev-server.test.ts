@@ -1,4 +1,7 @@
-/** npm start runs twilio-run in its default mode, forking a process per request: answers must be the same JSON there. */
+/**
+ * twilio-run's default mode (plain `twilio-run start` or `twilio serverless:start`) forks a process per
+ * request and serialises responses differently: answers must be the same JSON there.
+ */
 import { basicHeader, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { send } from '../helpers/http';
 import { verifyTwilioToken } from '../helpers/token-verifier';
@@ -16,7 +19,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('twilio-run forking a process per request (npm start)', () => {
+describe('twilio-run forking a process per request (its default mode)', () => {
   it('answers a token as a JSON object, not as a JSON-encoded string', async () => {
     const answer = await send(`${server.url}/token`, {
       json: { identity: 'alice' },
