@@ -1,6 +1,7 @@
 /** The demo page: learns the configured sign-in methods, gets a token with the token client, and shows it. */
 import {
   createTokenClient,
+  errorFromResponse,
   TokenClientError,
   type IssuedToken,
   type TokenClient,
@@ -58,7 +59,7 @@ let lastRefreshAt: Date | null = null;
  */
 async function probeSchemes(): Promise<void> {
   let response: Response;
-  let body: unknown;
+  let bodyText: string;
   try {
     response = await fetch(TOKEN_ENDPOINT, {
       method: 'POST',
@@ -68,30 +69,25 @@ async function probeSchemes(): Promise<void> {
       cache: 'no-store',
       redirect: 'error',
     });
-    body = await response.json().catch(() => undefined);
+    bodyText = await response.text();
   } catch {
     ui.checking.hidden = true;
     showError('network_error');
     return;
   }
   ui.checking.hidden = true;
-  const error = isRecord(body) && isRecord(body.error) ? body.error : {};
-  const code = typeof error.code === 'string' ? error.code : `http_${response.status}`;
-  const schemes = Array.isArray(error.schemes) ? error.schemes.filter((s): s is string => typeof s === 'string') : [];
+  // The token client reads error answers; the probe uses the same reading.
+  const error = errorFromResponse(response, bodyText, Date.now());
   if (response.status !== 401) {
     // 403 origin_not_allowed, 500 server_misconfigured: the same words a sign-in would show.
-    showError(code, { retryAfterMs: retryAfterMs(response) });
+    showError(error.code, { retryAfterMs: error.retryAfterMs });
     return;
   }
+  const schemes = error.schemes ?? [];
   ui.basicForm.hidden = !schemes.includes('basic');
   ui.bearerForm.hidden = !schemes.includes('bearer');
   ui.noMethod.hidden = !(ui.basicForm.hidden && ui.bearerForm.hidden);
   document.body.dataset.schemes = schemes.join(' ');
-}
-
-function retryAfterMs(response: Response): number | undefined {
-  const seconds = Number(response.headers.get('Retry-After'));
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 // ---- Sign in, refresh, sign out ---------------------------------------------------------------
@@ -304,10 +300,6 @@ function hideError(): void {
   ui.error.hidden = true;
   ui.error.textContent = '';
   delete ui.error.dataset.code;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 void probeSchemes();

@@ -522,7 +522,12 @@ function clientError(code: 'network_error' | 'invalid_response' | 'aborted' | 'c
 
 const retryableStatuses = new Set([429, 502, 503, 504]);
 
-function errorFromResponse(response: TokenResponseLike, bodyText: string, nowMs: number): TokenClientError {
+/**
+ * The TokenClientError for a non-2xx answer of /token: the server's code, plain words, Retry-After and
+ * the configured `schemes` a 401 lists.
+ * @example const error = errorFromResponse(response, await response.text(), Date.now()); error.schemes // ['basic', 'bearer']
+ */
+export function errorFromResponse(response: TokenResponseLike, bodyText: string, nowMs: number): TokenClientError {
   const status = response.status;
   const body = parseJson(bodyText);
   const serverError = isRecord(body) && isRecord(body.error) ? body.error : undefined;
