@@ -13,13 +13,6 @@ import { looksLikeJwt } from './jwt-shape';
 import type { OidcConfig } from './oidc-config';
 import { OidcError } from './oidc-errors';
 
-export { looksLikeJwt } from './jwt-shape';
-export { parseOidcConfig } from './oidc-config';
-export type { OidcConfig, OidcConfigProblem, OidcConfigResult } from './oidc-config';
-export { OIDC_ERROR_STATUS, OidcError } from './oidc-errors';
-export type { OidcErrorCode } from './oidc-errors';
-export { JwksCache, sharedJwksCache } from './jwks-cache';
-
 /** Who the token says the caller is. `claims` is the whole verified payload. */
 export interface OidcPrincipal {
   identity: string;

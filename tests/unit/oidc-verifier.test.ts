@@ -3,9 +3,11 @@ import { SignJWT, UnsecuredJWT, base64url, exportJWK, exportSPKI, generateKeyPai
 import type { JWK, JWTPayload, KeyLike } from 'jose';
 import { JwksCache } from '../../src/lib/jwks-cache';
 import type { OidcConfig } from '../../src/lib/oidc-config';
-import { OIDC_ERROR_STATUS, OidcError } from '../../src/lib/oidc-errors';
+import { ERROR_STATUS } from '../../src/lib/errors';
+import { looksLikeJwt } from '../../src/lib/jwt-shape';
+import { OidcError } from '../../src/lib/oidc-errors';
 import type { OidcErrorCode } from '../../src/lib/oidc-errors';
-import { createOidcVerifier, looksLikeJwt, readClaim, rolesFromClaim } from '../../src/lib/oidc-verifier';
+import { createOidcVerifier, readClaim, rolesFromClaim } from '../../src/lib/oidc-verifier';
 import type { OidcVerifierDeps } from '../../src/lib/oidc-verifier';
 import { closedLoopbackUrl, startFakeOidcProvider } from '../helpers/fake-oidc-provider';
 import type { FakeOidcProvider } from '../helpers/fake-oidc-provider';
@@ -341,7 +343,7 @@ describe('createOidcVerifier: provider outages never let a token through', () =>
     const closed = await closedLoopbackUrl();
     const token = await tokenFrom(rsa);
     const error = await expectRejection(verifierFor({ jwksUrl: `${closed}/jwks` }).verify(token), 'oidc_provider_unavailable', token);
-    expect(error.status).toBe(503);
+    expect(ERROR_STATUS[error.code]).toBe(503);
   });
 
   it('answers oidc_provider_unavailable when discovery is unreachable', async () => {
@@ -443,9 +445,9 @@ describe('claim helpers', () => {
   });
 });
 
-describe('OIDC_ERROR_STATUS', () => {
+describe('OIDC error statuses (in ERROR_STATUS)', () => {
   it('maps provider trouble to 503 and every token problem to 401', () => {
-    expect(OIDC_ERROR_STATUS).toEqual({
+    expect(Object.fromEntries(Object.entries(ERROR_STATUS).filter(([code]) => code.startsWith('oidc_')))).toEqual({
       oidc_token_invalid: 401,
       oidc_token_expired: 401,
       oidc_token_not_yet_valid: 401,
