@@ -96,7 +96,6 @@ export const CONFIG_VARIABLES = [
 
 const OIDC_VARIABLES = CONFIG_VARIABLES.filter((name) => name.startsWith('OIDC_'));
 
-
 const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
 
 /**
@@ -354,25 +353,24 @@ export function normaliseOrigin(value: string): string | undefined {
   return url.origin.toLowerCase();
 }
 
-let memo: { key: string; result: ConfigResult } | undefined;
+let memo: { values: readonly unknown[]; asset: ConfigSources['policyAsset']; result: ConfigResult } | undefined;
 
-/** The memo key part for the policy asset: its whole text, so a changed file is parsed again. */
-function assetKey(asset: ConfigSources['policyAsset']): string {
-  if (asset === undefined) return '\u0002';
-  return 'unreadable' in asset ? '\u0003' : `\u0004${asset.text}`;
+function sameAsset(a: ConfigSources['policyAsset'], b: ConfigSources['policyAsset']): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return 'text' in a && 'text' in b ? a.text === b.text : 'unreadable' in a && 'unreadable' in b;
 }
 
 /**
  * parseConfig, remembered for as long as the relevant values do not change: a warm Function
- * instance then pays for parsing (and key creation) once.
+ * instance then pays for parsing (and key creation) once. The check compares the values one by one
+ * (the same strings each request, so each comparison is quick) rather than building a key from them.
  * @example const result = loadConfig(context); if (!result.ok) console.error(result.problems)
  */
 export function loadConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
-  let key = assetKey(sources.policyAsset);
-  for (const name of CONFIG_VARIABLES) {
-    const value = env[name];
-    key += typeof value === 'string' ? `${value}\u0000` : `\u0001${typeof value}\u0000`;
+  if (memo && sameAsset(memo.asset, sources.policyAsset) && CONFIG_VARIABLES.every((name, i) => env[name] === memo!.values[i])) {
+    return memo.result;
   }
-  if (memo?.key !== key) memo = { key, result: parseConfig(env, sources) };
+  memo = { values: CONFIG_VARIABLES.map((name) => env[name]), asset: sources.policyAsset, result: parseConfig(env, sources) };
   return memo.result;
 }
