@@ -6,7 +6,12 @@ export const TTL_CEILING_SECONDS = 86_400;
 export const DEFAULT_TTL_SECONDS = 3_600;
 export const MAX_ROOM_NAME_LENGTH = 128;
 
+/** 1 to maxLength characters of well-formed text, without control or invisible formatting characters. */
+export function isPlainText(value: string, maxLength: number): boolean {
+  return value.length > 0 && value.length <= maxLength && value.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(value);
+}
+
 /** Room names: 1 to 128 characters, no control or invisible formatting characters. */
 export function isValidRoomName(room: string): boolean {
-  return room.length > 0 && room.length <= MAX_ROOM_NAME_LENGTH && room.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(room);
+  return isPlainText(room, MAX_ROOM_NAME_LENGTH);
 }

@@ -51,8 +51,7 @@ export function planToken(config: ServiceConfig, identity: string, fields: Token
       throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} does not allow this room`);
     }
   }
-  const cap = limits?.maxTtl ?? config.maxTtl;
-  const maxTtl = Math.min(config.maxTtl, cap);
+  const maxTtl = Math.min(config.maxTtl, limits?.maxTtl ?? config.maxTtl);
   const voiceIncoming = limits?.voiceIncoming === false && grants.includes('voice') ? false : undefined;
   return {
     identity: validateIdentity(identity, grants),

@@ -1,5 +1,5 @@
 /** Per-user and per-role token policy: parse and validate its JSON, then decide what one caller may get. */
-import { isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
+import { isPlainText, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
 import { ServiceError } from './errors';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 
@@ -80,7 +80,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isName(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME_CHARS && value.trim() === value && value.isWellFormed() && !/[\p{Cc}\p{Cf}]/u.test(value);
+  return typeof value === 'string' && value.trim() === value && isPlainText(value, MAX_NAME_CHARS);
 }
 
 /**
