@@ -22,7 +22,7 @@ interface Entry {
 /**
  * Documents keyed by kind and URL, with one shared in-flight fetch per key and a record of when each was
  * last fetched (for the unknown-kid cooldown). One instance is shared by default (`sharedJwksCache`) so that
- * verifiers built on every request of a warm Function still reuse keys; tests pass their own.
+ * a verifier made anew (after a configuration change) still reuses the keys; tests pass their own.
  *
  * @example const cache = new JwksCache(); createOidcVerifier(config, { cache }); cache.clear();
  */
