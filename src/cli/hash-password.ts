@@ -3,6 +3,7 @@ import { normaliseUserName } from '../lib/basic-users';
 import { GRANT_NAMES } from '../lib/grant-names';
 import { validateIdentity } from '../lib/identity';
 import { hashPassword } from '../lib/password-hash';
+import { hasControlCharacter, hasReplacementCharacter } from '../lib/text';
 import { readPassword } from './read-password';
 
 const MIN_PASSWORD_LENGTH = 8;
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
   }
   const password = await readPassword(`Password for ${name}: `);
   if ([...password].length < MIN_PASSWORD_LENGTH) fail(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  // The service never matches such a password (scrypt would treat `pw` and `pw\0` alike): refuse it now.
+  if (hasControlCharacter(password)) fail('the password must not contain control characters (NUL, tab, escape…)');
+  if (hasReplacementCharacter(password)) fail('the password is not valid UTF-8 text');
   process.stdout.write(`${name}:${await hashPassword(password)}\n`);
 }
 

@@ -37,6 +37,16 @@ export function parseAuthorizationHeader(header: string | string[] | undefined):
   return { scheme, ...decodeBasicCredentials(credentials) };
 }
 
+/**
+ * A bearer credential sent in the body (`access_token`, RFC 6750 §2.2): the same syntax as in the header.
+ * @example parseBearerToken('b64url-secret', 'access_token') // { scheme: 'bearer', token: 'b64url-secret' }
+ */
+export function parseBearerToken(token: string, field: string): PresentedCredentials {
+  if (token === '') throw new ServiceError('invalid_request', `${field} is empty`);
+  if (!TOKEN68.test(token)) throw new ServiceError('invalid_request', `${field} contains characters that are not allowed`);
+  return { scheme: 'bearer', token };
+}
+
 function decodeBasicCredentials(encoded: string): { username: string; password: string } {
   if (!BASE64.test(encoded)) throw new ServiceError('invalid_authorization', 'the Basic credentials are not valid base64');
   let decoded: string;

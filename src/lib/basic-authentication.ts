@@ -4,6 +4,7 @@ import { ServiceError } from './errors';
 import { FailureThrottle } from './failure-throttle';
 import { MAX_IDENTITY_BYTES } from './identity';
 import { verifyPassword } from './password-hash';
+import { hasControlCharacter } from './text';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
 export interface BasicAuthenticator {
@@ -40,6 +41,9 @@ export function createBasicAuthenticator(
       // earlier ones are still hashing. A match takes the count back.
       const attemptedAt = now();
       throttle.recordFailure(name, attemptedAt);
+      // No hash is ever made of such a password (hash-password refuses it), and scrypt would let `pw\0`
+      // match `pw`: a failure, counted like any other, without the hashing.
+      if (hasControlCharacter(password)) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
       // Unknown names are checked against an unmatchable hash of the same cost: same work, same answer.
       const matched = await verifyPassword(password, user?.hash ?? table.unknownUserHash);
       if (!matched || !user) {

@@ -29,7 +29,6 @@ export const ERROR_STATUS = {
   policy_user_not_allowed: 403,
   policy_grant_denied: 403,
   policy_room_denied: 403,
-  method_not_allowed: 405,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,

@@ -68,7 +68,6 @@ export function errorResult(error: ServiceError, context: ErrorContext): HttpRes
     const challenge = authenticateChallenge(context.schemes, error.code, context.requestHeaders);
     if (challenge !== '') headers['WWW-Authenticate'] = challenge;
   }
-  if (status === 405) headers['Allow'] = 'POST, OPTIONS';
   if ((status === 429 || status === 503) && error.retryAfterSeconds !== undefined) {
     headers['Retry-After'] = String(error.retryAfterSeconds);
   }

@@ -1,6 +1,7 @@
 /** Identity rules, as Twilio documents them for each product a token can grant. */
 import { ServiceError } from './errors';
 import type { GrantName } from './grant-names';
+import { hasReplacementCharacter } from './text';
 
 /**
  * Twilio's limits: Video counts at most 128 characters with double-byte characters counted twice
@@ -22,8 +23,8 @@ const NEVER_ALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]|\p{Cs}/u;
 export function validateIdentity(raw: string, grants: readonly GrantName[]): string {
   const identity = raw.normalize('NFC');
   if (identity.length === 0) throw new ServiceError('invalid_identity', 'identity must not be empty');
-  if (!identity.isWellFormed()) {
-    throw new ServiceError('invalid_identity', 'identity must be valid Unicode text');
+  if (!identity.isWellFormed() || hasReplacementCharacter(identity)) {
+    throw new ServiceError('invalid_identity', 'identity must be valid Unicode text (U+FFFD marks bytes that were not UTF-8)');
   }
   if (NEVER_ALLOWED.test(identity)) {
     throw new ServiceError('invalid_identity', 'identity must not contain control or invisible formatting characters');

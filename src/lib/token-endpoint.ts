@@ -1,6 +1,6 @@
-/** POST /token from request to answer: method, configuration, origin, body, credentials, policy, token. */
+/** POST /token from request to answer: body kind, configuration, origin, fields, credentials, policy, token. */
 import { mintAccessToken } from './access-token';
-import { parseAuthorizationHeader, type PresentedCredentials } from './authorization-header';
+import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from './authorization-header';
 import type { BasicAuthenticator } from './basic-authentication';
 import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from './config';
 import { decideOrigin, type OriginDecision } from './cors';
@@ -91,25 +91,60 @@ function fromOidcError(error: OidcError): ServiceError {
   return new ServiceError(error.code, error.message);
 }
 
-/** Functions are not told the HTTP method: a request with no body headers is a GET (or HEAD). */
-function bodyKindOf(headers: RequestHeaders): BodyKind {
-  const contentType = headers['content-type'];
-  const contentLength = headers['content-length'];
+/**
+ * One value of a header the service reads. Node joins some repeated headers and keeps others as arrays
+ * (and a JSON body can imitate the runtime's headers with any JSON type): anything but one string is refused.
+ */
+function singleHeader(headers: RequestHeaders, name: string, display: string): string | undefined {
+  const value = headers[name];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new ServiceError('invalid_request', `send exactly one ${display} header`);
+}
+
+interface BodyDescription {
+  readonly kind: BodyKind;
+  /** The declared Content-Length, when there is one (chunked bodies have none). */
+  readonly declaredBytes?: number;
+}
+
+/**
+ * Functions are not told the HTTP method, and a body-less POST (curl -X POST without -d) looks exactly
+ * like a GET: every request without a body is treated as a POST whose fields came from the query string.
+ */
+function describeBody(headers: RequestHeaders): BodyDescription {
+  const contentType = singleHeader(headers, 'content-type', 'Content-Type');
+  const contentLength = singleHeader(headers, 'content-length', 'Content-Length')?.trim();
+  if (contentLength !== undefined && !/^\d{1,15}$/.test(contentLength)) {
+    throw new ServiceError('invalid_request', 'the Content-Length header is not a number of bytes');
+  }
+  const declaredBytes = contentLength === undefined ? undefined : Number(contentLength);
   if (contentType === undefined) {
-    if (contentLength === undefined) throw new ServiceError('method_not_allowed', 'use POST');
-    if (contentLength === '0') return 'none';
+    if (declaredBytes === undefined || declaredBytes === 0) return { kind: 'none' };
     throw new ServiceError('unsupported_media_type', 'send the body as application/json or application/x-www-form-urlencoded');
   }
-  const mediaType = (Array.isArray(contentType) ? '' : contentType).split(';')[0]!.trim().toLowerCase();
-  if (mediaType === 'application/json') return 'json';
-  if (mediaType === 'application/x-www-form-urlencoded') return 'form';
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  const described = (kind: BodyKind): BodyDescription => (declaredBytes === undefined ? { kind } : { kind, declaredBytes });
+  if (mediaType === 'application/json') return described('json');
+  if (mediaType === 'application/x-www-form-urlencoded') return described('form');
   throw new ServiceError('unsupported_media_type', 'send the body as application/json or application/x-www-form-urlencoded');
 }
 
+/** Credentials from the Authorization header, or from the body (Basic as username/password, Bearer as access_token); never both. */
 function presentedCredentials(headers: RequestHeaders, fields: TokenRequestFields): PresentedCredentials | undefined {
   const fromHeader = parseAuthorizationHeader(headers['authorization']);
-  if (fields.username === undefined || fields.password === undefined) return fromHeader;
+  const inBody = fields.username !== undefined || fields.password !== undefined || fields.accessToken !== undefined;
+  if (!inBody) return fromHeader;
   if (fromHeader) throw new ServiceError('invalid_request', 'send credentials in the Authorization header or in the body, not both');
+  if (fields.accessToken !== undefined) {
+    if (fields.username !== undefined || fields.password !== undefined) {
+      throw new ServiceError('invalid_request', 'send either username and password or access_token, not both');
+    }
+    return parseBearerToken(fields.accessToken, 'access_token');
+  }
+  // The tutorial answers a user name without a password (or the reverse) with 401, and so do we.
+  if (fields.username === undefined || fields.password === undefined) {
+    throw new ServiceError('missing_credentials', 'send both username and password');
+  }
   return { scheme: 'basic', username: fields.username, password: fields.password };
 }
 
@@ -120,7 +155,7 @@ async function authenticate(
   deps: TokenEndpointDeps,
 ): Promise<Authenticated> {
   if (credentials === undefined) {
-    throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer)');
+    throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer) or in a JSON body');
   }
   if (credentials.scheme === 'bearer' && looksLikeJwt(credentials.token)) {
     // A JWT is never a shared secret (npm run new-secret makes no dots), so it goes to OIDC or nowhere.
@@ -183,9 +218,9 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
 
   try {
     if (request.headers === undefined) {
-      throw new ServiceError('invalid_request', 'the field name "request" is reserved by Twilio Functions; rename it');
+      throw new ServiceError('invalid_request', 'the field name "request" is reserved by Twilio Functions (it holds the headers); rename it');
     }
-    const kind = bodyKindOf(headers);
+    const body = describeBody(headers);
     const loaded = loadConfig(env, request.sources);
     if (!loaded.ok) {
       problems = loaded.problems.map((problem) => problem.message);
@@ -194,9 +229,9 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     }
     const config = loaded.config;
     schemes = config.authSchemes;
-    origin = decideOrigin(headers['origin'], config.allowedOrigins, [headers['host'] as string | undefined, request.serviceHost]);
+    origin = decideOrigin(headers['origin'], config.allowedOrigins, [singleHeader(headers, 'host', 'Host'), request.serviceHost]);
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
-    const fields = parseTokenRequestFields(request.fields, kind);
+    const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
     authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
     const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;

@@ -1,8 +1,10 @@
-/** Reads the optional fields of a token request body (JSON or form) into checked values. */
+/** Reads the fields of a token request (JSON body, form body, or the query string of a body-less request) into checked values. */
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './limits';
 import { ServiceError } from './errors';
 import { isGrantName, type GrantName } from './grant-names';
+import { hasReplacementCharacter } from './text';
 
+/** `none`: no body, so every field came from the query string (Functions merge both into the event). */
 export type BodyKind = 'json' | 'form' | 'none';
 
 export interface TokenRequestFields {
@@ -14,16 +16,49 @@ export interface TokenRequestFields {
   /** The tutorial's body shape, checked exactly like Basic credentials. */
   readonly username?: string;
   readonly password?: string;
+  /** A bearer credential in the body (RFC 6750 §2.2): a shared secret or an identity-provider JWT. */
+  readonly accessToken?: string;
 }
 
 const MAX_FIELD_LENGTH = 1024;
+/** Identity-provider JWTs can be long (many claims); a shared secret is 43 characters. */
+const MAX_ACCESS_TOKEN_LENGTH = 8192;
 const MAX_REQUESTED_TTL = 2_147_483_647;
 
-function optionalString(body: Readonly<Record<string, unknown>>, name: string): string | undefined {
+/**
+ * Field names that would carry a credential. They are never read from a URL: query strings end up in
+ * proxy, server and browser logs. Compared case-insensitively.
+ */
+export const CREDENTIAL_FIELD_NAMES: readonly string[] = [
+  'username',
+  'user',
+  'password',
+  'pass',
+  'passwd',
+  'pwd',
+  'passcode',
+  'secret',
+  'shared_secret',
+  'client_secret',
+  'token',
+  'access_token',
+  'id_token',
+  'jwt',
+  'bearer',
+  'authorization',
+  'auth',
+  'api_key',
+  'apikey',
+  'credentials',
+];
+
+function optionalString(body: Readonly<Record<string, unknown>>, name: string, maxLength = MAX_FIELD_LENGTH): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new ServiceError('invalid_request', `${name} must be a string`);
-  if (value.length > MAX_FIELD_LENGTH) throw new ServiceError('invalid_request', `${name} is too long`);
+  if (value.length > maxLength) throw new ServiceError('invalid_request', `${name} is too long`);
+  // The runtime decodes invalid UTF-8 as U+FFFD: refuse it rather than mint or compare a mangled value.
+  if (hasReplacementCharacter(value)) throw new ServiceError('invalid_request', `${name} is not valid UTF-8 text`);
   return value;
 }
 
@@ -45,8 +80,8 @@ function readGrants(value: unknown): GrantName[] | undefined {
 
 function readTtl(value: unknown, kind: BodyKind): number | undefined {
   if (value === undefined) return undefined;
-  // JSON keeps types, so a number is required there; form values always arrive as strings.
-  const seconds = kind === 'form' && typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
+  // JSON keeps types, so a number is required there; form and query values always arrive as strings.
+  const seconds = kind !== 'json' && typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
   if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > MAX_REQUESTED_TTL) {
     throw new ServiceError('invalid_ttl', 'ttl must be a positive whole number of seconds');
   }
@@ -54,6 +89,8 @@ function readTtl(value: unknown, kind: BodyKind): number | undefined {
 }
 
 function readRoom(body: Readonly<Record<string, unknown>>): string | undefined {
+  const value = body['room'];
+  if (typeof value === 'string' && hasReplacementCharacter(value)) throw new ServiceError('invalid_room', 'room is not valid UTF-8 text');
   const room = optionalString(body, 'room');
   if (room !== undefined && !isValidRoomName(room)) {
     throw new ServiceError('invalid_room', `room must be 1 to ${MAX_ROOM_NAME_LENGTH} characters without control characters`);
@@ -61,17 +98,61 @@ function readRoom(body: Readonly<Record<string, unknown>>): string | undefined {
   return room;
 }
 
+function readIdentity(body: Readonly<Record<string, unknown>>): string | undefined {
+  const value = body['identity'];
+  if (typeof value === 'string' && hasReplacementCharacter(value)) throw new ServiceError('invalid_identity', 'identity is not valid UTF-8 text');
+  return optionalString(body, 'identity');
+}
+
+const credentialFieldsIn = (fields: Readonly<Record<string, unknown>>): string[] =>
+  Object.keys(fields).filter((name) => CREDENTIAL_FIELD_NAMES.includes(name.toLowerCase()));
+
+function refuseCredentialsInUrl(named: readonly string[]): never {
+  throw new ServiceError(
+    'invalid_request',
+    `credentials are never accepted in the URL (found ${named.map((name) => JSON.stringify(name)).join(', ')}): ` +
+      'send them in the Authorization header or a JSON body, and treat any secret that was in a URL as leaked',
+  );
+}
+
 /**
- * Checks the fields the service understands and ignores the rest.
+ * The fewest bytes a body holding these fields can have: JSON.stringify is the shortest JSON for each key
+ * and value, and a form needs at least one byte per byte of key and value, plus `=` and `&`.
+ */
+function leastBodyBytes(fields: Readonly<Record<string, unknown>>, names: readonly string[], kind: 'json' | 'form'): number {
+  const size = (value: unknown) => Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value) ?? '', 'utf8');
+  if (kind === 'json') {
+    return 2 + names.reduce((total, name, i) => total + (i > 0 ? 1 : 0) + size(JSON.stringify(name)) + 1 + size(JSON.stringify(fields[name])), 0);
+  }
+  return names.reduce((total, name, i) => {
+    const values: unknown[] = Array.isArray(fields[name]) ? (fields[name] as unknown[]) : [fields[name]];
+    return total + (i > 0 ? 1 : 0) + values.reduce<number>((sum, value, j) => sum + (j > 0 ? 1 : 0) + size(name) + 1 + size(value), 0);
+  }, 0);
+}
+
+/**
+ * Functions merge query and body fields into one event, so where a credential field came from is not
+ * given. A body-less request carries only query fields: any credential there is refused. With a body,
+ * a credential that cannot fit in the declared Content-Length came from the query string: refused too.
+ */
+function refuseCredentialsOutsideBody(fields: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes: number | undefined): void {
+  const named = credentialFieldsIn(fields);
+  if (named.length === 0) return;
+  if (kind === 'none') refuseCredentialsInUrl(named);
+  if (declaredBodyBytes !== undefined && leastBodyBytes(fields, named, kind) > declaredBodyBytes) refuseCredentialsInUrl(named);
+}
+
+/**
+ * Checks the fields the service understands and ignores the rest. `declaredBodyBytes` is the request's
+ * Content-Length, when it has one.
  * @example parseTokenRequestFields({ identity: 'alice', ttl: 600 }, 'json') // { identity: 'alice', ttl: 600 }
  */
-export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>, kind: BodyKind): TokenRequestFields {
-  const identity = optionalString(body, 'identity');
+export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes?: number): TokenRequestFields {
+  refuseCredentialsOutsideBody(body, kind, declaredBodyBytes);
+  const identity = readIdentity(body);
   const username = optionalString(body, 'username');
   const password = optionalString(body, 'password');
-  if ((username === undefined) !== (password === undefined)) {
-    throw new ServiceError('invalid_request', 'username and password must be sent together');
-  }
+  const accessToken = optionalString(body, 'access_token', MAX_ACCESS_TOKEN_LENGTH);
   const grants = readGrants(body['grants']);
   const room = readRoom(body);
   const ttl = readTtl(body['ttl'], kind);
@@ -82,5 +163,6 @@ export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>,
     ...(ttl !== undefined && { ttl }),
     ...(username !== undefined && { username }),
     ...(password !== undefined && { password }),
+    ...(accessToken !== undefined && { accessToken }),
   };
 }

@@ -34,7 +34,7 @@ export function readConfigSources(): ConfigSources {
 }
 
 export interface SplitEvent {
-  /** undefined when a body field named `request` replaced the runtime's own request object. */
+  /** undefined when a body or query field named `request` replaced the runtime's own request object. */
   readonly headers: RequestHeaders | undefined;
   readonly fields: Readonly<Record<string, unknown>>;
 }
@@ -47,13 +47,23 @@ function isHeaderMap(value: unknown): value is RequestHeaders {
 }
 
 /**
- * The runtime merges `{ request: { headers, cookies } }` with query and body fields into one event;
- * this separates them again.
+ * The runtime's own `request` is always `{ headers, cookies }` (cookies an object, `{}` when there are
+ * none). A query string such as `?request[headers][authorization]=…` replaces it with an object that has
+ * no cookies: that is refused, so a secret in a URL never authenticates.
+ */
+function isRuntimeRequest(value: unknown): value is { headers: RequestHeaders; cookies: object } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { headers, cookies } = value as { headers?: unknown; cookies?: unknown };
+  return isHeaderMap(headers) && typeof cookies === 'object' && cookies !== null && !Array.isArray(cookies);
+}
+
+/**
+ * The runtime merges `{ request: { headers, cookies } }` with query and body fields into one event
+ * (query and body win); this separates them again.
  */
 export function splitEvent(event: Readonly<Record<string, unknown>>): SplitEvent {
   const { request, ...fields } = event;
-  const headers = (request as { headers?: unknown } | undefined)?.headers;
-  return { headers: isHeaderMap(headers) ? headers : undefined, fields };
+  return { headers: isRuntimeRequest(request) ? request.headers : undefined, fields };
 }
 
 export function toTwilioResponse(result: HttpResult): TwilioResponse {

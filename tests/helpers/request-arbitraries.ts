@@ -95,7 +95,7 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
     fc.array(fc.constantFrom('video', 'chat', 'sync', 'fax', 1), { maxLength: 5 }),
     fc.jsonValue({ maxDepth: 3 }),
   );
-  const fieldName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('identity', 'grants', 'ttl', 'room', 'username', 'password') }, fc.constantFrom('request', '__proto__', 'constructor'), fc.string({ maxLength: 8 }));
+  const fieldName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('identity', 'grants', 'ttl', 'room', 'username', 'password', 'access_token') }, fc.constantFrom('request', '__proto__', 'constructor'), fc.string({ maxLength: 8 }));
   const fields = fc.dictionary(fieldName, fieldValue, { maxKeys: 5 });
   return fc.record({ authorization, contentType, origin, fields, asForm: fc.boolean(), fetchMode: fc.boolean() }).map(({ authorization, contentType, origin, fields, asForm, fetchMode }) => {
     const headers: Record<string, string | string[]> = {};

@@ -85,6 +85,8 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       '--env',
       envFile,
       ...(options.forkPerRequest ? [] : ['--no-fork-process', '--no-live']),
+      // As npm start does: twilio-run's own request log prints every URL, query string included.
+      '--no-logs',
       // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
       ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
     ],

@@ -144,7 +144,7 @@ const hostileCases: HostileCase[] = [
   { name: 'identity as deeply nested JSON (2,000 levels)', call: () => raw('application/json', `{"identity":${'['.repeat(2000)}${']'.repeat(2000)}}`, bearerHeader()), status: 400, code: 'invalid_request' },
   { name: 'identity of 2,000 characters (over the field limit)', call: () => withBearer({ identity: 'x'.repeat(2000) }), status: 400, code: 'invalid_request' },
   { name: 'username as a number', call: () => json({ username: 7, password: 'x' }), status: 400, code: 'invalid_request' },
-  { name: 'username without password', call: () => json({ username: 'alice' }), status: 400, code: 'invalid_request' },
+  { name: 'username without password (401, as the tutorial answers)', call: () => json({ username: 'alice' }), status: 401, code: 'missing_credentials' },
   { name: 'credentials in both the header and the body', call: () => json({ username: 'alice', password: 'x' }, { authorization: basicHeader('alice', credentials.passwords.alice!) }), status: 400, code: 'invalid_request' },
   // Identities
   { name: 'an empty identity', call: () => withBearer({ identity: '' }), status: 400, code: 'invalid_identity' },
@@ -187,16 +187,19 @@ const hostileCases: HostileCase[] = [
   { name: 'an allowed origin with a path', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: `${ALLOWED_ORIGIN}/x` }), status: 403, code: 'origin_not_allowed' },
   { name: 'an allowed origin on another scheme', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: ALLOWED_ORIGIN.replace('https', 'http') }), status: 403, code: 'origin_not_allowed' },
   // Methods and content types
-  { name: 'GET', call: () => ({ method: 'GET', headers: bearerHeader() }), status: 405, code: 'method_not_allowed' },
-  { name: 'DELETE without a body', call: () => ({ method: 'DELETE', headers: bearerHeader() }), status: 405, code: 'method_not_allowed' },
+  { name: 'GET with a valid secret but no identity (a body-less request is a POST of its query fields)', call: () => ({ method: 'GET', headers: bearerHeader() }), status: 400, code: 'invalid_identity' },
+  { name: 'DELETE without a body or credentials', call: () => ({ method: 'DELETE' }), status: 401, code: 'missing_credentials' },
+  { name: 'a password in the query string of a body-less request', call: () => ({ method: 'POST' }), path: `/token?username=alice&password=${'p'.repeat(20)}`, status: 400, code: 'invalid_request' },
+  { name: 'a secret smuggled in as request[headers][authorization] in the query', call: () => ({ method: 'GET' }), path: `/token?request[headers][authorization]=Bearer%20${'q'.repeat(43)}`, status: 400, code: 'invalid_request' },
+  { name: 'an array Host header smuggled in through the query', call: () => json({ identity: 'a' }, bearerHeader()), path: '/token?request[headers][host][]=a&request[cookies][x]=y', status: 400, code: 'invalid_request' },
   { name: 'PUT with a body and a wrong secret (treated like POST)', call: () => ({ ...json({ identity: 'a' }, { authorization: 'Bearer wrong' }), method: 'PUT' }), status: 401, code: 'invalid_credentials' },
   { name: 'a text/plain body', call: () => raw('text/plain', 'identity=a', bearerHeader()), status: 415, code: 'unsupported_media_type' },
   { name: 'a multipart/form-data body', call: () => raw('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="identity"\r\n\r\na\r\n--x--', bearerHeader()), status: 415, code: 'unsupported_media_type' },
   { name: 'an application/xml body', call: () => raw('application/xml', '<identity>a</identity>', bearerHeader()), status: 415, code: 'unsupported_media_type' },
   { name: 'a body without a Content-Type', call: () => raw(undefined, '{"identity":"a"}', bearerHeader()), status: 415, code: 'unsupported_media_type' },
-  { name: 'two Content-Type headers', call: () => ({ headers: { ...bearerHeader(), 'content-type': ['application/json', 'text/plain'] }, body: '{"identity":"a"}' }), status: 415, code: 'unsupported_media_type' },
+  { name: 'two Content-Type headers', call: () => ({ headers: { ...bearerHeader(), 'content-type': ['application/json', 'text/plain'] }, body: '{"identity":"a"}' }), status: 400, code: 'invalid_request' },
   { name: 'an empty JSON body without credentials', call: () => raw('application/json', ''), status: 401, code: 'missing_credentials' },
-  { name: 'a credential in the query string is ignored', call: () => json({ identity: 'a' }), path: `/token?access_token=${'q'.repeat(43)}`, status: 401, code: 'missing_credentials' },
+  { name: 'a credential in the query string beside a small JSON body is refused', call: () => json({ identity: 'a' }), path: `/token?access_token=${'q'.repeat(43)}`, status: 400, code: 'invalid_request' },
 ];
 
 describe(`${hostileCases.length} hostile or malformed requests through twilio-run`, () => {
@@ -219,12 +222,12 @@ describe(`${hostileCases.length} hostile or malformed requests through twilio-ru
     expect(logged[0]).toMatchObject({ outcome: 'refused', status: hostile.status, code: hostile.code });
   });
 
-  it('HEAD gets 405 with no body, and the function logs it', async () => {
-    const answer = await post({ method: 'HEAD', headers: bearerHeader() });
+  it('HEAD without credentials gets 401 with no body, and the function logs it', async () => {
+    const answer = await post({ method: 'HEAD' });
     functionRequests++;
-    expect(answer.status).toBe(405);
+    expect(answer.status).toBe(401);
     expect(answer.text).toBe('');
-    expect(await newLogEntries(1)).toEqual([expect.objectContaining({ status: 405, code: 'method_not_allowed' })]);
+    expect(await newLogEntries(1)).toEqual([expect.objectContaining({ status: 401, code: 'missing_credentials' })]);
   });
 });
 

@@ -44,6 +44,8 @@ interface Kind {
   readonly name: string;
   readonly expect: readonly number[];
   readonly method?: string;
+  /** Default `/token`. */
+  readonly path?: string;
   readonly headers: Record<string, string>;
   readonly body?: string;
   /** The identity a valid request's token must carry. */
@@ -60,7 +62,7 @@ const MIX: Kind[] = [
   { name: 'bad ttl', expect: [400], headers: bearer, body: '{"identity":"a","ttl":"600"}' },
   { name: 'bad identity', expect: [400], headers: bearer, body: '{"identity":"a\\u0000"}' },
   { name: 'origin not allowed', expect: [403], headers: { ...bearer, origin: 'https://evil.example' }, body: '{"identity":"a"}' },
-  { name: 'GET', expect: [405], method: 'GET', headers: { authorization: bearer.authorization } },
+  { name: 'GET (body-less: a POST of its query fields)', expect: [200], method: 'GET', path: '/token?identity=get-user', headers: { authorization: bearer.authorization }, identity: 'get-user' },
   { name: 'text/plain', expect: [415], headers: { ...bearer, 'content-type': 'text/plain' }, body: 'identity=a' },
   // The first 5 failures for eve are checked with scrypt (401); the throttle answers the rest (429).
   { name: 'wrong basic password', expect: [401, 429], headers: { authorization: basicHeader('eve', 'not-her-password'), 'content-type': 'application/json' }, body: '{}' },
@@ -77,7 +79,7 @@ function send(url: string, kind: Kind): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...kind.headers };
     if (kind.body !== undefined) headers['content-length'] = Buffer.byteLength(kind.body);
-    const req = request(`${url}/token`, { method: kind.method ?? 'POST', headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    const req = request(`${url}${kind.path ?? '/token'}`, { method: kind.method ?? 'POST', headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));

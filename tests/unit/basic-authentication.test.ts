@@ -91,6 +91,31 @@ describe('verifying a password', () => {
     expect(verifySpy).not.toHaveBeenCalled();
   });
 
+  it('never matches a password followed by NUL bytes, which scrypt alone would accept (HMAC zero-pads short keys)', async () => {
+    // Proof of the hazard: scrypt itself derives the same hash for the password with and without NULs.
+    await expect(passwordHash.verifyPassword(`${alice()}\u0000\u0000`, table.users[0]!.hash)).resolves.toBe(true);
+    verifySpy.mockClear();
+    const auth = createBasicAuthenticator(undefined, undefined, now);
+    await expectRejection(auth.verify(table, 'alice', `${alice()}\u0000`), 'invalid_credentials');
+    await expectRejection(auth.verify(table, 'alice', `${alice()}\u0000\u0000\u0000`), 'invalid_credentials');
+    expect(verifySpy).not.toHaveBeenCalled();
+    await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
+  });
+
+  it.each([
+    ['a tab', '\t'],
+    ['an escape', '\u001b'],
+    ['a C1 control', '\u0085'],
+    ['DEL', '\u007f'],
+  ])('refuses a password containing %s without hashing, and counts it as a failure', async (_what, control) => {
+    const throttle = new FailureThrottle();
+    const auth = createBasicAuthenticator(throttle, undefined, now);
+    await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
+    expect(verifySpy).not.toHaveBeenCalled();
+    for (let i = 1; i < DEFAULT_THROTTLE_LIMITS.perNameFailures; i++) await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
+    await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
+  });
+
   it('finds a user whose name is sent in decomposed form, and returns the configured NFC name', async () => {
     const auth = createBasicAuthenticator(undefined, undefined, now);
     await expect(auth.verify(table, 'Jose\u0301', passwords['Jos\u00e9']!)).resolves.toBe('Jos\u00e9');

@@ -25,7 +25,6 @@ const expectedStatus: Record<ErrorCode, number> = {
   policy_user_not_allowed: 403,
   policy_grant_denied: 403,
   policy_room_denied: 403,
-  method_not_allowed: 405,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,
@@ -64,10 +63,10 @@ describe('errorResult', () => {
     expect(headers['Vary']).toBe('Origin');
   });
 
-  it.each(codes)('adds WWW-Authenticate, Allow and Retry-After only where %s needs them', (code) => {
+  it.each(codes)('adds WWW-Authenticate and Retry-After only where %s needs them', (code) => {
     const { headers } = errorResult(new ServiceError(code, 'x', 7), context());
     expect('WWW-Authenticate' in headers).toBe(expectedStatus[code] === 401);
-    expect('Allow' in headers).toBe(expectedStatus[code] === 405);
+    expect('Allow' in headers).toBe(false);
     expect('Retry-After' in headers).toBe(expectedStatus[code] === 429 || expectedStatus[code] === 503);
   });
 
@@ -114,10 +113,6 @@ describe('errorResult', () => {
       const result = errorResult(new ServiceError('invalid_ttl', 'x'), context());
       expect((result.body as { error: object }).error).toEqual({ code: 'invalid_ttl', message: 'x' });
     });
-  });
-
-  it('answers 405 with Allow: POST, OPTIONS', () => {
-    expect(errorResult(new ServiceError('method_not_allowed', 'use POST'), context()).headers['Allow']).toBe('POST, OPTIONS');
   });
 
   it('answers 429 with Retry-After in whole seconds', () => {

@@ -51,6 +51,7 @@ describe('characters never allowed', () => {
     ['a private-use character', 'alice\ue000'],
     ['a lone high surrogate', 'alice\ud800'],
     ['a lone low surrogate', '\udc00alice'],
+    ['U+FFFD (invalid UTF-8 decoded by the runtime)', 'caf\ufffd'],
   ])('refuses %s for every grant set', (_what, identity) => {
     for (const grants of [[], ['video'], ['chat', 'sync']] as const) {
       expectServiceError(() => validateIdentity(identity, grants), 'invalid_identity');

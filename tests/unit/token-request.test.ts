@@ -126,11 +126,16 @@ describe('identity, username and password', () => {
     expect(json({ identity: ' x ' }).identity).toBe(' x ');
   });
 
-  it('refuses a username without a password, and a password without a username', () => {
-    expect(expectServiceError(() => json({ username: 'alice' }), 'invalid_request').message).toBe(
-      'username and password must be sent together',
-    );
-    expectServiceError(() => json({ password: 'pw' }), 'invalid_request');
+  it('reads a username without a password (the endpoint answers 401 missing_credentials, as the tutorial does)', () => {
+    expect(json({ username: 'susan' })).toEqual({ username: 'susan' });
+    expect(json({ password: 'pw' })).toEqual({ password: 'pw' });
+  });
+
+  it('reads a bearer credential sent as access_token (RFC 6750 §2.2), up to 8192 characters', () => {
+    expect(json({ access_token: 'abc.def.ghi' })).toEqual({ accessToken: 'abc.def.ghi' });
+    expect(json({ access_token: 'a'.repeat(8192) }).accessToken).toHaveLength(8192);
+    expect(expectServiceError(() => json({ access_token: 'a'.repeat(8193) }), 'invalid_request').message).toBe('access_token is too long');
+    expectServiceError(() => json({ access_token: 42 }), 'invalid_request');
   });
 
   it('refuses a non-string password', () => {
@@ -142,6 +147,91 @@ describe('identity, username and password', () => {
     const ok = { ...partner, [field]: 'r'.repeat(field === 'room' ? 128 : 1024) };
     expect(() => json(ok)).not.toThrow();
     expect(expectServiceError(() => json({ ...partner, [field]: 'r'.repeat(1025) }), 'invalid_request').message).toBe(`${field} is too long`);
+  });
+});
+
+describe('text that was not UTF-8 (U+FFFD from the runtime\'s decoder)', () => {
+  it.each([
+    ['identity', 'invalid_identity'],
+    ['room', 'invalid_room'],
+    ['username', 'invalid_request'],
+    ['password', 'invalid_request'],
+    ['access_token', 'invalid_request'],
+  ] as const)('refuses %s containing U+FFFD with %s', (field, code) => {
+    expect(expectServiceError(() => json({ [field]: 'caf\uFFFD' }), code).message).toMatch(/UTF-8/);
+    expectServiceError(() => form({ [field]: '\uFFFD' }), code);
+  });
+
+  it('still accepts other non-ASCII text', () => {
+    expect(json({ identity: 'café 😀', room: 'salle-été' })).toEqual({ identity: 'café 😀', room: 'salle-été' });
+  });
+});
+
+describe('a body-less request: every field came from the query string', () => {
+  const query = (fields: Record<string, unknown>) => parseTokenRequestFields(fields, 'none');
+
+  it.each(['username', 'password', 'access_token', 'id_token', 'token', 'secret', 'passcode', 'authorization', 'api_key', 'Password', 'ACCESS_TOKEN'])(
+    'refuses the credential field %s in the URL, naming it but never its value',
+    (name) => {
+      const error = expectServiceError(() => query({ [name]: 'hunter2-secret-value' }), 'invalid_request');
+      expect(error.message).toContain('never accepted in the URL');
+      expect(error.message).toContain(JSON.stringify(name));
+      expect(error.message).not.toContain('hunter2');
+    },
+  );
+
+  it('refuses credentials in the URL even when other fields are fine', () => {
+    expectServiceError(() => query({ identity: 'alice', password: 'x' }), 'invalid_request');
+  });
+
+  it('reads the other fields from the query, with ttl as digits as in a form', () => {
+    expect(query({ identity: 'alice', grants: 'video', room: 'standup', ttl: '600' })).toEqual({
+      identity: 'alice',
+      grants: ['video'],
+      room: 'standup',
+      ttl: 600,
+    });
+  });
+
+  it('allows the same credential field names in a JSON or form body', () => {
+    expect(json({ username: 'u', password: 'p' })).toEqual({ username: 'u', password: 'p' });
+    expect(form({ access_token: 'abc' })).toEqual({ accessToken: 'abc' });
+  });
+});
+
+describe('a body with credentials that cannot fit in its Content-Length came partly from the query string', () => {
+  const body = { username: 'susan', password: 'pässwörd "quoted"' };
+  const exactJson = Buffer.byteLength(JSON.stringify(body));
+  const exactForm = Buffer.byteLength(new URLSearchParams(body).toString());
+
+  it('accepts credentials whose shortest JSON encoding fits exactly', () => {
+    expect(parseTokenRequestFields(body, 'json', exactJson)).toEqual(body);
+    // Pretty-printed or escaped JSON is longer, never shorter.
+    expect(parseTokenRequestFields(body, 'json', Buffer.byteLength(JSON.stringify(body, null, 2)))).toEqual(body);
+  });
+
+  it('refuses them one byte short of that (the runtime merged them in from the URL)', () => {
+    const error = expectServiceError(() => parseTokenRequestFields(body, 'json', exactJson - 1), 'invalid_request');
+    expect(error.message).toContain('never accepted in the URL');
+    expect(error.message).not.toContain('pässwörd');
+  });
+
+  it('refuses ?access_token=… beside a small JSON body (the tutorial client adding a query string)', () => {
+    const merged = { access_token: 'q'.repeat(43), identity: 'a' };
+    expectServiceError(() => parseTokenRequestFields(merged, 'json', Buffer.byteLength('{"identity":"a"}')), 'invalid_request');
+  });
+
+  it('applies the same bound to form bodies (at least one byte per byte of key and value)', () => {
+    expect(parseTokenRequestFields(body, 'form', exactForm)).toEqual(body);
+    expectServiceError(() => parseTokenRequestFields(body, 'form', Buffer.byteLength('username=susanpassword=') + 5), 'invalid_request');
+  });
+
+  it('cannot check a body of unknown length (chunked), and reads it', () => {
+    expect(parseTokenRequestFields(body, 'json', undefined)).toEqual(body);
+  });
+
+  it('does not bound other fields: those may come from the query string', () => {
+    expect(parseTokenRequestFields({ identity: 'alice', grants: 'video' }, 'json', 2)).toEqual({ identity: 'alice', grants: ['video'] });
   });
 });
 

@@ -7,7 +7,7 @@ import { runCli } from '../../helpers/run-cli';
 
 const ENTRY = /^([^:\n]+):(\$scrypt\$ln=15,r=8,p=3\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)\n$/;
 
-function hashPasswordCli(name: string, input: string) {
+function hashPasswordCli(name: string, input: string | Buffer) {
   return runCli('hash-password', [name], { input });
 }
 
@@ -65,6 +65,23 @@ describe('hash-password', () => {
 
   it('counts characters, not bytes, toward the minimum length', () => {
     expect(hashPasswordCli('alice', '\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9').status).toBe(2);
+  });
+
+  it.each([
+    ['NUL', 'long-enough-pw\u0000'],
+    ['a tab', 'long\tenough-pw'],
+    ['an escape sequence (an arrow key)', 'long-enough\u001b[A'],
+  ])('refuses a password with %s (the service never matches one): exit 2, nothing on stdout', (_what, password) => {
+    const run = hashPasswordCli('alice', `${password}\n`);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('hash-password: the password must not contain control characters (NUL, tab, escape…)\n');
+  });
+
+  it('refuses a piped password that is not valid UTF-8', () => {
+    const run = hashPasswordCli('alice', Buffer.from([0x6c, 0x6f, 0x6e, 0x67, 0xff, 0x65, 0x6e, 0x6f, 0x75, 0x67, 0x68, 0x0a]));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('hash-password: the password is not valid UTF-8 text\n');
   });
 
   it('refuses an empty password', () => {
