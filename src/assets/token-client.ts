@@ -6,16 +6,32 @@
 /**
  * How the client proves who it is to `/token`. Held only in memory, inside the client.
  *
- * - `basic`: a person's username and password, sent as `Authorization: Basic base64(utf8(user:password))`.
- *   The server takes the identity from the username.
- * - `bearer`: a shared secret, sent as `Authorization: Bearer <secret>`, plus the identity to put in the token.
+ * - `basic`: a person's username and password, sent as `Authorization: Basic base64(utf8(user:password))`
+ *   (or as `username` and `password` in the JSON body). The server takes the identity from the username.
+ * - `bearer`: a shared secret, sent as `Authorization: Bearer <secret>` (or `access_token` in the body),
+ *   plus the identity to put in the token.
+ * - `oidc`: your identity provider's JWT (an ID or access token), sent like a shared secret; the server takes
+ *   the identity from it. Give a function to get a fresh one for every request (provider tokens expire too).
  *
  * @example
  * const credentials: TokenClientCredentials = { kind: 'basic', username: 'alice', password: 'correct horse' };
+ * const fromAuth0: TokenClientCredentials = { kind: 'oidc', token: () => auth0.getTokenSilently() };
  */
 export type TokenClientCredentials =
   | { kind: 'basic'; username: string; password: string }
-  | { kind: 'bearer'; secret: string; identity: string };
+  | { kind: 'bearer'; secret: string; identity: string }
+  | { kind: 'oidc'; token: string | (() => string | Promise<string>) };
+
+/**
+ * Where credentials travel:
+ * - `header`: the `Authorization` header (the HTTP standard; what servers and curl use).
+ * - `body`: fields of the JSON body (`username`/`password`, or `access_token`). Cross-origin, a request with
+ *   an `Authorization` header needs a preflight that allows it by name, and Twilio's edge answers preflights
+ *   with `Access-Control-Allow-Headers: *`, which by the Fetch standard does not cover `Authorization`;
+ *   `Content-Type: application/json` it does cover.
+ * - `auto` (default): `body` when the endpoint is on another origin than the page, else `header`.
+ */
+export type CredentialPlacement = 'header' | 'body' | 'auto';
 
 /**
  * Optional fields sent in the JSON body of every token request.
@@ -95,9 +111,11 @@ export type TimerHandle = unknown;
  * };
  */
 export interface TokenClientOptions {
-  /** Where to POST. Default `'/token'` (same origin). Must not contain credentials. */
+  /** Where to POST. Default `'/token'` (same origin). Must not contain credentials or a query string. */
   endpoint?: string;
   credentials: TokenClientCredentials;
+  /** Where credentials travel. Default `'auto'`: the JSON body for a cross-origin endpoint, else the Authorization header. */
+  sendCredentialsIn?: CredentialPlacement;
   /** Extra body fields for every request. Default: none (body `{}`, or `{identity}` for bearer). */
   request?: TokenRequestFields;
   /** Refresh this long before expiry. Default 60 s; never more than half the token's ttl. */
@@ -125,6 +143,7 @@ export interface TokenClientOptions {
 /** Default values of {@link TokenClientOptions}, with their units in the names. */
 export const tokenClientDefaults = Object.freeze({
   endpoint: '/token',
+  sendCredentialsIn: 'auto' as CredentialPlacement,
   refreshMarginSeconds: 60,
   maxRetries: 5,
   retryBaseDelayMs: 500,
@@ -253,8 +272,13 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const cancelTimer =
     options.clearTimeout ?? ((handle) => globalThis.clearTimeout(handle as number | undefined));
   const random = options.random ?? Math.random;
+  const placement = options.sendCredentialsIn ?? tokenClientDefaults.sendCredentialsIn;
 
   assertEndpointCarriesNoCredentials(endpoint);
+  if (placement !== 'header' && placement !== 'body' && placement !== 'auto') {
+    throw new TypeError("token client: sendCredentialsIn must be 'header', 'body' or 'auto'");
+  }
+  const credentialsInBody = placement === 'body' || (placement === 'auto' && isCrossOrigin(endpoint));
   assertNonNegativeNumber('refreshMarginSeconds', refreshMarginSeconds);
   assertNonNegativeNumber('retryBaseDelayMs', retryBaseDelayMs);
   assertNonNegativeNumber('retryMaxDelayMs', retryMaxDelayMs);
@@ -394,6 +418,9 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   async function fetchOnce(current: TokenClientCredentials, cancelSignal: AbortSignal): Promise<IssuedToken> {
     if (cancelSignal.aborted) throw clientError('aborted');
+    // Before the clock starts: an identity-provider token is fetched fresh for every attempt.
+    const presented = await presentableCredentials(current);
+    if (cancelSignal.aborted) throw clientError('aborted');
     // One controller per attempt, so a timeout aborts this attempt only; stop() aborts it too.
     const attempt = new AbortController();
     let timedOut = false;
@@ -408,17 +435,15 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       let response: TokenResponseLike;
       let bodyText: string;
       try {
+        const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+        if (!credentialsInBody) headers.Authorization = authorizationHeader(presented);
         response = await fetchToken(endpoint, {
           method: 'POST',
-          headers: {
-            Authorization: authorizationHeader(current),
-            'Content-Type': 'application/json',
-            Accept: 'application/json',
-          },
-          body: JSON.stringify(requestBody(current, requestFields)),
+          headers,
+          body: JSON.stringify(requestBody(presented, requestFields, credentialsInBody)),
           credentials: 'omit', // never 'include': the browser must not add or prompt for its own credentials
           cache: 'no-store',
-          redirect: 'error', // an Authorization header must not follow a redirect somewhere else
+          redirect: 'error', // credentials must not follow a redirect somewhere else
           signal: attempt.signal,
         });
         bodyText = await response.text();
@@ -491,6 +516,23 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   return client;
 }
 
+/** Credentials as sent: an identity-provider token resolved to its current value. */
+type PresentableCredentials = Exclude<TokenClientCredentials, { kind: 'oidc' }> | { kind: 'oidc'; token: string };
+
+async function presentableCredentials(credentials: TokenClientCredentials): Promise<PresentableCredentials> {
+  if (credentials.kind !== 'oidc') return credentials;
+  let token: unknown;
+  try {
+    token = typeof credentials.token === 'function' ? await credentials.token() : credentials.token;
+  } catch {
+    throw new TokenClientError('missing_credentials', 'Could not get a sign-in token from the identity provider. Sign in again.');
+  }
+  if (typeof token !== 'string' || token === '') {
+    throw new TokenClientError('missing_credentials', 'The identity provider gave no sign-in token. Sign in again.');
+  }
+  return { kind: 'oidc', token };
+}
+
 /**
  * The `Authorization` header value for some credentials. Basic uses the UTF-8 bytes of `user:password`
  * (RFC 7617 with charset UTF-8), so non-ASCII passwords work.
@@ -499,21 +541,49 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
  * authorizationHeader({ kind: 'basic', username: 'aladdin', password: 'opensesame' });
  * // 'Basic YWxhZGRpbjpvcGVuc2VzYW1l'
  */
-export function authorizationHeader(credentials: TokenClientCredentials): string {
+export function authorizationHeader(credentials: PresentableCredentials): string {
   if (credentials.kind === 'bearer') return `Bearer ${credentials.secret}`;
+  if (credentials.kind === 'oidc') return `Bearer ${credentials.token}`;
   const bytes = new TextEncoder().encode(`${credentials.username}:${credentials.password}`);
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return `Basic ${btoa(binary)}`;
 }
 
-function requestBody(credentials: TokenClientCredentials, fields: TokenRequestFields): Record<string, unknown> {
+/**
+ * The JSON body of a token request. With `credentialsInBody`, Basic credentials become `username` and
+ * `password`, and a shared secret or identity-provider token becomes `access_token` (as in RFC 6750 §2.2).
+ *
+ * @example
+ * requestBody({ kind: 'bearer', secret: 's', identity: 'kiosk-7' }, { grants: ['video'] }, true);
+ * // { access_token: 's', identity: 'kiosk-7', grants: ['video'] }
+ */
+export function requestBody(credentials: PresentableCredentials, fields: TokenRequestFields, credentialsInBody: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {};
+  if (credentialsInBody) {
+    if (credentials.kind === 'basic') {
+      body.username = credentials.username;
+      body.password = credentials.password;
+    } else {
+      body.access_token = credentials.kind === 'bearer' ? credentials.secret : credentials.token;
+    }
+  }
   if (credentials.kind === 'bearer') body.identity = credentials.identity;
   if (fields.grants !== undefined) body.grants = [...fields.grants];
   if (fields.room !== undefined) body.room = fields.room;
   if (fields.ttl !== undefined) body.ttl = fields.ttl;
   return body;
+}
+
+/** Whether the endpoint is on another origin than the page; outside a browser (no `location`) nothing is. */
+function isCrossOrigin(endpoint: string): boolean {
+  const page = (globalThis as { location?: { href?: unknown; origin?: unknown } }).location;
+  if (typeof page?.href !== 'string' || typeof page.origin !== 'string') return false;
+  try {
+    return new URL(endpoint, page.href).origin !== page.origin;
+  } catch {
+    return false;
+  }
 }
 
 function clientError(code: 'network_error' | 'invalid_response' | 'aborted' | 'credentials_cleared'): TokenClientError {
@@ -602,6 +672,8 @@ function assertEndpointCarriesNoCredentials(endpoint: string): void {
   if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(endpoint)) {
     throw new TypeError('token client: endpoint must not contain a username or password');
   }
+  // The service refuses credentials in a query string, and fields there are merged with the body's.
+  if (endpoint.includes('?')) throw new TypeError('token client: endpoint must not contain a query string');
 }
 
 function assertUsableCredentials(credentials: TokenClientCredentials | undefined): void {
@@ -622,7 +694,12 @@ function assertUsableCredentials(credentials: TokenClientCredentials | undefined
     if (typeof credentials.identity !== 'string' || credentials.identity === '') {
       throw new TypeError('token client: bearer credentials need an identity');
     }
+  } else if (credentials.kind === 'oidc') {
+    const { token } = credentials;
+    if (typeof token !== 'function' && (typeof token !== 'string' || token === '')) {
+      throw new TypeError('token client: oidc credentials need a token (or a function that returns one)');
+    }
   } else {
-    throw new TypeError("token client: credentials.kind must be 'basic' or 'bearer'");
+    throw new TypeError("token client: credentials.kind must be 'basic', 'bearer' or 'oidc'");
   }
 }

@@ -218,6 +218,100 @@ describe('request shape', () => {
   });
 });
 
+describe('where credentials travel (sendCredentialsIn)', () => {
+  /** Runs the test as if in a page at `pageUrl` (a browser's `location`), then removes it again. */
+  async function onPage<T>(pageUrl: string, work: () => Promise<T>): Promise<T> {
+    const url = new URL(pageUrl);
+    Object.defineProperty(globalThis, 'location', { value: { href: url.href, origin: url.origin }, configurable: true });
+    try {
+      return await work();
+    } finally {
+      delete (globalThis as { location?: unknown }).location;
+    }
+  }
+
+  async function firstRequest(options: Partial<TokenClientOptions>): Promise<RecordedRequest> {
+    const fetch = fakeFetch(tokenResponse(3600));
+    await makeClient(new FakeClock(), fetch, options).getToken();
+    expect(fetch.requests).toHaveLength(1);
+    return fetch.requests[0]!;
+  }
+
+  it('auto, same origin: the Authorization header, and no credentials in the body', async () => {
+    const request = await onPage('https://svc-1234-dev.twil.io/', () => firstRequest({ endpoint: '/token' }));
+    expect(request.init.headers.Authorization).toMatch(/^Basic /);
+    expect(request.body).toEqual({});
+  });
+
+  it('auto, cross-origin endpoint: Basic credentials in the JSON body, and no Authorization header at all', async () => {
+    const request = await onPage('https://app.example.test/call', () =>
+      firstRequest({ endpoint: 'https://svc-1234-dev.twil.io/token', request: { grants: ['video'] } }),
+    );
+    expect(Object.keys(request.init.headers).map((name) => name.toLowerCase())).not.toContain('authorization');
+    expect(request.init.headers['Content-Type']).toBe('application/json');
+    expect(request.body).toEqual({ username: 'alice', password: 'pw-for-tests-only', grants: ['video'] });
+    expect(request.url).toBe('https://svc-1234-dev.twil.io/token');
+  });
+
+  it('auto treats another port or scheme of the same host as another origin', async () => {
+    const otherPort = await onPage('http://localhost:5173/', () => firstRequest({ endpoint: 'http://localhost:3000/token' }));
+    expect(otherPort.body).toMatchObject({ username: 'alice' });
+    const sameOriginAbsolute = await onPage('http://localhost:3000/', () => firstRequest({ endpoint: 'http://localhost:3000/token' }));
+    expect(sameOriginAbsolute.init.headers.Authorization).toMatch(/^Basic /);
+  });
+
+  it('body: a shared secret travels as access_token, beside the identity', async () => {
+    const request = await firstRequest({ sendCredentialsIn: 'body', credentials: { kind: 'bearer', secret: 'shared-secret-x', identity: 'kiosk-7' } });
+    expect(request.init.headers.Authorization).toBeUndefined();
+    expect(request.body).toEqual({ access_token: 'shared-secret-x', identity: 'kiosk-7' });
+  });
+
+  it('header, even cross-origin, when asked for', async () => {
+    const request = await onPage('https://app.example.test/', () =>
+      firstRequest({ sendCredentialsIn: 'header', endpoint: 'https://svc.twil.io/token' }),
+    );
+    expect(request.init.headers.Authorization).toMatch(/^Basic /);
+    expect(request.body).toEqual({});
+  });
+
+  it('oidc: the identity provider\'s token as Bearer, or as access_token in the body; no identity is sent', async () => {
+    const header = await firstRequest({ credentials: { kind: 'oidc', token: 'eyJh.eyJz.sig' } });
+    expect(header.init.headers.Authorization).toBe('Bearer eyJh.eyJz.sig');
+    expect(header.body).toEqual({});
+    const body = await firstRequest({ sendCredentialsIn: 'body', credentials: { kind: 'oidc', token: 'eyJh.eyJz.sig' } });
+    expect(body.body).toEqual({ access_token: 'eyJh.eyJz.sig' });
+  });
+
+  it('oidc with a function: asks it for a fresh token on every request', async () => {
+    let issued = 0;
+    const clock = new FakeClock();
+    const fetch = fakeFetch(tokenResponse(120));
+    const client = makeClient(clock, fetch, { credentials: { kind: 'oidc', token: async () => `idp.token.${++issued}` } });
+    await client.start();
+    await clock.advance(60_000); // a 120 s token is refreshed half-way
+    client.stop();
+    expect(fetch.requests.map((request) => request.init.headers.Authorization)).toEqual(['Bearer idp.token.1', 'Bearer idp.token.2']);
+  });
+
+  it('oidc with a function that fails or gives nothing: missing_credentials, and no request is sent', async () => {
+    for (const token of [async () => Promise.reject(new Error('login_required: secret detail')), () => '']) {
+      const fetch = fakeFetch(tokenResponse(3600));
+      const error = await rejectionOf(makeClient(new FakeClock(), fetch, { credentials: { kind: 'oidc', token } }).getToken());
+      expect(error.code).toBe('missing_credentials');
+      expect(error.message).not.toContain('secret detail');
+      expect(fetch.requests).toHaveLength(0);
+    }
+  });
+
+  it('refuses at construction an unknown placement, an oidc credential without a token, and an endpoint with a query string', () => {
+    const fetch = fakeFetch(tokenResponse(3600));
+    expect(() => createTokenClient({ credentials: basicCredentials, fetch, sendCredentialsIn: 'query' as never })).toThrow(/sendCredentialsIn/);
+    expect(() => createTokenClient({ credentials: { kind: 'oidc', token: '' }, fetch })).toThrow(/need a token/);
+    expect(() => createTokenClient({ credentials: basicCredentials, fetch, endpoint: '/token?identity=alice' })).toThrow(/query string/);
+    expect(fetch.requests).toHaveLength(0);
+  });
+});
+
 describe('caching and sharing', () => {
   it('returns the cached token until the refresh margin, then fetches a new one', async () => {
     const clock = new FakeClock();
@@ -482,7 +576,6 @@ describe('retries and backoff', () => {
 
   it.each([
     [400, 'invalid_request'],
-    [405, 'method_not_allowed'],
     [415, 'unsupported_media_type'],
     [500, 'server_misconfigured'],
   ])('does not retry HTTP %i (%s)', async (status, code) => {
