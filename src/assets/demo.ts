@@ -1,7 +1,6 @@
-/** The demo page: learns the configured sign-in methods, gets a token with the token client, and shows it. */
+/** The demo page: learns the configured sign-in methods from /health, gets a token with the token client, and shows it. */
 import {
   createTokenClient,
-  errorFromResponse,
   TokenClientError,
   type IssuedToken,
   type TokenClient,
@@ -10,6 +9,7 @@ import {
 
 // Same origin: no CORS, and the service's own origin is always allowed.
 const TOKEN_ENDPOINT = '/token';
+const HEALTH_ENDPOINT = '/health';
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -53,37 +53,36 @@ let lastRefreshAt: Date | null = null;
 // ---- Which sign-in methods? -------------------------------------------------------------------
 
 /**
- * An empty POST /token answers 401 `missing_credentials` listing the configured schemes, so the page
- * offers exactly what the server accepts without a hard-coded list. The server leaves the Basic
- * challenge out of `WWW-Authenticate` for browser scripts, so this never opens the browser's login dialog.
+ * `GET /health` lists the configured sign-in methods (`authSchemes`), so the page offers exactly what the
+ * server accepts without a hard-coded list, and without a failed request on every page load.
  */
 async function probeSchemes(): Promise<void> {
   let response: Response;
-  let bodyText: string;
+  let body: unknown;
   try {
-    response = await fetch(TOKEN_ENDPOINT, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: '{}',
+    response = await fetch(HEALTH_ENDPOINT, {
+      headers: { Accept: 'application/json' },
       credentials: 'omit',
       cache: 'no-store',
       redirect: 'error',
     });
-    bodyText = await response.text();
+    body = await response.json().catch(() => undefined);
   } catch {
     ui.checking.hidden = true;
     showError('network_error');
     return;
   }
   ui.checking.hidden = true;
-  // The token client reads error answers; the probe uses the same reading.
-  const error = errorFromResponse(response, bodyText, Date.now());
-  if (response.status !== 401) {
-    // 403 origin_not_allowed, 500 server_misconfigured: the same words a sign-in would show.
-    showError(error.code, { retryAfterMs: error.retryAfterMs });
+  const report = typeof body === 'object' && body !== null ? (body as { status?: unknown; authSchemes?: unknown }) : {};
+  if (response.status === 503 || report.status === 'misconfigured') {
+    showError('server_misconfigured');
     return;
   }
-  const schemes = error.schemes ?? [];
+  if (!response.ok || !Array.isArray(report.authSchemes)) {
+    showError('invalid_response');
+    return;
+  }
+  const schemes = report.authSchemes.filter((scheme): scheme is string => typeof scheme === 'string');
   ui.basicForm.hidden = !schemes.includes('basic');
   ui.bearerForm.hidden = !schemes.includes('bearer');
   ui.noMethod.hidden = !(ui.basicForm.hidden && ui.bearerForm.hidden);
