@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { missingToolsFailTheRun } from './tool-availability';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const INSTALL_HINT = 'install it with: apt-get install chromium';
@@ -16,7 +17,7 @@ export function chromiumAvailability(): { available: true } | { available: false
   if (existsSync(CHROMIUM_PATH)) return { available: true };
   return {
     available: false,
-    failInCi: !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase()),
+    failInCi: missingToolsFailTheRun(),
     reason: `browser tests need Chromium at ${CHROMIUM_PATH}; ${INSTALL_HINT}`,
   };
 }
