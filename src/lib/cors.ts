@@ -1,7 +1,6 @@
 /** Decides whether a browser origin may call the service, and which CORS headers say so. */
 import { normaliseOrigin } from './config';
-
-const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { isLoopbackHostname } from './loopback';
 
 export type OriginDecision =
   | { readonly allowed: true; readonly allowOrigin?: string }
@@ -23,7 +22,7 @@ export function decideOrigin(
   if (normalised === undefined) return { allowed: false };
   const { host, hostname, protocol } = new URL(normalised);
   // Deployed services are https only; plain http is the service's own origin only on loopback (local dev).
-  const secureOrLocal = protocol === 'https:' || LOOPBACK_HOSTNAMES.has(hostname);
+  const secureOrLocal = protocol === 'https:' || isLoopbackHostname(hostname);
   const sameOrigin = secureOrLocal && serviceHosts.some((serviceHost) => serviceHost !== undefined && serviceHost.toLowerCase() === host);
   return sameOrigin || allowedOrigins.has(normalised) ? { allowed: true, allowOrigin: normalised } : { allowed: false };
 }

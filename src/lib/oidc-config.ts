@@ -1,4 +1,5 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
+import { isLoopbackHostname } from './loopback';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
 export const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
@@ -42,8 +43,6 @@ export type OidcConfigResult =
 
 type Env = Record<string, string | undefined>;
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
  * Whether a URL may be fetched for keys or named as issuer: https anywhere, plain http only on loopback
  * (tests and local development), never with credentials in it.
@@ -60,7 +59,7 @@ export function urlProblem(value: string): string | undefined {
   }
   if (url.username || url.password) return 'must not contain a user name or password';
   if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return undefined;
   if (url.protocol === 'http:') return 'uses http: only https is allowed, except on 127.0.0.1, localhost or [::1]';
   return 'must be an https URL';
 }
