@@ -1,4 +1,4 @@
-/** AUTH_BASIC_USERS: the user table, and constant-time lookup of a user by name. */
+/** AUTH_BASIC_USERS or the users file: the user table, and constant-time lookup of a user by name. */
 import { indexOfDigest, secretDigest } from './constant-time';
 import { PasswordHashFormatError, parsePasswordHash, unmatchableHash, type PasswordHash } from './password-hash';
 
@@ -22,19 +22,44 @@ export function normaliseUserName(name: string): string {
   return name.normalize('NFC');
 }
 
+interface LabelledEntry {
+  /** How a problem names the entry: by position only ("entry 3", "line 12"), never by its text. */
+  readonly where: string;
+  readonly text: string;
+}
+
 /**
- * Parses whitespace-separated `name:<scrypt PHC>` entries. Returns the reason a list was refused,
- * naming the entry by position only: /health shows problems without authentication, so neither user
- * names nor hashes appear.
+ * Parses whitespace-separated `name:<scrypt PHC>` entries (AUTH_BASIC_USERS). Returns the reason a list was
+ * refused, naming the entry by position only: /health shows problems without authentication, so neither
+ * user names nor hashes appear.
  * @example parseBasicUsers('alice:$scrypt$ln=15,r=8,p=3$…$…')
  */
 export function parseBasicUsers(raw: string, validateName: (name: string) => void): BasicUserTable | { problem: string } {
   const entries = raw.split(/\s+/).filter((entry) => entry.length > 0);
+  return parseEntries(entries.map((text, index) => ({ where: `entry ${index + 1}`, text })), validateName);
+}
+
+/**
+ * Parses the users file (`assets/basic-users.private.txt`): one `name:<scrypt PHC>` entry a line; blank
+ * lines and lines starting with `#` are ignored. Problems name the line number.
+ * @example parseBasicUsersFile('# staff\nalice:$scrypt$ln=15,r=8,p=3$…$…\n')
+ */
+export function parseBasicUsersFile(text: string, validateName: (name: string) => void): BasicUserTable | { problem: string } {
+  const entries: LabelledEntry[] = [];
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    if (/\s/.test(trimmed)) return { problem: `line ${index + 1} must hold one name:<hash> entry (made by npm run hash-password)` };
+    entries.push({ where: `line ${index + 1}`, text: trimmed });
+  }
+  return parseEntries(entries, validateName);
+}
+
+function parseEntries(entries: readonly LabelledEntry[], validateName: (name: string) => void): BasicUserTable | { problem: string } {
   if (entries.length === 0) return { problem: 'is set but holds no user' };
   const users: BasicUser[] = [];
   const seen = new Set<string>();
-  for (const [index, entry] of entries.entries()) {
-    const where = `entry ${index + 1}`;
+  for (const { where, text: entry } of entries) {
     const colon = entry.indexOf(':');
     if (colon <= 0) return { problem: `${where} must look like name:<hash> (made by npm run hash-password)` };
     const name = normaliseUserName(entry.slice(0, colon));

@@ -1,6 +1,6 @@
 /** Reads and validates the service's configuration from the Functions context (`.env` locally). */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { parseBasicUsers, type BasicUserTable } from './basic-users';
+import { parseBasicUsers, parseBasicUsersFile, type BasicUserTable } from './basic-users';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 import { validateIdentity } from './identity';
 import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
@@ -45,14 +45,21 @@ export interface ServiceConfig {
   readonly policy?: TokenPolicy;
 }
 
-/** Where the policy can come from besides TOKEN_POLICY: the private asset, read by the runtime adapter. */
+/** A private asset's text, or `unreadable` when it exists but could not be read. */
+export type AssetText = { readonly text: string } | { readonly unreadable: true };
+
+/** Configuration kept in private assets rather than variables (no size limit), read by the runtime adapter. */
 export interface ConfigSources {
-  /** The text of `assets/policy.private.json`, or `unreadable` when it exists but could not be read. */
-  readonly policyAsset?: { readonly text: string } | { readonly unreadable: true };
+  /** `assets/policy.private.json`: the policy, instead of TOKEN_POLICY. */
+  readonly policyAsset?: AssetText;
+  /** `assets/basic-users.private.txt`: the Basic users, one a line, instead of AUTH_BASIC_USERS. */
+  readonly basicUsersAsset?: AssetText;
 }
 
 /** How the policy asset is named in problems: the file a user adds to src/assets. */
 export const POLICY_ASSET_NAME = 'policy.private.json';
+/** The users file in src/assets: for more users than fit in a variable (Twilio allows 450 bytes a value). */
+export const BASIC_USERS_ASSET_NAME = 'basic-users.private.txt';
 
 /** One thing wrong with the configuration: which variable, what is wrong, how to fix it. Never a value. */
 export interface ConfigProblem {
@@ -160,17 +167,8 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
     } else sharedSecrets = parsed;
   }
 
-  let basicUsers: BasicUserTable | undefined;
   const usersRaw = text('AUTH_BASIC_USERS');
-  if (usersRaw !== undefined) {
-    const parsed = parseBasicUsers(usersRaw, (name) => {
-      if (name.includes(':')) throw new Error('it must not contain a colon');
-      validateIdentity(name, grants?.enabled ?? []);
-    });
-    if ('problem' in parsed) {
-      problem('AUTH_BASIC_USERS', `AUTH_BASIC_USERS ${parsed.problem}`, 'make each entry with: npm run --silent hash-password -- NAME');
-    } else basicUsers = parsed;
-  }
+  const basicUsers = parseBasicUsersSetting(usersRaw, sources.basicUsersAsset, problem, grants?.enabled ?? []);
 
   const oidcEnv: Record<string, string | undefined> = {};
   for (const name of OIDC_VARIABLES) oidcEnv[name] = text(name);
@@ -184,10 +182,10 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
   if (basicUsers) authSchemes.push('basic');
   if (sharedSecrets) authSchemes.push('bearer');
   if (oidc) authSchemes.push('oidc');
-  if (secretsRaw === undefined && usersRaw === undefined && oidcResult.status === 'disabled') {
+  if (secretsRaw === undefined && usersRaw === undefined && sources.basicUsersAsset === undefined && oidcResult.status === 'disabled') {
     problem(
       'AUTH_SHARED_SECRETS',
-      'no authentication is configured: none of AUTH_SHARED_SECRETS, AUTH_BASIC_USERS or OIDC_ISSUER is set',
+      `no authentication is configured: none of AUTH_SHARED_SECRETS, AUTH_BASIC_USERS (or assets/${BASIC_USERS_ASSET_NAME}) or OIDC_ISSUER is set`,
       'set AUTH_SHARED_SECRETS (npm run new-secret), AUTH_BASIC_USERS (npm run hash-password) and/or OIDC_ISSUER with OIDC_AUDIENCE',
     );
   }
@@ -232,6 +230,40 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
       ...(policy && { policy }),
     },
   };
+}
+
+/**
+ * The Basic users from AUTH_BASIC_USERS or the private users file. Both at once is refused, like the
+ * policy: which list counts would be a guess, and a guess about who may sign in should fail closed.
+ */
+function parseBasicUsersSetting(
+  variable: string | undefined,
+  asset: ConfigSources['basicUsersAsset'],
+  problem: ProblemSink,
+  grants: readonly GrantName[],
+): BasicUserTable | undefined {
+  const assetName = `assets/${BASIC_USERS_ASSET_NAME}`;
+  const fix = 'make each entry with: npm run --silent hash-password -- NAME';
+  const validateName = (name: string) => {
+    if (name.includes(':')) throw new Error('it must not contain a colon');
+    validateIdentity(name, grants);
+  };
+  if (variable !== undefined && asset !== undefined) {
+    problem('AUTH_BASIC_USERS', `AUTH_BASIC_USERS is set and ${assetName} exists; only one list of users may be configured`, `remove AUTH_BASIC_USERS or delete ${assetName}`);
+    return undefined;
+  }
+  if (asset !== undefined && 'unreadable' in asset) {
+    problem(assetName, `${assetName} exists but could not be read`, 'redeploy the service with a readable users file');
+    return undefined;
+  }
+  if (variable === undefined && asset === undefined) return undefined;
+  const parsed = variable !== undefined ? parseBasicUsers(variable, validateName) : parseBasicUsersFile(asset!.text, validateName);
+  const source = variable !== undefined ? 'AUTH_BASIC_USERS' : assetName;
+  if ('problem' in parsed) {
+    problem(source, `${source} ${parsed.problem}`, fix);
+    return undefined;
+  }
+  return parsed;
 }
 
 /**
@@ -353,13 +385,15 @@ export function normaliseOrigin(value: string): string | undefined {
   return url.origin.toLowerCase();
 }
 
-let memo: { values: readonly unknown[]; asset: ConfigSources['policyAsset']; result: ConfigResult } | undefined;
+let memo: { values: readonly unknown[]; sources: ConfigSources; result: ConfigResult } | undefined;
 
-function sameAsset(a: ConfigSources['policyAsset'], b: ConfigSources['policyAsset']): boolean {
+function sameAsset(a: AssetText | undefined, b: AssetText | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
   return 'text' in a && 'text' in b ? a.text === b.text : 'unreadable' in a && 'unreadable' in b;
 }
+
+const sameSources = (a: ConfigSources, b: ConfigSources) => sameAsset(a.policyAsset, b.policyAsset) && sameAsset(a.basicUsersAsset, b.basicUsersAsset);
 
 /**
  * parseConfig, remembered for as long as the relevant values do not change: a warm Function
@@ -368,9 +402,9 @@ function sameAsset(a: ConfigSources['policyAsset'], b: ConfigSources['policyAsse
  * @example const result = loadConfig(context); if (!result.ok) console.error(result.problems)
  */
 export function loadConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
-  if (memo && sameAsset(memo.asset, sources.policyAsset) && CONFIG_VARIABLES.every((name, i) => env[name] === memo!.values[i])) {
+  if (memo && sameSources(memo.sources, sources) && CONFIG_VARIABLES.every((name, i) => env[name] === memo!.values[i])) {
     return memo.result;
   }
-  memo = { values: CONFIG_VARIABLES.map((name) => env[name]), asset: sources.policyAsset, result: parseConfig(env, sources) };
+  memo = { values: CONFIG_VARIABLES.map((name) => env[name]), sources, result: parseConfig(env, sources) };
   return memo.result;
 }

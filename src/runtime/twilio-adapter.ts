@@ -1,35 +1,42 @@
 /** The thin layer between Twilio's Functions runtime and the core: events in, Twilio.Response out. */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
-import type { ConfigSources } from '../lib/config';
+import type { AssetText, ConfigSources } from '../lib/config';
 import type { HttpResult, RequestHeaders } from '../lib/http-result';
 
 /**
- * The key of `assets/policy.private.json` in Runtime.getAssets(): the runtime drops `.private` from the
- * name. Private assets are not served by URL (locally twilio-run answers 403 for them too).
+ * Keys of the private assets in Runtime.getAssets(): the runtime drops `.private` from the name. Private
+ * assets are not served by URL (locally twilio-run answers 403 for them too).
  */
 export const POLICY_ASSET_KEY = '/policy.json';
+export const BASIC_USERS_ASSET_KEY = '/basic-users.txt';
 
-let policyAssetRead: { sources: ConfigSources } | undefined;
+let assetsRead: { sources: ConfigSources } | undefined;
+
+function readAsset(assets: Record<string, { open(): string } | undefined>, key: string): AssetText | undefined {
+  const asset = assets[key];
+  if (!asset) return undefined;
+  try {
+    return { text: asset.open() };
+  } catch {
+    return { unreadable: true };
+  }
+}
 
 /**
- * The policy asset's text, read once per instance (assets change only with a deploy). `Runtime` exists
+ * The private assets' text, read once per instance (assets change only with a deploy). `Runtime` exists
  * only inside Twilio Functions and twilio-run; elsewhere there is no asset.
  */
 export function readConfigSources(): ConfigSources {
-  if (policyAssetRead) return policyAssetRead.sources;
+  if (assetsRead) return assetsRead.sources;
   let sources: ConfigSources = {};
   if (typeof Runtime !== 'undefined' && typeof Runtime.getAssets === 'function') {
-    const asset = Runtime.getAssets()[POLICY_ASSET_KEY];
-    if (asset) {
-      try {
-        sources = { policyAsset: { text: asset.open() } };
-      } catch {
-        sources = { policyAsset: { unreadable: true } };
-      }
-    }
+    const assets = Runtime.getAssets() as Record<string, { open(): string } | undefined>;
+    const policyAsset = readAsset(assets, POLICY_ASSET_KEY);
+    const basicUsersAsset = readAsset(assets, BASIC_USERS_ASSET_KEY);
+    sources = { ...(policyAsset && { policyAsset }), ...(basicUsersAsset && { basicUsersAsset }) };
   }
-  policyAssetRead = { sources };
+  assetsRead = { sources };
   return sources;
 }
 

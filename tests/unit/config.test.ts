@@ -381,6 +381,67 @@ describe('AUTH_BASIC_USERS', () => {
   });
 });
 
+describe('the users file (assets/basic-users.private.txt) instead of AUTH_BASIC_USERS', () => {
+  let entries: string[];
+  beforeAll(() => {
+    entries = fullEnv.AUTH_BASIC_USERS!.split(' ');
+  });
+  const withFile = (text: string, env: Environment = minimalEnv) => {
+    rememberSecrets({ AUTH_BASIC_USERS: text.replace(/\n/g, ' ') });
+    const result = parseConfig(env, { basicUsersAsset: { text } });
+    if (!result.ok) expectNoSecretIn(result.problems);
+    return result;
+  };
+
+  it('reads one entry a line, skipping blank lines and # comments, with Windows line endings too', () => {
+    const result = withFile(`# staff\r\n${entries[0]}\r\n\r\n  # contractors\n${entries[1]}\n`);
+    expect(result.ok && result.config.basicUsers?.users.map((user) => user.name)).toEqual(['alice', 'bob']);
+    expect(result.ok && result.config.authSchemes).toEqual(['basic', 'bearer']);
+  });
+
+  it('is enough on its own: no AUTH_SHARED_SECRETS or AUTH_BASIC_USERS needed', () => {
+    const { AUTH_SHARED_SECRETS: _none, ...withoutSecrets } = minimalEnv;
+    const result = withFile(entries[0]!, withoutSecrets);
+    expect(result.ok && result.config.authSchemes).toEqual(['basic']);
+  });
+
+  it('names a bad entry by its line number, never by its text', () => {
+    const result = withFile(`# users\n${entries[0]}\ncarol:plaintext-password\n`);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([
+      expect.objectContaining({ variable: 'assets/basic-users.private.txt', message: 'assets/basic-users.private.txt line 3 is not a password hash; plaintext passwords are refused' }),
+    ]);
+    expect(JSON.stringify(result)).not.toContain('carol');
+  });
+
+  it('refuses two entries on one line, and a file with no user', () => {
+    const twoOnALine = withFile(`${entries[0]} ${entries[1]}\n`);
+    expect(!twoOnALine.ok && twoOnALine.problems[0]!.message).toBe('assets/basic-users.private.txt line 1 must hold one name:<hash> entry (made by npm run hash-password)');
+    const empty = withFile('# nobody yet\n\n');
+    expect(!empty.ok && empty.problems[0]!.message).toBe('assets/basic-users.private.txt is set but holds no user');
+  });
+
+  it('refuses the file and AUTH_BASIC_USERS together: which list counts would be a guess', () => {
+    const result = withFile(entries[0]!, fullEnv);
+    expect(!result.ok && result.problems.map((problem) => [problem.variable, problem.fix])).toEqual([
+      ['AUTH_BASIC_USERS', 'remove AUTH_BASIC_USERS or delete assets/basic-users.private.txt'],
+    ]);
+  });
+
+  it('fails closed when the file exists but cannot be read', () => {
+    const result = parseConfig(minimalEnv, { basicUsersAsset: { unreadable: true } });
+    expect(!result.ok && result.problems.map((problem) => problem.variable)).toEqual(['assets/basic-users.private.txt']);
+  });
+
+  it('loadConfig notices a changed file (a redeploy) and parses again', () => {
+    const first = loadConfig(minimalEnv, { basicUsersAsset: { text: entries[0]! } });
+    const again = loadConfig(minimalEnv, { basicUsersAsset: { text: entries[0]! } });
+    const changed = loadConfig(minimalEnv, { basicUsersAsset: { text: entries[1]! } });
+    expect(again).toBe(first);
+    expect(changed.ok && changed.config.basicUsers?.users[0]!.name).toBe('bob');
+  });
+});
+
 describe('TOKEN_GRANTS and grant settings', () => {
   it.each(['video,screen', 'Video', 'video;chat', ','])('refuses TOKEN_GRANTS=%j', (value) => {
     expect(variablesOf({ ...minimalEnv, TOKEN_GRANTS: value })).toEqual(['TOKEN_GRANTS']);
