@@ -1,29 +1,46 @@
 /**
- * npm run doctor [-- FILE]: checks a .env file (default .env) and the policy asset with the same code the
- * function uses, printing each problem with its fix. Never prints a value. Exit 1 if anything is wrong.
+ * npm run doctor [-- FILE] [--deploy]: checks a .env file (default .env) and the private assets with the
+ * same code the function uses, printing each problem with its fix. Never prints a value. With --deploy it
+ * also runs the checks npm run deploy makes (Twilio's limits, placeholders, loopback-only settings).
+ * Exit 1 if anything is wrong.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig, POLICY_ASSET_NAME, type ConfigSources } from '../lib/config';
+import { BASIC_USERS_ASSET_NAME, parseConfig, POLICY_ASSET_NAME, type AssetText, type ConfigProblem, type ConfigSources } from '../lib/config';
+import { checkDeployment } from '../lib/deploy-checks';
 import { parseEnvFile } from '../lib/env-file';
 import { healthReportFor } from '../lib/health-report';
 
-/** Where the build picks the policy asset up from (it copies src/assets as is). */
+/** Where the build picks the private assets up from (it copies src/assets as is). */
 const POLICY_ASSET_PATH = join('src', 'assets', POLICY_ASSET_NAME);
+const BASIC_USERS_ASSET_PATH = join('src', 'assets', BASIC_USERS_ASSET_NAME);
 
 function usage(): never {
-  process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE]\n');
+  process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE] [--users-asset FILE] [--deploy]\n');
   process.exit(2);
+}
+
+function readAsset(path: string): AssetText | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return { text: readFileSync(path, 'utf8') };
+  } catch {
+    return { unreadable: true };
+  }
 }
 
 function main(argv: string[]): number {
   let envFile = '.env';
   let policyAssetPath = POLICY_ASSET_PATH;
+  let usersAssetPath = BASIC_USERS_ASSET_PATH;
+  let forDeploy = false;
   const rest = [...argv];
   let positional = 0;
   while (rest.length > 0) {
     const argument = rest.shift()!;
     if (argument === '--policy-asset') policyAssetPath = rest.shift() ?? usage();
+    else if (argument === '--users-asset') usersAssetPath = rest.shift() ?? usage();
+    else if (argument === '--deploy') forDeploy = true;
     else if (argument === '--help' || argument === '-h') usage();
     else if (argument.startsWith('-') || positional++ > 0) usage();
     else envFile = argument;
@@ -34,22 +51,36 @@ function main(argv: string[]): number {
     return 1;
   }
   const env = parseEnvFile(readFileSync(envFile, 'utf8'));
-  const sources: ConfigSources = existsSync(policyAssetPath) ? { policyAsset: readAsset(policyAssetPath) } : {};
-  const report = healthReportFor(parseConfig(env, sources));
-  const checked = `${envFile}${sources.policyAsset ? ` and ${policyAssetPath}` : ''}`;
+  const policyAsset = readAsset(policyAssetPath);
+  const basicUsersAsset = readAsset(usersAssetPath);
+  const sources: ConfigSources = { ...(policyAsset && { policyAsset }), ...(basicUsersAsset && { basicUsersAsset }) };
+  const checked = [envFile, ...(policyAsset ? [policyAssetPath] : []), ...(basicUsersAsset ? [usersAssetPath] : [])].join(' and ');
 
-  if (report.status === 'misconfigured') {
-    process.stdout.write(`doctor: ${report.problems.length} problem(s) in ${checked}\n\n`);
-    for (const problem of report.problems) {
+  let problems: readonly ConfigProblem[];
+  if (forDeploy) {
+    // As twilio-run uploads them: empty values, ACCOUNT_SID and AUTH_TOKEN are not sent.
+    const uploaded = Object.fromEntries(Object.entries(env).filter(([key, value]) => value !== '' && key !== 'ACCOUNT_SID' && key !== 'AUTH_TOKEN'));
+    problems = checkDeployment(uploaded, sources, {});
+  } else {
+    const report = healthReportFor(parseConfig(env, sources));
+    problems = report.status === 'misconfigured' ? report.problems : [];
+  }
+  if (problems.length > 0) {
+    process.stdout.write(`doctor: ${problems.length} problem(s) in ${checked}${forDeploy ? ' (checked for deploying)' : ''}\n\n`);
+    for (const problem of problems) {
       process.stdout.write(`✗ ${problem.variable}: ${problem.message}\n  fix: ${problem.fix}\n`);
     }
-    process.stdout.write('\n/token answers 500 server_misconfigured and /health answers 503 until these are fixed.\n');
+    process.stdout.write(
+      forDeploy ? '\nnpm run deploy refuses to deploy until these are fixed.\n' : '\n/token answers 500 server_misconfigured and /health answers 503 until these are fixed.\n',
+    );
     return 1;
   }
+  const report = healthReportFor(parseConfig(env, sources));
+  if (report.status !== 'ok') return 1;
   process.stdout.write(
     [
-      `doctor: OK, ${checked} is valid`,
-      `  sign-in:  ${report.authSchemes.map(describeScheme).join(', ')}`,
+      `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
+      `  sign-in:  ${report.authSchemes.map((scheme) => describeScheme(scheme, basicUsersAsset ? usersAssetPath : undefined)).join(', ')}`,
       `  grants:   ${report.grants.join(', ')}`,
       `  oidc:     ${report.oidc ? 'on' : 'off'}`,
       `  policy:   ${report.policy ? (env['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : policyAssetPath) : 'none (global settings apply to every caller)'}`,
@@ -59,16 +90,8 @@ function main(argv: string[]): number {
   return 0;
 }
 
-function readAsset(path: string): NonNullable<ConfigSources['policyAsset']> {
-  try {
-    return { text: readFileSync(path, 'utf8') };
-  } catch {
-    return { unreadable: true };
-  }
-}
-
-function describeScheme(scheme: string): string {
-  if (scheme === 'basic') return 'Basic (AUTH_BASIC_USERS)';
+function describeScheme(scheme: string, usersFile: string | undefined): string {
+  if (scheme === 'basic') return `Basic (${usersFile ?? 'AUTH_BASIC_USERS'})`;
   if (scheme === 'bearer') return 'shared secret (AUTH_SHARED_SECRETS)';
   return 'identity-provider JWT (OIDC_ISSUER)';
 }

@@ -75,6 +75,36 @@ describe('GET /health', () => {
   });
 });
 
+describe('the users file (basic-users.private.txt) served by twilio-run as a private asset', () => {
+  let assets: string;
+  let server: RunningServer;
+  let users: TestCredentials;
+  beforeAll(async () => {
+    users = newCredentials(['ann', 'ben']);
+    const { AUTH_BASIC_USERS: entries, ...env } = await environmentFor(users);
+    assets = mkdtempSync(join(tmpdir(), 'users-assets-'));
+    writeFileSync(join(assets, 'basic-users.private.txt'), `# two users\n${entries!.split(' ').join('\n')}\n`);
+    server = await startServer(env, { assetsFolder: assets });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(assets, { recursive: true, force: true });
+  });
+
+  it('signs its users in, shows basic in /health, and is not served by URL', async () => {
+    const health = await send(`${server.url}/health`, { method: 'GET' });
+    expect(health.json).toMatchObject({ status: 'ok', authSchemes: ['basic', 'bearer'] });
+    const token = await send(`${server.url}/token`, { json: {}, headers: { authorization: `Basic ${Buffer.from(`ben:${users.passwords.ben}`).toString('base64')}` } });
+    expect(token.status).toBe(200);
+    expect(token.json.identity).toBe('ben');
+    for (const path of ['/basic-users.private.txt', '/basic-users.txt']) {
+      const answer = await send(`${server.url}${path}`, { method: 'GET' });
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.text).not.toMatch(/\$scrypt\$/);
+    }
+  });
+});
+
 describe('npm run doctor', () => {
   let dir: string;
   beforeAll(() => {
@@ -83,8 +113,10 @@ describe('npm run doctor', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function doctor(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
+    // A users file of the developer's own in src/assets must not change what these tests see.
+    const users = args.includes('--users-asset') || cwd !== root ? [] : ['--users-asset', join(dir, 'no-users.txt')];
     return new Promise((resolve) => {
-      execFile(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', ...args], { cwd }, (error, stdout, stderr) => {
+      execFile(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', ...args, ...users], { cwd }, (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       });
     });
@@ -123,6 +155,33 @@ describe('npm run doctor', () => {
     expect(both.code).toBe(1);
     expect(both.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY is set and assets\/policy.private.json exists/);
   }, 30_000);
+
+  it('checks the users file (basic-users.private.txt), and refuses it alongside AUTH_BASIC_USERS', async () => {
+    const users = join(dir, 'basic-users.private.txt');
+    writeFileSync(users, `# the team\n${goodEnv.AUTH_BASIC_USERS}\n`);
+    const { AUTH_BASIC_USERS: _inFile, ...withoutUsers } = goodEnv;
+    const ok = await doctor([writeEnv('users.env', withoutUsers), '--policy-asset', join(dir, 'none.json'), '--users-asset', users]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`sign-in:  Basic (${users})`);
+    const both = await doctor([writeEnv('users-both.env', goodEnv), '--policy-asset', join(dir, 'none.json'), '--users-asset', users]);
+    expect(both.code).toBe(1);
+    expect(both.stdout).toMatch(/✗ AUTH_BASIC_USERS: AUTH_BASIC_USERS is set and assets\/basic-users.private.txt exists/);
+  }, 30_000);
+
+  it('--deploy adds the checks npm run deploy makes: Twilio\'s 450-byte limit and development placeholders', async () => {
+    const ready = await doctor([writeEnv('ready.env', goodEnv), '--policy-asset', join(dir, 'none.json'), '--deploy']);
+    expect(ready.code).toBe(0);
+    expect(ready.stdout).toMatch(/ready to deploy/);
+    const placeholder = await doctor([writeEnv('placeholder.env', { ...goodEnv, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }), '--policy-asset', join(dir, 'none.json'), '--deploy']);
+    expect(placeholder.code).toBe(1);
+    expect(placeholder.stdout).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
+    expect(placeholder.stdout).toMatch(/npm run deploy refuses to deploy/);
+    const long = await doctor([writeEnv('long.env', { ...goodEnv, VIDEO_ROOM: 'r'.repeat(100), ALLOWED_ORIGINS: Array.from({ length: 20 }, (_, i) => `https://app${i}.example.com`).join(',') }), '--policy-asset', join(dir, 'none.json'), '--deploy']);
+    expect(long.code).toBe(1);
+    expect(long.stdout).toMatch(/✗ ALLOWED_ORIGINS: ALLOWED_ORIGINS is \d+ bytes; Twilio refuses a value over 450/);
+    // Without --deploy the same file is a valid local configuration.
+    expect((await doctor([join(dir, 'placeholder.env'), '--policy-asset', join(dir, 'none.json')])).code).toBe(0);
+  }, 60_000);
 
   it('reads the file with twilio-run’s rules: an inline comment is part of the value', async () => {
     const path = writeEnv('comment.env', { ...goodEnv, TOKEN_TTL: '600 # ten minutes' });

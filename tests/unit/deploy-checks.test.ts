@@ -1,0 +1,111 @@
+/** checkDeployment and planVariableSync: what npm run deploy refuses before sending anything, and what it deletes after. */
+import { CONFIG_VARIABLES } from '../../src/lib/config';
+import { checkDeployment, contextBytes, planVariableSync, TWILIO_VARIABLE_LIMITS } from '../../src/lib/deploy-checks';
+import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
+
+let credentials: TestCredentials;
+let valid: Record<string, string>;
+
+beforeAll(async () => {
+  credentials = newCredentials(['alice']);
+  valid = await environmentFor(credentials);
+});
+
+const problemsFor = (variables: Record<string, string>, target = {}) => checkDeployment(variables, {}, { serviceName: 'tokens', domainSuffix: 'dev', ...target });
+const named = (variables: Record<string, string>, target = {}) => problemsFor(variables, target).map((problem) => problem.variable);
+
+describe('checkDeployment', () => {
+  it('passes a valid configuration', () => {
+    expect(problemsFor(valid)).toEqual([]);
+  });
+
+  it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY_SID', 'CONVERSATIONS_SERVICE_SID'])('refuses the development placeholder in %s', (name) => {
+    const prefix = { TWILIO_ACCOUNT_SID: 'AC', TWILIO_API_KEY_SID: 'SK', CONVERSATIONS_SERVICE_SID: 'IS' }[name]!;
+    const extra = name === 'CONVERSATIONS_SERVICE_SID' ? { TOKEN_GRANTS: 'chat' } : {};
+    const problems = problemsFor({ ...valid, ...extra, [name]: `${prefix}${'0'.repeat(32)}` });
+    expect(problems).toContainEqual(expect.objectContaining({ variable: name, message: `${name} is the development placeholder that npm start writes, which Twilio refuses` }));
+  });
+
+  it('counts bytes, not characters, against the 450-byte value limit, and says where a large value can go', () => {
+    const room = 'é'.repeat(100); // 100 characters, 200 bytes: fine
+    expect(named({ ...valid, VIDEO_ROOM: room })).toEqual([]);
+    const secrets = Array.from({ length: 11 }, () => credentials.sharedSecret).join(',');
+    const problems = problemsFor({ ...valid, AUTH_SHARED_SECRETS: secrets });
+    expect(problems).toContainEqual({
+      variable: 'AUTH_SHARED_SECRETS',
+      message: `AUTH_SHARED_SECRETS is ${Buffer.byteLength(secrets)} bytes; Twilio refuses a value over 450`,
+      fix: expect.stringMatching(/^keep fewer secrets/),
+    });
+  });
+
+  it('accepts a value of exactly 450 bytes and refuses 451', () => {
+    expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes) })).toEqual([]);
+    expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes + 1) })).toEqual(['NOTE']);
+  });
+
+  it('refuses a variable name over 128 characters', () => {
+    expect(problemsFor({ ...valid, ['K'.repeat(129)]: 'x' })[0]!.message).toMatch(/longer than Twilio's 128 characters/);
+  });
+
+  it('refuses a context over 3 KB (error 82006) even when every value is under 450 bytes, naming the largest', () => {
+    const notes = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`NOTE_${i}`, 'n'.repeat(400 + i)]));
+    expect(contextBytes({ ...valid, ...notes }, {})).toBeGreaterThan(TWILIO_VARIABLE_LIMITS.contextBytes);
+    const problems = problemsFor({ ...valid, ...notes });
+    expect(problems).toEqual([expect.objectContaining({ variable: 'NOTE_6', message: expect.stringContaining('error 82006') })]);
+  });
+
+  it('counts the domain name (service name and suffix) in the context', () => {
+    expect(contextBytes({}, { serviceName: 'a'.repeat(40), domainSuffix: 'staging' }) - contextBytes({}, { serviceName: 'a', domainSuffix: '' })).toBe(39 + 8);
+  });
+
+  it('refuses an identity provider and allowed origins on loopback, which a deployed service cannot use', () => {
+    expect(named({ ...valid, OIDC_ISSUER: 'http://localhost:8080', OIDC_AUDIENCE: 'app' })).toContain('OIDC_ISSUER');
+    expect(named({ ...valid, OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app', OIDC_JWKS_URL: 'http://127.0.0.1:9/keys' })).toContain('OIDC_JWKS_URL');
+    expect(named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' })).toEqual(['ALLOWED_ORIGINS']);
+    expect(named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' })).toEqual([]);
+  });
+
+  it("runs the service's own checks with the platform's ACCOUNT_SID, so a TWILIO_ACCOUNT_SID of another account is refused", () => {
+    expect(named(valid, { accountSid: newSid('AC') })).toEqual(['TWILIO_ACCOUNT_SID']);
+    expect(named(valid, { accountSid: credentials.accountSid })).toEqual([]);
+    const { TWILIO_ACCOUNT_SID: _provided, ...withoutAccount } = valid;
+    expect(named(withoutAccount, { accountSid: credentials.accountSid })).toEqual([]);
+  });
+
+  it('never puts a value in a problem', () => {
+    const problems = problemsFor({ ...valid, AUTH_SHARED_SECRETS: `${credentials.sharedSecret},short`, NOTE: credentials.apiKeySecret.repeat(20) });
+    expect(problems.length).toBeGreaterThan(0);
+    const text = JSON.stringify(problems);
+    for (const secret of [credentials.sharedSecret, credentials.apiKeySecret, credentials.passwords.alice!]) expect(text).not.toContain(secret);
+  });
+});
+
+describe('planVariableSync', () => {
+  const existing = [
+    { key: 'TWILIO_API_KEY_SID', sid: 'ZV1' },
+    { key: 'AUTH_SHARED_SECRETS', sid: 'ZV2' },
+    { key: 'VIDEO_ROOM', sid: 'ZV3' },
+    { key: 'SET_BY_HAND', sid: 'ZV4' },
+    { key: 'AUTH_BASIC_USER', sid: 'ZV5' }, // a typo of AUTH_BASIC_USERS
+  ];
+
+  it('deletes the variables this service reads that .env no longer sets, and lists the others as unread', () => {
+    expect(planVariableSync(existing, { TWILIO_API_KEY_SID: 'SK…' })).toEqual({
+      remove: [
+        { key: 'AUTH_SHARED_SECRETS', sid: 'ZV2' },
+        { key: 'VIDEO_ROOM', sid: 'ZV3' },
+      ],
+      unread: ['SET_BY_HAND', 'AUTH_BASIC_USER'],
+    });
+  });
+
+  it('deletes nothing when .env sets everything the service has', () => {
+    expect(planVariableSync(existing.slice(0, 3), { TWILIO_API_KEY_SID: 'a', AUTH_SHARED_SECRETS: 'b', VIDEO_ROOM: 'c' }).remove).toEqual([]);
+  });
+
+  it('knows every variable the configuration reads', () => {
+    const all = CONFIG_VARIABLES.map((key, i) => ({ key, sid: `ZV${i}` }));
+    expect(planVariableSync(all, {}).remove).toHaveLength(CONFIG_VARIABLES.length);
+    expect(planVariableSync(all, {}).unread).toEqual([]);
+  });
+});
