@@ -2,7 +2,8 @@
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
 import type { AssetText, ConfigSources } from '../lib/config';
-import type { HttpResult, RequestHeaders } from '../lib/http-result';
+import { ServiceError } from '../lib/errors';
+import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http-result';
 
 /**
  * Keys of the private assets in Runtime.getAssets(): the runtime drops `.private` from the name. Private
@@ -91,11 +92,12 @@ export function respond(callback: ServerlessCallback, work: () => Promise<HttpRe
     answered = true;
     callback(null, toTwilioResponse(result));
   };
-  const internalError: HttpResult = {
-    status: 500,
-    headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-    body: { error: { code: 'internal_error', message: 'the token service failed; try again' } },
-  };
+  // The same headers as every other answer (no-store, nosniff, Vary); the caller's origin is not known here.
+  const internalError = errorResult(new ServiceError('internal_error', 'the token service failed; try again'), {
+    origin: { allowed: true },
+    schemes: [],
+    requestHeaders: {},
+  });
   try {
     work().then(send, (error: unknown) => {
       console.error(JSON.stringify({ event: 'unhandled_error', kind: error instanceof Error ? error.name : typeof error }));
