@@ -1,5 +1,6 @@
 /** Raw HTTP requests over loopback with full control of headers (repeated headers included). */
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { expectResponseMatchesContract, isDescribedByContract } from './openapi-contract';
 
 export interface HttpAnswer {
   status: number;
@@ -17,7 +18,17 @@ export interface HttpCall {
   body?: string | Buffer;
 }
 
-export function send(url: string, call: HttpCall = {}): Promise<HttpAnswer> {
+export interface SendOptions {
+  /**
+   * Check the answer against src/assets/openapi.json (default true): every JSON answer of a path and method the
+   * document describes must match it, so no suite can receive an answer the document does not promise. The
+   * runtime's own pages (not JSON), other paths and other methods are not checked. Pass false only for a call
+   * that expects an answer off the contract on purpose.
+   */
+  contract?: boolean;
+}
+
+export function send(url: string, call: HttpCall = {}, options: SendOptions = {}): Promise<HttpAnswer> {
   const headers: OutgoingHttpHeaders = { ...call.headers };
   let payload: string | Buffer | undefined = call.body;
   if (call.json !== undefined) {
@@ -37,7 +48,15 @@ export function send(url: string, call: HttpCall = {}): Promise<HttpAnswer> {
         } catch {
           json = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        const answer: HttpAnswer = { status: res.statusCode ?? 0, headers: res.headers, text, json };
+        const method = call.method ?? 'POST';
+        try {
+          if (options.contract !== false && isDescribedByContract(method, url, answer)) expectResponseMatchesContract(method, url, answer);
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        resolve(answer);
       });
     });
     req.on('timeout', () => req.destroy(new Error('request timed out')));
