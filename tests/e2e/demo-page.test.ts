@@ -12,6 +12,7 @@ import { chromiumAvailability, launchChromium, openSession, type PageSession } f
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { verifyTwilioToken } from '../helpers/token-verifier';
 import { freePort, startServer, type RunningServer } from '../helpers/twilio-run-server';
+import { startFunctionsEdge, type StandaloneEdge } from '../helpers/fake-twilio/functions-edge';
 
 const projectRoot = join(__dirname, '..', '..');
 const artifacts = join(projectRoot, 'test-artifacts');
@@ -356,6 +357,74 @@ describeInBrowser('the demo page in Chromium', () => {
         'Failed to load resource: net::ERR_FAILED',
       ]);
       expectOnlyRequestsTo(session, [crossOrigin.unlisted, service.url]);
+    });
+  });
+  describe("cross-origin through an emulation of Twilio's deployed edge, which answers every preflight itself with Access-Control-Allow-Headers: *", () => {
+    let edge: StandaloneEdge;
+    beforeAll(async () => {
+      edge = await startFunctionsEdge(service.url);
+    });
+    afterAll(async () => {
+      await edge?.close();
+    });
+
+    /** The token client on the allowed origin, calling /token through the edge; what it sent and what came back. */
+    async function viaEdge(sendCredentialsIn?: 'header' | 'body') {
+      const session = await open(service);
+      const sent: { method: string; headers: Record<string, string>; body: string | null }[] = [];
+      session.page.on('request', (request) => {
+        if (request.url() === `${edge.url}/token`) sent.push({ method: request.method(), headers: request.headers(), body: request.postData() });
+      });
+      await session.page.goto(`${crossOrigin.allowed}/`);
+      await session.page.waitForFunction(() => 'createTokenClient' in window);
+      const result = await session.page.evaluate(
+        async ({ endpoint, password, placement }) => {
+          const { createTokenClient } = window as unknown as { createTokenClient: typeof import('../../src/assets/token-client').createTokenClient };
+          const client = createTokenClient({
+            endpoint,
+            credentials: { kind: 'basic', username: 'alice', password },
+            maxRetries: 0,
+            ...(placement !== undefined && { sendCredentialsIn: placement }),
+          });
+          try {
+            return { token: (await client.getToken()).token as string };
+          } catch (error) {
+            return { code: (error as { code: string }).code };
+          }
+        },
+        { endpoint: `${edge.url}/token`, password: credentials.passwords.alice!, placement: sendCredentialsIn },
+      );
+      return { session, sent, result };
+    }
+
+    it('the token client sends the credentials in the JSON body by itself (no Authorization header), and gets a token', async () => {
+      const { session, sent, result } = await viaEdge();
+      const { claims } = await verifyTwilioToken(result.token!, credentials.apiKeySecret);
+      expect(claims.grants?.identity).toBe('alice');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.headers['authorization']).toBeUndefined();
+      expect(sent[0]!.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(sent[0]!.body!)).toEqual({ username: 'alice', password: credentials.passwords.alice });
+      expect(session.consoleErrors).toEqual([]);
+    });
+
+    it('the preflight was answered by the edge, as deployed (*, no methods list), not by twilio-run', async () => {
+      const preflight = await fetch(`${edge.url}/token`, {
+        method: 'OPTIONS',
+        headers: { origin: crossOrigin.allowed, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-headers')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-methods')).toBeNull();
+    });
+
+    it('a canary: Chromium still lets * cover Authorization (deprecated by the Fetch standard), so the header form works today too', async () => {
+      // If this fails, Chromium enforces the standard now: header credentials fail cross-origin once deployed,
+      // and the body form above (the default for a cross-origin endpoint) is the only one that works.
+      const { session, result } = await viaEdge('header');
+      expect(result).toEqual({ token: expect.any(String) });
+      expect(session.consoleErrors).toEqual([]);
     });
   });
 });
