@@ -68,15 +68,17 @@ const jsonRequest = (headers: Record<string, string | string[]>, body: unknown):
 
 /** An authenticator whose cache already holds alice's password, as on a warm instance. */
 async function warmAuthenticator(throttle = new FailureThrottle()): Promise<BasicAuthenticator> {
-  const basic = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(), () => clock);
+  // No real pause where a flood skips the hashing (it stands for the check's duration): the clock is frozen anyway.
+  const basic = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(), () => clock, async () => undefined);
   const warm = await answer(jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!) }, {}), basic);
   expect(warm.result.status).toBe(200);
   return basic;
 }
 
-/** The instance under sustained attack: its failure budget for this minute is spent. */
+/** The instance under sustained attack: both its failure budgets for this minute are spent. */
 function saturate(throttle: FailureThrottle): void {
-  for (let i = 0; i < DEFAULT_THROTTLE_LIMITS.perInstanceFailures; i++) throttle.recordFailure(`attacker-${i}`, clock);
+  for (let i = 0; i < DEFAULT_THROTTLE_LIMITS.perInstanceUnknownNameFailures; i++) throttle.recordFailure(`attacker-${i}`, 'unknown', clock);
+  for (let i = 0; i < DEFAULT_THROTTLE_LIMITS.perInstanceKnownNameFailures; i++) throttle.recordFailure(`known-${i}`, 'known', clock);
 }
 
 function expectNoToken(a: Answer): void {
@@ -114,10 +116,10 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
   });
 
   it('no token without valid credentials: near misses of a Basic user name and password (cache warm, throttle live)', async () => {
-    // The real throttle defaults except a per-instance budget of 20, so that at most ~20 runs pay for
-    // scrypt (~0.3 s each here); every other run must be refused by the throttle (429) without hashing,
-    // or by the cache lookup, which runs first for every request and must never match a near miss.
-    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceFailures: 20 });
+    // The real throttle defaults except per-instance budgets of 10 unknown and 10 known names, so that at
+    // most ~20 runs pay for scrypt (~0.3 s each here); every other run must be refused by the throttle (429)
+    // without hashing, or by the cache lookup, which runs first for every request and must never match a near miss.
+    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceUnknownNameFailures: 10, perInstanceKnownNameFailures: 10 });
     const basic = await warmAuthenticator(throttle);
     const password = credentials.passwords.alice!;
     const statuses = new Map<number, number>();
@@ -283,7 +285,7 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     const [, ms] = await timed(() =>
       fc.assert(
         fc.asyncProperty(nearMiss(password, 'abcXYZ019-_:é'), async (guess) => {
-          const basic = createBasicAuthenticator(new FailureThrottle(), new VerifiedCredentialsCache(), () => clock);
+          const basic = createBasicAuthenticator(new FailureThrottle(), new VerifiedCredentialsCache(), () => clock, async () => undefined);
           const a = await answer(jsonRequest({ authorization: basicValue('bob', guess) }, {}), basic);
           expectNoToken(a);
           expect(a.body.error.code).toBe('invalid_credentials');

@@ -184,16 +184,58 @@ describe('the failure throttle', () => {
     expect(verifySpy).toHaveBeenCalledTimes(1);
   });
 
-  it('refuses every name once the instance limit of failures is reached', async () => {
-    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceFailures: 3 });
-    const auth = createBasicAuthenticator(throttle, undefined, now);
-    for (const name of ['m1', 'm2', 'm3']) await failTimes(auth, name, 1);
-    verifySpy.mockClear();
-    const error = await expectRejection(auth.verify(table, 'bob', passwords['bob']!), 'too_many_attempts');
-    expect(error.retryAfterSeconds).toBe(60);
-    expect(verifySpy).not.toHaveBeenCalled();
-    clock += MINUTE;
-    await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
+  describe('a flood of random names (the unknown-name budget spent)', () => {
+    const flooded = async () => {
+      const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceUnknownNameFailures: 3, perInstanceKnownNameFailures: 3 });
+      const pauses: number[] = [];
+      const auth = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(0), now, async (ms) => void pauses.push(ms));
+      for (const name of ['m1', 'm2']) await failTimes(auth, name, 1);
+      // The failure that spends the budget is answered like every failure during the flood: 429.
+      verifySpy.mockResolvedValueOnce(false);
+      await expectRejection(auth.verify(table, 'm3', 'guess'), 'too_many_attempts');
+      verifySpy.mockClear();
+      return { auth, pauses };
+    };
+
+    it('no longer locks configured users out: the right password still signs in', async () => {
+      const { auth } = await flooded();
+      await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
+      expect(verifySpy).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses further unknown names without hashing, after a pause as long as a check, with 429', async () => {
+      const { auth, pauses } = await flooded();
+      const error = await expectRejection(auth.verify(table, 'm4', 'anything'), 'too_many_attempts');
+      expect(error.retryAfterSeconds).toBe(60);
+      expect(verifySpy).not.toHaveBeenCalled();
+      expect(pauses).toHaveLength(1);
+    });
+
+    it('answers a wrong password of a configured user with 429 too, so the status does not tell which names exist', async () => {
+      const { auth } = await flooded();
+      const error = await expectRejection(auth.verify(table, 'bob', 'not-his-password'), 'too_many_attempts');
+      expect(error.retryAfterSeconds).toBe(60);
+      expect(verifySpy).toHaveBeenCalledTimes(1); // checked: a right password would have passed
+    });
+
+    it('ends with the window: unknown names are checked again and answered 401', async () => {
+      const { auth } = await flooded();
+      clock += MINUTE;
+      await failTimes(auth, 'm5', 1);
+      expect(verifySpy).toHaveBeenCalledTimes(1);
+    });
+
+    it('bounds the hashing of configured names by their own budget', async () => {
+      const { auth } = await flooded();
+      for (const name of ['alice', 'bob', 'Jos\u00e9']) {
+        verifySpy.mockResolvedValueOnce(false);
+        await expectRejection(auth.verify(table, name, 'wrong'), 'too_many_attempts');
+      }
+      expect(verifySpy).toHaveBeenCalledTimes(3);
+      verifySpy.mockClear();
+      await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
+      expect(verifySpy).not.toHaveBeenCalled();
+    });
   });
 
   it('resets the per-name count on success', async () => {
