@@ -21,7 +21,7 @@ describe('checkDeployment', () => {
 
   it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY_SID', 'CONVERSATIONS_SERVICE_SID'])('refuses the development placeholder in %s', (name) => {
     const prefix = { TWILIO_ACCOUNT_SID: 'AC', TWILIO_API_KEY_SID: 'SK', CONVERSATIONS_SERVICE_SID: 'IS' }[name]!;
-    const extra = name === 'CONVERSATIONS_SERVICE_SID' ? { TOKEN_GRANTS: 'chat' } : {};
+    const extra: Record<string, string> = name === 'CONVERSATIONS_SERVICE_SID' ? { TOKEN_GRANTS: 'chat' } : {};
     const problems = problemsFor({ ...valid, ...extra, [name]: `${prefix}${'0'.repeat(32)}` });
     expect(problems).toContainEqual(expect.objectContaining({ variable: name, message: `${name} is the development placeholder that npm start writes, which Twilio refuses` }));
   });

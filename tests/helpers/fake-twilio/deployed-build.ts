@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, relative, sep } from 'node:path';
+import { killGroupAfter, stopProcessGroup } from '../process-group';
 import { findProjectRoot, freePort } from '../twilio-run-server';
 import type { ServerlessStateView, VersionSnapshot } from './state-view';
 
@@ -94,13 +95,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number, lo
     const child = spawn(command, args, { cwd, env: childEnvironment(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout!.on('data', (chunk: Buffer) => log(chunk.toString('utf8')));
     child.stderr!.on('data', (chunk: Buffer) => log(chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, timeoutMs);
+    const timer = killGroupAfter(child, timeoutMs);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -108,24 +103,6 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number, lo
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code ?? signal}`));
     });
   });
-}
-
-async function stopGroup(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    /* already gone */
-  }
-  const killer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }, 3000);
-  await exited;
-  clearTimeout(killer);
 }
 
 /**
@@ -151,7 +128,7 @@ export async function bootDeployedEnvironment(options: BootOptions): Promise<Dep
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const stop = async () => {
-    if (child) await stopGroup(child, exited);
+    if (child) await stopProcessGroup(child, exited);
     rmSync(dir, { recursive: true, force: true });
   };
 
