@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killGroupAfter } from './process-group';
 import { findProjectRoot } from './twilio-run-server';
 
 const projectRoot = findProjectRoot(__dirname);
@@ -36,7 +37,7 @@ export interface ProjectCopy {
 }
 
 /** The environment a user's shell would give npm: no jest NODE_ENV, no credentials or proxies of the test runner's own. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
+export function cleanEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key === 'NODE_ENV' || /^(https?_proxy|no_proxy|all_proxy)$/i.test(key) || key.startsWith('TWILIO_') || key === 'NODE_EXTRA_CA_CERTS') continue;
@@ -83,13 +84,7 @@ export function copyProject(): ProjectCopy {
           stderr += chunk.toString('utf8');
           output += chunk.toString('utf8');
         });
-        const timer = setTimeout(() => {
-          try {
-            process.kill(-child.pid!, 'SIGKILL');
-          } catch {
-            /* already gone */
-          }
-        }, timeoutMs);
+        const timer = killGroupAfter(child, timeoutMs);
         child.once('error', reject);
         child.once('exit', (code) => {
           clearTimeout(timer);
