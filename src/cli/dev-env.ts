@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       '  Shared secret: in .env as AUTH_SHARED_SECRETS',
       '',
       '  Try it once the server is up:',
-      `    curl -u ${DEMO_USER} -X POST -H 'Content-Type: application/json' -d '{}' http://localhost:${port}/token`,
+      `    curl -u ${DEMO_USER} -X POST http://localhost:${port}/token`,
       `    curl -X POST -H "Authorization: Bearer $(grep ^AUTH_SHARED_SECRETS= .env | cut -d= -f2)" \\`,
       `         -H 'Content-Type: application/json' -d '{"identity":"alice"}' http://localhost:${port}/token`,
       `  Demo page: http://localhost:${port}/`,
