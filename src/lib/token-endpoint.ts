@@ -155,7 +155,7 @@ async function authenticate(
   deps: TokenEndpointDeps,
 ): Promise<Authenticated> {
   if (credentials === undefined) {
-    throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer) or in a JSON body');
+    throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer) or in the body');
   }
   if (credentials.scheme === 'bearer' && looksLikeJwt(credentials.token)) {
     // A JWT is never a shared secret (npm run new-secret makes no dots), so it goes to OIDC or nowhere.
