@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import twilio from 'twilio';
-import { BASIC_USERS_ASSET_NAME, CONFIG_VARIABLES, POLICY_ASSET_NAME, type ConfigSources } from '../lib/config';
+import { CONFIG_VARIABLES } from '../lib/config';
 import { checkDeployment, planVariableSync } from '../lib/deploy-checks';
+import { readPrivateAssets } from './private-assets';
 import { runSmokeChecks } from './smoke-checks';
 import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-deploy-config';
 
-const ASSETS = join('src', 'assets');
 /** How long the smoke checks wait for a new deployment to answer. */
 const SMOKE_WAIT_SECONDS = 60;
 
@@ -46,16 +46,6 @@ function splitArguments(argv: readonly string[]): { forward: string[]; smoke: bo
     }
   }
   return { forward, smoke, help };
-}
-
-function readAsset(name: string): { text: string } | { unreadable: true } | undefined {
-  const path = join(ASSETS, name);
-  if (!existsSync(path)) return undefined;
-  try {
-    return { text: readFileSync(path, 'utf8') };
-  } catch {
-    return { unreadable: true };
-  }
 }
 
 interface Credentials {
@@ -160,11 +150,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const accountSid = accountSidFor(credentials, config, process.env);
   const packageName = String(JSON.parse(readFileSync('package.json', 'utf8')).name);
   const serviceName = config.serviceName || packageName;
-  const sources: ConfigSources = {
-    ...(readAsset(POLICY_ASSET_NAME) && { policyAsset: readAsset(POLICY_ASSET_NAME)! }),
-    ...(readAsset(BASIC_USERS_ASSET_NAME) && { basicUsersAsset: readAsset(BASIC_USERS_ASSET_NAME)! }),
-  };
-  const problems = checkDeployment(config.env, sources, {
+  const problems = checkDeployment(config.env, readPrivateAssets(), {
     ...(accountSid !== undefined && { accountSid }),
     serviceName,
     domainSuffix: /^ZE/.test(config.functionsEnv) ? 'dev' : config.functionsEnv,

@@ -5,28 +5,15 @@
  * Exit 1 if anything is wrong.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { BASIC_USERS_ASSET_NAME, parseConfig, POLICY_ASSET_NAME, type AssetText, type ConfigProblem, type ConfigSources } from '../lib/config';
+import { parseConfig, type ConfigProblem } from '../lib/config';
 import { checkDeployment } from '../lib/deploy-checks';
 import { parseEnvFile } from '../lib/env-file';
 import { healthReportFor } from '../lib/health-report';
-
-/** Where the build picks the private assets up from (it copies src/assets as is). */
-const POLICY_ASSET_PATH = join('src', 'assets', POLICY_ASSET_NAME);
-const BASIC_USERS_ASSET_PATH = join('src', 'assets', BASIC_USERS_ASSET_NAME);
+import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
 function usage(): never {
   process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE] [--users-asset FILE] [--deploy]\n');
   process.exit(2);
-}
-
-function readAsset(path: string): AssetText | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    return { text: readFileSync(path, 'utf8') };
-  } catch {
-    return { unreadable: true };
-  }
 }
 
 function main(argv: string[]): number {
@@ -51,10 +38,8 @@ function main(argv: string[]): number {
     return 1;
   }
   const env = parseEnvFile(readFileSync(envFile, 'utf8'));
-  const policyAsset = readAsset(policyAssetPath);
-  const basicUsersAsset = readAsset(usersAssetPath);
-  const sources: ConfigSources = { ...(policyAsset && { policyAsset }), ...(basicUsersAsset && { basicUsersAsset }) };
-  const checked = [envFile, ...(policyAsset ? [policyAssetPath] : []), ...(basicUsersAsset ? [usersAssetPath] : [])].join(' and ');
+  const sources = readPrivateAssets({ policy: policyAssetPath, users: usersAssetPath });
+  const checked = [envFile, ...(sources.policyAsset ? [policyAssetPath] : []), ...(sources.basicUsersAsset ? [usersAssetPath] : [])].join(' and ');
 
   let problems: readonly ConfigProblem[];
   if (forDeploy) {
@@ -80,7 +65,7 @@ function main(argv: string[]): number {
   process.stdout.write(
     [
       `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
-      `  sign-in:  ${report.authSchemes.map((scheme) => describeScheme(scheme, basicUsersAsset ? usersAssetPath : undefined)).join(', ')}`,
+      `  sign-in:  ${report.authSchemes.map((scheme) => describeScheme(scheme, sources.basicUsersAsset ? usersAssetPath : undefined)).join(', ')}`,
       `  grants:   ${report.grants.join(', ')}`,
       `  oidc:     ${report.oidc ? 'on' : 'off'}`,
       `  policy:   ${report.policy ? (env['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : policyAssetPath) : 'none (global settings apply to every caller)'}`,
