@@ -1,6 +1,6 @@
 /** Reads the fields of a token request (JSON body, form body, or the query string of a body-less request) into checked values. */
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './limits';
-import { ServiceError } from './errors';
+import { ServiceError, type ErrorCode } from './errors';
 import { isGrantName, type GrantName } from './grant-names';
 import { hasReplacementCharacter } from './text';
 
@@ -52,13 +52,18 @@ export const CREDENTIAL_FIELD_NAMES: readonly string[] = [
   'credentials',
 ];
 
-function optionalString(body: Readonly<Record<string, unknown>>, name: string, maxLength = MAX_FIELD_LENGTH): string | undefined {
+/** `notUtf8Code`: the code for text that held invalid UTF-8, when the field has a code of its own. */
+function optionalString(
+  body: Readonly<Record<string, unknown>>,
+  name: string,
+  { maxLength = MAX_FIELD_LENGTH, notUtf8Code = 'invalid_request' }: { maxLength?: number; notUtf8Code?: ErrorCode } = {},
+): string | undefined {
   const value = body[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new ServiceError('invalid_request', `${name} must be a string`);
   if (value.length > maxLength) throw new ServiceError('invalid_request', `${name} is too long`);
   // The runtime decodes invalid UTF-8 as U+FFFD: refuse it rather than mint or compare a mangled value.
-  if (hasReplacementCharacter(value)) throw new ServiceError('invalid_request', `${name} is not valid UTF-8 text`);
+  if (hasReplacementCharacter(value)) throw new ServiceError(notUtf8Code, `${name} is not valid UTF-8 text`);
   return value;
 }
 
@@ -89,19 +94,11 @@ function readTtl(value: unknown, kind: BodyKind): number | undefined {
 }
 
 function readRoom(body: Readonly<Record<string, unknown>>): string | undefined {
-  const value = body['room'];
-  if (typeof value === 'string' && hasReplacementCharacter(value)) throw new ServiceError('invalid_room', 'room is not valid UTF-8 text');
-  const room = optionalString(body, 'room');
+  const room = optionalString(body, 'room', { notUtf8Code: 'invalid_room' });
   if (room !== undefined && !isValidRoomName(room)) {
     throw new ServiceError('invalid_room', `room must be 1 to ${MAX_ROOM_NAME_LENGTH} characters without control characters`);
   }
   return room;
-}
-
-function readIdentity(body: Readonly<Record<string, unknown>>): string | undefined {
-  const value = body['identity'];
-  if (typeof value === 'string' && hasReplacementCharacter(value)) throw new ServiceError('invalid_identity', 'identity is not valid UTF-8 text');
-  return optionalString(body, 'identity');
 }
 
 const credentialFieldsIn = (fields: Readonly<Record<string, unknown>>): string[] =>
@@ -149,10 +146,10 @@ function refuseCredentialsOutsideBody(fields: Readonly<Record<string, unknown>>,
  */
 export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes?: number): TokenRequestFields {
   refuseCredentialsOutsideBody(body, kind, declaredBodyBytes);
-  const identity = readIdentity(body);
+  const identity = optionalString(body, 'identity', { notUtf8Code: 'invalid_identity' });
   const username = optionalString(body, 'username');
   const password = optionalString(body, 'password');
-  const accessToken = optionalString(body, 'access_token', MAX_ACCESS_TOKEN_LENGTH);
+  const accessToken = optionalString(body, 'access_token', { maxLength: MAX_ACCESS_TOKEN_LENGTH });
   const grants = readGrants(body['grants']);
   const room = readRoom(body);
   const ttl = readTtl(body['ttl'], kind);
