@@ -232,66 +232,73 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
   };
 }
 
+/** A setting that can be a variable or a private asset: the text to parse and where it came from. */
+interface SettingText {
+  /** The variable or the asset's name, for problems. */
+  readonly source: string;
+  readonly text: string;
+  readonly fromAsset: boolean;
+}
+
 /**
- * The Basic users from AUTH_BASIC_USERS or the private users file. Both at once is refused, like the
- * policy: which list counts would be a guess, and a guess about who may sign in should fail closed.
+ * Both a variable and its asset at once is refused: which one counts would be a guess, and a guess about
+ * who may sign in or what they get should fail closed. An asset that exists but cannot be read fails too.
  */
+function settingText(
+  variableName: string,
+  variable: string | undefined,
+  assetFile: string,
+  asset: AssetText | undefined,
+  what: { one: string; file: string },
+  problem: ProblemSink,
+): SettingText | undefined {
+  const assetName = `assets/${assetFile}`;
+  if (variable !== undefined && asset !== undefined) {
+    problem(variableName, `${variableName} is set and ${assetName} exists; only one ${what.one} may be configured`, `remove ${variableName} or delete ${assetName}`);
+    return undefined;
+  }
+  if (asset !== undefined && 'unreadable' in asset) {
+    problem(assetName, `${assetName} exists but could not be read`, `redeploy the service with a readable ${what.file}`);
+    return undefined;
+  }
+  if (variable !== undefined) return { source: variableName, text: variable, fromAsset: false };
+  return asset === undefined ? undefined : { source: assetName, text: asset.text, fromAsset: true };
+}
+
+/** The Basic users from AUTH_BASIC_USERS or the private users file (one entry a line). */
 function parseBasicUsersSetting(
   variable: string | undefined,
   asset: ConfigSources['basicUsersAsset'],
   problem: ProblemSink,
   grants: readonly GrantName[],
 ): BasicUserTable | undefined {
-  const assetName = `assets/${BASIC_USERS_ASSET_NAME}`;
-  const fix = 'make each entry with: npm run --silent hash-password -- NAME';
+  const setting = settingText('AUTH_BASIC_USERS', variable, BASIC_USERS_ASSET_NAME, asset, { one: 'list of users', file: 'users file' }, problem);
+  if (!setting) return undefined;
   const validateName = (name: string) => {
     if (name.includes(':')) throw new Error('it must not contain a colon');
     validateIdentity(name, grants);
   };
-  if (variable !== undefined && asset !== undefined) {
-    problem('AUTH_BASIC_USERS', `AUTH_BASIC_USERS is set and ${assetName} exists; only one list of users may be configured`, `remove AUTH_BASIC_USERS or delete ${assetName}`);
-    return undefined;
-  }
-  if (asset !== undefined && 'unreadable' in asset) {
-    problem(assetName, `${assetName} exists but could not be read`, 'redeploy the service with a readable users file');
-    return undefined;
-  }
-  if (variable === undefined && asset === undefined) return undefined;
-  const parsed = variable !== undefined ? parseBasicUsers(variable, validateName) : parseBasicUsersFile(asset!.text, validateName);
-  const source = variable !== undefined ? 'AUTH_BASIC_USERS' : assetName;
+  const parsed = setting.fromAsset ? parseBasicUsersFile(setting.text, validateName) : parseBasicUsers(setting.text, validateName);
   if ('problem' in parsed) {
-    problem(source, `${source} ${parsed.problem}`, fix);
+    problem(setting.source, `${setting.source} ${parsed.problem}`, 'make each entry with: npm run --silent hash-password -- NAME');
     return undefined;
   }
   return parsed;
 }
 
-/**
- * The policy from TOKEN_POLICY or the private asset. Both at once is refused: which one wins would be
- * a guess, and a guess about access rules should fail closed.
- */
+/** The policy from TOKEN_POLICY or the private asset. */
 function parsePolicySetting(
   variable: string | undefined,
   asset: ConfigSources['policyAsset'],
   problem: ProblemSink,
   limits: Parameters<typeof policyConflicts>[1] | undefined,
 ): TokenPolicy | undefined {
-  const assetName = `assets/${POLICY_ASSET_NAME}`;
-  if (variable !== undefined && asset !== undefined) {
-    problem('TOKEN_POLICY', `TOKEN_POLICY is set and ${assetName} exists; only one policy may be configured`, `remove TOKEN_POLICY or delete ${assetName}`);
-    return undefined;
-  }
-  if (asset !== undefined && 'unreadable' in asset) {
-    problem(assetName, `${assetName} exists but could not be read`, 'redeploy the service with a readable policy file');
-    return undefined;
-  }
-  const source = variable !== undefined ? 'TOKEN_POLICY' : assetName;
-  const policyText = variable ?? asset?.text;
-  if (policyText === undefined) return undefined;
-  const parsed = parseTokenPolicy(policyText);
+  const setting = settingText('TOKEN_POLICY', variable, POLICY_ASSET_NAME, asset, { one: 'policy', file: 'policy file' }, problem);
+  if (!setting) return undefined;
+  const parsed = parseTokenPolicy(setting.text);
   const found = parsed.ok ? (limits ? policyConflicts(parsed.policy, limits) : []) : parsed.problems;
   for (const entry of found) {
-    problem(source, `${source} ${entry.path}: ${entry.message}`, 'correct that entry; the policy format is described in docs/policy.md');
+    problem(setting.source, `${setting.source} ${entry.path}: ${entry.message}`, 'correct that entry; the policy format is described in docs/policy.md');
   }
   return parsed.ok && found.length === 0 ? parsed.policy : undefined;
 }
