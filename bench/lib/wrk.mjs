@@ -25,6 +25,7 @@ export function hasWrk() {
  * a POST of `body` with the given Authorization header, and resolves to the parsed report.
  * @example const r = await runWrk({ url: 'http://127.0.0.1:5005/token', body: '{}', durationS: 2, connections: 2 });
  *          r.requestsPerSec, r.latencyMs.p99
+ * @param {{ url: string, body: string, authorization?: string, durationS: number, connections: number, threads?: number }} options
  */
 export function runWrk({ url, body, authorization = '', durationS, connections, threads }) {
   const threadCount = Math.max(1, Math.min(threads ?? 2, connections));
