@@ -186,7 +186,7 @@ function showToken(issued: IssuedToken): void {
   ui.signIn.hidden = true;
   ui.tokenView.hidden = false;
   ui.identity.textContent = issued.identity;
-  ui.grants.textContent = issued.grants.length > 0 ? issued.grants.join(', ') : 'none';
+  ui.grants.textContent = describeGrants(issued);
   ui.room.textContent = issued.room ?? 'any room (not pinned)';
   ui.expiresAt.textContent = new Date(issued.expiresAtLocalMs).toLocaleTimeString();
   ui.refreshes.textContent = lastRefreshAt
@@ -200,15 +200,36 @@ function showToken(issued: IssuedToken): void {
   updateCountdown();
 }
 
-/** base64url → UTF-8 → JSON. Only decoding: the signature is not (and cannot be) checked here. */
-function prettyJwtPart(part: string | undefined): string {
+/**
+ * The grants, by their request names; a taskrouter grant also names the Worker the service bound it to (read from
+ * the token's claims: the 200 body does not repeat it).
+ */
+function describeGrants(issued: IssuedToken): string {
+  if (issued.grants.length === 0) return 'none';
+  return issued.grants
+    .map((grant) => {
+      if (grant !== 'taskrouter') return grant;
+      const claims = decodeJwtPart(issued.token.split('.')[1]) as { grants?: { task_router?: { worker_sid?: unknown } } } | undefined;
+      const worker = claims?.grants?.task_router?.worker_sid;
+      return typeof worker === 'string' ? `taskrouter (Worker ${worker})` : grant;
+    })
+    .join(', ');
+}
+
+function decodeJwtPart(part: string | undefined): unknown {
   try {
     const base64 = (part ?? '').replace(/-/g, '+').replace(/_/g, '/');
     const bytes = Uint8Array.from(atob(base64.padEnd(Math.ceil(base64.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
-    return JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2);
+    return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    return '(this part is not base64url-encoded JSON)';
+    return undefined;
   }
+}
+
+/** base64url → UTF-8 → JSON. Only decoding: the signature is not (and cannot be) checked here. */
+function prettyJwtPart(part: string | undefined): string {
+  const decoded = decodeJwtPart(part);
+  return decoded === undefined ? '(this part is not base64url-encoded JSON)' : JSON.stringify(decoded, null, 2);
 }
 
 function updateCountdown(): void {

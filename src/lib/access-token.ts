@@ -25,7 +25,12 @@ export interface TokenPlan {
   readonly ttl: number;
   /** false when the policy turns incoming calls off for this caller; it can never turn them on. */
   readonly voiceIncoming?: boolean;
+  /** The Worker the identity signs in as, looked up in TASKROUTER_WORKSPACE_SID; set whenever grants has taskrouter. */
+  readonly taskrouterWorkerSid?: string;
 }
+
+/** The only TaskRouter role this service grants: the Worker SDK's own (a supervisor role would be chosen in Flex). */
+export const TASKROUTER_ROLE = 'worker';
 
 /** The 200 response body. */
 export interface IssuedToken {
@@ -40,7 +45,7 @@ export interface IssuedToken {
 
 /** twilio's grant object for one product, configured from the settings and the plan. */
 export function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan): AccessToken.Grant<unknown, unknown, string> {
-  const { VideoGrant, VoiceGrant, ChatGrant, SyncGrant } = twilioAccessToken();
+  const { VideoGrant, VoiceGrant, ChatGrant, SyncGrant, TaskRouterGrant } = twilioAccessToken();
   switch (name) {
     case 'video':
       return new VideoGrant(plan.room === undefined ? {} : { room: plan.room });
@@ -56,6 +61,12 @@ export function createGrant(name: GrantName, settings: GrantSettings, plan: Toke
       );
     case 'sync':
       return new SyncGrant(settings.syncServiceSid === undefined ? {} : { serviceSid: settings.syncServiceSid });
+    case 'taskrouter':
+      // A TaskRouter grant without its Worker would sign in as nobody (or, in a lax SDK, as anybody): never minted.
+      if (settings.taskrouterWorkspaceSid === undefined || plan.taskrouterWorkerSid === undefined) {
+        throw new Error('a taskrouter grant needs the workspace and the worker');
+      }
+      return new TaskRouterGrant({ workspaceSid: settings.taskrouterWorkspaceSid, workerSid: plan.taskrouterWorkerSid, role: TASKROUTER_ROLE });
   }
 }
 

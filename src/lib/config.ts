@@ -23,6 +23,8 @@ export interface GrantSettings {
   readonly voicePushCredentialSid?: string;
   readonly conversationsServiceSid?: string;
   readonly syncServiceSid?: string;
+  /** The TaskRouter Workspace whose Workers the taskrouter grant is for; set whenever that grant is enabled. */
+  readonly taskrouterWorkspaceSid?: string;
 }
 
 export interface ServiceConfig {
@@ -89,6 +91,7 @@ export const CONFIG_VARIABLES = [
   'VOICE_PUSH_CREDENTIAL_SID',
   'CONVERSATIONS_SERVICE_SID',
   'SYNC_SERVICE_SID',
+  'TASKROUTER_WORKSPACE_SID',
   'ALLOWED_ORIGINS',
   'TWILIO_REGION',
   'OIDC_ISSUER',
@@ -342,6 +345,7 @@ function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSi
   const voiceEnabled = enabled.includes('voice');
   const conversationsServiceSid = sid('CONVERSATIONS_SERVICE_SID', 'IS', enabled.includes('chat'), 'a Conversations Service SID');
   const syncServiceSid = sid('SYNC_SERVICE_SID', 'IS', false, 'a Sync Service SID');
+  const taskrouterWorkspaceSid = sid('TASKROUTER_WORKSPACE_SID', 'WS', enabled.includes('taskrouter'), 'a TaskRouter Workspace SID');
   if (voiceEnabled && !voiceOutgoingApplicationSid && !voiceIncomingAllow) {
     problem(
       'VOICE_OUTGOING_APPLICATION_SID',
@@ -357,6 +361,7 @@ function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSi
     ...(voicePushCredentialSid !== undefined && { voicePushCredentialSid }),
     ...(conversationsServiceSid !== undefined && { conversationsServiceSid }),
     ...(syncServiceSid !== undefined && { syncServiceSid }),
+    ...(taskrouterWorkspaceSid !== undefined && { taskrouterWorkspaceSid }),
   };
 }
 

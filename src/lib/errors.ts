@@ -29,12 +29,17 @@ export const ERROR_STATUS = {
   policy_user_not_allowed: 403,
   policy_grant_denied: 403,
   policy_room_denied: 403,
+  // The taskrouter grant is bound to the Worker whose FriendlyName is the identity (see docs/token-client.md).
+  taskrouter_worker_not_found: 403,
+  taskrouter_worker_ambiguous: 403,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,
   internal_error: 500,
   // The identity provider's keys could not be fetched: retry later; never a reason to issue a token.
   oidc_provider_unavailable: 503,
+  // TaskRouter's REST API could not tell which Worker the identity is: retry later; never a token without a worker.
+  taskrouter_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

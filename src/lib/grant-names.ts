@@ -1,6 +1,7 @@
 /** The products a token can grant, by the names used in configuration and requests. */
 
-export const GRANT_NAMES = ['video', 'voice', 'chat', 'sync'] as const;
+/** `chat` is Conversations (classic) and Programmable Chat; `taskrouter` is the Worker SDK (twilio-taskrouter). */
+export const GRANT_NAMES = ['video', 'voice', 'chat', 'sync', 'taskrouter'] as const;
 export type GrantName = (typeof GRANT_NAMES)[number];
 
 export function isGrantName(value: string): value is GrantName {

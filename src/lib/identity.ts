@@ -7,9 +7,10 @@ import { hasReplacementCharacter } from './text';
  * Twilio's limits: Video counts at most 128 characters with double-byte characters counted twice
  * (error 53200; we count UTF-8 bytes, which is at least as strict); a Voice client name has at most
  * 256 characters and no control, space, delimiter or "unwise" characters (error 31105);
- * Conversations and Sync identities are at most 256 characters.
+ * Conversations and Sync identities are at most 256 characters. A TaskRouter identity names a Worker by its
+ * FriendlyName, for which no shorter limit is documented, so it gets the same 256.
  */
-const MAX_UTF8_BYTES: Record<GrantName, number> = { video: 128, voice: 256, chat: 256, sync: 256 };
+const MAX_UTF8_BYTES: Record<GrantName, number> = { video: 128, voice: 256, chat: 256, sync: 256, taskrouter: 256 };
 /** No grant accepts a longer identity, so no configured Basic user name is longer either. */
 export const MAX_IDENTITY_BYTES = Math.max(...Object.values(MAX_UTF8_BYTES));
 const VOICE_FORBIDDEN = /[\s<>#%"{}|\\^[\]`]/u;

@@ -1,5 +1,5 @@
 /** POST /token from request to answer: body kind, configuration, origin, fields, credentials, policy, token. */
-import { mintAccessToken } from './access-token';
+import { mintAccessToken, type TokenPlan } from './access-token';
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from './authorization-header';
 import type { BasicAuthenticator } from './basic-authentication';
 import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from './config';
@@ -11,6 +11,7 @@ import { OidcError } from './oidc-errors';
 import { looksLikeJwt } from './jwt-shape';
 import type { OidcVerifier, OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
+import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from './taskrouter-workers';
 import { planToken } from './token-plan';
 import { policyLimitsFor } from './token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
@@ -52,6 +53,8 @@ export interface TokenEndpointDeps {
   readonly basic: BasicAuthenticator;
   /** For tests: how OIDC verifiers reach the provider. Default: the global fetch and the shared JWKS cache. */
   readonly oidc?: OidcVerifierDeps;
+  /** For tests: how Workers are found. Default: TaskRouter's REST API through twilio-node, with the API key. */
+  readonly taskrouterLookup?: WorkerLookup;
 }
 
 interface Authenticated {
@@ -73,6 +76,30 @@ function oidcVerifierFor(config: OidcConfig, deps: TokenEndpointDeps): OidcVerif
     verifiers.set(config, verifier);
   }
   return verifier;
+}
+
+// One Worker directory (and its cache) per endpoint and parsed configuration: new credentials, new cache.
+const workerDirectories = new WeakMap<TokenEndpointDeps, WeakMap<ServiceConfig, WorkerDirectory>>();
+
+/** The plan with the identity's Worker when it has the taskrouter grant: the caller never names the Worker. */
+async function bindTaskRouterWorker(config: ServiceConfig, plan: TokenPlan, deps: TokenEndpointDeps): Promise<TokenPlan> {
+  const workspaceSid = config.grants.taskrouterWorkspaceSid;
+  if (!plan.grants.includes('taskrouter') || workspaceSid === undefined) return plan;
+  let perConfig = workerDirectories.get(deps);
+  if (!perConfig) workerDirectories.set(deps, (perConfig = new WeakMap()));
+  let directory = perConfig.get(config);
+  if (!directory) {
+    const lookup =
+      deps.taskrouterLookup ??
+      createTwilioWorkerLookup({
+        accountSid: config.accountSid,
+        apiKeySid: config.apiKeySid,
+        apiKeySecret: config.signingKey.export().toString('utf8'),
+      });
+    directory = createWorkerDirectory(lookup, deps.now);
+    perConfig.set(config, directory);
+  }
+  return { ...plan, taskrouterWorkerSid: await directory.workerSidFor(workspaceSid, plan.identity) };
 }
 
 /** How long a client should wait after the identity provider could not be reached. */
@@ -235,7 +262,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
     const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
-    const plan = planToken(config, authenticated.identity, fields, limits);
+    const plan = await bindTaskRouterWorker(config, planToken(config, authenticated.identity, fields, limits), deps);
     const issued = mintAccessToken(config, plan, deps.now());
     return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });
   } catch (error) {

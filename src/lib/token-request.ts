@@ -1,7 +1,7 @@
 /** Reads the fields of a token request (JSON body, form body, or the query string of a body-less request) into checked values. */
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './limits';
 import { ServiceError, type ErrorCode } from './errors';
-import { isGrantName, type GrantName } from './grant-names';
+import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 import { hasReplacementCharacter } from './text';
 
 /** `none`: no body, so every field came from the query string (Functions merge both into the event). */
@@ -76,7 +76,7 @@ function readGrants(value: unknown): GrantName[] | undefined {
   }
   const grants: GrantName[] = [];
   for (const item of items as string[]) {
-    if (!isGrantName(item)) throw new ServiceError('invalid_grants', 'grants may only contain video, voice, chat or sync');
+    if (!isGrantName(item)) throw new ServiceError('invalid_grants', `grants may only contain ${GRANT_NAMES.join(', ')}`);
     if (grants.includes(item)) throw new ServiceError('invalid_grants', `grants lists ${item} more than once`);
     grants.push(item);
   }

@@ -22,7 +22,10 @@ export function chromiumAvailability(): { available: true } | { available: false
   };
 }
 
-export function launchChromium(): Promise<Browser> {
+/** Chromium maps every host but loopback to nothing: a request the test forgot to route fails instead of leaving the machine. */
+export const LOOPBACK_ONLY_RESOLVER = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost';
+
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -36,6 +39,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }

@@ -69,6 +69,8 @@ export interface StartOptions {
   assetsFolder?: string;
   /** Run in twilio-run's default mode, forking a process per request (slow): for checks of that mode only. */
   forkPerRequest?: boolean;
+  /** Extra variables for the twilio-run process itself (not its .env), e.g. a stand-in's HTTP_PROXY and NODE_EXTRA_CA_CERTS. */
+  processEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts twilio-run with the given environment as its .env; --no-fork-process --no-live (the default) keeps it fast. */
@@ -91,7 +93,7 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
       ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
     ],
-    { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
+    { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.processEnv, FORCE_COLOR: '0' } },
   );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { ERROR_STATUS, type ErrorCode } from '../../src/lib/errors';
 import { GRANT_NAMES, type GrantName } from '../../src/lib/grant-names';
 import { closedLoopbackUrl, startFakeOidcProvider, type FakeOidcProvider } from '../helpers/fake-oidc-provider';
+import { startFakeTaskRouter, type FakeTaskRouter } from '../helpers/fake-twilio/taskrouter';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpCall } from '../helpers/http';
 import { makeKey, signIdToken, type TestKey } from '../helpers/oidc-keys';
@@ -28,11 +29,15 @@ const POLICY = {
   ],
 };
 
+/** The grants main issues; taskrouter needs a Worker per identity, so it has a server of its own. */
+const MAIN_GRANTS = GRANT_NAMES.filter((grant) => grant !== 'taskrouter');
+
 /**
- * main: every sign-in method, all four grants, an allowed origin and a policy. basicOnly: Basic users only, video
- * pinned to one room. broken: a malformed API key SID. providerDown: OIDC whose JWKS URL is a closed loopback port.
+ * main: every sign-in method, all grants but taskrouter, an allowed origin and a policy. basicOnly: Basic users only,
+ * video pinned to one room. broken: a malformed API key SID. providerDown: OIDC whose JWKS URL is a closed loopback
+ * port. taskrouter: every grant, its Workers on the loopback TaskRouter stand-in.
  */
-type ServerName = 'main' | 'basicOnly' | 'broken' | 'providerDown';
+type ServerName = 'main' | 'basicOnly' | 'broken' | 'providerDown' | 'taskrouter';
 
 interface ContractCase {
   readonly status: number;
@@ -52,16 +57,20 @@ let provider: FakeOidcProvider;
 let key: TestKey;
 let rogue: TestKey;
 const servers = {} as Record<ServerName, RunningServer>;
+let taskrouter: FakeTaskRouter;
 
 beforeAll(async () => {
   [key, rogue] = await Promise.all([makeKey('ES256', 'contract-1'), makeKey('ES256', 'rogue-1')]);
   provider = await startFakeOidcProvider({ keys: [key.jwk] });
   credentials = newCredentials(['alice', 'tess']);
+  taskrouter = await startFakeTaskRouter({ accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret });
+  const workspaceSid = taskrouter.api.addWorkspace();
+  for (const identity of ['agent', 'twin', 'twin', ...taskrouterCombinations().map(combinationIdentity)]) taskrouter.api.addWorker(workspaceSid, identity);
   const oidc = { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE };
   const started = await Promise.all([
     environmentFor(credentials, {
       ...oidc,
-      TOKEN_GRANTS: GRANT_NAMES.join(','),
+      TOKEN_GRANTS: MAIN_GRANTS.join(','),
       VOICE_OUTGOING_APPLICATION_SID: newSid('AP'),
       VOICE_INCOMING_ALLOW: 'true',
       CONVERSATIONS_SERVICE_SID: newSid('IS'),
@@ -72,13 +81,20 @@ beforeAll(async () => {
     environmentFor(credentials, { AUTH_SHARED_SECRETS: undefined, TOKEN_GRANTS: 'video', VIDEO_ROOM: 'lobby' }).then(startServer),
     environmentFor(credentials, { TWILIO_API_KEY_SID: 'SKnot-a-sid' }).then(startServer),
     closedLoopbackUrl().then(async (closed) => startServer(await environmentFor(credentials, { ...oidc, OIDC_JWKS_URL: `${closed}/jwks` }))),
+    environmentFor(credentials, {
+      TOKEN_GRANTS: GRANT_NAMES.join(','),
+      VOICE_INCOMING_ALLOW: 'true',
+      CONVERSATIONS_SERVICE_SID: newSid('IS'),
+      TASKROUTER_WORKSPACE_SID: workspaceSid,
+      HTTP_PROXY: taskrouter.env.HTTP_PROXY,
+    }).then((env) => startServer(env, { processEnv: { NODE_EXTRA_CA_CERTS: taskrouter.env.NODE_EXTRA_CA_CERTS } })),
   ]);
-  [servers.main, servers.basicOnly, servers.broken, servers.providerDown] = started;
+  [servers.main, servers.basicOnly, servers.broken, servers.providerDown, servers.taskrouter] = started;
 }, 90_000);
 
 afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server.stop()));
-  await provider?.close();
+  await Promise.all([provider?.close(), taskrouter?.stop()]);
 });
 
 /** What the rows produced: "POST /token 401" and the codes, to compare with the document at the end. */
@@ -172,10 +188,12 @@ async function throttledTess(method: 'GET' | 'POST'): Promise<HttpCall> {
   return method === 'POST' ? basic('tess') : basicHeaderOnly('tess');
 }
 
-/** Every non-empty combination of the four grants. */
+/** Every non-empty combination of the grants. */
 function grantCombinations(): GrantName[][] {
   return Array.from({ length: 2 ** GRANT_NAMES.length - 1 }, (_, i) => GRANT_NAMES.filter((_grant, bit) => ((i + 1) >> bit) & 1));
 }
+const taskrouterCombinations = () => grantCombinations().filter((grants) => grants.includes('taskrouter'));
+const combinationIdentity = (grants: readonly GrantName[]) => `grants-${grants.join('-')}`;
 
 function contractTable(): ContractCase[] {
   const token = (method: 'GET' | 'POST', server: ServerName, status: number, code: ErrorCode | undefined, request: string, call?: ContractCase['call'], query = '') =>
@@ -186,7 +204,14 @@ function contractTable(): ContractCase[] {
   return [
     // 200: a token, for each grant combination and each way of asking
     ...grantCombinations().map((grants) =>
-      token('POST', 'main', 200, undefined, `a shared secret asking for ${grants.join(' + ')}`, () => bearer({ identity: `grants-${grants.join('-')}`, grants })),
+      token(
+        'POST',
+        grants.includes('taskrouter') ? 'taskrouter' : 'main',
+        200,
+        undefined,
+        `a shared secret asking for ${grants.join(' + ')}`,
+        () => bearer({ identity: combinationIdentity(grants), grants }),
+      ),
     ),
     token('POST', 'main', 200, undefined, 'a shared secret naming no grants (gets all four)', () => bearer({ identity: 'all-grants' })),
     token('POST', 'main', 200, undefined, 'a shared secret with video, a room and a ttl', () => bearer({ identity: 'roomy', grants: ['video'], room: 'standup', ttl: 600 })),
@@ -237,6 +262,8 @@ function contractTable(): ContractCase[] {
     token('POST', 'basicOnly', 403, 'room_not_allowed', 'a room other than VIDEO_ROOM', () => basic('alice', { room: 'boardroom' })),
     token('POST', 'main', 403, 'policy_user_not_allowed', 'an identity-provider user the policy denies', () => withIdToken({ sub: 'policy-denied' })),
     token('POST', 'main', 403, 'policy_grant_denied', 'chat for a user whose policy rule allows video only', () => withIdToken({ sub: 'policy-video-only' }, { grants: ['chat'] })),
+    token('POST', 'taskrouter', 403, 'taskrouter_worker_not_found', 'the taskrouter grant for an identity no Worker is named after', () => bearer({ identity: 'no-worker', grants: ['taskrouter'] })),
+    token('POST', 'taskrouter', 403, 'taskrouter_worker_ambiguous', 'the taskrouter grant for an identity two Workers are named after', () => bearer({ identity: 'twin', grants: ['taskrouter'] })),
     token('POST', 'main', 403, 'policy_room_denied', 'a room outside the policy rule’s class-*', () => withIdToken({ sub: 'policy-class-rooms' }, { grants: ['video'], room: 'staff' })),
     // 415
     token('POST', 'main', 415, 'unsupported_media_type', 'a text/plain body', () => ({ headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'text/plain' }, body: 'identity=a' })),
@@ -248,6 +275,10 @@ function contractTable(): ContractCase[] {
     token('GET', 'broken', 500, 'server_misconfigured', 'valid credentials without a body, malformed TWILIO_API_KEY_SID', () => basicHeaderOnly('alice')),
     // 503
     token('POST', 'providerDown', 503, 'oidc_provider_unavailable', 'an identity-provider token while the JWKS URL does not answer', () => withIdToken()),
+    token('POST', 'taskrouter', 503, 'taskrouter_unavailable', 'the taskrouter grant while TaskRouter answers 503', () => {
+      taskrouter.api.fail({ status: 503, code: 20503, count: 1 });
+      return bearer({ identity: 'agent', grants: ['taskrouter'] });
+    }),
     token('GET', 'providerDown', 503, 'oidc_provider_unavailable', 'the same without a body', async () => ({ headers: { authorization: `Bearer ${await idToken()}` } })),
     // /health
     health('GET', 'main', 200, 'a valid configuration'),

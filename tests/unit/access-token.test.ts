@@ -46,6 +46,11 @@ function referenceJwt(env: Record<string, string>, plan: TokenPlan, region: stri
     }
     if (grant === 'chat') token.addGrant(new AccessToken.ChatGrant({ serviceSid: env.CONVERSATIONS_SERVICE_SID }));
     if (grant === 'sync') token.addGrant(new AccessToken.SyncGrant({ serviceSid: env.SYNC_SERVICE_SID }));
+    if (grant === 'taskrouter') {
+      token.addGrant(
+        new AccessToken.TaskRouterGrant({ workspaceSid: env.TASKROUTER_WORKSPACE_SID, workerSid: plan.taskrouterWorkerSid, role: 'worker' }),
+      );
+    }
   }
   return token.toJwt();
 }
@@ -63,6 +68,7 @@ describe('mintAccessToken', () => {
           VOICE_OUTGOING_APPLICATION_SID: newSid('AP'),
           VOICE_INCOMING_ALLOW: round % 3 === 0 ? 'false' : 'true',
           CONVERSATIONS_SERVICE_SID: newSid('IS'),
+          TASKROUTER_WORKSPACE_SID: newSid('WS'),
           ...(round % 2 === 0 && { SYNC_SERVICE_SID: newSid('IS'), VOICE_PUSH_CREDENTIAL_SID: newSid('CR') }),
           ...(region !== undefined && { TWILIO_REGION: region }),
         };
@@ -73,6 +79,7 @@ describe('mintAccessToken', () => {
           grants: grants as GrantName[],
           ttl,
           ...((grants as GrantName[]).includes('video') && round % 2 === 1 && { room: `room-${round}` }),
+          ...((grants as GrantName[]).includes('taskrouter') && { taskrouterWorkerSid: newSid('WK') }),
         };
         const now = 1_700_000_000_000 + randomBytes(3).readUIntBE(0, 3) * 1000 + 999;
         jest.spyOn(Date, 'now').mockReturnValue(now);
@@ -99,6 +106,21 @@ describe('mintAccessToken', () => {
     });
     expect(issued.expiresAt).toBe(new Date((nowSeconds + 600) * 1000).toISOString());
     expect(issued).toMatchObject({ identity: 'alice', ttl: 600, grants: ['video'], room: 'standup' });
+  });
+
+  it('puts the workspace, the bound worker and the role worker in a taskrouter grant, where twilio-taskrouter reads them', async () => {
+    const secret = randomBytes(24).toString('base64url');
+    const workspaceSid = newSid('WS');
+    const workerSid = newSid('WK');
+    const { config } = await configFor({ TOKEN_GRANTS: 'taskrouter', TASKROUTER_WORKSPACE_SID: workspaceSid }, secret);
+    const issued = mintAccessToken(config, { identity: 'alice', grants: ['taskrouter'], ttl: 600, taskrouterWorkerSid: workerSid }, Date.now());
+    const { claims } = await verifyTwilioToken(issued.token, secret);
+    expect(claims.grants).toEqual({ identity: 'alice', task_router: { workspace_sid: workspaceSid, worker_sid: workerSid, role: 'worker' } });
+  });
+
+  it('never signs a taskrouter grant without its worker', async () => {
+    const { config } = await configFor({ TOKEN_GRANTS: 'taskrouter', TASKROUTER_WORKSPACE_SID: newSid('WS') }, randomBytes(24).toString('base64url'));
+    expect(() => mintAccessToken(config, { identity: 'alice', grants: ['taskrouter'], ttl: 600 }, Date.now())).toThrow(/worker/);
   });
 
   it('produces a token the verifier rejects with any other secret', async () => {

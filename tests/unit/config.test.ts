@@ -207,6 +207,7 @@ describe('SID variables', () => {
     ['VOICE_PUSH_CREDENTIAL_SID', 'CR'],
     ['CONVERSATIONS_SERVICE_SID', 'IS'],
     ['SYNC_SERVICE_SID', 'IS'],
+    ['TASKROUTER_WORKSPACE_SID', 'WS'],
   ];
   const malformed = (prefix: string): Array<[string, string]> => [
     ['the wrong prefix', `${prefix === 'SK' ? 'AC' : 'SK'}${hex(32)}`],
@@ -471,6 +472,16 @@ describe('TOKEN_GRANTS and grant settings', () => {
     const problems = problemsOf({ ...minimalEnv, TOKEN_GRANTS: 'chat' });
     expect(problems.map((problem) => problem.variable)).toEqual(['CONVERSATIONS_SERVICE_SID']);
     expect(problems[0]!.message).toBe('CONVERSATIONS_SERVICE_SID is not set');
+  });
+
+  it('refuses the taskrouter grant without TASKROUTER_WORKSPACE_SID, and accepts it with one', () => {
+    const problems = problemsOf({ ...minimalEnv, TOKEN_GRANTS: 'video,taskrouter' });
+    expect(problems.map((problem) => problem.variable)).toEqual(['TASKROUTER_WORKSPACE_SID']);
+    expect(problems[0]!.message).toBe('TASKROUTER_WORKSPACE_SID is not set');
+    expect(problems[0]!.fix).toMatch(/WS followed by 32 hex/);
+    const workspaceSid = newSid('WS');
+    const config = configOf({ ...minimalEnv, TOKEN_GRANTS: 'taskrouter,video', TASKROUTER_WORKSPACE_SID: workspaceSid });
+    expect(config.grants).toMatchObject({ enabled: ['video', 'taskrouter'], taskrouterWorkspaceSid: workspaceSid });
   });
 
   it('accepts the sync grant without SYNC_SERVICE_SID (the default service)', () => {

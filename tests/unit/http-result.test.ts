@@ -25,11 +25,14 @@ const expectedStatus: Record<ErrorCode, number> = {
   policy_user_not_allowed: 403,
   policy_grant_denied: 403,
   policy_room_denied: 403,
+  taskrouter_worker_not_found: 403,
+  taskrouter_worker_ambiguous: 403,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,
   internal_error: 500,
   oidc_provider_unavailable: 503,
+  taskrouter_unavailable: 503,
 };
 const codes = Object.keys(ERROR_STATUS) as ErrorCode[];
 

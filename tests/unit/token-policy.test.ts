@@ -47,7 +47,7 @@ describe('validation points at the offending entry and never echoes a value', ()
     ['a match with two kinds', { rules: [{ match: { user: 'a', role: 'b' } }] }, 'rules[0].match: must be exactly one of'],
     ['any that is not true', { rules: [{ match: { any: 1 } }] }, 'rules[0].match.any: must be true'],
     ['an empty user name', { rules: [{ match: { user: '' } }] }, 'rules[0].match.user: must be a user name'],
-    ['an unknown grant', { rules: [{ match: { any: true }, grants: ['video', 'fax'] }] }, 'rules[0].grants[1]: must be one of video, voice, chat, sync'],
+    ['an unknown grant', { rules: [{ match: { any: true }, grants: ['video', 'fax'] }] }, 'rules[0].grants[1]: must be one of video, voice, chat, sync, taskrouter'],
     ['an empty grant list', { rules: [{ match: { any: true }, grants: [] }] }, 'rules[0].grants: must be a non-empty list'],
     ['a room with a control character', { rules: [{ match: { any: true }, rooms: ['ok', 'bad\u0007'] }] }, 'rules[0].rooms[1]: must be a room name'],
     ['rooms without the video grant', { rules: [{ match: { any: true }, grants: ['chat'], rooms: ['a'] }] }, 'rules[0].rooms: applies only to the video grant'],
