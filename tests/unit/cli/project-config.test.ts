@@ -75,6 +75,7 @@ describe('readProjectConfiguration', () => {
     try {
       const twilioRun = await readTwilioRunDeployConfig(['--env', file, '--load-system-env'], PROJECT_ROOT);
       const ours = readProjectConfiguration({ cwd: PROJECT_ROOT, envFile: file, loadSystemEnv: true });
+      expect(twilioRun.loadSystemEnv).toBe(true);
       expect(ours.deployVariables).toEqual(twilioRun.env);
       expect(ours.deployVariables['TWILIO_API_KEY_SECRET']).toBe(credentials.apiKeySecret);
     } finally {
