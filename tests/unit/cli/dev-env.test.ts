@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../../../src/lib/config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
 import { environmentFor, newCredentials } from '../../helpers/fixtures';
+import { copyProject } from '../../helpers/project-copy';
 import { runCli } from '../../helpers/run-cli';
 
 const validEnvironment = () => environmentFor(newCredentials(['alice']));
@@ -130,4 +131,21 @@ describe('dev-env', () => {
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(written);
     expect(again.stdout).not.toMatch(/password/i);
   });
+});
+
+describe('npm start in a clone of this project', () => {
+  it('does not build or start the server when the configuration makes every request fail', async () => {
+    const copy = copyProject();
+    try {
+      const { AUTH_SHARED_SECRETS: _a, AUTH_BASIC_USERS: _b, ...noAuthentication } = await validEnvironment();
+      copy.writeFile('.env', envLines(noAuthentication));
+      const run = await copy.npmRun('start', [], { PORT: '1' }, 60_000);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('✗ AUTH_SHARED_SECRETS: no authentication is configured');
+      expect(run.stdout).toContain('npm start stops here');
+      expect(copy.exists('dist')).toBe(false);
+    } finally {
+      copy.remove();
+    }
+  }, 90_000);
 });
