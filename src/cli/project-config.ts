@@ -33,6 +33,8 @@ export interface ProjectConfiguration {
   readonly envFile: string;
   readonly envPath: string;
   readonly envFileExists: boolean;
+  /** Set when the file exists but cannot be read (permissions, a folder): the checks then report only that. */
+  readonly envFileUnreadable?: true;
   /** What twilio-run reads from the file, after the --load-system-env fallback: what npm start serves with. */
   readonly values: Readonly<Record<string, string>>;
   /** What twilio-run deploy uploads: the values minus empty ones, ACCOUNT_SID and AUTH_TOKEN. */
@@ -82,7 +84,8 @@ export function readProjectConfiguration(options: ProjectConfigurationOptions = 
   const envPath = resolve(cwd, options.envFile ?? '.env');
   const envFile = nameFor(envPath, cwd);
   const envFileExists = existsSync(envPath);
-  const reading = readEnvFile(envFileExists ? readFileSync(envPath, 'utf8') : '');
+  const text = envFileExists ? readText(envPath) : '';
+  const reading = readEnvFile(text ?? '');
 
   const values: Record<string, string> = { ...reading.values };
   const fillableFromEnvironment: string[] = [];
@@ -105,6 +108,7 @@ export function readProjectConfiguration(options: ProjectConfigurationOptions = 
     envFile,
     envPath,
     envFileExists,
+    ...(text === undefined && { envFileUnreadable: true }),
     values,
     deployVariables,
     sources,
@@ -123,7 +127,8 @@ export function readProjectConfiguration(options: ProjectConfigurationOptions = 
  * @example const { problems, warnings } = checkLocalConfiguration(readProjectConfiguration())
  */
 export function checkLocalConfiguration(project: ProjectConfiguration): ConfigurationReport & { readonly config?: ServiceConfig } {
-  if (!project.envFileExists) return { problems: [missingEnvFile(project.envFile)], warnings: [] };
+  const missing = missingEnvFile(project);
+  if (missing) return { problems: [missing], warnings: [] };
   const parsed = parseConfig(project.values, project.sources);
   return {
     problems: [...envFileProblems(project.reading, project.envFile), ...misspelledSettingProblems(Object.keys(project.values)), ...(parsed.ok ? [] : parsed.problems)],
@@ -138,7 +143,8 @@ export function checkLocalConfiguration(project: ProjectConfiguration): Configur
  * @example const { problems } = checkDeployConfiguration(readProjectConfiguration({ envFile }), { accountSid, serviceName, domainSuffix: 'dev' })
  */
 export function checkDeployConfiguration(project: ProjectConfiguration, target: DeployTarget): ConfigurationReport {
-  if (!project.envFileExists) return { problems: [missingEnvFile(project.envFile)], warnings: [] };
+  const missing = missingEnvFile(project);
+  if (missing) return { problems: [missing], warnings: [] };
   const notUploaded = Object.keys(project.values).filter((key) => !(key in project.deployVariables));
   return {
     problems: [
@@ -177,7 +183,20 @@ function packageName(cwd: string): string | undefined {
   }
 }
 
-function missingEnvFile(envFile: string): ConfigProblem {
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** No env file, or one that cannot be read: then this is the one problem, not a list of every variable as unset. */
+function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectConfiguration): ConfigProblem | undefined {
+  if (envFileUnreadable) {
+    return { variable: envFile, message: `${envFile} exists but cannot be read`, fix: `make it a file readable by this user (chmod 600 ${envFile})` };
+  }
+  if (envFileExists) return undefined;
   return envFile === '.env'
     ? {
         variable: '.env',

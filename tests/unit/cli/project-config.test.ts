@@ -2,7 +2,7 @@
  * readProjectConfiguration and its two checks: the one way npm start, npm run doctor and npm run deploy read
  * the configuration. What it says twilio-run uploads is compared with twilio-run's own deploy configuration.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -95,6 +95,14 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
     expect(checkDeployConfiguration(read({ envFile: '.env.ci' }), target).problems).toEqual([
       { variable: '.env.ci', message: 'there is no .env.ci', fix: 'check the name, or make it from the template: cp .env.example .env.ci' },
     ]);
+  });
+
+  it('an env file that exists but cannot be read is one problem saying so', () => {
+    mkdirSync(join(dir, '.env'));
+    const project = read();
+    for (const report of [checkLocalConfiguration(project), checkDeployConfiguration(project, target)]) {
+      expect(report.problems).toEqual([{ variable: '.env', message: '.env exists but cannot be read', fix: 'make it a file readable by this user (chmod 600 .env)' }]);
+    }
   });
 
   it('both report unreadable lines first, then near misses, then the service’s own problems', () => {
