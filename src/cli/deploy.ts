@@ -8,9 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import twilio from 'twilio';
-import { CONFIG_VARIABLES } from '../lib/config';
-import { checkDeployment, planVariableSync } from '../lib/deploy-checks';
-import { readPrivateAssets } from './private-assets';
+import { planVariableSync } from '../lib/deploy-checks';
+import { checkDeployConfiguration, readProjectConfiguration } from './project-config';
 import { runSmokeChecks } from './smoke-checks';
 import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-deploy-config';
 
@@ -150,11 +149,13 @@ async function main(argv: readonly string[]): Promise<number> {
   const accountSid = accountSidFor(credentials, config, process.env);
   const packageName = String(JSON.parse(readFileSync('package.json', 'utf8')).name);
   const serviceName = config.serviceName || packageName;
-  const problems = checkDeployment(config.env, readPrivateAssets(), {
+  // The same reading and checks as npm run doctor -- --deploy (project-config), on the file twilio-run reads.
+  const report = checkDeployConfiguration(readProjectConfiguration({ envFile: config.envPath, loadSystemEnv: config.loadSystemEnv }), {
     ...(accountSid !== undefined && { accountSid }),
     serviceName,
     domainSuffix: /^ZE/.test(config.functionsEnv) ? 'dev' : config.functionsEnv,
   });
+  const problems = [...report.problems];
   if (!accountSid) {
     problems.push({
       variable: 'TWILIO_ACCOUNT_SID',
@@ -168,8 +169,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const problem of problems) say(`✗ ${problem.variable}: ${problem.message}\n  fix: ${problem.fix}`);
     return 1;
   }
-  const unread = Object.keys(config.env).filter((key) => !(CONFIG_VARIABLES as readonly string[]).includes(key));
-  if (unread.length > 0) say(`deploy: warning: this service does not read ${unread.join(', ')} (a typo?); they are uploaded as they are`);
+  for (const warning of report.warnings) say(`deploy: warning: ${warning.message}`);
 
   // 2. Build, then twilio-run.
   const built = spawnSync(process.execPath, [join('scripts', 'build.mjs')], { stdio: 'inherit' });

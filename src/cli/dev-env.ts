@@ -1,8 +1,14 @@
-/** Runs before npm start: writes a development .env on a fresh clone (never overwriting one) and says how to call the service. */
+/**
+ * Runs before npm start: writes a development .env on a fresh clone (never overwriting one), says how to call
+ * the service, then checks the configuration as npm run doctor does. It stops npm start (exit 1) when the
+ * configuration would make /token answer 500 to every request; other problems (unreadable lines, a misspelled
+ * setting) are printed and the server starts, since it still answers with what twilio-run read.
+ */
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { hashPassword } from '../lib/password-hash';
 import { generateSharedSecret } from '../lib/shared-secrets';
+import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project-config';
 
 const ENV_FILE = '.env';
 /** Valid in form, obviously fake: tokens signed with them decode, but Twilio refuses them. */
@@ -14,12 +20,28 @@ function randomPassword(): string {
   return randomBytes(12).toString('base64url');
 }
 
-async function main(): Promise<void> {
-  const port = process.env.PORT ?? '3000';
-  if (existsSync(ENV_FILE)) {
-    process.stdout.write(`dev-env: using the existing ${ENV_FILE} (delete it to get a fresh development one)\n`);
-    return;
+async function main(): Promise<number> {
+  if (existsSync(ENV_FILE)) process.stdout.write(`dev-env: using the existing ${ENV_FILE} (delete it to get a fresh development one)\n`);
+  else await writeDevelopmentEnv(process.env.PORT ?? '3000');
+  return checkBeforeStart();
+}
+
+/** npm start's twilio-run reads .env alone (no --load-system-env), so the environment plays no part. */
+function checkBeforeStart(): number {
+  const report = checkLocalConfiguration(readProjectConfiguration({ envFile: ENV_FILE, systemEnv: {} }));
+  if (report.problems.length === 0 && report.warnings.length === 0) return 0;
+  const fatal = report.config === undefined;
+  const head = report.problems.length > 0 ? `${report.problems.length} problem(s) in the configuration` : 'the configuration is valid';
+  process.stdout.write(`\ndev-env: ${head}${fatal ? '; npm start stops here' : ''}\n\n${formatReport(report)}\n`);
+  if (fatal) {
+    process.stdout.write('dev-env: /token would answer 500 server_misconfigured to every request. Fix the above (npm run doctor checks again), then npm start.\n');
+    return 1;
   }
+  if (report.problems.length > 0) process.stdout.write('dev-env: starting anyway with what twilio-run reads; npm run deploy refuses these problems.\n');
+  return 0;
+}
+
+async function writeDevelopmentEnv(port: string): Promise<void> {
   const sharedSecret = generateSharedSecret();
   const password = randomPassword();
   const userEntry = `${DEMO_USER}:${await hashPassword(password)}`;
@@ -62,7 +84,10 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`dev-env: ${error.message}\n`);
-  process.exit(1);
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    process.stderr.write(`dev-env: ${error.message}\n`);
+    process.exitCode = 1;
+  },
+);

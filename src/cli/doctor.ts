@@ -1,82 +1,100 @@
 /**
- * npm run doctor [-- FILE] [--deploy]: checks a .env file (default .env) and the private assets with the
- * same code the function uses, printing each problem with its fix. Never prints a value. With --deploy it
- * also runs the checks npm run deploy makes (Twilio's limits, placeholders, loopback-only settings).
- * Exit 1 if anything is wrong.
+ * npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy]: checks the configuration (the env
+ * file, default .env, and the private assets) exactly as npm start and npm run deploy read it (project-config),
+ * printing each problem with its fix and never a value. With --deploy it runs the deploy's own checks
+ * (Twilio's limits, placeholders, loopback-only settings), so it passes exactly when they do. Exit 1 on a
+ * problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { parseConfig, type ConfigProblem } from '../lib/config';
-import { checkDeployment } from '../lib/deploy-checks';
-import { parseEnvFile } from '../lib/env-file';
 import { healthReportFor } from '../lib/health-report';
-import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
+import { parseConfig } from '../lib/config';
+import {
+  checkDeployConfiguration,
+  checkLocalConfiguration,
+  deployTargetFor,
+  formatReport,
+  ProjectConfigurationError,
+  readProjectConfiguration,
+  type ProjectConfigurationOptions,
+} from './project-config';
 
-function usage(): never {
-  process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE] [--users-asset FILE] [--deploy]\n');
-  process.exit(2);
-}
+const USAGE = 'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--policy-asset FILE] [--users-asset FILE]';
 
-function main(argv: string[]): number {
-  let envFile = '.env';
-  let policyAssetPath = POLICY_ASSET_PATH;
-  let usersAssetPath = BASIC_USERS_ASSET_PATH;
+class UsageError extends Error {}
+
+function parseArguments(argv: readonly string[]): { options: ProjectConfigurationOptions; forDeploy: boolean } {
+  const options: { -readonly [K in keyof ProjectConfigurationOptions]: ProjectConfigurationOptions[K] } = {};
   let forDeploy = false;
   const rest = [...argv];
-  let positional = 0;
+  const value = (flag: string) => {
+    const next = rest.shift();
+    if (next === undefined || next.startsWith('-')) throw new UsageError(`${flag} needs a file name`);
+    return next;
+  };
   while (rest.length > 0) {
     const argument = rest.shift()!;
-    if (argument === '--policy-asset') policyAssetPath = rest.shift() ?? usage();
-    else if (argument === '--users-asset') usersAssetPath = rest.shift() ?? usage();
+    if (argument === '--policy-asset') options.policyAsset = value(argument);
+    else if (argument === '--users-asset') options.usersAsset = value(argument);
+    else if (argument === '--env') {
+      if (options.envFile !== undefined) throw new UsageError('name one env file');
+      options.envFile = value(argument);
+    } else if (argument === '--load-system-env') options.loadSystemEnv = true;
     else if (argument === '--deploy') forDeploy = true;
-    else if (argument === '--help' || argument === '-h') usage();
-    else if (argument.startsWith('-') || positional++ > 0) usage();
-    else envFile = argument;
+    else if (argument === '--help' || argument === '-h') throw new UsageError('');
+    else if (argument.startsWith('-')) throw new UsageError(`unknown option ${argument}`);
+    else if (options.envFile !== undefined) throw new UsageError('name one env file');
+    else options.envFile = argument;
   }
+  return { options, forDeploy };
+}
 
-  if (!existsSync(envFile)) {
-    process.stdout.write(`doctor: ${envFile} does not exist\n  fix: copy .env.example to ${envFile} and fill it in (or run npm start once for a development one)\n`);
-    return 1;
+function main(argv: readonly string[]): number {
+  let parsed: ReturnType<typeof parseArguments>;
+  let project: ReturnType<typeof readProjectConfiguration>;
+  try {
+    parsed = parseArguments(argv);
+    project = readProjectConfiguration(parsed.options);
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof ProjectConfigurationError)) throw error;
+    process.stderr.write(`${error.message ? `doctor: ${error.message}\n` : ''}${USAGE}\n`);
+    return 2;
   }
-  const env = parseEnvFile(readFileSync(envFile, 'utf8'));
-  const sources = readPrivateAssets({ policy: policyAssetPath, users: usersAssetPath });
-  const checked = [envFile, ...(sources.policyAsset ? [policyAssetPath] : []), ...(sources.basicUsersAsset ? [usersAssetPath] : [])].join(' and ');
+  const { forDeploy } = parsed;
+  const local = checkLocalConfiguration(project);
+  const report = forDeploy ? checkDeployConfiguration(project, deployTargetFor(project)) : local;
+  const checked = project.files.join(' and ') || project.envFile;
 
-  let problems: readonly ConfigProblem[];
-  if (forDeploy) {
-    // As twilio-run uploads them: empty values, ACCOUNT_SID and AUTH_TOKEN are not sent.
-    const uploaded = Object.fromEntries(Object.entries(env).filter(([key, value]) => value !== '' && key !== 'ACCOUNT_SID' && key !== 'AUTH_TOKEN'));
-    problems = checkDeployment(uploaded, sources, {});
-  } else {
-    const report = healthReportFor(parseConfig(env, sources));
-    problems = report.status === 'misconfigured' ? report.problems : [];
-  }
-  if (problems.length > 0) {
-    process.stdout.write(`doctor: ${problems.length} problem(s) in ${checked}${forDeploy ? ' (checked for deploying)' : ''}\n\n`);
-    for (const problem of problems) {
-      process.stdout.write(`✗ ${problem.variable}: ${problem.message}\n  fix: ${problem.fix}\n`);
-    }
+  if (report.problems.length > 0) {
+    process.stdout.write(`doctor: ${report.problems.length} problem(s) in ${checked}${forDeploy ? ' (checked for deploying)' : ''}\n\n`);
+    process.stdout.write(formatReport(report));
     process.stdout.write(
-      forDeploy ? '\nnpm run deploy refuses to deploy until these are fixed.\n' : '\n/token answers 500 server_misconfigured and /health answers 503 until these are fixed.\n',
+      forDeploy
+        ? '\nnpm run deploy refuses to deploy until these are fixed.\n'
+        : local.config
+          ? '\nnpm start starts with these (printing them), but the settings are not what the file says; npm run deploy refuses them.\n'
+          : '\nnpm start refuses to start and /token answers 500 server_misconfigured until these are fixed.\n',
     );
     return 1;
   }
-  const report = healthReportFor(parseConfig(env, sources));
-  if (report.status !== 'ok') return 1;
+  const health = healthReportFor(parseConfig(project.values, project.sources));
+  if (health.status !== 'ok') return 1; // cannot happen: the same checks passed above
   process.stdout.write(
     [
       `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
-      `  sign-in:  ${report.authSchemes.map((scheme) => describeScheme(scheme, sources.basicUsersAsset ? usersAssetPath : undefined)).join(', ')}`,
-      `  grants:   ${report.grants.join(', ')}`,
-      `  oidc:     ${report.oidc ? 'on' : 'off'}`,
-      `  policy:   ${report.policy ? (env['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : policyAssetPath) : 'none (global settings apply to every caller)'}`,
+      `  sign-in:  ${health.authSchemes.map((scheme) => describeScheme(scheme, project)).join(', ')}`,
+      `  grants:   ${health.grants.join(', ')}`,
+      `  oidc:     ${health.oidc ? 'on' : 'off'}`,
+      `  policy:   ${health.policy ? (project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile) : 'none (global settings apply to every caller)'}`,
       '',
     ].join('\n'),
   );
+  if (report.warnings.length > 0) {
+    process.stdout.write(`\n${formatReport({ problems: [], warnings: report.warnings })}`);
+  }
   return 0;
 }
 
-function describeScheme(scheme: string, usersFile: string | undefined): string {
-  if (scheme === 'basic') return `Basic (${usersFile ?? 'AUTH_BASIC_USERS'})`;
+function describeScheme(scheme: string, project: ReturnType<typeof readProjectConfiguration>): string {
+  if (scheme === 'basic') return `Basic (${project.usersFile ?? 'AUTH_BASIC_USERS'})`;
   if (scheme === 'bearer') return 'shared secret (AUTH_SHARED_SECRETS)';
   return 'identity-provider JWT (OIDC_ISSUER)';
 }

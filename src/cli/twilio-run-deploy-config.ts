@@ -10,6 +10,8 @@ export interface TwilioRunDeployConfig {
   /** The variables it uploads: the .env file minus empty values, ACCOUNT_SID and AUTH_TOKEN. */
   readonly env: Readonly<Record<string, string>>;
   readonly envPath: string;
+  /** --load-system-env on the command line: empty `KEY=` lines of the env file take the environment's values. */
+  readonly loadSystemEnv: boolean;
   /** Credentials from --username/--password or the .env file's ACCOUNT_SID/AUTH_TOKEN ('' when absent). */
   readonly username: string;
   readonly password: string;
@@ -46,5 +48,5 @@ export async function readTwilioRunDeployConfig(args: readonly string[], cwd = p
   const flags = command.builder(yargs([...args])).parse();
   flags['cwd'] = cwd;
   const config = await getConfigFromFlags(flags);
-  return { ...config, functionsEnv: config.functionsEnv ?? 'dev' };
+  return { ...config, loadSystemEnv: flags['loadSystemEnv'] === true, functionsEnv: config.functionsEnv ?? 'dev' };
 }

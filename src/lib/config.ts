@@ -145,7 +145,12 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
   const accountSid = sid(accountSidName, 'AC', true, 'your Account SID');
   const tutorialSid = platformSid !== undefined ? text('TWILIO_ACCOUNT_SID') : undefined;
   if (accountSid !== undefined && tutorialSid !== undefined && tutorialSid !== accountSid) {
-    problem('TWILIO_ACCOUNT_SID', 'TWILIO_ACCOUNT_SID and ACCOUNT_SID name different accounts', 'remove TWILIO_ACCOUNT_SID or make it equal ACCOUNT_SID');
+    // Deployed, ACCOUNT_SID is the platform's (the user never set it): name it as the account the service runs in.
+    problem(
+      'TWILIO_ACCOUNT_SID',
+      'TWILIO_ACCOUNT_SID names another account than ACCOUNT_SID, the account the service runs in (Twilio sets ACCOUNT_SID when deployed)',
+      'deploy to the account TWILIO_ACCOUNT_SID names, or set TWILIO_ACCOUNT_SID (and the API key) to the account the service runs in, or remove TWILIO_ACCOUNT_SID',
+    );
   }
   const apiKeySid = sid('TWILIO_API_KEY_SID', 'SK', true, 'the SID of a Standard API key');
   const apiKeySecret = text('TWILIO_API_KEY_SECRET');

@@ -1,6 +1,7 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables it removes after. */
 import { BASIC_USERS_ASSET_NAME, CONFIG_VARIABLES, parseConfig, POLICY_ASSET_NAME, type ConfigProblem, type ConfigSources } from './config';
 import { isLoopbackHostname } from './loopback';
+import { misspelledSettingProblems } from './setting-names';
 
 /**
  * Twilio's limits on environment variables (Serverless API, Variable resource): a Key of at most 128
@@ -22,6 +23,8 @@ const WAY_OUT: Readonly<Record<string, string>> = {
 export interface DeployTarget {
   /** The account deployed to, when known (an Account SID as the deploy user name): the platform's ACCOUNT_SID. */
   readonly accountSid?: string;
+  /** Where accountSid came from, for the problem when .env names another account, e.g. 'TWILIO_ACCOUNT_SID in the environment'. */
+  readonly accountSource?: string;
   /** The service's unique name and the environment's domain suffix: they make up DOMAIN_NAME in the context. */
   readonly serviceName?: string;
   readonly domainSuffix?: string;
@@ -105,8 +108,21 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
     );
   }
 
-  // The service's own checks, on what it will see: the platform adds ACCOUNT_SID.
-  const deployed = { ...variables, ACCOUNT_SID: target.accountSid ?? variables['TWILIO_ACCOUNT_SID'] ?? SAMPLE_ACCOUNT_SID };
+  // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one).
+  problems.push(...misspelledSettingProblems(Object.keys(variables)));
+
+  // The service's own checks, on what it will see: the platform adds ACCOUNT_SID. When .env names another
+  // account, the cause is where the deploy goes, not an ACCOUNT_SID the user set: say that, once.
+  const { TWILIO_ACCOUNT_SID: fileAccountSid, ...others } = variables;
+  const otherAccount = target.accountSid !== undefined && fileAccountSid !== undefined && fileAccountSid.trim() !== '' && fileAccountSid.trim() !== target.accountSid;
+  if (otherAccount) {
+    add(
+      'TWILIO_ACCOUNT_SID',
+      `TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to (${target.accountSource ?? 'the account of the deploy credentials'})`,
+      "deploy with credentials of the account TWILIO_ACCOUNT_SID names, or set TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to the target account's (an API key signs tokens only for the account that made it)",
+    );
+  }
+  const deployed = { ...(otherAccount ? others : variables), ACCOUNT_SID: target.accountSid ?? fileAccountSid ?? SAMPLE_ACCOUNT_SID };
   const parsed = parseConfig(deployed, sources);
   if (!parsed.ok) problems.push(...parsed.problems);
   return problems;

@@ -331,6 +331,19 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
     await expectRefused({ ...valid, TWILIO_API_KEY_SID: 'SK-not-a-sid', TOKEN_TTL: 'an hour' }, [/✗ TWILIO_API_KEY_SID: /, /✗ TOKEN_TTL: /]);
   }, DEPLOY_TIMEOUT_MS);
 
+  it('a near miss of a setting (ALLOWED_ORIGIN), which would leave ALLOWED_ORIGINS unset and then deleted on the service', async () => {
+    await expectRefused({ ...valid, ALLOWED_ORIGIN: 'https://app.example.com' }, [/✗ ALLOWED_ORIGIN: ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS\?/]);
+  }, DEPLOY_TIMEOUT_MS);
+
+  it('lines twilio-run cannot read (an export prefix, a line separator inside TOKEN_POLICY), by line number', async () => {
+    const lines = Object.keys(valid).length;
+    const result = await expectRefused({ ...valid, 'export VIDEO_ROOM': 'lobby', TOKEN_POLICY: '{"rules":[],\u2028"default":"deny"}' }, [
+      new RegExp(`✗ \\.env line ${lines + 1}: VIDEO_ROOM starts with "export "`),
+      new RegExp(`✗ \\.env line ${lines + 2}: TOKEN_POLICY's value contains a line separator \\(U\\+2028\\)`),
+    ]);
+    expect(result.output).not.toMatch(/lobby|"default"/);
+  }, DEPLOY_TIMEOUT_MS);
+
   it('both src/assets/basic-users.private.txt and AUTH_BASIC_USERS', async () => {
     copy.writeFile('src/assets/basic-users.private.txt', `${valid.AUTH_BASIC_USERS}\n`);
     try {

@@ -193,6 +193,6 @@ describe('npm run doctor', () => {
   it('defaults to .env in the current directory and says how to create a missing one', async () => {
     const result = await doctor([], dir);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/\.env does not exist\n  fix: copy \.env\.example/);
+    expect(result.stdout).toMatch(/✗ \.env: there is no \.env\b.*\n  fix: cp \.env\.example \.env and fill it in, or run npm start once/);
   }, 30_000);
 });

@@ -251,7 +251,7 @@ describe('SID variables', () => {
   it('reports TWILIO_ACCOUNT_SID when it names a different account than the platform ACCOUNT_SID', () => {
     const problems = problemsOf({ ...minimalEnv, ACCOUNT_SID: newSid('AC') });
     expect(problems.map((problem) => problem.variable)).toEqual(['TWILIO_ACCOUNT_SID']);
-    expect(problems[0]!.message).toBe('TWILIO_ACCOUNT_SID and ACCOUNT_SID name different accounts');
+    expect(problems[0]!.message).toBe('TWILIO_ACCOUNT_SID names another account than ACCOUNT_SID, the account the service runs in (Twilio sets ACCOUNT_SID when deployed)');
   });
 });
 

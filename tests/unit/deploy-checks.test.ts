@@ -67,9 +67,25 @@ describe('checkDeployment', () => {
 
   it("runs the service's own checks with the platform's ACCOUNT_SID, so a TWILIO_ACCOUNT_SID of another account is refused", () => {
     expect(named(valid, { accountSid: newSid('AC') })).toEqual(['TWILIO_ACCOUNT_SID']);
+    expect(problemsFor(valid, { accountSid: newSid('AC'), accountSource: 'TWILIO_ACCOUNT_SID in the environment' })).toEqual([
+      {
+        variable: 'TWILIO_ACCOUNT_SID',
+        message: 'TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to (TWILIO_ACCOUNT_SID in the environment)',
+        fix: expect.stringMatching(/^deploy with credentials of the account TWILIO_ACCOUNT_SID names, or set TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET/),
+      },
+    ]);
+    expect(JSON.stringify(problemsFor(valid, { accountSid: newSid('AC') }))).not.toMatch(/ACCOUNT_SID name different accounts|remove TWILIO_ACCOUNT_SID/);
     expect(named(valid, { accountSid: credentials.accountSid })).toEqual([]);
     const { TWILIO_ACCOUNT_SID: _provided, ...withoutAccount } = valid;
     expect(named(withoutAccount, { accountSid: credentials.accountSid })).toEqual([]);
+  });
+
+  it('refuses a near miss of a setting, which would leave the setting it meant unset, and lets a far name through', () => {
+    expect(problemsFor({ ...valid, ALLOWED_ORIGIN: 'https://app.example.com' })).toEqual([
+      { variable: 'ALLOWED_ORIGIN', message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?', fix: expect.stringMatching(/^rename ALLOWED_ORIGIN to ALLOWED_ORIGINS/) },
+    ]);
+    expect(named({ ...valid, Token_Ttl: '600', AUTH_BASIC_USER: 'x' })).toEqual(['Token_Ttl', 'AUTH_BASIC_USER']);
+    expect(named({ ...valid, MY_OWN_NOTE: 'x' })).toEqual([]);
   });
 
   it('never puts a value in a problem', () => {

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/lib/config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
+import { environmentFor, newCredentials } from '../../helpers/fixtures';
+import { copyProject } from '../../helpers/project-copy';
 import { runCli } from '../../helpers/run-cli';
+
+const validEnvironment = () => environmentFor(newCredentials(['alice']));
+const envLines = (env: Record<string, string>) => Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join('');
 
 /** KEY=value lines as dotenv 6 reads them here: no quotes, no inline comments. */
 function parseDotEnv(text: string): Record<string, string> {
@@ -54,6 +59,7 @@ describe('dev-env', () => {
     await expect(verifyPassword(password!, parsePasswordHash(phc))).resolves.toBe(true);
 
     expect(run.stdout).toContain('http://localhost:4567/token');
+    expect(run.stdout).not.toMatch(/problem|warning/);
     expect(run.stdout).not.toContain(env['AUTH_SHARED_SECRETS']!);
     expect(run.stdout).not.toContain(env['TWILIO_API_KEY_SECRET']!);
   });
@@ -74,13 +80,47 @@ describe('dev-env', () => {
     expect(second['AUTH_BASIC_USERS']).not.toBe(first['AUTH_BASIC_USERS']);
   });
 
-  it('leaves an existing .env untouched and says so', () => {
-    const existing = 'TWILIO_ACCOUNT_SID=mine\n# keep me\n';
+  it('leaves an existing valid .env untouched and says so, and nothing else', async () => {
+    const existing = `${envLines(await validEnvironment())}# keep me\n`;
     writeFileSync(join(dir, '.env'), existing);
     const run = runDevEnv();
     expect(run.status).toBe(0);
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(existing);
     expect(run.stdout).toBe('dev-env: using the existing .env (delete it to get a fresh development one)\n');
+  });
+
+  it('stops npm start (exit 1) when the configuration makes every request fail, naming the problems, and leaves the file alone', async () => {
+    const { TWILIO_API_KEY_SECRET: _missing, ...withoutSecret } = await validEnvironment();
+    const existing = envLines(withoutSecret);
+    writeFileSync(join(dir, '.env'), existing);
+    const run = runDevEnv();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('dev-env: 1 problem(s) in the configuration; npm start stops here');
+    expect(run.stdout).toContain('✗ TWILIO_API_KEY_SECRET: TWILIO_API_KEY_SECRET is not set\n  fix: ');
+    expect(run.stdout).toMatch(/\/token would answer 500 server_misconfigured to every request/);
+    expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(existing);
+  });
+
+  it('prints the problems that leave the service answering (an unreadable line, a misspelled setting) and starts', async () => {
+    const env = await validEnvironment();
+    writeFileSync(join(dir, '.env'), `${envLines(env)}export VIDEO_ROOM=lobby\nALLOWED_ORIGIN=https://app.example.com\nMY_NOTE=x\n`);
+    const run = runDevEnv();
+    expect(run.status).toBe(0);
+    const line = Object.keys(env).length + 1;
+    expect(run.stdout).toContain('dev-env: 2 problem(s) in the configuration\n');
+    expect(run.stdout).toContain(`✗ .env line ${line}: VIDEO_ROOM starts with "export "`);
+    expect(run.stdout).toContain('✗ ALLOWED_ORIGIN: ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?');
+    expect(run.stdout).toContain('warning: MY_NOTE is not a setting this service reads');
+    expect(run.stdout).toContain('dev-env: starting anyway with what twilio-run reads; npm run deploy refuses these problems.');
+    for (const value of ['lobby', 'app.example.com', env.TWILIO_API_KEY_SECRET!]) expect(run.stdout).not.toContain(value);
+  });
+
+  it('reads .env alone, as npm start\'s twilio-run does: the environment does not fill an empty value', async () => {
+    const env = await validEnvironment();
+    writeFileSync(join(dir, '.env'), envLines({ ...env, TWILIO_API_KEY_SECRET: '' }));
+    const run = runCli('dev-env', [], { cwd: dir, env: { ...process.env, TWILIO_API_KEY_SECRET: env.TWILIO_API_KEY_SECRET! } });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain('✗ TWILIO_API_KEY_SECRET: TWILIO_API_KEY_SECRET is not set');
   });
 
   it('leaves its own earlier .env untouched on a second run', () => {
@@ -91,4 +131,21 @@ describe('dev-env', () => {
     expect(readFileSync(join(dir, '.env'), 'utf8')).toBe(written);
     expect(again.stdout).not.toMatch(/password/i);
   });
+});
+
+describe('npm start in a clone of this project', () => {
+  it('does not build or start the server when the configuration makes every request fail', async () => {
+    const copy = copyProject();
+    try {
+      const { AUTH_SHARED_SECRETS: _a, AUTH_BASIC_USERS: _b, ...noAuthentication } = await validEnvironment();
+      copy.writeFile('.env', envLines(noAuthentication));
+      const run = await copy.npmRun('start', [], { PORT: '1' }, 60_000);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('✗ AUTH_SHARED_SECRETS: no authentication is configured');
+      expect(run.stdout).toContain('npm start stops here');
+      expect(copy.exists('dist')).toBe(false);
+    } finally {
+      copy.remove();
+    }
+  }, 90_000);
 });
