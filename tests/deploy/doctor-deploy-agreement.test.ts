@@ -5,8 +5,8 @@
  * gets past its checks is seen trying to reach Twilio there, and fails.
  */
 import { createServer, type Server } from 'node:net';
-import { environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
-import { copyProject, type CommandResult, type ProjectCopy } from '../../helpers/project-copy';
+import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
+import { copyProject, type CommandResult, type ProjectCopy } from '../helpers/project-copy';
 
 const TIMEOUT_MS = 180_000;
 
