@@ -1,0 +1,156 @@
+/// <reference lib="dom" />
+/**
+ * An app on another loopback origin than the token service, in Debian's Chromium against the real twilio-run:
+ * what a page on an origin listed in ALLOWED_ORIGINS and on one not listed can read, and how many requests
+ * the function logged for each. Includes the attack of issue 15: a `request` field that forges the headers.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { chromiumAvailability, launchChromium, openSession, type PageSession } from '../helpers/chromium';
+import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
+import { blankPage, serveStaticOrigin, type StaticOrigin } from '../helpers/static-origin';
+import { verifyTwilioToken } from '../helpers/token-verifier';
+import { freePort, startServer, type RunningServer } from '../helpers/twilio-run-server';
+
+const projectRoot = join(__dirname, '..', '..');
+
+const availability = chromiumAvailability();
+if (!availability.available) {
+  if (availability.failInCi) {
+    it('runs the browser tests in CI', () => {
+      throw new Error(`CI is set but ${availability.reason}`);
+    });
+  } else {
+    console.warn(`Skipping the cross-origin browser tests: ${availability.reason}`);
+  }
+}
+const describeInBrowser = availability.available ? describe : describe.skip;
+
+interface LoggedRequest {
+  status: number;
+  code?: string;
+  outcome: string;
+}
+
+describeInBrowser('an app on another origin, in Chromium', () => {
+  let browser: Browser;
+  let credentials: TestCredentials;
+  let service: RunningServer;
+  let allowed: StaticOrigin;
+  let unlisted: StaticOrigin;
+  const sessions: PageSession[] = [];
+
+  beforeAll(async () => {
+    credentials = newCredentials(['alice']);
+    const [allowedPort, unlistedPort] = [await freePort(), await freePort()];
+    const files = {
+      '/': blankPage('Another origin', 'import { createTokenClient } from "/token-client.js"; window.createTokenClient = createTokenClient;'),
+      // A copy of the built asset, served by the app itself (the service's assets carry no CORS header).
+      '/token-client.js': readFileSync(join(projectRoot, 'dist', 'assets', 'token-client.js')),
+    };
+    [browser, service, allowed, unlisted] = await Promise.all([
+      launchChromium(),
+      environmentFor(credentials, { ALLOWED_ORIGINS: `http://127.0.0.1:${allowedPort}` }).then((env) => startServer(env)),
+      serveStaticOrigin(allowedPort, files),
+      serveStaticOrigin(unlistedPort, files),
+    ]);
+  }, 60_000);
+
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((session) => session.close()));
+  });
+
+  afterAll(async () => {
+    await Promise.all([browser?.close(), service?.stop(), allowed?.close(), unlisted?.close()]);
+  });
+
+  async function pageOn(app: StaticOrigin): Promise<PageSession> {
+    const session = await openSession(browser);
+    sessions.push(session);
+    await session.page.goto(`${app.origin}/`);
+    await session.page.waitForFunction(() => 'createTokenClient' in window);
+    return session;
+  }
+
+  /** The function's log lines since `cursor` (one per request it answered), waiting briefly for `expected` of them. */
+  async function loggedSince(cursor: number, expected: number): Promise<LoggedRequest[]> {
+    const read = () =>
+      service
+        .output()
+        .slice(cursor)
+        .split('\n')
+        .filter((line) => line.startsWith('{"event":"token_request"'))
+        .map((line) => JSON.parse(line) as LoggedRequest);
+    const deadline = Date.now() + 3000;
+    while (read().length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A little longer, so that a request more than expected would be seen too.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return read();
+  }
+
+  /** fetch() in the page: what the page's script can read of the answer, or that it could read nothing. */
+  async function fetchInPage(session: PageSession, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+    return session.page.evaluate(
+      async ({ url, init }) => {
+        try {
+          const answer = await fetch(url, { ...init, credentials: 'omit', cache: 'no-store' });
+          return { status: answer.status, text: await answer.text() };
+        } catch {
+          return { unreadable: true as const };
+        }
+      },
+      { url, init },
+    );
+  }
+
+  describe('a `request` field that forges the headers (Origin, Host, Authorization) cannot make an answer readable', () => {
+    const forgedQuery = (claimedOrigin: string) => {
+      const { host } = new URL(claimedOrigin);
+      return (
+        `?request[headers][authorization]=${encodeURIComponent(`Bearer ${credentials.sharedSecret}`)}` +
+        `&request[headers][origin]=${encodeURIComponent(claimedOrigin)}&request[headers][host]=${encodeURIComponent(host)}` +
+        '&request[cookies][a]=1&identity=mallory'
+      );
+    };
+
+    it('a positive control: the page on the listed origin reads an answer of the function', async () => {
+      const session = await pageOn(allowed);
+      const answer = await fetchInPage(session, `${service.url}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(answer).toMatchObject({ status: 401 });
+    });
+
+    it.each([
+      ['the query claims the page’s own origin and host (the "same origin" of the attack)', 'self'],
+      ['the query claims the listed origin', 'listed'],
+    ] as const)('GET from an unlisted origin where %s: the page reads nothing, although the function answered', async (_what, claim) => {
+      const session = await pageOn(unlisted);
+      const cursor = service.output().length;
+      const claimedOrigin = claim === 'self' ? unlisted.origin : allowed.origin;
+      const answer = await fetchInPage(session, `${service.url}/token${forgedQuery(claimedOrigin)}`);
+      expect(answer).toEqual({ unreadable: true });
+      expect(await loggedSince(cursor, 1)).toHaveLength(1);
+    });
+
+    it('a JSON body whose `request` imitates the runtime’s object, cookies included: the page reads nothing', async () => {
+      const session = await pageOn(unlisted);
+      const cursor = service.output().length;
+      const imitation = {
+        headers: {
+          authorization: `Bearer ${credentials.sharedSecret}`,
+          origin: unlisted.origin,
+          host: new URL(unlisted.origin).host,
+          'content-type': 'application/json',
+        },
+        cookies: {},
+      };
+      const answer = await fetchInPage(session, `${service.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ request: imitation, identity: 'mallory' }),
+      });
+      expect(answer).toEqual({ unreadable: true });
+      expect(await loggedSince(cursor, 1)).toHaveLength(1);
+    });
+  });
+});
