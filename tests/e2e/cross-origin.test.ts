@@ -104,6 +104,60 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     );
   }
 
+  /** The token client with its default options (maxRetries 5) in the page, asking `endpoint` once. */
+  async function clientInPage(session: PageSession, endpoint: string) {
+    return session.page.evaluate(
+      async ({ endpoint, password }) => {
+        const { createTokenClient } = window as unknown as { createTokenClient: typeof import('../../src/assets/token-client').createTokenClient };
+        const client = createTokenClient({ endpoint, credentials: { kind: 'basic', username: 'alice', password }, retryBaseDelayMs: 50 });
+        try {
+          return { token: (await client.getToken()).token as string };
+        } catch (error) {
+          return { code: (error as { code: string }).code, status: (error as { status?: number }).status ?? null };
+        }
+      },
+      { endpoint, password: credentials.passwords.alice! },
+    );
+  }
+
+  describe('the token client with its default retries', () => {
+    it('on the listed origin: gets a token (verified with jose), in one request', async () => {
+      const session = await pageOn(allowed);
+      const cursor = service.output().length;
+      const result = await clientInPage(session, `${service.url}/token`);
+      const { claims } = await verifyTwilioToken(result.token!, credentials.apiKeySecret);
+      expect(claims.grants?.identity).toBe('alice');
+      expect(await loggedSince(cursor, 1)).toEqual([expect.objectContaining({ status: 200, outcome: 'issued' })]);
+      expect(session.consoleErrors).toEqual([]);
+    });
+
+    it('on an unlisted origin: reads the 403 origin_not_allowed (not network_error), and the server logged exactly one request', async () => {
+      const session = await pageOn(unlisted);
+      const cursor = service.output().length;
+      const result = await clientInPage(session, `${service.url}/token`);
+      expect(result).toEqual({ code: 'origin_not_allowed', status: 403 });
+      expect(await loggedSince(cursor, 1)).toEqual([expect.objectContaining({ status: 403, code: 'origin_not_allowed' })]);
+      // The only console error is Chromium's note of the 403 itself: no CORS complaint.
+      expect(session.consoleErrors.map((entry) => entry.text)).toEqual([expect.stringMatching(/status of 403/)]);
+    });
+
+    it('on the listed origin, against a misconfigured service whose 500 the page may not read: network_error after exactly two requests', async () => {
+      const misconfigured = await environmentFor(credentials, { ALLOWED_ORIGINS: allowed.origin, TWILIO_API_KEY_SID: 'SK-not-a-sid' }).then((env) => startServer(env));
+      try {
+        const session = await pageOn(allowed);
+        const cursor = misconfigured.output().length;
+        const result = await clientInPage(session, `${misconfigured.url}/token`);
+        expect(result).toEqual({ code: 'network_error', status: null });
+        const logged = misconfigured.output().slice(cursor).split('\n').filter((line) => line.startsWith('{"event":"token_request"'));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(misconfigured.output().slice(cursor).split('\n').filter((line) => line.startsWith('{"event":"token_request"'))).toHaveLength(2);
+        expect(logged.every((line) => line.includes('"code":"server_misconfigured"'))).toBe(true);
+      } finally {
+        await misconfigured.stop();
+      }
+    });
+  });
+
   describe('a `request` field that forges the headers (Origin, Host, Authorization) cannot make an answer readable', () => {
     const forgedQuery = (claimedOrigin: string) => {
       const { host } = new URL(claimedOrigin);

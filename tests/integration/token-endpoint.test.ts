@@ -198,10 +198,12 @@ describe('401: missing or wrong credentials', () => {
 });
 
 describe('403: origin, grant or room not allowed', () => {
-  it('an origin not in ALLOWED_ORIGINS gets no token and no CORS header, even with valid credentials', async () => {
+  it('an origin not in ALLOWED_ORIGINS gets no token, even with valid credentials: a refusal any page may read (*), never with credentials', async () => {
     const answer = await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }));
     expectRefusal(answer, 403, 'origin_not_allowed');
-    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    expect(answer.headers['access-control-allow-origin']).toBe('*');
+    expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(answer.json.error.schemes).toBeUndefined();
   });
 
   it('the null origin of sandboxed frames is refused', async () => {
