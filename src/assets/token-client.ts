@@ -1,6 +1,6 @@
 /** Browser client for this project's `POST /token` endpoint: fetches Twilio Access Tokens and keeps them fresh. */
 
-// Dependency-free on purpose: app developers copy this file or load the built
+// Dependency-free on purpose: apps install it as packages/token-client, copy the built file, or load the built
 // `token-client.js` with <script type="module">. It runs in browsers (ES2020 + DOM) and in Node 20.
 
 /**

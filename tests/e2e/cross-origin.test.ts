@@ -4,8 +4,11 @@
  * what a page on an origin listed in ALLOWED_ORIGINS and on one not listed can read, and how many requests
  * the function logged for each. Includes the attack of issue 15: a `request` field that forges the headers.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
+import { runBounded } from '../helpers/bounded-process';
 import type { Browser } from 'playwright-core';
 import { chromiumAvailability, launchChromium, openSession, type PageSession } from '../helpers/chromium';
 import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
@@ -39,11 +42,14 @@ describeInBrowser('an app on another origin, in Chromium', () => {
   let service: RunningServer;
   let allowed: StaticOrigin;
   let unlisted: StaticOrigin;
+  /** A third origin listed in ALLOWED_ORIGINS, for the app that installs the package. */
+  let appPort: number;
   const sessions: PageSession[] = [];
 
   beforeAll(async () => {
     credentials = newCredentials(['alice']);
     const [allowedPort, unlistedPort] = [await freePort(), await freePort()];
+    appPort = await freePort();
     const files = {
       '/': blankPage('Another origin', 'import { createTokenClient } from "/token-client.js"; window.createTokenClient = createTokenClient;'),
       // A copy of the built asset, served by the app itself (the service's assets carry no CORS header).
@@ -51,7 +57,9 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     };
     [browser, service, allowed, unlisted] = await Promise.all([
       launchChromium(),
-      environmentFor(credentials, { ALLOWED_ORIGINS: `http://127.0.0.1:${allowedPort}` }).then((env) => startServer(env)),
+      environmentFor(credentials, { ALLOWED_ORIGINS: `http://127.0.0.1:${allowedPort},http://127.0.0.1:${appPort}` }).then((env) =>
+        startServer(env),
+      ),
       serveStaticOrigin(allowedPort, files),
       serveStaticOrigin(unlistedPort, files),
     ]);
@@ -205,6 +213,122 @@ describeInBrowser('an app on another origin, in Chromium', () => {
       });
       expect(answer).toEqual({ unreadable: true });
       expect(await loggedSince(cursor, 1)).toHaveLength(1);
+    });
+  });
+  describe('the token client as a package: npm pack, npm install of the tarball into an empty app, esbuild, another origin', () => {
+    let work: string;
+    let app: StaticOrigin;
+    let packed: { tarball: string; files: string[] };
+
+    /** npm without the registry: a throwaway HOME and cache, offline. */
+    const npm = (args: string[], cwd: string) =>
+      runBounded('npm', args, {
+        cwd,
+        env: {
+          PATH: process.env.PATH,
+          HOME: work,
+          npm_config_cache: join(work, 'npm-cache'),
+          npm_config_offline: 'true',
+          npm_config_audit: 'false',
+          npm_config_fund: 'false',
+          npm_config_update_notifier: 'false',
+        },
+        timeoutMs: 120_000,
+      });
+
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), 'token-client-package-'));
+      const pack = await npm(['pack', '--pack-destination', work, '--json'], join(projectRoot, 'packages', 'token-client'));
+      expect({ code: pack.code, timedOut: pack.timedOut }).toEqual({ code: 0, timedOut: false });
+      const report = JSON.parse(pack.output.slice(pack.output.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+      packed = { tarball: join(work, report[0]!.filename), files: report[0]!.files.map((file) => file.path).sort() };
+
+      const appDir = join(work, 'app');
+      mkdirSync(appDir);
+      writeFileSync(join(appDir, 'package.json'), JSON.stringify({ name: 'an-app-elsewhere', private: true, type: 'module' }));
+      const install = await npm(['install', packed.tarball], appDir);
+      expect({ code: install.code, output: install.code === 0 ? '' : install.output }).toEqual({ code: 0, output: '' });
+      // The app, in TypeScript: it imports the package by name and uses its types.
+      writeFileSync(
+        join(appDir, 'app.ts'),
+        [
+          "import { createTokenClient, TokenClientError, type IssuedToken } from '@twilio-token-service/token-client';",
+          'async function tokenFor(endpoint: string, username: string, password: string): Promise<{ token: string } | { code: string }> {',
+          "  const client = createTokenClient({ endpoint, credentials: { kind: 'basic', username, password } });",
+          '  try {',
+          '    const issued: IssuedToken = await client.getToken();',
+          '    return { token: issued.token };',
+          '  } catch (error) {',
+          "    return { code: error instanceof TokenClientError ? error.code : 'not a TokenClientError' };",
+          '  }',
+          '}',
+          '(window as unknown as { tokenFor: typeof tokenFor }).tokenFor = tokenFor;',
+        ].join('\n'),
+      );
+      // As an app's own tsconfig would: the package's types are found through its `exports`.
+      const compilerOptions = { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2020', lib: ['es2020', 'dom'], types: [] };
+      writeFileSync(join(appDir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['app.ts'] }));
+      const typecheck = await runBounded(process.execPath, [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', appDir], {
+        cwd: appDir,
+        env: { PATH: process.env.PATH },
+        timeoutMs: 120_000,
+      });
+      expect({ code: typecheck.code, output: typecheck.output }).toEqual({ code: 0, output: '' });
+      const bundled = await build({ absWorkingDir: appDir, entryPoints: ['app.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
+      app = await serveStaticOrigin(appPort, {
+        '/': blankPage('An app on its own origin', 'import "/app.js";'),
+        '/app.js': Buffer.from(bundled.outputFiles[0]!.contents),
+      });
+    }, 240_000);
+
+    afterAll(async () => {
+      await app?.close();
+      if (work) rmSync(work, { recursive: true, force: true });
+    });
+
+    it('the tarball holds the module, its types, the README and package.json, and its module is byte for byte /token-client.js', () => {
+      expect(packed.files).toEqual(['README.md', 'dist/token-client.d.ts', 'dist/token-client.js', 'package.json']);
+      const installed = join(work, 'app', 'node_modules', '@twilio-token-service', 'token-client');
+      expect(readFileSync(join(installed, 'dist', 'token-client.js'))).toEqual(readFileSync(join(projectRoot, 'dist', 'assets', 'token-client.js')));
+      expect(readdirSync(join(work, 'app', 'node_modules'))).toEqual(['.package-lock.json', '@twilio-token-service']);
+    });
+
+    it('the bundled app on a listed origin gets a token from twilio-run in Chromium (verified with jose), in one request', async () => {
+      const session = await openSession(browser);
+      sessions.push(session);
+      await session.page.goto(`${app.origin}/`);
+      await session.page.waitForFunction(() => 'tokenFor' in window);
+      const cursor = service.output().length;
+      const result = await session.page.evaluate(
+        ({ endpoint, password }) => (window as unknown as { tokenFor(e: string, u: string, p: string): Promise<{ token?: string; code?: string }> }).tokenFor(endpoint, 'alice', password),
+        { endpoint: `${service.url}/token`, password: credentials.passwords.alice! },
+      );
+      const { claims } = await verifyTwilioToken(result.token!, credentials.apiKeySecret);
+      expect(claims.grants?.identity).toBe('alice');
+      expect(await loggedSince(cursor, 1)).toEqual([expect.objectContaining({ status: 200, outcome: 'issued' })]);
+      expect(session.consoleErrors).toEqual([]);
+      expect(session.pageErrors).toEqual([]);
+      expect(session.requests.filter((url) => !url.startsWith(app.origin) && !url.startsWith(service.url))).toEqual([]);
+    });
+
+    it("what does not work: importing the service's /token-client.js from another origin (its assets carry no CORS header)", async () => {
+      const asset = await fetch(`${service.url}/token-client.js`, { headers: { origin: allowed.origin } });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('access-control-allow-origin')).toBeNull();
+      const session = await openSession(browser);
+      sessions.push(session);
+      await session.page.goto(`${allowed.origin}/`);
+      const loaded = await session.page.evaluate(async (url) => {
+        try {
+          await import(url);
+          return 'loaded';
+        } catch {
+          return 'blocked';
+        }
+      }, `${service.url}/token-client.js`);
+      expect(loaded).toBe('blocked');
+      // The control: the same module served by the app's own origin loads (pageOn waits for it).
+      await pageOn(allowed);
     });
   });
 });
