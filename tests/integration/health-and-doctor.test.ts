@@ -8,7 +8,9 @@ import { send } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
 const root = join(__dirname, '..', '..');
-const BROKEN_POLICY = JSON.stringify({ rules: [{ match: { role: 'teacher' }, rooms: ['class-1', ''] }] });
+/** Broken twice: an empty room, and a misplaced field whose name is a pasted credential (never shown by /health). */
+const PASTED_KEY = 'Bearer pasted-by-mistake-7c1f';
+const BROKEN_POLICY = JSON.stringify({ rules: [{ match: { role: 'teacher' }, rooms: ['class-1', ''], [PASTED_KEY]: true }] });
 
 let credentials: TestCredentials;
 let good: RunningServer;
@@ -59,8 +61,10 @@ describe('GET /health', () => {
         expect.objectContaining({ variable: 'OIDC_AUDIENCE' }),
         expect.objectContaining({ variable: 'OIDC_ISSUER', message: expect.stringMatching(/only https is allowed/) }),
         expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]\.rooms\[1\]: /) }),
+        expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]: field 3 is not a rule field/) }),
       ]),
     );
+    expect(answer.text).not.toContain('pasted-by-mistake');
     for (const problem of answer.json.problems) expect(Object.keys(problem).sort()).toEqual(['fix', 'message', 'variable']);
     for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(answer.text.includes(value)).toBe(false);
     expect(answer.headers['cache-control']).toBe('no-store');
