@@ -9,6 +9,7 @@ import { parseConfig, type ConfigProblem } from '../lib/config';
 import { checkDeployment } from '../lib/deploy-checks';
 import { parseEnvFile } from '../lib/env-file';
 import { healthReportFor } from '../lib/health-report';
+import { policyWarnings } from '../lib/policy-warnings';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
 function usage(): never {
@@ -60,18 +61,27 @@ function main(argv: string[]): number {
     );
     return 1;
   }
-  const report = healthReportFor(parseConfig(env, sources));
-  if (report.status !== 'ok') return 1;
+  const parsed = parseConfig(env, sources);
+  const report = healthReportFor(parsed);
+  if (report.status !== 'ok' || !parsed.ok) return 1;
+  const policySource = env['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : policyAssetPath;
   process.stdout.write(
     [
       `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
       `  sign-in:  ${report.authSchemes.map((scheme) => describeScheme(scheme, sources.basicUsersAsset ? usersAssetPath : undefined)).join(', ')}`,
       `  grants:   ${report.grants.join(', ')}`,
       `  oidc:     ${report.oidc ? 'on' : 'off'}`,
-      `  policy:   ${report.policy ? (env['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : policyAssetPath) : 'none (global settings apply to every caller)'}`,
+      `  policy:   ${report.policy ? policySource : 'none (global settings apply to every caller)'}`,
       '',
     ].join('\n'),
   );
+  // Valid, but matching nobody: the service works (and fails closed), so these warn without failing.
+  const warnings = policyWarnings(parsed.config);
+  if (warnings.length > 0) {
+    process.stdout.write(`\n${warnings.length} warning(s):\n`);
+    for (const warning of warnings) process.stdout.write(`⚠ ${policySource} ${warning.path}: ${warning.message}\n`);
+    process.stdout.write('  fix: correct the name, add the user, or turn on OIDC (docs/policy.md)\n');
+  }
   return 0;
 }
 

@@ -149,6 +149,31 @@ describe('npm run doctor', () => {
     for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(result.stdout.includes(value)).toBe(false);
   }, 30_000);
 
+  it('warns (exit 0) about policy rules that can match no caller: a user who does not exist, a role while OIDC is off', async () => {
+    const { OIDC_ISSUER: _issuer, OIDC_AUDIENCE: _audience, ...withoutOidc } = goodEnv;
+    const policy = JSON.stringify({
+      default: 'deny',
+      rules: [
+        { match: { user: 'alice' }, grants: ['video'] },
+        { match: { user: 'zed-who-is-not-a-user' }, grants: ['video'] },
+        { match: { role: 'teacher-role' }, grants: ['video'] },
+      ],
+    });
+    const result = await doctor([writeEnv('warn.env', { ...withoutOidc, TOKEN_POLICY: policy }), '--policy-asset', join(dir, 'none.json')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^doctor: OK/);
+    const warnings = result.stdout.split('\n').filter((line) => line.startsWith('⚠'));
+    expect(warnings).toEqual([
+      '⚠ TOKEN_POLICY rules[1].match.user: names no Basic user and OIDC is off, so this rule matches no caller',
+      '⚠ TOKEN_POLICY rules[2].match.role: roles come only from OIDC, which is off, so this rule matches no caller',
+    ]);
+    expect(result.stdout).not.toMatch(/zed-who|teacher-role/);
+    // With OIDC on, a name outside the Basic users may be an identity-provider identity, and roles work: no warning.
+    const withOidc = await doctor([writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: policy }), '--policy-asset', join(dir, 'none.json')]);
+    expect(withOidc.code).toBe(0);
+    expect(withOidc.stdout).not.toMatch(/⚠/);
+  }, 30_000);
+
   it('checks the policy asset too, and refuses it alongside TOKEN_POLICY', async () => {
     const asset = join(dir, 'policy.private.json');
     writeFileSync(asset, JSON.stringify({ rules: [{ match: { user: 'alice' }, maxTtl: 600 }] }));
