@@ -242,7 +242,10 @@ describeInBrowser('an app on another origin, in Chromium', () => {
       work = mkdtempSync(join(tmpdir(), 'token-client-package-'));
       const pack = await npm(['pack', '--pack-destination', work, '--json'], join(projectRoot, 'packages', 'token-client'));
       expect({ code: pack.code, timedOut: pack.timedOut }).toEqual({ code: 0, timedOut: false });
-      const report = JSON.parse(pack.output.slice(pack.output.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+      // npm's JSON report, among whatever prepack and npm itself printed around it.
+      const reportText = /^\[\s*\{[\s\S]*?^\]$/m.exec(pack.output)?.[0];
+      if (reportText === undefined) throw new Error(`npm pack printed no JSON report:\n${pack.output}`);
+      const report = JSON.parse(reportText) as { filename: string; files: { path: string }[] }[];
       packed = { tarball: join(work, report[0]!.filename), files: report[0]!.files.map((file) => file.path).sort() };
 
       const appDir = join(work, 'app');
