@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { browserModuleOptions } from './token-client-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -73,17 +74,8 @@ if (existsSync(join(src, 'assets', 'index.html'))) {
   cpSync(join(src, 'assets', 'index.html'), join(dist, 'assets', 'assets', 'index.html'));
 }
 if (assetScripts.length > 0) {
-  await build({
-    entryPoints: assetScripts,
-    outdir: join(dist, 'assets'),
-    outbase: join(src, 'assets'),
-    bundle: true,
-    platform: 'browser',
-    target: 'es2020',
-    format: 'esm',
-    sourcemap: false, // source maps would be uploaded as public assets
-    logLevel: 'warning',
-  });
+  // The same options build the token client package (scripts/token-client-build.mjs), so both ship one output.
+  await build({ ...browserModuleOptions, entryPoints: assetScripts, outdir: join(dist, 'assets'), outbase: join(src, 'assets') });
 }
 
 console.log(`build: ${functionEntries.length} function(s), ${assetFiles.length} asset file(s) -> ${relative(root, dist)}/`);

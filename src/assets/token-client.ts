@@ -1,6 +1,6 @@
 /** Browser client for this project's `POST /token` endpoint: fetches Twilio Access Tokens and keeps them fresh. */
 
-// Dependency-free on purpose: app developers copy this file or load the built
+// Dependency-free on purpose: apps install it as packages/token-client, copy the built file, or load the built
 // `token-client.js` with <script type="module">. It runs in browsers (ES2020 + DOM) and in Node 20.
 
 /**
@@ -120,7 +120,10 @@ export interface TokenClientOptions {
   request?: TokenRequestFields;
   /** Refresh this long before expiry. Default 60 s; never more than half the token's ttl. */
   refreshMarginSeconds?: number;
-  /** Retries after the first attempt, for network errors, 429, 502, 503, 504. Default 5. */
+  /**
+   * Retries after the first attempt, for network errors, 429, 502, 503, 504. Default 5. A network failure of an
+   * endpoint on another origin is retried at most once (the browser hides refusals without CORS headers as one).
+   */
   maxRetries?: number;
   /** First backoff ceiling; each retry doubles it (full jitter: a random delay below it). Default 500 ms. */
   retryBaseDelayMs?: number;
@@ -278,7 +281,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   if (placement !== 'header' && placement !== 'body' && placement !== 'auto') {
     throw new TypeError("token client: sendCredentialsIn must be 'header', 'body' or 'auto'");
   }
-  const credentialsInBody = placement === 'body' || (placement === 'auto' && isCrossOrigin(endpoint));
+  const crossOrigin = isCrossOrigin(endpoint);
+  const credentialsInBody = placement === 'body' || (placement === 'auto' && crossOrigin);
   assertNonNegativeNumber('refreshMarginSeconds', refreshMarginSeconds);
   assertNonNegativeNumber('retryBaseDelayMs', retryBaseDelayMs);
   assertNonNegativeNumber('retryMaxDelayMs', retryMaxDelayMs);
@@ -383,6 +387,11 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       try {
         return await fetchOnce(current, signal);
       } catch (error) {
+        // Cross-origin, the browser hides every answer without a CORS header as a network failure (a proxy's
+        // refusal, a misconfigured service): one retry covers a dropped connection, more would only repeat it.
+        if (error instanceof TokenClientError && crossOrigin && opaqueFailures.has(error) && (attempt >= 1 || attempt >= maxRetries)) {
+          throw hiddenAnswerError();
+        }
         if (!(error instanceof TokenClientError) || !error.retryable || attempt >= maxRetries) throw error;
         // A wait longer than retryMaxDelayMs (a 15-minute sign-in lockout, say) is reported at once, not sat out silently.
         if (error.retryAfterMs !== undefined && error.retryAfterMs > retryMaxDelayMs) throw error;
@@ -450,11 +459,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       } catch {
         if (cancelSignal.aborted && !timedOut) throw clientError('aborted');
         // The underlying error is dropped on purpose: its text can echo request details.
-        throw new TokenClientError(
-          'network_error',
-          timedOut ? 'The token service did not answer in time. Try again.' : plainMessages.network_error,
-          { retryable: true },
-        );
+        if (timedOut) throw new TokenClientError('network_error', 'The token service did not answer in time. Try again.', { retryable: true });
+        const failure = clientError('network_error');
+        opaqueFailures.add(failure);
+        throw failure;
       }
       if (response.ok) return parseIssuedToken(bodyText, sentAtMs, response.status);
       throw errorFromResponse(response, bodyText, now());
@@ -588,6 +596,21 @@ function isCrossOrigin(endpoint: string): boolean {
 
 function clientError(code: 'network_error' | 'invalid_response' | 'aborted' | 'credentials_cleared'): TokenClientError {
   return new TokenClientError(code, plainMessages[code] ?? code, { retryable: code === 'network_error' });
+}
+
+/** Network errors where fetch itself rejected (no answer the page may read), as opposed to timeouts. */
+const opaqueFailures = new WeakSet<TokenClientError>();
+
+/**
+ * The last network error of a cross-origin endpoint: not retried by the client (neither now nor on a
+ * schedule), because a browser reports an answer it hides from the page exactly like a network failure.
+ */
+function hiddenAnswerError(): TokenClientError {
+  return new TokenClientError(
+    'network_error',
+    'Could not reach the token service, or it answered in a way this page may not read. Check the network connection and try again.',
+    { retryable: false },
+  );
 }
 
 const retryableStatuses = new Set([429, 502, 503, 504]);

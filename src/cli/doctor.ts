@@ -7,6 +7,7 @@
  */
 import { healthReportFor } from '../lib/health-report';
 import { parseConfig } from '../lib/config';
+import { policyWarnings } from '../lib/policy-warnings';
 import {
   checkDeployConfiguration,
   checkLocalConfiguration,
@@ -75,7 +76,8 @@ function main(argv: readonly string[]): number {
     );
     return 1;
   }
-  const health = healthReportFor(parseConfig(project.values, project.sources));
+  const parsedConfig = parseConfig(project.values, project.sources);
+  const health = healthReportFor(parsedConfig);
   if (health.status !== 'ok') return 1; // cannot happen: the same checks passed above
   process.stdout.write(
     [
@@ -89,6 +91,14 @@ function main(argv: readonly string[]): number {
   );
   if (report.warnings.length > 0) {
     process.stdout.write(`\n${formatReport({ problems: [], warnings: report.warnings })}`);
+  }
+  // Valid, but matching nobody: the service works (and fails closed), so these warn without failing.
+  const unmatched = parsedConfig.ok ? policyWarnings(parsedConfig.config) : [];
+  if (unmatched.length > 0) {
+    const policySource = project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile;
+    process.stdout.write(`\n${unmatched.length} warning(s):\n`);
+    for (const warning of unmatched) process.stdout.write(`⚠ ${policySource} ${warning.path}: ${warning.message}\n`);
+    process.stdout.write('  fix: correct the name, add the user, or turn on OIDC (docs/policy.md)\n');
   }
   return 0;
 }

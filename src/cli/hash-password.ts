@@ -1,4 +1,4 @@
-/** npm run --silent hash-password -- NAME: prints a `NAME:<scrypt hash>` entry for AUTH_BASIC_USERS. */
+/** npm run --silent hash-password -- NAME: prints a `NAME:<scrypt hash>` entry for AUTH_BASIC_USERS (asks twice on a terminal). */
 import { normaliseUserName } from '../lib/basic-users';
 import { GRANT_NAMES } from '../lib/grant-names';
 import { validateIdentity } from '../lib/identity';
@@ -30,6 +30,11 @@ async function main(): Promise<void> {
   // The service never matches such a password (scrypt would treat `pw` and `pw\0` alike): refuse it now.
   if (hasControlCharacter(password)) fail('the password must not contain control characters (NUL, tab, escape…)');
   if (hasReplacementCharacter(password)) fail('the password is not valid UTF-8 text');
+  // Typed without echo, a typo would make a user who can never sign in: on a terminal, ask again. A pipe is read once.
+  if (process.stdin.isTTY) {
+    const again = await readPassword('The same password again: ');
+    if (again !== password) fail('the two passwords differ; nothing was printed');
+  }
   process.stdout.write(`${name}:${await hashPassword(password)}\n`);
 }
 

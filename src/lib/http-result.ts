@@ -11,6 +11,19 @@ export interface HttpResult {
 
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
+/**
+ * The CORS headers of an answer. A listed origin is named. A refused origin gets `*`: only the 403
+ * origin_not_allowed is ever answered to it (the origin is checked before credentials, so that body holds
+ * no token and says nothing about them), and `*` lets the page read that refusal, so its client stops
+ * instead of retrying a "network error". `*` never allows credentials (no Allow-Credentials is sent, and
+ * browsers refuse `*` with credentialed requests anyway). Same origin and no Origin need none.
+ */
+function corsHeaders(origin: OriginDecision): Record<string, string> {
+  if (!origin.allowed) return { 'Access-Control-Allow-Origin': '*' };
+  if (origin.allowOrigin === undefined) return {};
+  return { 'Access-Control-Allow-Origin': origin.allowOrigin, 'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate' };
+}
+
 /** Headers every answer carries: tokens and errors alike must never be cached or sniffed. */
 export function baseHeaders(origin: OriginDecision): Record<string, string> {
   return {
@@ -19,11 +32,7 @@ export function baseHeaders(origin: OriginDecision): Record<string, string> {
     Pragma: 'no-cache',
     'X-Content-Type-Options': 'nosniff',
     Vary: 'Origin',
-    ...(origin.allowed &&
-      origin.allowOrigin !== undefined && {
-        'Access-Control-Allow-Origin': origin.allowOrigin,
-        'Access-Control-Expose-Headers': 'Retry-After, WWW-Authenticate',
-      }),
+    ...corsHeaders(origin),
   };
 }
 

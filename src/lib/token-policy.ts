@@ -2,6 +2,7 @@
 import { isPlainText, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
 import { ServiceError } from './errors';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
+import { jsonSyntaxErrorAt } from './json-syntax-error';
 
 /** Bounds on a policy's size, so a mistaken or hostile policy cannot make requests slow. */
 export const MAX_POLICY_CHARS = 64 * 1024;
@@ -95,14 +96,16 @@ export function parseTokenPolicy(text: string): PolicyParseResult {
   try {
     document = JSON.parse(text);
   } catch {
-    // JSON.parse messages may quote the text: say only that it is not JSON.
-    return { ok: false, problems: [{ path: '(policy)', message: 'is not valid JSON' }] };
+    // JSON.parse messages may quote the text: say only where it stops being JSON.
+    const at = jsonSyntaxErrorAt(text);
+    return { ok: false, problems: [{ path: '(policy)', message: at ? `is not valid JSON (line ${at.line}, column ${at.column})` : 'is not valid JSON' }] };
   }
   if (!isObject(document)) return { ok: false, problems: [{ path: '(policy)', message: 'must be a JSON object with "rules" and "default"' }] };
 
-  for (const key of Object.keys(document)) {
-    if (!TOP_KEYS.has(key)) problem(key, 'is not a policy field (allowed: rules, default, comment)');
-  }
+  // Unknown fields are named by position: /health shows these problems to anyone, and the key may be a pasted secret.
+  Object.keys(document).forEach((key, i) => {
+    if (!TOP_KEYS.has(key)) problem('(policy)', `${fieldNumber(i)} is not a policy field (allowed: rules, default, comment)`);
+  });
   let defaultDecision: 'allow' | 'deny' = 'deny';
   if (document.default !== undefined) {
     if (document.default === 'allow' || document.default === 'deny') defaultDecision = document.default;
@@ -135,6 +138,9 @@ export function parseTokenPolicy(text: string): PolicyParseResult {
 
 type ProblemSink = (path: string, message: string) => void;
 
+/** "field 2": an object's field by its position in the file (JSON.parse keeps the order of non-numeric keys). */
+const fieldNumber = (index: number) => `field ${index + 1}`;
+
 /** A checked rule, or undefined after adding its problems to `problems`. */
 function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): PolicyRule | undefined {
   const at = `rules[${index}]`;
@@ -144,9 +150,9 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
     problem(at, 'must be an object with "match"');
     return undefined;
   }
-  for (const key of Object.keys(entry)) {
-    if (!RULE_KEYS.has(key)) problem(`${at}.${key}`, 'is not a rule field (allowed: match, deny, grants, rooms, maxTtl, voiceIncoming, comment)');
-  }
+  Object.keys(entry).forEach((key, i) => {
+    if (!RULE_KEYS.has(key)) problem(at, `${fieldNumber(i)} is not a rule field (allowed: match, deny, grants, rooms, maxTtl, voiceIncoming, comment)`);
+  });
   const match = parseMatch(entry.match, `${at}.match`, problem);
 
   let deny = false;

@@ -131,17 +131,27 @@ function leastBodyBytes(fields: Readonly<Record<string, unknown>>, names: readon
  * Functions merge query and body fields into one event, so where a credential field came from is not
  * given. A body-less request carries only query fields: any credential there is refused. With a body,
  * a credential that cannot fit in the declared Content-Length came from the query string: refused too.
+ * A body of unknown length (chunked; the runtime drops Transfer-Encoding) bounds nothing, so credential
+ * fields beside it are refused as well. Credentials in the URL beside a body large enough to have held them
+ * cannot be told from credentials in that body (SECURITY.md says so).
  */
 function refuseCredentialsOutsideBody(fields: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes: number | undefined): void {
   const named = credentialFieldsIn(fields);
   if (named.length === 0) return;
   if (kind === 'none') refuseCredentialsInUrl(named);
-  if (declaredBodyBytes !== undefined && leastBodyBytes(fields, named, kind) > declaredBodyBytes) refuseCredentialsInUrl(named);
+  if (declaredBodyBytes === undefined) {
+    throw new ServiceError(
+      'invalid_request',
+      'credentials in the body need a Content-Length (a chunked body cannot show they were not in the URL): ' +
+        'send the body with its length, or the credentials in the Authorization header',
+    );
+  }
+  if (leastBodyBytes(fields, named, kind) > declaredBodyBytes) refuseCredentialsInUrl(named);
 }
 
 /**
  * Checks the fields the service understands and ignores the rest. `declaredBodyBytes` is the request's
- * Content-Length, when it has one.
+ * Content-Length; leave it out when the body has none (chunked), and credential fields are refused.
  * @example parseTokenRequestFields({ identity: 'alice', ttl: 600 }, 'json') // { identity: 'alice', ttl: 600 }
  */
 export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes?: number): TokenRequestFields {

@@ -55,14 +55,39 @@ function isHeaderMap(value: unknown): value is RequestHeaders {
 }
 
 /**
- * The runtime's own `request` is always `{ headers, cookies }` (cookies an object, `{}` when there are
- * none). A query string such as `?request[headers][authorization]=…` replaces it with an object that has
- * no cookies: that is refused, so a secret in a URL never authenticates.
+ * Headers the runtime never passes to a function (runtime-handler's restricted list; deployed, Twilio also
+ * strips them): a `request` object that holds one was written by the caller.
+ */
+const WITHHELD_HEADER_NAMES = new Set(['via', 'referer', 'transfer-encoding', 'proxy-authorization', 'proxy-authenticate', 'x-real-ip', 'connection', 'proxy-connection', 'expect', 'trailer', 'upgrade']);
+const WITHHELD_HEADER_PREFIXES = ['i-twilio-', 'i-t-', 'ot-', 'x-amz', 'x-forwarded-', 'x-accel-'];
+/** RFC 9110 token characters, lower case: the runtime lower-cases every header name. */
+const LOWER_CASE_HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
+function isHeaderNameTheRuntimePasses(name: string): boolean {
+  return LOWER_CASE_HEADER_NAME.test(name) && !WITHHELD_HEADER_NAMES.has(name) && !WITHHELD_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** The cookie names a Cookie header holds (what the runtime's cookie parser makes keys of). */
+function cookieNamesIn(header: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(header) ? header.join('; ') : (header ?? '');
+  return new Set(text.split(';').flatMap((pair) => (pair.includes('=') ? [pair.slice(0, pair.indexOf('=')).trim()] : [])));
+}
+
+/**
+ * The runtime's own `request` is always exactly `{ headers, cookies }`: lower-case header names, never one it
+ * withholds, and `cookies` parsed from the Cookie header (`{}` when there is none). A query or body field
+ * `request` replaces it; every replacement that breaks one of those rules is recognised and refused
+ * (`?request[headers][authorization]=…` has no cookies; adding `&request[cookies][a]=1` names a cookie that
+ * no Cookie header sent). One that copies all of them cannot be told apart (see SECURITY.md).
  */
 function isRuntimeRequest(value: unknown): value is { headers: RequestHeaders; cookies: object } {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const { headers, cookies } = value as { headers?: unknown; cookies?: unknown };
-  return isHeaderMap(headers) && typeof cookies === 'object' && cookies !== null && !Array.isArray(cookies);
+  const { headers, cookies, ...others } = value as { headers?: unknown; cookies?: unknown };
+  if (Object.keys(others).length > 0 || !isHeaderMap(headers)) return false;
+  if (typeof cookies !== 'object' || cookies === null || Array.isArray(cookies)) return false;
+  if (!Object.keys(headers).every(isHeaderNameTheRuntimePasses)) return false;
+  const sent = cookieNamesIn(headers['cookie']);
+  return Object.keys(cookies).every((name) => sent.has(name));
 }
 
 /**

@@ -8,7 +8,9 @@ import { send } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
 const root = join(__dirname, '..', '..');
-const BROKEN_POLICY = JSON.stringify({ rules: [{ match: { role: 'teacher' }, rooms: ['class-1', ''] }] });
+/** Broken twice: an empty room, and a misplaced field whose name is a pasted credential (never shown by /health). */
+const PASTED_KEY = 'Bearer pasted-by-mistake-7c1f';
+const BROKEN_POLICY = JSON.stringify({ rules: [{ match: { role: 'teacher' }, rooms: ['class-1', ''], [PASTED_KEY]: true }] });
 
 let credentials: TestCredentials;
 let good: RunningServer;
@@ -59,8 +61,10 @@ describe('GET /health', () => {
         expect.objectContaining({ variable: 'OIDC_AUDIENCE' }),
         expect.objectContaining({ variable: 'OIDC_ISSUER', message: expect.stringMatching(/only https is allowed/) }),
         expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]\.rooms\[1\]: /) }),
+        expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]: field 3 is not a rule field/) }),
       ]),
     );
+    expect(answer.text).not.toContain('pasted-by-mistake');
     for (const problem of answer.json.problems) expect(Object.keys(problem).sort()).toEqual(['fix', 'message', 'variable']);
     for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(answer.text.includes(value)).toBe(false);
     expect(answer.headers['cache-control']).toBe('no-store');
@@ -143,6 +147,31 @@ describe('npm run doctor', () => {
     expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n  fix: /);
     expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
     for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(result.stdout.includes(value)).toBe(false);
+  }, 30_000);
+
+  it('warns (exit 0) about policy rules that can match no caller: a user who does not exist, a role while OIDC is off', async () => {
+    const { OIDC_ISSUER: _issuer, OIDC_AUDIENCE: _audience, ...withoutOidc } = goodEnv;
+    const policy = JSON.stringify({
+      default: 'deny',
+      rules: [
+        { match: { user: 'alice' }, grants: ['video'] },
+        { match: { user: 'zed-who-is-not-a-user' }, grants: ['video'] },
+        { match: { role: 'teacher-role' }, grants: ['video'] },
+      ],
+    });
+    const result = await doctor([writeEnv('warn.env', { ...withoutOidc, TOKEN_POLICY: policy }), '--policy-asset', join(dir, 'none.json')]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^doctor: OK/);
+    const warnings = result.stdout.split('\n').filter((line) => line.startsWith('⚠'));
+    expect(warnings).toEqual([
+      '⚠ TOKEN_POLICY rules[1].match.user: names no Basic user and OIDC is off, so this rule matches no caller',
+      '⚠ TOKEN_POLICY rules[2].match.role: roles come only from OIDC, which is off, so this rule matches no caller',
+    ]);
+    expect(result.stdout).not.toMatch(/zed-who|teacher-role/);
+    // With OIDC on, a name outside the Basic users may be an identity-provider identity, and roles work: no warning.
+    const withOidc = await doctor([writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: policy }), '--policy-asset', join(dir, 'none.json')]);
+    expect(withOidc.code).toBe(0);
+    expect(withOidc.stdout).not.toMatch(/⚠/);
   }, 30_000);
 
   it('checks the policy asset too, and refuses it alongside TOKEN_POLICY', async () => {

@@ -216,6 +216,10 @@ describe(`${hostileCases.length} hostile or malformed requests through twilio-ru
     expect(typeof answer.json.error.message).toBe('string');
     expect(answer.json.token).toBeUndefined();
     expect(answer.text).not.toMatch(JWT_SHAPE);
+    // Readable by any page only as the origin refusal, and never with credentials.
+    if (answer.headers['access-control-allow-origin'] === '*') expect(hostile.code).toBe('origin_not_allowed');
+    if (hostile.code === 'origin_not_allowed') expect(answer.headers['access-control-allow-origin']).toBe('*');
+    expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
     // Exactly one log line, telling the same story.
     const logged = await newLogEntries(1);
     expect(logged).toHaveLength(1);

@@ -108,6 +108,39 @@ describe('credentials in a URL are refused with 400, and never reach a log', () 
     expect(answer.json.error.message).toMatch(/"request" is reserved/);
   });
 
+  it('?request[headers][authorization]=… with request[cookies][a]=1 added (cookies the forged headers never sent) gets no token', async () => {
+    const answer = await send(tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}&request[cookies][a]=1&identity=x`), { method: 'GET' });
+    expectRefusal(answer, 400, 'invalid_request');
+    expect(answer.json.error.message).toMatch(/"request" is reserved/);
+  });
+
+  it('a real Cookie header does not stand in the way: Basic credentials with cookies get a token', async () => {
+    await expectToken(await send(tokenUrl(), { json: {}, headers: { authorization: alice(), cookie: 'theme=dark; session=abc' } }), 'alice');
+  });
+
+  it.each([
+    ['?access_token=…', () => `?access_token=${secretLike('chunked-bearer')}`, '{"identity":"a"}'],
+    ['?username=…&password=…', () => `?username=alice&password=${secretLike('chunked-pw')}`, '{}'],
+  ])('%s beside a chunked body (no Content-Length: its size cannot bound them) gets no token', async (_what, query, body) => {
+    const chunk = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const answer = await rawExchange(
+      `POST /token${query()} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk}`,
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/"code":"invalid_request"/);
+    expect(answer.text).not.toMatch(JWT_SHAPE);
+  });
+
+  it("the tutorial's username and password in a chunked JSON body are refused too, with advice (the function cannot see where they came from)", async () => {
+    const body = JSON.stringify({ username: 'alice', password: credentials.passwords.alice });
+    const answer = await rawExchange(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.text).toMatch(/Content-Length/);
+    expect(answer.text).not.toMatch(JWT_SHAPE);
+  });
+
   it('a password in the query beside a JSON body too small to hold it', async () => {
     const answer = await send(tokenUrl(`?password=${secretLike('pw')}`), { json: { username: 'alice' } });
     expectRefusal(answer, 400, 'invalid_request');

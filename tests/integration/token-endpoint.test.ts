@@ -128,10 +128,10 @@ describe('200: a verified caller gets a signed token', () => {
     expect(crossOrigin.headers['vary']).toMatch(/Origin/);
   });
 
-  it('a same-origin browser call (Origin equals the Host) is allowed without listing it', async () => {
+  it('a same-origin browser call (Origin equals the Host) is allowed without listing it, and gets no CORS header (it needs none)', async () => {
     const answer = await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: server.url }));
     expect(answer.status).toBe(200);
-    expect(answer.headers['access-control-allow-origin']).toBe(server.url);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 
@@ -198,10 +198,12 @@ describe('401: missing or wrong credentials', () => {
 });
 
 describe('403: origin, grant or room not allowed', () => {
-  it('an origin not in ALLOWED_ORIGINS gets no token and no CORS header, even with valid credentials', async () => {
+  it('an origin not in ALLOWED_ORIGINS gets no token, even with valid credentials: a refusal any page may read (*), never with credentials', async () => {
     const answer = await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }));
     expectRefusal(answer, 403, 'origin_not_allowed');
-    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+    expect(answer.headers['access-control-allow-origin']).toBe('*');
+    expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(answer.json.error.schemes).toBeUndefined();
   });
 
   it('the null origin of sandboxed frames is refused', async () => {

@@ -18,15 +18,21 @@ describe('decideOrigin', () => {
     expect(decideOrigin('HTTPS://APP.Example.COM:443', listed, hosts)).toEqual({ allowed: true, allowOrigin: 'https://app.example.com' });
   });
 
-  it('allows the service’s own host (same origin) without listing it', () => {
-    expect(decideOrigin('https://svc-1234-dev.twil.io', new Set(), hosts)).toEqual({
-      allowed: true,
-      allowOrigin: 'https://svc-1234-dev.twil.io',
-    });
+  it('allows the service’s own host (same origin) without listing it, and names no origin for it (none is needed)', () => {
+    expect(decideOrigin('https://svc-1234-dev.twil.io', new Set(), hosts)).toEqual({ allowed: true });
+  });
+
+  it('never names an unlisted origin, even when the Host it was given claims the same origin (a forged `request` field)', () => {
+    expect(decideOrigin('http://127.0.0.1:4444', listed, ['127.0.0.1:4444'])).toEqual({ allowed: true });
+    expect(decideOrigin('https://evil.example', listed, ['evil.example'])).toEqual({ allowed: true });
+  });
+
+  it('names a listed origin even when it is also the service’s own host', () => {
+    expect(decideOrigin('http://localhost:5173', listed, ['localhost:5173'])).toEqual({ allowed: true, allowOrigin: 'http://localhost:5173' });
   });
 
   it('matches the service host case-insensitively and with its port', () => {
-    expect(decideOrigin('http://localhost:3000', new Set(), ['LocalHost:3000'])).toEqual({ allowed: true, allowOrigin: 'http://localhost:3000' });
+    expect(decideOrigin('http://localhost:3000', new Set(), ['LocalHost:3000'])).toEqual({ allowed: true });
     expect(decideOrigin('http://localhost:3001', new Set(), ['localhost:3000'])).toEqual({ allowed: false });
   });
 

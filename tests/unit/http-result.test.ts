@@ -126,9 +126,20 @@ describe('errorResult', () => {
     const allowed = errorResult(new ServiceError('too_many_attempts', 'x', 1), context({ origin: { allowed: true, allowOrigin: 'https://app.example.com' } }));
     expect(allowed.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
     expect(allowed.headers['Access-Control-Expose-Headers']).toBe('Retry-After, WWW-Authenticate');
+  });
+
+  it('makes the 403 origin_not_allowed readable by any page (Allow-Origin *), never with credentials and never naming the origin', () => {
     const refused = errorResult(new ServiceError('origin_not_allowed', 'x'), context({ origin: { allowed: false } }));
-    expect(refused.headers['Access-Control-Allow-Origin']).toBeUndefined();
+    expect(refused.status).toBe(403);
+    expect(refused.headers['Access-Control-Allow-Origin']).toBe('*');
+    expect(refused.headers['Access-Control-Allow-Credentials']).toBeUndefined();
     expect(refused.headers['Access-Control-Expose-Headers']).toBeUndefined();
+    expect(refused.body).toEqual({ error: { code: 'origin_not_allowed', message: 'x' } });
+  });
+
+  it('sends no CORS header at all when the origin is not known to be allowed or refused (same origin, no Origin)', () => {
+    const plain = errorResult(new ServiceError('invalid_request', 'x'), context({ origin: { allowed: true } }));
+    expect(Object.keys(plain.headers).filter((name) => name.startsWith('Access-Control-'))).toEqual([]);
   });
 });
 

@@ -218,18 +218,18 @@ describe('request shape', () => {
   });
 });
 
-describe('where credentials travel (sendCredentialsIn)', () => {
-  /** Runs the test as if in a page at `pageUrl` (a browser's `location`), then removes it again. */
-  async function onPage<T>(pageUrl: string, work: () => Promise<T>): Promise<T> {
-    const url = new URL(pageUrl);
-    Object.defineProperty(globalThis, 'location', { value: { href: url.href, origin: url.origin }, configurable: true });
-    try {
-      return await work();
-    } finally {
-      delete (globalThis as { location?: unknown }).location;
-    }
+/** Runs the test as if in a page at `pageUrl` (a browser's `location`), then removes it again. */
+async function onPage<T>(pageUrl: string, work: () => Promise<T>): Promise<T> {
+  const url = new URL(pageUrl);
+  Object.defineProperty(globalThis, 'location', { value: { href: url.href, origin: url.origin }, configurable: true });
+  try {
+    return await work();
+  } finally {
+    delete (globalThis as { location?: unknown }).location;
   }
+}
 
+describe('where credentials travel (sendCredentialsIn)', () => {
   async function firstRequest(options: Partial<TokenClientOptions>): Promise<RecordedRequest> {
     const fetch = fakeFetch(tokenResponse(3600));
     await makeClient(new FakeClock(), fetch, options).getToken();
@@ -604,6 +604,71 @@ describe('retries and backoff', () => {
     await expect(pending).resolves.toMatchObject({ identity: 'alice' });
     expect(fetch.requests).toHaveLength(2);
     expect(fetch.requests[0]!.init.signal.aborted).toBe(true);
+  });
+});
+
+describe('an endpoint on another origin: a failure the browser hides is retried at most once', () => {
+  const PAGE = 'https://app.example.test/';
+  const ENDPOINT = 'https://svc-1234-dev.twil.io/token';
+
+  it('an opaque network failure (fetch rejects, as for an answer without a CORS header): two requests, then network_error, not retried later', async () => {
+    await onPage(PAGE, async () => {
+      const clock = new FakeClock();
+      const fetch = fakeFetch(new TypeError('Failed to fetch'));
+      const client = makeClient(clock, fetch, { endpoint: ENDPOINT });
+      const errors: TokenClientError[] = [];
+      client.onError((error) => errors.push(error));
+      const pending = rejectionOf(client.start());
+      await clock.advance(60_000);
+      const error = await pending;
+      expect(error.code).toBe('network_error');
+      expect(error.retryable).toBe(false);
+      expect(fetch.requests).toHaveLength(2);
+      // Started, but nothing is scheduled: ten minutes later still two requests.
+      await clock.advance(600_000);
+      expect(fetch.requests).toHaveLength(2);
+      expect(errors).toHaveLength(1);
+      // Asked again, it tries again (once more, and one retry).
+      await Promise.all([rejectionOf(client.getToken()), clock.advance(60_000)]);
+      expect(fetch.requests).toHaveLength(4);
+    });
+  });
+
+  it('with maxRetries 0 it is not retried at all', async () => {
+    await onPage(PAGE, async () => {
+      const fetch = fakeFetch(new TypeError('Failed to fetch'));
+      const clock = new FakeClock();
+      const pending = rejectionOf(makeClient(clock, fetch, { endpoint: ENDPOINT, maxRetries: 0 }).start());
+      await clock.advance(600_000);
+      expect((await pending).code).toBe('network_error');
+      expect(fetch.requests).toHaveLength(1);
+    });
+  });
+
+  it('a readable refusal (403 origin_not_allowed) is reported at once: one request', async () => {
+    await onPage(PAGE, async () => {
+      const fetch = fakeFetch(errorResponse(403, 'origin_not_allowed'));
+      const error = await rejectionOf(makeClient(new FakeClock(), fetch, { endpoint: ENDPOINT }).getToken());
+      expect({ code: error.code, status: error.status }).toEqual({ code: 'origin_not_allowed', status: 403 });
+      expect(fetch.requests).toHaveLength(1);
+    });
+  });
+
+  it('readable answers cross-origin (503) and network failures of a same-origin endpoint keep their maxRetries', async () => {
+    await onPage(PAGE, async () => {
+      const clock = new FakeClock();
+      const unavailable = fakeFetch(errorResponse(503, 'unavailable'));
+      const pending = rejectionOf(makeClient(clock, unavailable, { endpoint: ENDPOINT, maxRetries: 3 }).getToken());
+      await clock.advance(60_000);
+      await pending;
+      expect(unavailable.requests).toHaveLength(4);
+
+      const sameOrigin = fakeFetch(new TypeError('Failed to fetch'));
+      const pendingSame = rejectionOf(makeClient(clock, sameOrigin, { endpoint: '/token', maxRetries: 3 }).getToken());
+      await clock.advance(60_000);
+      expect((await pendingSame).retryable).toBe(true);
+      expect(sameOrigin.requests).toHaveLength(4);
+    });
   });
 });
 

@@ -38,9 +38,14 @@ function refusal(run: () => unknown): { code: string; message: string } {
 
 describe('validation points at the offending entry and never echoes a value', () => {
   it.each<[string, unknown, string]>([
-    ['not JSON', '{"rules": [', '(policy): is not valid JSON'],
+    ['not JSON', '{"rules": [', '(policy): is not valid JSON (line 1, column 12)'],
+    ['not JSON: a trailing comma on line 3', '{\n  "rules": [\n    {"match": {"any": true},}\n  ]\n}', '(policy): is not valid JSON (line 3, column 29)'],
+    ['not JSON: single quotes', "{'rules': []}", '(policy): is not valid JSON (line 1, column 2)'],
+    ['not JSON: a comment', '{"rules": [] // none yet\n}', '(policy): is not valid JSON (line 1, column 14)'],
+    ['not JSON: text after the object', '{"rules": []}\n{}', '(policy): is not valid JSON (line 2, column 1)'],
+    ['not JSON: a bad escape, counted in characters', '{"comment": "café \\q"}', '(policy): is not valid JSON (line 1, column 19)'],
     ['not an object', '[]', '(policy): must be a JSON object'],
-    ['an unknown top-level field', { rules: [], defualt: 'deny' }, 'defualt: is not a policy field'],
+    ['an unknown top-level field', { rules: [], defualt: 'deny' }, '(policy): field 2 is not a policy field'],
     ['a bad default', { rules: [], default: 'maybe' }, 'default: must be "allow" or "deny"'],
     ['rules not a list', { rules: {} }, 'rules: must be a list'],
     ['a rule without match', { rules: [{ grants: ['video'] }] }, 'rules[0].match: must be exactly one of'],
@@ -53,7 +58,7 @@ describe('validation points at the offending entry and never echoes a value', ()
     ['rooms without the video grant', { rules: [{ match: { any: true }, grants: ['chat'], rooms: ['a'] }] }, 'rules[0].rooms: applies only to the video grant'],
     ['a maxTtl that is a string', { rules: [{ match: { any: true }, maxTtl: '600' }] }, 'rules[0].maxTtl: must be whole seconds from 60 to 86400'],
     ['a maxTtl beyond 24 h', { rules: [{ match: { any: true }, maxTtl: 90000 }] }, 'rules[0].maxTtl: must be whole seconds'],
-    ['a typo in a rule field', { rules: [{ match: { any: true }, room: ['a'] }] }, 'rules[0].room: is not a rule field'],
+    ['a typo in a rule field', { rules: [{ match: { any: true }, room: ['a'] }] }, 'rules[0]: field 2 is not a rule field'],
     ['a deny rule that also grants', { rules: [{ match: { user: 'eve' }, deny: true, grants: ['video'] }] }, 'rules[0].deny: a denying rule cannot also grant'],
     ['two rules for one user', { rules: [{ match: { user: 'a' } }, { match: { user: 'a' } }] }, 'rules[1].match: matches the same callers as rules[0]'],
     ['two any rules', { rules: [{ match: { any: true } }, { match: { role: 'x' } }, { match: { any: true } }] }, 'rules[2].match: matches the same callers as rules[0]'],
@@ -65,6 +70,16 @@ describe('validation points at the offending entry and never echoes a value', ()
   it('collects every problem, each with its own path', () => {
     const problems = problemsOf({ rules: [{ match: { any: true }, grants: ['fax'] }, { match: { user: 'bob' }, rooms: [], maxTtl: 1 }] });
     expect(problems.map((problem) => problem.split(':')[0])).toEqual(['rules[0].grants[0]', 'rules[1].rooms', 'rules[1].maxTtl']);
+  });
+
+  it('names an unknown field by its position, never by the text the operator wrote (it may be a pasted secret)', () => {
+    const problems = problemsOf({ rules: [{ match: { any: true }, 'sk-pasted-by-mistake': true }], 'Bearer abc123': 1 });
+    expect(problems).toEqual([expect.stringMatching(/^\(policy\): field 2 is not a policy field/), expect.stringMatching(/^rules\[0\]: field 2 is not a rule field/)]);
+    expect(problems.join('\n')).not.toMatch(/pasted|abc123/);
+  });
+
+  it('does not quote the text around a JSON syntax error', () => {
+    expect(problemsOf('{"rules": [], "secret-ish": tru}').join('\n')).not.toMatch(/secret-ish|tru/);
   });
 
   it('does not quote the offending value in the message', () => {

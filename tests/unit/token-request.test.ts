@@ -2,8 +2,13 @@
 import { parseTokenRequestFields, type BodyKind } from '../../src/lib/token-request';
 import { expectServiceError } from '../helpers/service-error';
 
-const json = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'json');
-const form = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'form');
+/** Each body as sent, with its Content-Length (credential fields need one). */
+const json = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'json', Buffer.byteLength(JSON.stringify(body)));
+const formBytes = (body: Record<string, unknown>) =>
+  Buffer.byteLength(
+    new URLSearchParams(Object.entries(body).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => [name, String(item)]))).toString(),
+  );
+const form = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'form', formBytes(body));
 
 describe('an empty or foreign body', () => {
   it.each(['json', 'form', 'none'] as BodyKind[])('returns no fields for an empty %s body', (kind) => {
@@ -226,8 +231,15 @@ describe('a body with credentials that cannot fit in its Content-Length came par
     expectServiceError(() => parseTokenRequestFields(body, 'form', Buffer.byteLength('username=susanpassword=') + 5), 'invalid_request');
   });
 
-  it('cannot check a body of unknown length (chunked), and reads it', () => {
-    expect(parseTokenRequestFields(body, 'json', undefined)).toEqual(body);
+  it('refuses credentials beside a body of unknown length (chunked): they may have come from the URL', () => {
+    const error = expectServiceError(() => parseTokenRequestFields(body, 'json', undefined), 'invalid_request');
+    expect(error.message).toMatch(/Content-Length/);
+    expect(error.message).not.toContain('pässwörd');
+    expectServiceError(() => parseTokenRequestFields({ access_token: 'q'.repeat(43) }, 'form', undefined), 'invalid_request');
+  });
+
+  it('reads the other fields of a body of unknown length', () => {
+    expect(parseTokenRequestFields({ identity: 'alice', ttl: 600 }, 'json', undefined)).toEqual({ identity: 'alice', ttl: 600 });
   });
 
   it('does not bound other fields: those may come from the query string', () => {

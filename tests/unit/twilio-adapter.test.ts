@@ -36,8 +36,20 @@ describe('splitEvent', () => {
     ['cookies that are not an object', { headers: {}, cookies: 'a=b' }],
     ['a header that is a number', { headers: { authorization: 1 }, cookies: {} }],
     ['null', null],
+    ['cookies the headers hold no Cookie for (?request[headers][authorization]=…&request[cookies][a]=1)', { headers: { authorization: 'Bearer s' }, cookies: { a: '1' } }],
+    ['a cookie the Cookie header does not name', { headers: { cookie: 'b=2' }, cookies: { a: '1' } }],
+    ['a header name in capitals (the runtime lower-cases them)', { headers: { Authorization: 'Bearer s' }, cookies: {} }],
+    ['a header the runtime never passes on (Connection)', { headers: { connection: 'close', authorization: 'Bearer s' }, cookies: {} }],
+    ['a header the runtime never passes on (X-Forwarded-For)', { headers: { 'x-forwarded-for': '1.2.3.4' }, cookies: {} }],
+    ['a third key beside headers and cookies', { headers: {}, cookies: {}, url: '/token' }],
   ])('gives no headers when a field replaced request with %s', (_what, request) => {
     expect(splitEvent({ request }).headers).toBeUndefined();
+  });
+
+  it("accepts the runtime's own cookies, parsed from its Cookie header (one header or repeated ones)", () => {
+    expect(splitEvent({ request: { headers: { cookie: 'a=1; b=%22x%22' }, cookies: { a: '1', b: '"x"' } } }).headers).toEqual({ cookie: 'a=1; b=%22x%22' });
+    expect(splitEvent({ request: { headers: { cookie: ['a=1', 'b=2'] }, cookies: { a: '1', b: '2' } } }).headers).toBeDefined();
+    expect(splitEvent({ request: { headers: { cookie: 'a=1' }, cookies: Object.create(null) } }).headers).toBeDefined();
   });
 });
 

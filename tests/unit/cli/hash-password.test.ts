@@ -1,9 +1,12 @@
 /** hash-password NAME: reads the password from a pipe and prints an AUTH_BASIC_USERS entry, or refuses with exit code 2. */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig } from '../../../src/lib/config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
 import { newCredentials } from '../../helpers/fixtures';
-import { runCli } from '../../helpers/run-cli';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli';
 
 const ENTRY = /^([^:\n]+):(\$scrypt\$ln=15,r=8,p=3\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+)\n$/;
 
@@ -115,5 +118,42 @@ describe('hash-password', () => {
       expect(run.stdout).toBe('');
       expect(run.stderr).toMatch(/^hash-password: usage: /);
     }
+  });
+});
+
+/** hash-password with its standard input on a terminal (a pty): each answer is typed at a prompt. */
+function hashPasswordOnTerminal(name: string, answers: string[]): { status: number; stdout: string; stderr: string; timedOut: boolean } {
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [join(PROJECT_ROOT, 'tests', 'helpers', 'on-terminal.py'), '20', process.execPath, join(PROJECT_ROOT, 'scripts', 'run-ts.mjs'), 'src/cli/hash-password.ts', name],
+    { input: answers.map((answer) => `${answer}\n`).join(''), encoding: 'utf8', timeout: 30_000 },
+  );
+  if (run.status !== 0) throw new Error(`on-terminal.py failed: ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+const describeWithPython = existsSync('/usr/bin/python3') ? describe : describe.skip;
+
+describeWithPython('hash-password on a terminal asks twice', () => {
+  it('the same password twice: prints the entry, which verifies it', async () => {
+    const run = hashPasswordOnTerminal('alice', ['typed-twice-pw', 'typed-twice-pw']);
+    expect(run.timedOut).toBe(false);
+    expect(run.stderr).toBe('Password for alice: \nThe same password again: \n');
+    expect(run.status).toBe(0);
+    await expect(verifyPassword('typed-twice-pw', parsePasswordHash(entryOf(run.stdout).phc))).resolves.toBe(true);
+  });
+
+  it('a typo in the second: exit 2, nothing on stdout (a user who could never sign in is not made)', () => {
+    const run = hashPasswordOnTerminal('alice', ['typed-twice-pw', 'typed-twice-pq']);
+    expect(run.timedOut).toBe(false);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/hash-password: the two passwords differ; nothing was printed\n$/);
+  });
+
+  it('a password refused by the rules is refused before it is asked again', () => {
+    const run = hashPasswordOnTerminal('alice', ['short']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('Password for alice: \nhash-password: the password must have at least 8 characters\n');
   });
 });
