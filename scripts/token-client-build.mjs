@@ -10,7 +10,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const TOKEN_CLIENT_SOURCE = join(root, 'src', 'assets', 'token-client.ts');
 export const PACKAGE_DIR = join(root, 'packages', 'token-client');
 
-/** esbuild options of every browser asset, the token client included: dependency-free ES2020 modules, no source maps. */
+/**
+ * esbuild options of every browser asset, the token client included: dependency-free ES2020 modules, no source maps.
+ * @type {import('esbuild').BuildOptions}
+ */
 export const browserModuleOptions = {
   // Paths in esbuild's comments are relative to this, so the output is the same from any working directory.
   absWorkingDir: root,
