@@ -367,12 +367,17 @@ describe('AUTH_BASIC_USERS', () => {
   });
 
   it('accepts the scrypt parameters at the OWASP minimum and at the memory ceiling', () => {
-    const env = { ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=17,r=8,p=1')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}` };
+    const env = { ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}` };
     expect(configOf(env).basicUsers?.users.map((user) => [user.name, user.hash.ln, user.hash.p])).toEqual([
-      ['a', 17, 1],
+      ['a', 15, 3],
       ['b', 13, 10],
       ['c', 16, 2],
     ]);
+  });
+
+  it('reports a hash costlier than the service can afford (ln=17, 128 MiB a check) as a problem of that entry', () => {
+    const problems = problemsOf({ ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=17,r=8,p=1')}` });
+    expect(problems).toEqual([expect.objectContaining({ variable: 'AUTH_BASIC_USERS', message: expect.stringMatching(/^AUTH_BASIC_USERS entry 2: .*too costly/) })]);
   });
 
   it('keeps the names in NFC form', async () => {
