@@ -1,7 +1,7 @@
 /** POST /token from request to answer: body kind, configuration, origin, fields, credentials, policy, token. */
 import { mintAccessToken } from './access-token';
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from './authorization-header';
-import type { BasicAuthenticator } from './basic-authentication';
+import type { BasicAuthenticator, VerificationNotes } from './basic-authentication';
 import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from './config';
 import { decideOrigin, type OriginDecision } from './cors';
 import { ServiceError } from './errors';
@@ -11,6 +11,7 @@ import { OidcError } from './oidc-errors';
 import { looksLikeJwt } from './jwt-shape';
 import type { OidcVerifier, OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
+import type { SharedFailureLedger } from './shared-failure-ledger';
 import { planToken } from './token-plan';
 import { policyLimitsFor } from './token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
@@ -44,6 +45,11 @@ export interface RequestLogEntry {
   readonly durationMs: number;
   /** Configuration problems (variable names and rules only), on 500 server_misconfigured. */
   readonly problems?: readonly string[];
+  /**
+   * For a Basic check with THROTTLE_SYNC_SERVICE_SID set: `sync` when the shared counts decided, `sync_degraded`
+   * when Sync was slow or failing and this instance's own counts decided.
+   */
+  readonly throttle?: 'sync' | 'sync_degraded';
 }
 
 export interface TokenEndpointDeps {
@@ -52,6 +58,8 @@ export interface TokenEndpointDeps {
   readonly basic: BasicAuthenticator;
   /** For tests: how OIDC verifiers reach the provider. Default: the global fetch and the shared JWKS cache. */
   readonly oidc?: OidcVerifierDeps;
+  /** The failure counts shared by every instance for this configuration (Sync), or undefined for this instance's own. */
+  readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
 }
 
 interface Authenticated {
@@ -153,6 +161,7 @@ async function authenticate(
   credentials: PresentedCredentials | undefined,
   fields: TokenRequestFields,
   deps: TokenEndpointDeps,
+  notes: VerificationNotes,
 ): Promise<Authenticated> {
   if (credentials === undefined) {
     throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer) or in the body');
@@ -180,7 +189,7 @@ async function authenticate(
     return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password);
+  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password, deps.sharedLedger?.(config), notes);
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
@@ -200,6 +209,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let authenticated: Authenticated | undefined;
   let rule: string | undefined;
   let problems: string[] | undefined;
+  const notes: VerificationNotes = {};
   const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
     deps.log({
@@ -210,6 +220,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
       ...(authenticated && { scheme: authenticated.scheme }),
       ...(problems && { problems }),
       ...(rule !== undefined && { rule }),
+      ...(notes.sharedStore !== undefined && { throttle: notes.sharedStore === 'sync' ? 'sync' : 'sync_degraded' }),
       ...extra,
       durationMs: deps.now() - startedAt,
     });
@@ -232,7 +243,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     origin = decideOrigin(headers['origin'], config.allowedOrigins, [singleHeader(headers, 'host', 'Host'), request.serviceHost]);
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
-    authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
+    authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps, notes);
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
     const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
     const plan = planToken(config, authenticated.identity, fields, limits);
