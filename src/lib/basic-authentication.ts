@@ -117,7 +117,7 @@ export function createBasicAuthenticator(
       if (matched && sharedWait === 0) {
         throttle.withdrawFailure(name, attemptedAt);
         throttle.recordSuccess(name);
-        if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), deadline, now));
+        if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
         cache.remember(cacheKey!, now());
         return user!.name;
       }
