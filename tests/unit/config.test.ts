@@ -1,6 +1,7 @@
 /** parseConfig / loadConfig: every variable's accepted and refused forms, and that problems never echo a secret. */
 import { randomBytes } from 'node:crypto';
 import {
+  CONFIG_VARIABLES,
   loadConfig,
   normaliseOrigin,
   parseConfig,
@@ -546,6 +547,31 @@ describe('TWILIO_REGION', () => {
 
   it.each(['us1', 'ie1', 'au1'])('accepts TWILIO_REGION=%s', (value) => {
     expect(configOf({ ...minimalEnv, TWILIO_REGION: value }).region).toBe(value);
+  });
+});
+
+describe('THROTTLE_SYNC_SERVICE_SID', () => {
+  it('is unset by default: each instance counts failures alone', () => {
+    expect(configOf(minimalEnv).throttleSyncServiceSid).toBeUndefined();
+  });
+
+  it.each([`IS${'0a'.repeat(16)}`, 'default'])('accepts %s', (value) => {
+    expect(configOf({ ...minimalEnv, THROTTLE_SYNC_SERVICE_SID: ` ${value} ` }).throttleSyncServiceSid).toBe(value);
+  });
+
+  it.each([
+    ['another kind of SID', `ZS${'0a'.repeat(16)}`],
+    ['a short SID', `IS${'0a'.repeat(15)}`],
+    ['Default in capitals', 'Default'],
+    ['a unique name', 'my-sync-service'],
+  ])('refuses %s, naming the variable and not the value', (_what, value) => {
+    const problems = problemsOf({ ...minimalEnv, THROTTLE_SYNC_SERVICE_SID: value });
+    expect(problems).toEqual([expect.objectContaining({ variable: 'THROTTLE_SYNC_SERVICE_SID' })]);
+    expect(JSON.stringify(problems)).not.toContain(value);
+  });
+
+  it('is one of CONFIG_VARIABLES, so a change reloads the configuration and the deploy knows the service reads it', () => {
+    expect(CONFIG_VARIABLES).toContain('THROTTLE_SYNC_SERVICE_SID');
   });
 });
 
