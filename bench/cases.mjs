@@ -151,7 +151,7 @@ export const throttleCases = [
   {
     name: 'sync-cold',
     what: 'built /token handler, Basic, fresh instance each call, with and without THROTTLE_SYNC_SERVICE_SID (stand-in at 50 ms a call)',
-    run: (creds, settings) => runSyncColdCase(creds, settings.inProcess),
+    run: (creds, settings) => runSyncColdCase(creds, settings.syncCold),
   },
 ];
 
@@ -233,9 +233,9 @@ export const ratios = [
     of: (r) => ratio(r.throttle.lockout?.attack?.configured?.medianMs, r.throttle.lockout?.attack?.random?.medianMs),
   },
   {
-    name: 'basic-cold with Sync 50 ms/without ops/s',
-    target: '>= 0.5 (at most a round trip)',
-    meets: (v) => v >= 0.5,
-    of: (r) => ratio(r.throttle['sync-cold']?.['basic-cold-sync']?.opsPerSec, r.throttle['sync-cold']?.['basic-cold']?.opsPerSec),
+    name: 'basic-cold with Sync 50 ms/without median ms',
+    target: '<= 1.5 (at most a round trip)',
+    meets: (v) => v <= 1.5,
+    of: (r) => ratio(r.throttle['sync-cold']?.['basic-cold-sync']?.medianMs, r.throttle['sync-cold']?.['basic-cold']?.medianMs),
   },
 ];
