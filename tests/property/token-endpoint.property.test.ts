@@ -146,7 +146,7 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     );
     // Counted by wall time (> 50 ms), so a little slack for a busy machine; the budget itself is 20.
     expect(hashed).toBeLessThanOrEqual(40);
-    expect(statuses.get(429) ?? 0).toBeGreaterThan(0);
+    expect(statuses.get(429) ?? 0).toBeGreaterThan(RUNS / 2);
     figures.push(`Basic near misses (name and/or password): ${RUNS} runs, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${hashed} paid for scrypt, ${Math.round(ms)} ms`);
     // The cached right password still works while its name is attacked.
     const right = await answer(jsonRequest({ authorization: basicValue('alice', password) }, {}), basic);
