@@ -1,11 +1,16 @@
 // What `npm run bench` measures: named cases per section, and the ratios between them.
 // Adding a row is adding one entry to a list below; bench/run.mjs runs whatever is listed.
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runLockoutAttack } from './lib/brute-force.mjs';
 import { measureFirstTokenMs, measureNaiveFirstTokenMs } from './lib/cold-start.mjs';
 import { expectSuccess, loadFunction } from './lib/function-harness.mjs';
 import { naiveMinter, rawHmacMinter } from './lib/reference-minters.mjs';
 import { hasFlaskReference, startFlaskReference, startTwilioRun } from './lib/servers.mjs';
+import { startSyncStandIn } from './lib/sync-stand-in.mjs';
 
 /** The built token function (produced by `npm run build`); rows that need it skip without it. */
 export const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
@@ -133,6 +138,68 @@ export const e2eTargets = [
   },
 ];
 
+/**
+ * Section 5, brute force and Sync. `run(creds, settings)` resolves to the row's figures; `settings` come from the
+ * profile in bench/run.mjs (`attack` and `inProcess`).
+ */
+export const throttleCases = [
+  {
+    name: 'lockout',
+    what: "issue 14's collective lockout: default settings, 30 users; 100 wrong passwords over 20 names plus random names, then the other 10 sign in",
+    run: (creds, settings) => runLockoutCase(creds, settings.attack),
+  },
+  {
+    name: 'sync-cold',
+    what: 'built /token handler, Basic, fresh instance each call, with and without THROTTLE_SYNC_SERVICE_SID (stand-in at 50 ms a call)',
+    run: (creds, settings) => runSyncColdCase(creds, settings.syncCold),
+  },
+];
+
+/** 30 users sharing one hash (one hash-password run; each is checked by its own scrypt all the same). */
+async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrency, budgetMs }) {
+  requireTokenFunction();
+  const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
+  const phc = creds.functionEnv.AUTH_BASIC_USERS.slice(creds.functionEnv.AUTH_BASIC_USERS.indexOf(':') + 1);
+  const dir = mkdtempSync(join(tmpdir(), 'token-bench-attack-'));
+  const envFile = join(dir, '.env');
+  const env = { ...creds.functionEnv, AUTH_BASIC_USERS: users.map((name) => `${name}:${phc}`).join(' ') };
+  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  let server;
+  try {
+    server = await startTwilioRun({ envFile });
+    const result = await runLockoutAttack({ url: `${server.url}/token`, users, password: creds.basicPassword, wrongAttempts, randomAttempts, concurrency, budgetMs });
+    return { ...result, memory: await server.stop() };
+  } catch (error) {
+    await server?.stop();
+    throw error;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The cold path is measured in a child process: Node reads NODE_EXTRA_CA_CERTS (the stand-in's CA) at start-up. */
+async function runSyncColdCase(creds, profile) {
+  const tokenFunction = requireTokenFunction();
+  const sync = await startSyncStandIn({ creds, latencyMs: 50 });
+  try {
+    const settings = { tokenFunction, functionEnv: creds.functionEnv, serviceSid: sync.serviceSid, basicUser: creds.basicUser, basicPassword: creds.basicPassword, profile };
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/basic-cold-measure.mjs', import.meta.url))], {
+      env: { ...process.env, ...sync.env, BENCH_COLD_SETTINGS: JSON.stringify(settings) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await new Promise((resolve) => child.once('exit', resolve));
+    clearTimeout(killer);
+    const results = JSON.parse(out.trim().split('\n').at(-1) || '{}');
+    if (results.error) throw new Error(results.error);
+    return { syncLatencyMs: 50, ...results };
+  } finally {
+    sync.stop();
+  }
+}
+
 function ratio(numerator, denominator) {
   return typeof numerator === 'number' && typeof denominator === 'number' && denominator > 0 ? numerator / denominator : undefined;
 }
@@ -153,4 +220,22 @@ export const ratios = [
   { name: "handler/require('twilio') cold start", target: '<= 0.333 (3x faster)', meets: (v) => v <= 1 / 3, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart.twilio?.medianMs) },
   { name: 'handler/require(AccessToken) cold start', target: '<= 1', meets: (v) => v <= 1, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart['access-token']?.medianMs) },
   { name: 'handler/naive first token from cold', target: 'reported', of: (r) => ratio(r.coldStart['handler-first']?.medianMs, r.coldStart['naive-first']?.medianMs) },
+  {
+    name: 'lockout: other users signed in / 10',
+    target: '= 1 (no collective lockout)',
+    meets: (v) => v === 1,
+    of: (r) => (r.throttle.lockout?.signIns ? (r.throttle.lockout.signIns.statuses[200] ?? 0) / 10 : undefined),
+  },
+  {
+    name: 'lockout: configured/random refusal median ms',
+    target: '0.9-1.1 (no timing oracle)',
+    meets: (v) => v >= 0.9 && v <= 1.1,
+    of: (r) => ratio(r.throttle.lockout?.attack?.configured?.medianMs, r.throttle.lockout?.attack?.random?.medianMs),
+  },
+  {
+    name: 'basic-cold with Sync 50 ms/without median ms',
+    target: '<= 1.5 (at most a round trip)',
+    meets: (v) => v <= 1.5,
+    of: (r) => ratio(r.throttle['sync-cold']?.['basic-cold-sync']?.medianMs, r.throttle['sync-cold']?.['basic-cold']?.medianMs),
+  },
 ];

@@ -2,8 +2,12 @@
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
 import { handleHealthRequest } from '../lib/health-report';
+import { DEFAULT_THROTTLE_LIMITS } from '../lib/failure-throttle';
 import { readConfigSources, respond } from '../runtime/twilio-adapter';
+import { syncLedgerFor } from '../runtime/twilio-sync';
+
+const sharedLedger = (config: Parameters<typeof syncLedgerFor>[0]) => syncLedgerFor(config, DEFAULT_THROTTLE_LIMITS.perNameWindowMs);
 
 export const handler = (context: Context, _event: ServerlessEventObject, callback: ServerlessCallback): void => {
-  respond(callback, async () => handleHealthRequest(context as unknown as Record<string, unknown>, readConfigSources()));
+  respond(callback, () => handleHealthRequest(context as unknown as Record<string, unknown>, readConfigSources(), sharedLedger));
 };

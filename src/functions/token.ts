@@ -3,10 +3,18 @@
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
 import { createBasicAuthenticator } from '../lib/basic-authentication';
 import { handleTokenRequest, type TokenEndpointDeps } from '../lib/token-endpoint';
+import { DEFAULT_THROTTLE_LIMITS } from '../lib/failure-throttle';
 import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
+import { syncLedgerFor } from '../runtime/twilio-sync';
 
-// Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials cache.
-const deps: TokenEndpointDeps = { now: Date.now, log: logJson, basic: createBasicAuthenticator() };
+// Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials
+// cache; with THROTTLE_SYNC_SERVICE_SID, the per-name counts on Sync that every instance shares.
+const deps: TokenEndpointDeps = {
+  now: Date.now,
+  log: logJson,
+  basic: createBasicAuthenticator(),
+  sharedLedger: (config) => syncLedgerFor(config, DEFAULT_THROTTLE_LIMITS.perNameWindowMs),
+};
 
 export const handler = (context: Context, event: ServerlessEventObject, callback: ServerlessCallback): void => {
   respond(callback, () => {

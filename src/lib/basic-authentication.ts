@@ -1,26 +1,43 @@
 /** Verifies a user name and password against the Basic users, with the failure throttle and the verified cache. */
 import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
 import { ServiceError } from './errors';
-import { FailureThrottle } from './failure-throttle';
+import { FailureThrottle, type NameWindow } from './failure-throttle';
 import { MAX_IDENTITY_BYTES } from './identity';
 import { verifyPassword } from './password-hash';
+import { RefusalTiming } from './refusal-timing';
+import { ScryptGuard } from './scrypt-guard';
+import { reportSharedStore, SHARED_STORE_BUDGET_MS, withinBudget, type Budgeted, type LedgerEntry, type SharedFailureLedger } from './shared-failure-ledger';
 import { hasControlCharacter } from './text';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
-export interface BasicAuthenticator {
-  /** Resolves to the user name (the identity) or rejects with 401 invalid_credentials or 429 too_many_attempts. */
-  verify(table: BasicUserTable, username: string, password: string): Promise<string>;
+/** What one verification did with the shared store, for the request's log line. */
+export interface VerificationNotes {
+  /** `sync`: the shared counts decided; `degraded`: Sync was slow or failing, this instance's counts decided. */
+  sharedStore?: 'sync' | 'degraded';
 }
 
-/** Recent durations of a password check, to answer a check that is skipped after about as long. */
-const DURATION_SAMPLES = 16;
-/** Until a check has been timed on this instance: about what one takes with the default scrypt cost. */
-const FIRST_CHECK_ESTIMATE_MS = 150;
+export interface BasicAuthenticator {
+  /**
+   * Resolves to the user name (the identity) or rejects with 401 invalid_credentials or 429 too_many_attempts.
+   * With a ledger, the per-name counts are the ones every instance shares.
+   */
+  verify(table: BasicUserTable, username: string, password: string, ledger?: SharedFailureLedger, notes?: VerificationNotes): Promise<string>;
+}
+
+export interface AuthenticatorParts {
+  readonly guard?: ScryptGuard;
+  readonly timing?: RefusalTiming;
+}
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Per instance: one throttle and one cache, shared by every request the instance serves.
+ * Per instance: one throttle, one scrypt guard and one cache, shared by every request the instance serves.
+ *
+ * Every refused attempt of a name that may exist takes the same path, whether or not the name is configured and
+ * whether or not the password could be hashed: it is counted against that name, then answered after as long as
+ * the costliest configured check takes (RefusalTiming), with the same shared-store calls. Only the scrypt run
+ * itself differs, and it is inside that time.
  * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
  */
 export function createBasicAuthenticator(
@@ -28,53 +45,98 @@ export function createBasicAuthenticator(
   cache = new VerifiedCredentialsCache(),
   now: () => number = Date.now,
   pause: (ms: number) => Promise<void> = wait,
+  parts: AuthenticatorParts = {},
 ): BasicAuthenticator {
-  const durations: number[] = [];
-  const typicalCheckMs = () => (durations.length === 0 ? FIRST_CHECK_ESTIMATE_MS : durations[Math.floor(Math.random() * durations.length)]!);
+  const guard = parts.guard ?? new ScryptGuard();
+  const timing = parts.timing ?? new RefusalTiming();
   const wrong = () => new ServiceError('invalid_credentials', 'the user name or password is wrong');
   const tooMany = (seconds: number) => new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', seconds);
+  let calibrating: Promise<void> | undefined;
+
+  /** One timed scrypt run: the guard counts it, the timing learns from it. */
+  async function timedCheck(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
+    guard.spend(now());
+    const startedAt = now();
+    try {
+      return await verifyPassword(password, hash);
+    } finally {
+      timing.record(hash, now() - startedAt);
+    }
+  }
+
+  /** Until one check was timed here, the first refusal that needs the floor times one against the costliest hash. */
+  async function refusalFloorMs(table: BasicUserTable): Promise<number> {
+    const known = timing.floorMs(table.unknownUserHash);
+    if (known !== undefined) return known;
+    calibrating ??= timedCheck('calibration', table.unknownUserHash).then(
+      () => undefined,
+      () => undefined,
+    );
+    await calibrating;
+    return timing.floorMs(table.unknownUserHash) ?? 0;
+  }
+
+  function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
+    const at = now();
+    reportSharedStore(result.ok ? { state: 'ok', at } : { state: 'degraded', reason: result.reason, at });
+    if (notes && notes.sharedStore !== 'degraded') notes.sharedStore = result.ok ? 'sync' : 'degraded';
+  }
 
   return {
-    async verify(table, rawName, password) {
+    async verify(table, rawName, password, ledger, notes) {
       const name = normaliseUserName(rawName);
       // A name longer than any identity cannot be a user: refuse it before hashing, and before the
       // throttle would keep it (a 16 kB header name, 10,000 times, is 160 MB of throttle keys).
       if (name === '' || password === '' || Buffer.byteLength(name, 'utf8') > MAX_IDENTITY_BYTES) throw wrong();
       const user = findBasicUser(table, name);
       const cacheKey = user ? cache.keyFor(user.name, password.normalize('NFC'), user.phc) : undefined;
+      // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
       const attemptedAt = now();
       const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
       if (nameWait > 0) throw tooMany(nameWait);
-      const kind = user ? 'known' : 'unknown';
-      if (throttle.isSpent(kind, attemptedAt)) {
-        // This kind's budget is spent (a flood of random names spends the unknown one): no hashing. The
-        // answer comes after about as long as a check, so it does not tell whether the name exists.
-        await pause(typicalCheckMs());
-        throw tooMany(throttle.floodRetryAfterSeconds(now()));
+      // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
+      const guardWait = guard.retryAfterSeconds(attemptedAt);
+      if (guardWait > 0) throw tooMany(guardWait);
+      // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
+      // still hashing. A match takes the count back.
+      throttle.recordFailure(name, attemptedAt);
+      // The shared count is asked for every name alike, while the password is checked.
+      const deadline = attemptedAt + SHARED_STORE_BUDGET_MS;
+      const sharedRead = ledger ? withinBudget(ledger.read(name, attemptedAt), deadline, now) : undefined;
+      // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
+      // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
+      const checkable = user !== undefined && !hasControlCharacter(password);
+      const matched = checkable ? await timedCheck(password, user.hash) : false;
+      const shared = sharedRead ? await sharedRead : undefined;
+      if (shared) noteShared(notes, shared);
+      const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
+
+      const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
+      if (matched && sharedWait === 0) {
+        throttle.withdrawFailure(name, attemptedAt);
+        throttle.recordSuccess(name);
+        if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
+        cache.remember(cacheKey!, now());
+        return user!.name;
       }
-      // Counted as a failure before hashing: parallel guesses must not all pass the check above while
-      // earlier ones are still hashing. A match takes the count back.
-      throttle.recordFailure(name, kind, attemptedAt);
-      // During a flood every failure answers 429, known names and unknown alike: a 401 would tell them apart.
-      const refused = () => {
-        const flood = throttle.floodRetryAfterSeconds(now());
-        return flood > 0 ? tooMany(flood) : wrong();
-      };
-      // No hash is ever made of such a password (hash-password refuses it), and scrypt would let `pw\0`
-      // match `pw`: a failure, counted like any other, without the hashing.
-      if (hasControlCharacter(password)) throw refused();
-      // Unknown names are checked against an unmatchable hash of the same cost: same work, same answer.
-      const startedAt = now();
-      const matched = await verifyPassword(password, user?.hash ?? table.unknownUserHash);
-      durations.push(now() - startedAt);
-      if (durations.length > DURATION_SAMPLES) durations.shift();
-      if (!matched || !user) throw refused();
-      throttle.withdrawFailure(name, kind, attemptedAt);
-      throttle.recordSuccess(name);
-      cache.remember(cacheKey!, now());
-      return user.name;
+
+      // Every refusal from here on comes after as long as the costliest check, checked or not.
+      const remaining = attemptedAt + (await refusalFloorMs(table)) - now();
+      if (remaining > 0) await pause(remaining);
+      if (sharedWait > 0) {
+        // Locked by failures on other instances: not counted again, as a locked name is not here.
+        throttle.withdrawFailure(name, attemptedAt);
+        throttle.adopt(name, seen!, now());
+        throw tooMany(sharedWait);
+      }
+      if (ledger && shared?.ok) {
+        const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
+        noteShared(notes, written);
+        if (written.ok) throttle.adopt(name, written.value, now());
+      }
+      throw wrong();
     },
   };
 }

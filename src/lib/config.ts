@@ -45,6 +45,11 @@ export interface ServiceConfig {
   readonly oidc?: OidcConfig;
   /** The per-user and per-role policy, when one is configured; without it only the global settings apply. */
   readonly policy?: TokenPolicy;
+  /**
+   * THROTTLE_SYNC_SERVICE_SID: the Sync Service (IS…, or `default`) holding the Basic failure counts every
+   * instance shares. Unset: each instance counts alone.
+   */
+  readonly throttleSyncServiceSid?: string;
 }
 
 /** A private asset's text, or `unreadable` when it exists but could not be read. */
@@ -102,6 +107,7 @@ export const CONFIG_VARIABLES = [
   'OIDC_ALGORITHMS',
   'OIDC_CLOCK_SKEW_SECONDS',
   'TOKEN_POLICY',
+  'THROTTLE_SYNC_SERVICE_SID',
 ] as const;
 
 const OIDC_VARIABLES = CONFIG_VARIABLES.filter((name) => name.startsWith('OIDC_'));
@@ -217,6 +223,15 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
     voiceIncomingAllow: grants.voiceIncomingAllow,
   } : undefined);
 
+  const throttleSyncServiceSid = text('THROTTLE_SYNC_SERVICE_SID');
+  if (throttleSyncServiceSid !== undefined && throttleSyncServiceSid !== 'default' && !sidPattern('IS').test(throttleSyncServiceSid)) {
+    problem(
+      'THROTTLE_SYNC_SERVICE_SID',
+      'THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID (IS followed by 32 hex characters) or default',
+      'copy the SID of a Sync Service from the Twilio Console, write default for the account’s default Sync Service, or unset it',
+    );
+  }
+
   if (problems.length > 0 || !accountSid || !apiKeySid || !apiKeySecret || !grants || !defaultTtl || !maxTtl) {
     return { ok: false, problems };
   }
@@ -236,6 +251,7 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
       ...(region !== undefined && { region }),
       ...(oidc && { oidc }),
       ...(policy && { policy }),
+      ...(throttleSyncServiceSid !== undefined && { throttleSyncServiceSid }),
     },
   };
 }

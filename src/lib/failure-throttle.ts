@@ -1,105 +1,117 @@
-/** Counts failed sign-ins per user name and per instance, and says when to refuse without checking. */
-
-/** Whether a name is one of the configured users: each kind has its own instance budget. */
-export type NameKind = 'known' | 'unknown';
+/** Counts failed sign-ins per attempted user name, configured or not, and says when a name is locked. */
 
 export interface ThrottleLimits {
   /** Failures one user name may have in a window before it is refused. */
   readonly perNameFailures: number;
   readonly perNameWindowMs: number;
-  /**
-   * Failed checks of names that are not configured users, per instance and window: what a flood of
-   * random names spends. Once spent, such names are refused without hashing; configured users are not.
-   */
-  readonly perInstanceUnknownNameFailures: number;
-  /** Failed checks of configured user names, per instance and window. */
-  readonly perInstanceKnownNameFailures: number;
-  readonly perInstanceWindowMs: number;
-  /** Names tracked at once; the oldest are forgotten first. */
+  /** Names tracked at once, configured and unknown alike; the oldest are forgotten first. */
   readonly maxTrackedNames: number;
 }
 
-/**
- * Defaults: 5 failures per name per 15 minutes; 100 failed checks of unknown names and 100 of known names
- * per instance per minute, so at most 200 scrypt checks a minute fail on an instance, as before the split.
- */
+/** Defaults: 5 failures per name per 15 minutes; 10,000 names tracked (about 1 MB). */
 export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
   perNameFailures: 5,
   perNameWindowMs: 15 * 60_000,
-  perInstanceUnknownNameFailures: 100,
-  perInstanceKnownNameFailures: 100,
-  perInstanceWindowMs: 60_000,
   maxTrackedNames: 10_000,
 };
 
-interface Window {
+/** One name's failures in its current window. */
+export interface NameWindow {
+  readonly startedAt: number;
+  readonly failures: number;
+}
+
+interface MutableWindow {
   startedAt: number;
   failures: number;
 }
 
+/** Seconds for Retry-After: whole, and at least one. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
 /**
- * Fixed-window failure counters. Memory is bounded; counters live in one Function instance only,
- * which is why the limits are per instance.
+ * Fixed-window failure counters per attempted name. Whether the name is a configured user plays no part: a
+ * name is counted, locked and forgotten the same way either way, so no answer tells the two apart.
  * @example const throttle = new FailureThrottle(); throttle.nameRetryAfterSeconds('alice', Date.now()) // 0
  */
 export class FailureThrottle {
-  private readonly byName = new Map<string, Window>();
-  private readonly instance: Record<NameKind, Window> = { known: { startedAt: 0, failures: 0 }, unknown: { startedAt: 0, failures: 0 } };
+  /**
+   * Locked names apart from names still counting, each bounded and forgetting its oldest first: a flood of random
+   * names evicts other counting names (4 guesses, then 10,000 names, to guess 4 more), but a lock is evicted only
+   * by locking as many other names (50,000 requests).
+   */
+  private readonly counting = new Map<string, MutableWindow>();
+  private readonly locked = new Map<string, MutableWindow>();
 
-  constructor(private readonly limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS) {}
+  constructor(readonly limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS) {}
 
-  private budget(kind: NameKind): number {
-    return kind === 'known' ? this.limits.perInstanceKnownNameFailures : this.limits.perInstanceUnknownNameFailures;
-  }
-
-  private static seconds(ms: number): number {
-    return Math.max(1, Math.ceil(ms / 1000));
+  /** Seconds until a window holding this many failures lets the name try again; 0 when it may go ahead now. */
+  retryAfterFor(window: NameWindow | undefined, now: number): number {
+    if (!window || now - window.startedAt >= this.limits.perNameWindowMs || window.failures < this.limits.perNameFailures) return 0;
+    return retryAfterSeconds(window.startedAt + this.limits.perNameWindowMs - now);
   }
 
   /** Seconds to wait before trying this name again; 0 when an attempt may go ahead. */
   nameRetryAfterSeconds(name: string, now: number): number {
-    const window = this.byName.get(name);
-    if (!window || now - window.startedAt >= this.limits.perNameWindowMs || window.failures < this.limits.perNameFailures) return 0;
-    return FailureThrottle.seconds(window.startedAt + this.limits.perNameWindowMs - now);
+    return this.retryAfterFor(this.find(name), now);
   }
 
-  /** Whether this kind's instance budget for the current window is spent. */
-  isSpent(kind: NameKind, now: number): boolean {
-    const window = this.instance[kind];
-    return now - window.startedAt < this.limits.perInstanceWindowMs && window.failures >= this.budget(kind);
+  private find(name: string): MutableWindow | undefined {
+    return this.locked.get(name) ?? this.counting.get(name);
   }
 
-  /** While an instance budget is spent (a flood): seconds until the longest such window ends; else 0. */
-  floodRetryAfterSeconds(now: number): number {
-    const waits = (['known', 'unknown'] as const)
-      .filter((kind) => this.isSpent(kind, now))
-      .map((kind) => this.instance[kind].startedAt + this.limits.perInstanceWindowMs - now);
-    return waits.length === 0 ? 0 : FailureThrottle.seconds(Math.max(...waits));
+  /** This name's current window (undefined when it has none or it has ended). */
+  windowOf(name: string, now: number): NameWindow | undefined {
+    const window = this.find(name);
+    return window && now - window.startedAt < this.limits.perNameWindowMs ? { ...window } : undefined;
   }
 
-  recordFailure(name: string, kind: NameKind, now: number): void {
-    if (now - this.instance[kind].startedAt >= this.limits.perInstanceWindowMs) this.instance[kind] = { startedAt: now, failures: 0 };
-    this.instance[kind].failures++;
-    let window = this.byName.get(name);
-    if (!window || now - window.startedAt >= this.limits.perNameWindowMs) {
-      window = { startedAt: now, failures: 0 };
-      this.byName.delete(name);
-      if (this.byName.size >= this.limits.maxTrackedNames) this.byName.delete(this.byName.keys().next().value!);
-      this.byName.set(name, window);
-    }
+  /** Files the window under counting or locked by its failures; moving it makes it the newest there. */
+  private track(name: string, window: MutableWindow): void {
+    this.counting.delete(name);
+    this.locked.delete(name);
+    const map = window.failures >= this.limits.perNameFailures ? this.locked : this.counting;
+    if (map.size >= this.limits.maxTrackedNames) map.delete(map.keys().next().value!);
+    map.set(name, window);
+  }
+
+  recordFailure(name: string, now: number): void {
+    let window = this.find(name);
+    if (!window || now - window.startedAt >= this.limits.perNameWindowMs) window = { startedAt: now, failures: 0 };
     window.failures++;
+    if (window.failures === 1 || window.failures === this.limits.perNameFailures) this.track(name, window);
   }
 
-  /** Takes back one recordFailure made in the same windows: for an attempt counted before it was checked. */
-  withdrawFailure(name: string, kind: NameKind, recordedAt: number): void {
+  /**
+   * Takes in a count seen elsewhere (the shared store): the name keeps whichever window holds more failures, so
+   * a later request that cannot reach the store still knows what it said.
+   */
+  adopt(name: string, seen: NameWindow, now: number): void {
+    if (now - seen.startedAt >= this.limits.perNameWindowMs) return;
+    const mine = this.windowOf(name, now);
+    if (mine && mine.failures >= seen.failures) return;
+    this.track(name, { startedAt: seen.startedAt, failures: seen.failures });
+  }
+
+  /** Takes back one recordFailure made in the same window: for an attempt counted before it was checked. */
+  withdrawFailure(name: string, recordedAt: number): void {
+    const window = this.find(name);
     // Only from the window the failure went into: a window started since then never counted it.
-    const holds = (window: Window, length: number) => window.startedAt <= recordedAt && recordedAt - window.startedAt < length && window.failures > 0;
-    if (holds(this.instance[kind], this.limits.perInstanceWindowMs)) this.instance[kind].failures--;
-    const window = this.byName.get(name);
-    if (window && holds(window, this.limits.perNameWindowMs)) window.failures--;
+    if (window && window.startedAt <= recordedAt && recordedAt - window.startedAt < this.limits.perNameWindowMs && window.failures > 0) {
+      window.failures--;
+      if (window.failures === this.limits.perNameFailures - 1) this.track(name, window);
+    }
   }
 
   recordSuccess(name: string): void {
-    this.byName.delete(name);
+    this.counting.delete(name);
+    this.locked.delete(name);
+  }
+
+  /** Names tracked now (for tests of the memory bound). */
+  get trackedNames(): number {
+    return this.counting.size + this.locked.size;
   }
 }

@@ -1,7 +1,15 @@
 /** GET /health: whether the configuration is usable, and which modes it enables; never a value, no authentication. */
-import { loadConfig, type AuthScheme, type ConfigProblem, type ConfigResult, type ConfigSources, type Environment } from './config';
+import { loadConfig, type AuthScheme, type ConfigProblem, type ConfigResult, type ConfigSources, type Environment, type ServiceConfig } from './config';
 import type { GrantName } from './grant-names';
 import { jsonResult, type HttpResult } from './http-result';
+import { lastSharedStoreStatus, SHARED_STORE_BUDGET_MS, withinBudget, type SharedFailureLedger } from './shared-failure-ledger';
+
+/** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
+export interface ThrottleStoreReport {
+  readonly store: 'sync';
+  readonly sync: 'ok' | 'degraded';
+  readonly reason?: string;
+}
 
 export type HealthReport =
   | {
@@ -10,6 +18,8 @@ export type HealthReport =
       readonly grants: readonly GrantName[];
       readonly oidc: boolean;
       readonly policy: boolean;
+      /** Only with THROTTLE_SYNC_SERVICE_SID. */
+      readonly throttle?: ThrottleStoreReport;
     }
   | { readonly status: 'misconfigured'; readonly problems: readonly ConfigProblem[] };
 
@@ -26,12 +36,37 @@ export function healthReportFor(result: ConfigResult): HealthReport {
   return { status: 'ok', authSchemes: config.authSchemes, grants: config.grants.enabled, oidc: config.oidc !== undefined, policy: config.policy !== undefined };
 }
 
+/** How recent a degraded Sync seen by /token in this process must be to count. */
+const DEGRADED_MEMORY_MS = 60_000;
+/** The name /health reads: one no sign-in can use (it holds a NUL). */
+const PROBE_NAME = '\u0000health';
+
+/**
+ * Asks Sync for one item within the budget a sign-in has. Degraded when that fails, or when /token in this process
+ * found Sync degraded within the last minute (deployed, /health and /token may not share a process).
+ */
+export async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number = Date.now): Promise<ThrottleStoreReport> {
+  const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
+  if (!read.ok) return { store: 'sync', sync: 'degraded', reason: read.reason };
+  const seen = lastSharedStoreStatus();
+  if (seen?.state === 'degraded' && now() - seen.at < DEGRADED_MEMORY_MS) return { store: 'sync', sync: 'degraded', ...(seen.reason !== undefined && { reason: seen.reason }) };
+  return { store: 'sync', sync: 'ok' };
+}
+
 /**
  * Answers /health: 200 when the configuration is valid, 503 when /token would answer 500 server_misconfigured.
+ * Sync being degraded is reported in `throttle` with 200: sign-ins still work, on each instance's own counts.
  * Any method; the body is ignored. Not cached, so a monitor always sees the current state.
- * @example handleHealthRequest(context, { policyAsset: { text } })
+ * @example await handleHealthRequest(context, { policyAsset: { text } })
  */
-export function handleHealthRequest(env: Environment, sources: ConfigSources = {}): HttpResult {
-  const report = healthReportFor(loadConfig(env, sources));
+export async function handleHealthRequest(
+  env: Environment,
+  sources: ConfigSources = {},
+  sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined,
+): Promise<HttpResult> {
+  const loaded = loadConfig(env, sources);
+  let report = healthReportFor(loaded);
+  const ledger = loaded.ok && sharedLedger ? sharedLedger(loaded.config) : undefined;
+  if (report.status === 'ok' && ledger) report = { ...report, throttle: await probeThrottleStore(ledger) };
   return jsonResult(report.status === 'ok' ? 200 : 503, report, { allowed: true });
 }

@@ -29,8 +29,14 @@ const OWASP_MIN_P_BY_LN: ReadonlyMap<number, number> = new Map([
 ]);
 export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 3 };
 const MIN_R = 8;
-/** Upper bounds keep one verification well inside a Function's memory and 10 s limit. */
-const MAX_MEMORY_BYTES = 128 * 1024 * 1024;
+/**
+ * Upper bounds keep checks affordable on a public endpoint: several run at once (libuv's four threads), and every
+ * refusal waits as long as the costliest configured check, so one costly hash slows every refusal. 64 MiB a check
+ * (ln=16,r=8,p=2 at most): an ln=17 hash (128 MiB) took peak RSS from 239 MB to 629 MB under attack. Work
+ * (N·r·p) at most 8× the default's: about 1.2 s of a core where the default takes 0.15 s.
+ */
+const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
+const MAX_WORK = 8 * 2 ** DEFAULT_SCRYPT_PARAMS.ln * DEFAULT_SCRYPT_PARAMS.r * DEFAULT_SCRYPT_PARAMS.p;
 const MAX_P = 16;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
@@ -53,11 +59,13 @@ export function assertAcceptableParams(params: ScryptParams): void {
   const minP = params.ln >= 17 ? 1 : OWASP_MIN_P_BY_LN.get(params.ln);
   if (minP === undefined || params.r < MIN_R || params.p < minP) {
     throw new PasswordHashFormatError(
-      'scrypt parameters are below the OWASP minimum (for example ln=15,r=8,p=3 or ln=17,r=8,p=1)',
+      'scrypt parameters are below the OWASP minimum (for example ln=15,r=8,p=3 or ln=16,r=8,p=2)',
     );
   }
-  if (memoryBytes(params) > MAX_MEMORY_BYTES || params.p > MAX_P) {
-    throw new PasswordHashFormatError('scrypt parameters are too costly to verify inside a Function (at most 128 MiB, p <= 16)');
+  if (memoryBytes(params) > MAX_MEMORY_BYTES || params.p > MAX_P || 2 ** params.ln * params.r * params.p > MAX_WORK) {
+    throw new PasswordHashFormatError(
+      'scrypt parameters are too costly to verify on a public endpoint (at most 64 MiB and 8 times the default work; make the hash again with npm run hash-password)',
+    );
   }
 }
 

@@ -1,7 +1,7 @@
 /** POST /token from request to answer: body kind, configuration, origin, fields, credentials, policy, token. */
 import { mintAccessToken, type TokenPlan } from './access-token';
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from './authorization-header';
-import type { BasicAuthenticator } from './basic-authentication';
+import type { BasicAuthenticator, VerificationNotes } from './basic-authentication';
 import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from './config';
 import { decideOrigin, type OriginDecision } from './cors';
 import { ServiceError } from './errors';
@@ -12,6 +12,7 @@ import { looksLikeJwt } from './jwt-shape';
 import type { OidcVerifier, OidcVerifierDeps } from './oidc-verifier';
 import { verifySharedSecret } from './shared-secrets';
 import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from './taskrouter-workers';
+import type { SharedFailureLedger } from './shared-failure-ledger';
 import { planToken } from './token-plan';
 import { policyLimitsFor } from './token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from './token-request';
@@ -45,6 +46,11 @@ export interface RequestLogEntry {
   readonly durationMs: number;
   /** Configuration problems (variable names and rules only), on 500 server_misconfigured. */
   readonly problems?: readonly string[];
+  /**
+   * For a Basic check with THROTTLE_SYNC_SERVICE_SID set: `sync` when the shared counts decided, `sync_degraded`
+   * when Sync was slow or failing and this instance's own counts decided.
+   */
+  readonly throttle?: 'sync' | 'sync_degraded';
 }
 
 export interface TokenEndpointDeps {
@@ -55,6 +61,8 @@ export interface TokenEndpointDeps {
   readonly oidc?: OidcVerifierDeps;
   /** For tests: how Workers are found. Default: TaskRouter's REST API through twilio-node, with the API key. */
   readonly taskrouterLookup?: WorkerLookup;
+  /** The failure counts shared by every instance for this configuration (Sync), or undefined for this instance's own. */
+  readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
 }
 
 interface Authenticated {
@@ -180,6 +188,7 @@ async function authenticate(
   credentials: PresentedCredentials | undefined,
   fields: TokenRequestFields,
   deps: TokenEndpointDeps,
+  notes: VerificationNotes,
 ): Promise<Authenticated> {
   if (credentials === undefined) {
     throw new ServiceError('missing_credentials', 'send credentials in the Authorization header (Basic or Bearer) or in the body');
@@ -207,7 +216,7 @@ async function authenticate(
     return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password);
+  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password, deps.sharedLedger?.(config), notes);
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
@@ -227,6 +236,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let authenticated: Authenticated | undefined;
   let rule: string | undefined;
   let problems: string[] | undefined;
+  const notes: VerificationNotes = {};
   const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
     deps.log({
@@ -237,6 +247,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
       ...(authenticated && { scheme: authenticated.scheme }),
       ...(problems && { problems }),
       ...(rule !== undefined && { rule }),
+      ...(notes.sharedStore !== undefined && { throttle: notes.sharedStore === 'sync' ? 'sync' : 'sync_degraded' }),
       ...extra,
       durationMs: deps.now() - startedAt,
     });
@@ -259,7 +270,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     origin = decideOrigin(headers['origin'], config.allowedOrigins, [singleHeader(headers, 'host', 'Host'), request.serviceHost]);
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
-    authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps);
+    authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps, notes);
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
     const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
     const plan = await bindTaskRouterWorker(config, planToken(config, authenticated.identity, fields, limits), deps);

@@ -25,6 +25,7 @@ beforeAll(async () => {
     TWILIO_API_KEY_SID: 'SKnot-a-sid',
     OIDC_ISSUER: 'http://id.example.com',
     TOKEN_POLICY: BROKEN_POLICY,
+    THROTTLE_SYNC_SERVICE_SID: 'my-sync-service',
   });
   [good, broken] = await Promise.all([startServer(goodEnv), startServer(brokenEnv)]);
 }, 60_000);
@@ -146,7 +147,8 @@ describe('npm run doctor', () => {
     expect(result.stdout).toContain('✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must start with SK and have 34 characters\n  fix: ');
     expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n  fix: /);
     expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
-    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY]) expect(result.stdout.includes(value)).toBe(false);
+    expect(result.stdout).toMatch(/✗ THROTTLE_SYNC_SERVICE_SID: THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID .*\n {2}fix: /);
+    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY, 'my-sync-service']) expect(result.stdout.includes(value)).toBe(false);
   }, 30_000);
 
   it('warns (exit 0) about policy rules that can match no caller: a user who does not exist, a role while OIDC is off', async () => {

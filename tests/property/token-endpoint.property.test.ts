@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { compactVerify } from 'jose';
 import { createBasicAuthenticator, type BasicAuthenticator } from '../../src/lib/basic-authentication';
 import { ERROR_STATUS, type ErrorCode } from '../../src/lib/errors';
-import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/failure-throttle';
+import { FailureThrottle } from '../../src/lib/failure-throttle';
+import { ScryptGuard } from '../../src/lib/scrypt-guard';
 import type { HttpResult } from '../../src/lib/http-result';
 import { handleTokenRequest, type RequestLogEntry } from '../../src/lib/token-endpoint';
 import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
@@ -67,18 +68,17 @@ const jsonRequest = (headers: Record<string, string | string[]>, body: unknown):
 });
 
 /** An authenticator whose cache already holds alice's password, as on a warm instance. */
-async function warmAuthenticator(throttle = new FailureThrottle()): Promise<BasicAuthenticator> {
-  // No real pause where a flood skips the hashing (it stands for the check's duration): the clock is frozen anyway.
-  const basic = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(), () => clock, async () => undefined);
+async function warmAuthenticator(throttle = new FailureThrottle(), guard = new ScryptGuard()): Promise<BasicAuthenticator> {
+  // No real pause where a refusal waits as long as a check: the clock is frozen anyway.
+  const basic = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(), () => clock, async () => undefined, { guard });
   const warm = await answer(jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!) }, {}), basic);
   expect(warm.result.status).toBe(200);
   return basic;
 }
 
-/** The instance under sustained attack: both its failure budgets for this minute are spent. */
-function saturate(throttle: FailureThrottle): void {
-  for (let i = 0; i < DEFAULT_THROTTLE_LIMITS.perInstanceUnknownNameFailures; i++) throttle.recordFailure(`attacker-${i}`, 'unknown', clock);
-  for (let i = 0; i < DEFAULT_THROTTLE_LIMITS.perInstanceKnownNameFailures; i++) throttle.recordFailure(`known-${i}`, 'known', clock);
+/** The instance under sustained attack on hundreds of configured names: its scrypt guard for this minute is spent. */
+function saturate(guard: ScryptGuard): void {
+  while (guard.retryAfterSeconds(clock) === 0) guard.spend(clock);
 }
 
 function expectNoToken(a: Answer): void {
@@ -116,11 +116,11 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
   });
 
   it('no token without valid credentials: near misses of a Basic user name and password (cache warm, throttle live)', async () => {
-    // The real throttle defaults except per-instance budgets of 10 unknown and 10 known names, so that at
-    // most ~20 runs pay for scrypt (~0.3 s each here); every other run must be refused by the throttle (429)
-    // without hashing, or by the cache lookup, which runs first for every request and must never match a near miss.
-    const throttle = new FailureThrottle({ ...DEFAULT_THROTTLE_LIMITS, perInstanceUnknownNameFailures: 10, perInstanceKnownNameFailures: 10 });
-    const basic = await warmAuthenticator(throttle);
+    // The real throttle defaults except a scrypt guard of 20 runs, so that at most ~20 runs pay for scrypt (~0.3 s
+    // each here); every other run must be refused by the per-name lock or the guard (429), by a refusal without
+    // hashing (an unknown name), or by the cache lookup, which runs first for every request and must never match a
+    // near miss.
+    const basic = await warmAuthenticator(new FailureThrottle(), new ScryptGuard({ runsPerWindow: 20, windowMs: 60_000 }));
     const password = credentials.passwords.alice!;
     const statuses = new Map<number, number>();
     let hashed = 0;
@@ -154,9 +154,9 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
   });
 
   it('the status is always documented, matches its code, and is never 5xx', async () => {
-    const throttle = new FailureThrottle();
-    const basic = await warmAuthenticator(throttle);
-    saturate(throttle);
+    const guard = new ScryptGuard();
+    const basic = await warmAuthenticator(new FailureThrottle(), guard);
+    saturate(guard);
     const statuses = new Map<number, number>();
     const [, ms] = await timed(() =>
       fc.assert(
@@ -186,9 +186,9 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
   });
 
   it('no response or log line contains a secret, password, hash or token', async () => {
-    const throttle = new FailureThrottle();
-    const basic = await warmAuthenticator(throttle);
-    saturate(throttle);
+    const guard = new ScryptGuard();
+    const basic = await warmAuthenticator(new FailureThrottle(), guard);
+    saturate(guard);
     const [, ms] = await timed(() =>
       fc.assert(
         fc.asyncProperty(anyRequest(credentials, 'alice', ALLOWED_ORIGIN), async (request) => {

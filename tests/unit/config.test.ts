@@ -1,6 +1,7 @@
 /** parseConfig / loadConfig: every variable's accepted and refused forms, and that problems never echo a secret. */
 import { randomBytes } from 'node:crypto';
 import {
+  CONFIG_VARIABLES,
   loadConfig,
   normaliseOrigin,
   parseConfig,
@@ -368,12 +369,17 @@ describe('AUTH_BASIC_USERS', () => {
   });
 
   it('accepts the scrypt parameters at the OWASP minimum and at the memory ceiling', () => {
-    const env = { ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=17,r=8,p=1')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}` };
+    const env = { ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}` };
     expect(configOf(env).basicUsers?.users.map((user) => [user.name, user.hash.ln, user.hash.p])).toEqual([
-      ['a', 17, 1],
+      ['a', 15, 3],
       ['b', 13, 10],
       ['c', 16, 2],
     ]);
+  });
+
+  it('reports a hash costlier than the service can afford (ln=17, 128 MiB a check) as a problem of that entry', () => {
+    const problems = problemsOf({ ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=17,r=8,p=1')}` });
+    expect(problems).toEqual([expect.objectContaining({ variable: 'AUTH_BASIC_USERS', message: expect.stringMatching(/^AUTH_BASIC_USERS entry 2: .*too costly/) })]);
   });
 
   it('keeps the names in NFC form', async () => {
@@ -552,6 +558,31 @@ describe('TWILIO_REGION', () => {
 
   it.each(['us1', 'ie1', 'au1'])('accepts TWILIO_REGION=%s', (value) => {
     expect(configOf({ ...minimalEnv, TWILIO_REGION: value }).region).toBe(value);
+  });
+});
+
+describe('THROTTLE_SYNC_SERVICE_SID', () => {
+  it('is unset by default: each instance counts failures alone', () => {
+    expect(configOf(minimalEnv).throttleSyncServiceSid).toBeUndefined();
+  });
+
+  it.each([`IS${'0a'.repeat(16)}`, 'default'])('accepts %s', (value) => {
+    expect(configOf({ ...minimalEnv, THROTTLE_SYNC_SERVICE_SID: ` ${value} ` }).throttleSyncServiceSid).toBe(value);
+  });
+
+  it.each([
+    ['another kind of SID', `ZS${'0a'.repeat(16)}`],
+    ['a short SID', `IS${'0a'.repeat(15)}`],
+    ['Default in capitals', 'Default'],
+    ['a unique name', 'my-sync-service'],
+  ])('refuses %s, naming the variable and not the value', (_what, value) => {
+    const problems = problemsOf({ ...minimalEnv, THROTTLE_SYNC_SERVICE_SID: value });
+    expect(problems).toEqual([expect.objectContaining({ variable: 'THROTTLE_SYNC_SERVICE_SID' })]);
+    expect(JSON.stringify(problems)).not.toContain(value);
+  });
+
+  it('is one of CONFIG_VARIABLES, so a change reloads the configuration and the deploy knows the service reads it', () => {
+    expect(CONFIG_VARIABLES).toContain('THROTTLE_SYNC_SERVICE_SID');
   });
 });
 

@@ -38,6 +38,12 @@ describe('checkDeployment', () => {
     });
   });
 
+  it('checks THROTTLE_SYNC_SERVICE_SID like the service does: a Sync Service SID or default, nothing else', () => {
+    expect(named({ ...valid, THROTTLE_SYNC_SERVICE_SID: `IS${'1f'.repeat(16)}` })).toEqual([]);
+    expect(named({ ...valid, THROTTLE_SYNC_SERVICE_SID: 'default' })).toEqual([]);
+    expect(named({ ...valid, THROTTLE_SYNC_SERVICE_SID: `ZS${'1f'.repeat(16)}` })).toEqual(['THROTTLE_SYNC_SERVICE_SID']);
+  });
+
   it('accepts a value of exactly 450 bytes and refuses 451', () => {
     expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes) })).toEqual([]);
     expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes + 1) })).toEqual(['NOTE']);

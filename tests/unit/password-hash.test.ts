@@ -106,6 +106,8 @@ describe('parsePasswordHash', () => {
     ['a block size below 8', phcWith('ln=17,r=4,p=1')],
     ['too costly parameters ln=18,r=8', phcWith('ln=18,r=8,p=1')],
     ['too costly parameters ln=17,r=16', phcWith('ln=17,r=16,p=1')],
+    ['128 MiB a check (ln=17,r=8,p=1): more memory than a public endpoint can afford', phcWith('ln=17,r=8,p=1')],
+    ['more than 8 times the default work (ln=16,r=8,p=13)', phcWith('ln=16,r=8,p=13')],
     ['more than 16-way parallelism', phcWith('ln=15,r=8,p=17')],
   ])('refuses %s with a PasswordHashFormatError', (_what, value) => {
     expect(() => parsePasswordHash(value)).toThrow(PasswordHashFormatError);
@@ -116,8 +118,8 @@ describe('parsePasswordHash', () => {
     expect(() => parsePasswordHash(phcWith('ln=18,r=8,p=1'))).toThrow(/too costly/);
   });
 
-  it('accepts each OWASP-equivalent setting and the 128 MiB ceiling', () => {
-    for (const params of ['ln=13,r=8,p=10', 'ln=14,r=8,p=5', 'ln=15,r=8,p=3', 'ln=16,r=8,p=2', 'ln=17,r=8,p=1', 'ln=15,r=8,p=16']) {
+  it('accepts each OWASP-equivalent setting up to the 64 MiB and 8-times-the-work ceilings', () => {
+    for (const params of ['ln=13,r=8,p=10', 'ln=14,r=8,p=5', 'ln=15,r=8,p=3', 'ln=16,r=8,p=2', 'ln=16,r=8,p=12', 'ln=15,r=8,p=16']) {
       expect(() => parsePasswordHash(phcWith(params))).not.toThrow();
     }
     expect(() => parsePasswordHash(phcWith('ln=15,r=8,p=3', 16, 64))).not.toThrow();

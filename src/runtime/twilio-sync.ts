@@ -1,0 +1,75 @@
+/** The thin layer between the Sync failure ledger and Twilio's Sync REST API, through twilio-node. */
+import type { ServiceConfig } from '../lib/config';
+import type { SharedFailureLedger } from '../lib/shared-failure-ledger';
+import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/sync-failure-ledger';
+
+interface RestError {
+  status?: number;
+  code?: number;
+}
+
+/** twilio-node's RestException as a SyncError by kind (Twilio's Sync error codes). */
+function toSyncError(error: unknown): SyncError {
+  const { status, code } = (error ?? {}) as RestError;
+  if (status === 429) return new SyncError('too_many_requests', code);
+  if (code === 54208) return new SyncError('exists', code);
+  if (code === 54205) return new SyncError('conflict', code);
+  if (code === 54200) return new SyncError('no_map', code);
+  if (code === 54201) return new SyncError('gone', code);
+  return new SyncError('failed', code ?? status);
+}
+
+/** twilio-node's Sync Map Items with the API key the service already has (a Standard key may use Sync). */
+export function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySid' | 'signingKey'>, serviceSid: string): SyncMapItems {
+  // Loaded only when THROTTLE_SYNC_SERVICE_SID is set: require('twilio') costs ~84 ms of a cold start.
+  const twilio = require('twilio') as typeof import('twilio');
+  const client = twilio(config.apiKeySid, config.signingKey.export().toString('utf8'), { accountSid: config.accountSid, autoRetry: false });
+  const service = client.sync.v1.services(serviceSid);
+  const rethrow = (error: unknown): never => {
+    throw toSyncError(error);
+  };
+  return {
+    async fetch(map, key) {
+      try {
+        const item = await service.syncMaps(map).syncMapItems(key).fetch();
+        return { data: item.data, revision: item.revision };
+      } catch (error) {
+        if ((error as RestError).status === 404) return undefined;
+        return rethrow(error);
+      }
+    },
+    async create(map, key, data, itemTtl) {
+      const item = await service.syncMaps(map).syncMapItems.create({ key, data, itemTtl }).catch(rethrow);
+      return { revision: item.revision };
+    },
+    async update(map, key, data, itemTtl, ifMatch) {
+      const item = await service.syncMaps(map).syncMapItems(key).update({ data, itemTtl, ifMatch }).catch(rethrow);
+      return { revision: item.revision };
+    },
+    async remove(map, key, ifMatch) {
+      await service.syncMaps(map).syncMapItems(key).remove({ ifMatch }).catch(rethrow);
+    },
+    async createMap(map) {
+      try {
+        await service.syncMaps.create({ uniqueName: map });
+      } catch (error) {
+        if ((error as RestError).code !== 54301) rethrow(error);
+      }
+    },
+  };
+}
+
+// One ledger per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
+const ledgers = new WeakMap<ServiceConfig, SharedFailureLedger>();
+
+/** The shared ledger when THROTTLE_SYNC_SERVICE_SID is set, else undefined (this instance's counts only). */
+export function syncLedgerFor(config: ServiceConfig, windowMs: number): SharedFailureLedger | undefined {
+  if (config.throttleSyncServiceSid === undefined) return undefined;
+  let ledger = ledgers.get(config);
+  if (!ledger) {
+    const items = twilioSyncMapItems(config, config.throttleSyncServiceSid);
+    ledger = createSyncFailureLedger({ items, keySecret: config.signingKey.export().toString('utf8'), windowMs });
+    ledgers.set(config, ledger);
+  }
+  return ledger;
+}

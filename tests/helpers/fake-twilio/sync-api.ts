@@ -1,0 +1,287 @@
+/**
+ * A loopback stand-in for the part of Twilio Sync's REST API (https://sync.twilio.com/v1) that the failure ledger
+ * uses: Services/{IS|default}/Maps and Maps/{MP|UniqueName}/Items, enforcing Sync's documented rules — Basic auth
+ * with the API key, ETag revisions and If-Match (54205 mismatch, 54003 malformed), 54208 for an existing key,
+ * 54200/54201 for a missing Map/Item, 54301 for a taken unique name, ItemTtl expiry, and 429 (20429) once an object
+ * (a Map counts as one object for all its items) takes more than 20 writes, or 20 reads, within one second. It can
+ * be made slow, answer errors, answer 429 on demand, or drop connections.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseUrlencoded, readBody } from './request-body';
+
+export const SYNC_HOST = 'sync.twilio.com';
+
+/** Sync's rule: about 20 writes (and 20 reads) per second per object. No burst is granted: stricter than Sync. */
+export const WRITES_PER_SECOND_PER_OBJECT = 20;
+export const READS_PER_SECOND_PER_OBJECT = 20;
+/** Sync's ItemTtl range. */
+const MAX_TTL_SECONDS = 31_536_000;
+
+export interface SyncCredentials {
+  readonly accountSid: string;
+  readonly apiKeySid: string;
+  readonly apiKeySecret: string;
+  /** The Service the stand-in holds; `default` reaches it too. */
+  readonly serviceSid: string;
+}
+
+interface Item {
+  data: unknown;
+  revision: string;
+  createdAt: number;
+  updatedAt: number;
+  /** ms since the epoch; undefined: no TTL. */
+  expiresAt?: number;
+}
+
+interface SyncMap {
+  sid: string;
+  uniqueName: string;
+  items: Map<string, Item>;
+}
+
+export interface SyncRequestRecord {
+  readonly method: string;
+  /** The path without the item key (keys are hashes of names; kept out of the record anyway). */
+  readonly route: string;
+  readonly map?: string;
+  readonly status: number;
+  readonly code?: number;
+}
+
+/** What a test can make the stand-in do. */
+export interface SyncBehaviour {
+  /** Added before every answer. */
+  latencyMs: number;
+  /** When set, every request is answered with this status and Twilio's error JSON (e.g. 503, or 500). */
+  failWith?: number;
+  /** Every request is dropped (the connection destroyed) without an answer: Sync unreachable. */
+  dropConnections: boolean;
+  /** Until this time (ms since the epoch), every request gets 429 regardless of rates. */
+  tooManyRequestsUntil: number;
+}
+
+const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
+
+function errorBody(status: number, code: number, message: string) {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The stand-in's state and its request handler (mounted behind the CONNECT proxy for SYNC_HOST).
+ * @example const sync = new FakeSyncApi(credentials); startConnectProxy({ …, handlerFor: () => sync.handle })
+ */
+export class FakeSyncApi {
+  private readonly maps = new Map<string, SyncMap>();
+  private readonly recorded: SyncRequestRecord[] = [];
+  /** Per object (Map SID): times of recent writes and reads, for the per-second rule. */
+  private readonly writes = new Map<string, number[]>();
+  private readonly reads = new Map<string, number[]>();
+  readonly behaviour: SyncBehaviour = { latencyMs: 0, dropConnections: false, tooManyRequestsUntil: 0 };
+
+  constructor(
+    readonly credentials: SyncCredentials,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  requests(): readonly SyncRequestRecord[] {
+    return [...this.recorded];
+  }
+
+  /** Live items of a Map (by unique name): key → data. */
+  itemsOf(mapName: string): Map<string, unknown> {
+    const map = this.findMap(mapName);
+    const live = new Map<string, unknown>();
+    if (!map) return live;
+    for (const [key, item] of map.items) if (!this.expired(item)) live.set(key, item.data);
+    return live;
+  }
+
+  /** When a live item expires (ms since the epoch), or undefined when it has no TTL or does not exist. */
+  expiryOf(mapName: string, key: string): number | undefined {
+    const item = this.findMap(mapName)?.items.get(key);
+    return item && !this.expired(item) ? item.expiresAt : undefined;
+  }
+
+  mapNames(): string[] {
+    return [...this.maps.values()].map((map) => map.uniqueName);
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.serve(req, res);
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req).catch(() => Buffer.alloc(0));
+    if (this.behaviour.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.behaviour.latencyMs));
+    if (this.behaviour.dropConnections) {
+      req.socket.destroy();
+      return;
+    }
+    const path = new URL(req.url ?? '/', `https://${SYNC_HOST}`).pathname;
+    const method = req.method ?? 'GET';
+    let route = 'unknown';
+    let mapName: string | undefined;
+    try {
+      if (this.behaviour.failWith !== undefined) throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
+      if (this.clock() < this.behaviour.tooManyRequestsUntil) throw new Refusal(429, 20429, 'Too many requests');
+      this.authenticate(req);
+      const match = /^\/v1\/Services\/([^/]+)\/Maps(?:\/([^/]+)(?:\/Items(?:\/([^/]+))?)?)?$/.exec(path);
+      if (!match) throw new Refusal(404, 20404, `The requested resource ${path.replace(/^\/v1/, '')} was not found`);
+      const [, service, mapId, rawKey] = match;
+      if (service !== 'default' && service !== this.credentials.serviceSid) throw new Refusal(404, 20404, 'Service not found');
+      mapName = mapId === undefined ? undefined : decodeURIComponent(mapId);
+      const key = rawKey === undefined ? undefined : decodeURIComponent(rawKey);
+      const form = parseUrlencoded(body);
+      route = mapName === undefined ? 'Maps' : path.includes('/Items') ? (key === undefined ? 'Items' : 'Items/{Key}') : 'Maps/{Map}';
+      const answer = this.route(method, route, mapName, key, form, req.headers['if-match']);
+      this.recorded.push({ method, route, ...(mapName !== undefined && { map: mapName }), status: answer.status });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (answer.etag !== undefined) headers['etag'] = answer.etag;
+      res.writeHead(answer.status, headers).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+    } catch (error) {
+      const refusal = error instanceof Refusal ? error : new Refusal(500, 20500, 'Internal error in the stand-in');
+      this.recorded.push({ method, route, ...(mapName !== undefined && { map: mapName }), status: refusal.status, code: refusal.code });
+      res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(refusal.status, refusal.code, refusal.message)));
+    }
+  }
+
+  private authenticate(req: IncomingMessage): void {
+    const header = req.headers.authorization ?? '';
+    const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
+    const expected = `${this.credentials.apiKeySid}:${this.credentials.apiKeySecret}`;
+    if (decoded !== expected) throw new Refusal(401, 20003, 'Authenticate');
+  }
+
+  private findMap(id: string): SyncMap | undefined {
+    return this.maps.get(id) ?? [...this.maps.values()].find((map) => map.uniqueName === id);
+  }
+
+  private expired(item: Item): boolean {
+    return item.expiresAt !== undefined && item.expiresAt <= this.clock();
+  }
+
+  /** Sync's per-object rate rule: a 429 once the object took `limit` requests of this kind within the last second. */
+  private spend(kind: Map<string, number[]>, objectSid: string, limit: number): void {
+    const now = this.clock();
+    const recent = (kind.get(objectSid) ?? []).filter((at) => now - at < 1000);
+    if (recent.length >= limit) {
+      kind.set(objectSid, recent);
+      throw new Refusal(429, 20429, 'Too many requests');
+    }
+    recent.push(now);
+    kind.set(objectSid, recent);
+  }
+
+  private ttl(form: URLSearchParams): number | undefined {
+    const raw = form.get('ItemTtl') ?? form.get('Ttl');
+    if (raw === null) return undefined;
+    const seconds = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(seconds >= 0 && seconds <= MAX_TTL_SECONDS)) throw new Refusal(400, 20001, 'Invalid ItemTtl');
+    return seconds;
+  }
+
+  private data(form: URLSearchParams): unknown {
+    const raw = form.get('Data');
+    if (raw === null) throw new Refusal(400, 20001, 'Missing required parameter Data');
+    if (Buffer.byteLength(raw) > 16 * 1024) throw new Refusal(400, 54006, 'Map Item data is larger than 16 KiB');
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new Refusal(400, 54006, 'Data must be JSON');
+    }
+  }
+
+  private itemJson(map: SyncMap, key: string, item: Item) {
+    return {
+      key,
+      account_sid: this.credentials.accountSid,
+      service_sid: this.credentials.serviceSid,
+      map_sid: map.sid,
+      url: `https://${SYNC_HOST}/v1/Services/${this.credentials.serviceSid}/Maps/${map.sid}/Items/${encodeURIComponent(key)}`,
+      revision: item.revision,
+      data: item.data,
+      date_expires: item.expiresAt === undefined ? null : new Date(item.expiresAt).toISOString(),
+      date_created: new Date(item.createdAt).toISOString(),
+      date_updated: new Date(item.updatedAt).toISOString(),
+      created_by: 'system',
+    };
+  }
+
+  private route(
+    method: string,
+    route: string,
+    mapName: string | undefined,
+    key: string | undefined,
+    form: URLSearchParams,
+    ifMatchHeader: string | string[] | undefined,
+  ): { status: number; body?: unknown; etag?: string } {
+    if (route === 'Maps' && method === 'POST') {
+      const uniqueName = form.get('UniqueName') ?? undefined;
+      if (uniqueName !== undefined && this.findMap(uniqueName)) throw new Refusal(409, 54301, 'Unique name already exists');
+      const map: SyncMap = { sid: sid('MP'), uniqueName: uniqueName ?? '', items: new Map() };
+      this.maps.set(map.sid, map);
+      return { status: 201, body: { sid: map.sid, unique_name: map.uniqueName, service_sid: this.credentials.serviceSid, revision: '0' } };
+    }
+    if (mapName === undefined || route === 'Maps' || route === 'Maps/{Map}') throw new Refusal(405, 20004, 'Method not allowed');
+    const map = this.findMap(mapName);
+    if (!map) throw new Refusal(404, 54200, 'Map not found');
+    const ifMatch = Array.isArray(ifMatchHeader) ? ifMatchHeader[0] : ifMatchHeader;
+    if (ifMatch !== undefined && ifMatch !== '*' && !/^[0-9a-z]+$/.test(ifMatch)) throw new Refusal(400, 54003, 'Invalid If-Match header');
+    const live = (k: string) => {
+      const item = map.items.get(k);
+      if (item && this.expired(item)) {
+        map.items.delete(k);
+        return undefined;
+      }
+      return item;
+    };
+    const now = this.clock();
+
+    if (route === 'Items' && method === 'POST') {
+      this.spend(this.writes, map.sid, WRITES_PER_SECOND_PER_OBJECT);
+      const newKey = form.get('Key');
+      if (!newKey || newKey.length > 320) throw new Refusal(400, 54209, 'Invalid Map Item key');
+      if (live(newKey)) throw new Refusal(409, 54208, 'Map Item already exists');
+      const ttl = this.ttl(form);
+      const item: Item = { data: this.data(form), revision: '0', createdAt: now, updatedAt: now, ...(ttl && { expiresAt: now + ttl * 1000 }) };
+      map.items.set(newKey, item);
+      return { status: 201, body: this.itemJson(map, newKey, item), etag: item.revision };
+    }
+    if (route !== 'Items/{Key}' || key === undefined) throw new Refusal(405, 20004, 'Method not allowed');
+    if (method === 'GET') {
+      this.spend(this.reads, map.sid, READS_PER_SECOND_PER_OBJECT);
+      const item = live(key);
+      if (!item) throw new Refusal(404, 54201, 'Map Item not found');
+      return { status: 200, body: this.itemJson(map, key, item), etag: item.revision };
+    }
+    if (method === 'POST' || method === 'DELETE') {
+      this.spend(this.writes, map.sid, WRITES_PER_SECOND_PER_OBJECT);
+      const item = live(key);
+      if (!item) throw new Refusal(404, 54201, 'Map Item not found');
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== item.revision) throw new Refusal(412, 54205, 'Map Item revision mismatch');
+      if (method === 'DELETE') {
+        map.items.delete(key);
+        return { status: 204 };
+      }
+      const ttl = this.ttl(form);
+      if (form.has('Data')) item.data = this.data(form);
+      item.revision = (parseInt(item.revision, 36) + 1).toString(36);
+      item.updatedAt = now;
+      if (ttl !== undefined) item.expiresAt = ttl === 0 ? undefined : now + ttl * 1000;
+      return { status: 200, body: this.itemJson(map, key, item), etag: item.revision };
+    }
+    throw new Refusal(405, 20004, 'Method not allowed');
+  }
+}

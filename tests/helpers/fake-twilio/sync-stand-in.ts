@@ -1,0 +1,63 @@
+/**
+ * Starts the Sync stand-in behind its own CONNECT proxy, with a CA made for this run: a twilio-node client in
+ * another process reaches it as it reaches sync.twilio.com, through HTTP_PROXY (its RequestClient's own proxy
+ * support) and TLS trusted via NODE_EXTRA_CA_CERTS. Separate from startFakeTwilio (the Serverless stand-in).
+ */
+import { randomBytes } from 'node:crypto';
+import { createTestCertificates } from './certificates';
+import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
+import { FakeSyncApi, SYNC_HOST, type SyncCredentials } from './sync-api';
+
+export type { SyncBehaviour, SyncRequestRecord } from './sync-api';
+export { FakeSyncApi, SYNC_HOST } from './sync-api';
+
+export interface FakeSync {
+  readonly api: FakeSyncApi;
+  readonly credentials: SyncCredentials;
+  /** HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process. */
+  readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
+  refusals(): readonly ProxyRefusal[];
+  stop(): Promise<void>;
+}
+
+/**
+ * @example
+ * const sync = await startFakeSync();
+ * spawn('node', ['uses-twilio-node.js'], { env: { ...process.env, ...sync.env } });
+ * sync.api.behaviour.latencyMs = 50;
+ * await sync.stop();
+ */
+export async function startFakeSync(credentials: Partial<SyncCredentials> = {}): Promise<FakeSync> {
+  const hex = () => randomBytes(16).toString('hex');
+  const full: SyncCredentials = {
+    accountSid: `AC${hex()}`,
+    apiKeySid: `SK${hex()}`,
+    apiKeySecret: randomBytes(24).toString('base64url'),
+    serviceSid: `IS${hex()}`,
+    ...credentials,
+  };
+  const api = new FakeSyncApi(full);
+  const certificates = await createTestCertificates([SYNC_HOST]);
+  let proxy;
+  try {
+    proxy = await startConnectProxy({
+      tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
+      allowHost: (host) => host === SYNC_HOST,
+      handlerFor: (host) => (host === SYNC_HOST ? api.handle : undefined),
+    });
+  } catch (error) {
+    certificates.dispose();
+    throw error;
+  }
+  const running = proxy;
+  return {
+    api,
+    credentials: Object.freeze(full),
+    env: Object.freeze({ HTTP_PROXY: running.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
+    refusals: () => running.refusals(),
+    async stop() {
+      await running.close();
+      certificates.dispose();
+    },
+  };
+}
