@@ -32,3 +32,24 @@ export async function checkSigningKey(accountSid: string, keySid: string, keySec
   }
   return { ok: false, message: `Twilio answered the signing-key check with HTTP ${answer.status}`, fix: 'try again; if it persists, check https://status.twilio.com' };
 }
+
+/**
+ * `npm run doctor -- --online`: the same check on the variables of an env file, printed as the doctor prints.
+ * Exit status 0 when Twilio accepts the pair for TWILIO_ACCOUNT_SID, 1 otherwise.
+ */
+export async function printSigningKeyCheck(variables: Readonly<Record<string, string>>, say: (line: string) => void): Promise<number> {
+  const accountSid = variables['TWILIO_ACCOUNT_SID'];
+  const keySid = variables['TWILIO_API_KEY_SID'];
+  const keySecret = variables['TWILIO_API_KEY_SECRET'];
+  if (!accountSid || !keySid || !keySecret) {
+    say('✗ TWILIO_API_KEY_SID: --online needs TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET\n  fix: set all three');
+    return 1;
+  }
+  const check = await checkSigningKey(accountSid, keySid, keySecret);
+  if (check.ok) {
+    say(`  online:   Twilio accepts TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for ${accountSid}`);
+    return 0;
+  }
+  say(`✗ TWILIO_API_KEY_SID: ${check.message}\n  fix: ${check.fix}`);
+  return 1;
+}

@@ -17,7 +17,7 @@ import { DeployJournal } from './deploy-journal';
 import { checkSigningKey } from './deploy-key-check';
 import { findService, readLiveState } from './deploy-live';
 import { readLocalDeployment } from './deploy-local';
-import { countChanges, planDeployment, PRIVATE_CONFIG_FILES, renderPlan, type DeployPlan, type PrivateConfigFile } from './deploy-plan';
+import { countChanges, planDeployment, PRIVATE_CONFIG_FILES, renderPlan, type DeployPlan, type DesiredState, type PrivateConfigFile } from './deploy-plan';
 import { ServerlessApi, TwilioRequestError, type DeployCredentials } from './deploy-serverless';
 import { readPrivateAssets } from './private-assets';
 import { runSmokeChecks } from './smoke-checks';
@@ -147,6 +147,34 @@ function refusedRemovalLines(plan: DeployPlan): string[] {
   });
 }
 
+/**
+ * After a failure: what is live now (read back with GETs), as the changes still to apply, and whether the service
+ * is left without its signing key SID (a rotation cut part-way: it fails closed until a deploy completes).
+ */
+async function reportWhatIsLive(
+  api: ServerlessApi,
+  serviceSid: string | undefined,
+  environment: string,
+  desired: DesiredState,
+  allowRemoval: ReadonlySet<PrivateConfigFile>,
+): Promise<void> {
+  let now;
+  try {
+    now = await readLiveState(api, serviceSid, environment);
+  } catch {
+    say('deploy: the service could not be read back to say more');
+    return;
+  }
+  const remaining = planDeployment(now, desired, { allowRemoval });
+  if (countChanges(remaining) > 0) {
+    say('deploy: read back, the service still differs from this checkout in:');
+    for (const line of renderPlan(remaining, desired)) say(line);
+  }
+  if (desired.variables['TWILIO_API_KEY_SID'] && now.environment && !now.variables.some((variable) => variable.key === 'TWILIO_API_KEY_SID')) {
+    say('deploy: TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens (it never pairs one key SID with another key\'s secret) until a deploy completes');
+  }
+}
+
 /** Twilio's refusals, named by cause: a wrong credential is not a taken name. */
 function describeTwilioError(error: TwilioRequestError, credentials: DeployCredentials): string {
   if (error.code === 20003 || error.status === 401) {
@@ -274,9 +302,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
     reportInterruption(`failed (${cause})`);
-    if (plan.rotatesKeyPair && journal.report().join('\n').match(/not applied:[\s\S]*set variable TWILIO_API_KEY_SID/)) {
-      say('deploy: TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens (it never pairs the old key SID with the new secret) until a deploy completes');
-    }
+    await reportWhatIsLive(api, live.service?.sid ?? recordedServiceSid(cwd, accountSid!, config.region), environmentName, desired, options.allowRemoval);
     return 1;
   }
   let after;

@@ -9,10 +9,11 @@ import { parseConfig, type ConfigProblem } from '../lib/config';
 import { checkDeployment } from '../lib/deploy-checks';
 import { parseEnvFile } from '../lib/env-file';
 import { healthReportFor } from '../lib/health-report';
+import { printSigningKeyCheck } from './deploy-key-check';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
 function usage(): never {
-  process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE] [--users-asset FILE] [--deploy]\n');
+  process.stderr.write('usage: npm run doctor [-- ENV_FILE] [--policy-asset FILE] [--users-asset FILE] [--deploy] [--online]\n');
   process.exit(2);
 }
 
@@ -81,4 +82,10 @@ function describeScheme(scheme: string, usersFile: string | undefined): string {
   return 'identity-provider JWT (OIDC_ISSUER)';
 }
 
-process.exitCode = main(process.argv.slice(2));
+// --online (the signing key checked with Twilio) is a hook of npm run deploy's check, run after the offline checks pass.
+const args = process.argv.slice(2);
+process.exitCode = main(args.filter((argument) => argument !== '--online'));
+if (args.includes('--online') && process.exitCode === 0) {
+  const envFile = args.find((argument, index) => !argument.startsWith('-') && !['--policy-asset', '--users-asset'].includes(args[index - 1] ?? '')) ?? '.env';
+  void printSigningKeyCheck(parseEnvFile(readFileSync(envFile, 'utf8')), (line) => process.stdout.write(`${line}\n`)).then((code) => (process.exitCode = code));
+}
