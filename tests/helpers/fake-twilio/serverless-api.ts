@@ -80,9 +80,10 @@ export interface RecordedRequest {
 /**
  * What a fault does to the matching request: `drop-before` cuts the connection without applying it, `drop-after`
  * applies it and cuts the connection instead of answering (the client cannot tell whether it happened), `hold` keeps
- * the request unanswered until `release()` (then cuts it), so a test can signal the client at that point.
+ * the request unanswered until `release()` (then cuts it), so a test can signal the client at that point; `pause`
+ * keeps it until `release()` and then handles it as usual, so a test can change the state while the client waits.
  */
-export type FaultAction = 'drop-before' | 'drop-after' | 'hold';
+export type FaultAction = 'drop-before' | 'drop-after' | 'hold' | 'pause';
 
 export interface FaultSpec {
   readonly method: string;
@@ -96,7 +97,7 @@ export interface FaultSpec {
 export interface Fault {
   /** Resolves when the matching request has arrived (and, for drop-after, has been applied). */
   readonly reached: Promise<void>;
-  /** Cuts a held request's connection; a no-op for other actions. */
+  /** Cuts a held request's connection, or lets a paused one through; a no-op for other actions. */
   release(): void;
 }
 
@@ -313,7 +314,10 @@ export class FakeServerlessApi {
       this.recorded.push(
         Object.freeze({ method, host, path: `${url.pathname}${url.search}`, status, ...(summary && { summary: Object.freeze(summary) }), ...(fault && { fault: fault.spec.action }) }),
       );
-    if (fault && fault.spec.action !== 'drop-after') {
+    if (fault?.spec.action === 'pause') {
+      fault.reachedResolve();
+      await fault.released;
+    } else if (fault && fault.spec.action !== 'drop-after') {
       req.resume();
       record(0);
       fault.reachedResolve();
@@ -338,7 +342,7 @@ export class FakeServerlessApi {
       }
     }
     record(reply.status, reply.summary);
-    if (fault) {
+    if (fault?.spec.action === 'drop-after') {
       // drop-after: applied, but the answer never arrives.
       fault.reachedResolve();
       req.socket.destroy();
