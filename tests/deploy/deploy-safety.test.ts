@@ -247,6 +247,28 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
     expect(again.code).toBe(0);
     expect(liveOf(SERVICE).variables).toMatchObject(rotatedKeys(rotated));
   }, 3 * DEPLOY_TIMEOUT_MS);
+
+  it('the service changed by someone else while the deploy ran: the read-back names the difference, exits 1, and says to run again; again converges', async () => {
+    const { service, environment, variables } = liveOf(SERVICE);
+    copy.writeEnv({ ...variables, TOKEN_TTL: '700' });
+    const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, action: 'pause' });
+    const running = deploy(copy, []);
+    await fault.reached;
+    const meddled = await callDeployed(fake, `https://serverless.twilio.com/v1/Services/${service.sid}/Environments/${environment.sid}/Variables`, {
+      method: 'POST',
+      headers: { authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken), 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Key=VIDEO_ROOM&Value=backroom',
+    });
+    expect(meddled.status).toBe(201);
+    fault.release();
+    const result = await running;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/the service read back differs from this checkout:\n\s+- variable VIDEO_ROOM deleted \(no longer set\)\ndeploy: run `npm run deploy` again/);
+    expect(result.stdout).not.toContain('backroom');
+    const again = await deploy(copy, []);
+    expect(again.code).toBe(0);
+    expect(liveOf(SERVICE).variables).not.toHaveProperty('VIDEO_ROOM');
+  }, 3 * DEPLOY_TIMEOUT_MS);
 });
 
 function rotatedKeys(credentials: TestCredentials): Record<string, string> {
