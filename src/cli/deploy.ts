@@ -178,7 +178,7 @@ async function reportWhatIsLive(
 /** Twilio's refusals, named by cause: a wrong credential is not a taken name. */
 function describeTwilioError(error: TwilioRequestError, credentials: DeployCredentials): string {
   if (error.code === 20003 || error.status === 401) {
-    return `Twilio refused the deploy credentials (${credentials.source}) with error 20003 (Authenticate): the secret does not belong to that SID, or it was revoked; nothing was changed`;
+    return `Twilio refused the deploy credentials (${credentials.source}) with error 20003 (Authenticate): the secret does not belong to that SID, or it was revoked`;
   }
   return error.message;
 }
@@ -248,7 +248,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     live = await readLiveState(api, found.sid, environmentName);
   } catch (error) {
-    if (error instanceof TwilioRequestError) throw new DeployStop(describeTwilioError(error, credentials));
+    if (error instanceof TwilioRequestError) throw new DeployStop(`${describeTwilioError(error, credentials)}; nothing was changed`);
     throw error;
   }
   const { desired, uploads } = await readLocalDeployment({

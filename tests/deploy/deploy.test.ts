@@ -246,7 +246,7 @@ describe('redeploys', () => {
     expect(bySid.code).toBe(0);
     expect(variables()['TOKEN_TTL']).toBe('900');
     // Only a variable changed: the live build already holds these files (its manifest says so), so none is made.
-    expect(bySid.stdout).toMatch(/~ variable TOKEN_TTL changed/);
+    expect(bySid.stdout).toMatch(/\+ variable TOKEN_TTL added/);
     expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
 
     const another = newCopy();
