@@ -17,14 +17,16 @@ import {
   readProjectConfiguration,
   type ProjectConfigurationOptions,
 } from './project-config';
+import { printSigningKeyCheck } from './deploy-key-check';
 
-const USAGE = 'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--policy-asset FILE] [--users-asset FILE]';
+const USAGE = 'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE] [--users-asset FILE]';
 
 class UsageError extends Error {}
 
-function parseArguments(argv: readonly string[]): { options: ProjectConfigurationOptions; forDeploy: boolean } {
+function parseArguments(argv: readonly string[]): { options: ProjectConfigurationOptions; forDeploy: boolean; online: boolean } {
   const options: { -readonly [K in keyof ProjectConfigurationOptions]: ProjectConfigurationOptions[K] } = {};
   let forDeploy = false;
+  let online = false;
   const rest = [...argv];
   const value = (flag: string) => {
     const next = rest.shift();
@@ -40,15 +42,16 @@ function parseArguments(argv: readonly string[]): { options: ProjectConfiguratio
       options.envFile = value(argument);
     } else if (argument === '--load-system-env') options.loadSystemEnv = true;
     else if (argument === '--deploy') forDeploy = true;
+    else if (argument === '--online') online = true;
     else if (argument === '--help' || argument === '-h') throw new UsageError('');
     else if (argument.startsWith('-')) throw new UsageError(`unknown option ${argument}`);
     else if (options.envFile !== undefined) throw new UsageError('name one env file');
     else options.envFile = argument;
   }
-  return { options, forDeploy };
+  return { options, forDeploy, online };
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArguments>;
   let project: ReturnType<typeof readProjectConfiguration>;
   try {
@@ -100,6 +103,8 @@ function main(argv: readonly string[]): number {
     for (const warning of unmatched) process.stdout.write(`⚠ ${policySource} ${warning.path}: ${warning.message}\n`);
     process.stdout.write('  fix: correct the name, add the user, or turn on OIDC (docs/policy.md)\n');
   }
+  // --online: the signing key checked with Twilio, as npm run deploy checks it, once the offline checks pass.
+  if (parsed.online) return printSigningKeyCheck(project.values, (line) => process.stdout.write(`${line}\n`));
   return 0;
 }
 
@@ -109,4 +114,4 @@ function describeScheme(scheme: string, project: ReturnType<typeof readProjectCo
   return 'identity-provider JWT (OIDC_ISSUER)';
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then((code) => (process.exitCode = code));

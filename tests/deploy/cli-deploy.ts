@@ -324,7 +324,7 @@ async function run(context: Context): Promise<void> {
     if (byUrl.status === 200 || byUrl.text.includes('$scrypt$')) problems.push(`/basic-users.txt answered ${byUrl.status}`);
     return problems;
   });
-  await check('(unlike npm run deploy with an API key) the CLI records the service in .twiliodeployinfo, as it knows the account', () => {
+  await check('(as npm run deploy) the CLI records the service in .twiliodeployinfo, also with an API key', () => {
     if (!copy.exists('.twiliodeployinfo')) return ['no .twiliodeployinfo'];
     const info = copy.read('.twiliodeployinfo');
     return info.includes(service(fake)?.sid ?? 'none') ? [] : ['.twiliodeployinfo does not name the service'];

@@ -29,6 +29,13 @@ afterAll(async () => {
   await fake?.stop();
 }, 60_000);
 
+/** A test's configuration, its signing key registered with the fake's account (the deploy checks it with Twilio). */
+function registeredCredentials(userNames?: string[]): TestCredentials {
+  const credentials = newCredentials(userNames);
+  fake.addApiKey(credentials.apiKeySid, credentials.apiKeySecret);
+  return credentials;
+}
+
 function newCopy(): ProjectCopy {
   const copy = copyProject();
   copies.push(copy);
@@ -63,7 +70,7 @@ describe('a first deploy, then the deployed artifact on its own', () => {
 
   beforeAll(async () => {
     copy = newCopy();
-    credentials = newCredentials(['alice', 'bob']);
+    credentials = registeredCredentials(['alice', 'bob']);
     env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, VIDEO_ROOM: 'standup', TOKEN_TTL: '600' });
     copy.writeEnv({ ...env, OIDC_ISSUER: '', TOKEN_POLICY: '' });
     requestsBefore = fake.requests().length;
@@ -92,11 +99,18 @@ describe('a first deploy, then the deployed artifact on its own', () => {
     const build = fake.state.build(environment.buildSid!)!;
     const uploaded = [...build.functionVersionSids, ...build.assetVersionSids].map((sid) => fake.state.version(sid)!);
     const byKind = (kind: string) => uploaded.filter((version) => version.kind === kind).map((version) => `${version.path} ${version.visibility}`).sort();
-    expect(byKind('function')).toEqual(['/health public', '/token public']);
+    expect(byKind('function')).toEqual(['/deploy-manifest private', '/health public', '/token public']);
     expect(byKind('asset')).toEqual(
       ['/assets/index.html', '/demo.css', '/demo.js', '/index.html', '/openapi.json', '/token-client.js'].map((path) => `${path} public`),
     );
     expect(uploaded.some((version) => version.path.endsWith('.map'))).toBe(false);
+  });
+
+  it('created the service with IncludeCredentials false: no function receives the account auth token', () => {
+    const service = fake.state.service(packageJson.name)!;
+    expect(service.includeCredentials).toBe(false);
+    const created = fake.requests().find((request) => request.method === 'POST' && request.path === '/v1/Services');
+    expect(created?.summary).toMatchObject({ IncludeCredentials: 'false' });
   });
 
   it('built with exactly the dependencies of package.json, on node22', () => {
@@ -161,7 +175,7 @@ describe('redeploys', () => {
 
   beforeAll(async () => {
     copy = newCopy();
-    credentials = newCredentials(['carol']);
+    credentials = registeredCredentials(['carol']);
     env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, VIDEO_ROOM: 'lobby' });
     copy.writeEnv(env);
     const first = await deploy(copy, ['--service-name', SERVICE]);
@@ -184,7 +198,9 @@ describe('redeploys', () => {
     copy.writeEnv({ ...rest, VIDEO_ROOM: '' });
     const redeploy = await deploy(copy, ['--service-name', SERVICE]);
     expect(redeploy.code).toBe(0);
-    expect(redeploy.stdout).toMatch(/deleted 2 variable\(s\) no longer set in \.env: (AUTH_SHARED_SECRETS, VIDEO_ROOM|VIDEO_ROOM, AUTH_SHARED_SECRETS)/);
+    expect(redeploy.stdout).toMatch(/- variable AUTH_SHARED_SECRETS deleted \(no longer set\)/);
+    expect(redeploy.stdout).toMatch(/- variable VIDEO_ROOM deleted \(no longer set\)/);
+    expect(redeploy.stdout).toMatch(/the service read back matches this checkout/);
     const { VIDEO_ROOM: _unpinned, ...expected } = rest;
     expect(variables()).toEqual(expected);
     expect(fake.state.services().filter((service) => service.uniqueName === SERVICE)).toHaveLength(1);
@@ -206,7 +222,8 @@ describe('redeploys', () => {
     expect(redeploy.code).toBe(0);
     expect(redeploy.stdout).toMatch(/warning: left alone, not read by this service: SET_BY_HAND/);
     expect(variables()['SET_BY_HAND']).toBe('kept');
-    expect(redeploy.stdout).toMatch(/none to delete/);
+    expect(redeploy.stdout).toMatch(/= variable SET_BY_HAND left alone \(not read by this service\)/);
+    expect(redeploy.stdout).not.toMatch(/- variable/);
   }, DEPLOY_TIMEOUT_MS);
 
   it('from a fresh clone (no .twiliodeployinfo) stops on the name conflict and changes nothing; --service-sid and --override-existing-project redeploy', async () => {
@@ -218,15 +235,19 @@ describe('redeploys', () => {
     const variablesBefore = variables();
     const conflict = await deploy(clone, ['--service-name', SERVICE]);
     expect(conflict.code).not.toBe(0);
-    expect(conflict.output).toMatch(/--override-existing-project/);
-    expect(conflict.output).toMatch(/no variable was deleted/);
+    expect(conflict.output).toMatch(/the service name redeploy-tokens is taken by ZS\w+ and this checkout has no record of deploying it/);
+    expect(conflict.output).toMatch(/--service-sid ZS\w+ \(or --override-existing-project\)/);
+    expect(conflict.output).toMatch(/nothing was changed/);
+    expect(conflict.output).not.toMatch(/20003/);
     expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
     expect(variables()).toEqual(variablesBefore);
 
     const bySid = await deploy(clone, ['--service-sid', serviceSid, '--no-smoke'], 'apiKey');
     expect(bySid.code).toBe(0);
     expect(variables()['TOKEN_TTL']).toBe('900');
-    expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore + 1);
+    // Only a variable changed: the live build already holds these files (its manifest says so), so none is made.
+    expect(bySid.stdout).toMatch(/\+ variable TOKEN_TTL added/);
+    expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
 
     const another = newCopy();
     another.writeEnv({ ...env, TOKEN_TTL: '1200' });
@@ -263,7 +284,7 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
 
   beforeAll(async () => {
     copy = newCopy();
-    credentials = newCredentials(['dora']);
+    credentials = registeredCredentials(['dora']);
     valid = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid });
   });
 
@@ -357,8 +378,14 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
     await expectRefused(valid, [/no Twilio credentials: set TWILIO_API_KEY and TWILIO_API_SECRET/], [], { ...fake.env });
     const cwd = await expectRefused(valid, [/--cwd is not supported/], ['--cwd', '/tmp']);
     expect(cwd.code).toBe(2);
-    const half = await expectRefused(valid, [/pass both --username and --password, or neither/], ['--username', fake.credentials.accountSid], { ...fake.env });
-    expect(half.code).toBe(2);
+    const argv = await expectRefused(valid, [/visible to every user of this machine in `ps`: pass them in the environment instead, TWILIO_API_KEY and TWILIO_API_SECRET/], ['--password', 'not-a-secret'], { ...fake.env });
+    expect(argv.code).toBe(2);
+    const username = await expectRefused(valid, [/--username\/--password/], ['--username', fake.credentials.accountSid], { ...fake.env });
+    expect(username.code).toBe(2);
+    await expectRefused(valid, [/half a pair of Twilio credentials: TWILIO_API_KEY is set in the environment but TWILIO_API_SECRET is not/], [], {
+      ...fake.env,
+      TWILIO_API_KEY: fake.credentials.apiKeySid,
+    });
   }, DEPLOY_TIMEOUT_MS);
 });
 
@@ -366,7 +393,7 @@ describe('users beyond what fits in a variable: src/assets/basic-users.private.t
   it('is uploaded as a private asset, read by the deployed function, and not served by URL', async () => {
     const copy = newCopy();
     const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'];
-    const credentials = newCredentials(names);
+    const credentials = registeredCredentials(names);
     const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid });
     const lines = users!.split(' ');
     copy.writeFile('src/assets/basic-users.private.txt', ['# staff', ...lines.slice(0, 3), '', '# contractors', ...lines.slice(3)].join('\n'));

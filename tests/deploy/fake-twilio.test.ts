@@ -161,6 +161,38 @@ describe('authentication', () => {
   });
 });
 
+describe('API keys and their accounts (the deploy\'s signing-key check)', () => {
+  const otherAccount = `AC${randomBytes(16).toString('hex')}`;
+  const key = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+  const foreign = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+  const balance = (sid: string, secret: string, account: string) =>
+    runClient(`const b = await twilio(input.sid, input.secret, { accountSid: input.account }).api.v2010.accounts(input.account).balance.fetch(); return b.accountSid;`, {
+      sid,
+      secret,
+      account,
+    });
+
+  beforeAll(() => {
+    fake.addApiKey(key.sid, key.secret);
+    fake.addApiKey(foreign.sid, foreign.secret, otherAccount);
+  });
+
+  it("answers api.twilio.com's Balance with the account SID to a key of that account, and 401/20003 to a wrong secret", async () => {
+    expect(await balance(key.sid, key.secret, fake.credentials.accountSid)).toBe(fake.credentials.accountSid);
+    expect(await clientFailure(balance(key.sid, foreign.secret, fake.credentials.accountSid))).toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it('refuses a key of another account for this one (Balance and the Serverless API), and answers it for its own', async () => {
+    expect(await clientFailure(balance(foreign.sid, foreign.secret, fake.credentials.accountSid))).toMatchObject({ status: 401, code: 20003 });
+    expect(await balance(foreign.sid, foreign.secret, otherAccount)).toBe(otherAccount);
+    const serverless = await clientFailure(
+      runClient(`await twilio(input.sid, input.secret, { accountSid: input.account }).serverless.v1.services.list();`, { ...foreign, account: fake.credentials.accountSid }),
+    );
+    expect(serverless).toMatchObject({ status: 401, code: 20003 });
+    expect(JSON.stringify(fake.requests())).not.toContain(foreign.secret);
+  });
+});
+
 /** A raw request to the proxy itself, as a misbehaving client would send it. */
 function rawProxyRequest(method: string, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -660,5 +692,26 @@ const call = (method, path, headers = {}, body) => new Promise((resolve, reject)
       expect(() => process.kill(-pid, 0)).toThrow();
       expect(await rawProxyRequest('CONNECT', `${booted.domain}:443`)).toBe(200);
     });
+  });
+});
+
+// Last: it makes services of its own.
+describe('faults', () => {
+  it('drop-before cuts only the nth matching request, without applying it; drop-after applies it and cuts the answer', async () => {
+    const { accountSid, authToken } = fake.credentials;
+    const create = (name: string) =>
+      runClient(
+        `try { await twilio(input.accountSid, input.authToken).serverless.v1.services.create({ uniqueName: input.name, friendlyName: input.name }); return 'answered'; } catch (e) { return e.status ? 'refused' : 'cut'; }`,
+        { accountSid, authToken, name },
+      );
+    const before = fake.addFault({ method: 'POST', path: /^\/v1\/Services$/, nth: 2, action: 'drop-before' });
+    expect(await create('fault-one')).toBe('answered');
+    expect(await create('fault-two')).toBe('cut');
+    await before.reached;
+    expect(fake.state.service('fault-two')).toBeUndefined();
+    fake.addFault({ method: 'POST', path: /^\/v1\/Services$/, action: 'drop-after' });
+    expect(await create('fault-three')).toBe('cut');
+    expect(fake.state.service('fault-three')).toBeDefined();
+    expect(fake.requests().filter((request) => request.fault).map((request) => request.fault)).toEqual(['drop-before', 'drop-after']);
   });
 });

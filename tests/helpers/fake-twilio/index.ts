@@ -11,9 +11,12 @@ import { bootDeployedEnvironment, type BootOptions, type DeployedEnvironment } f
 import { contextBytes, MAX_CONTEXT_BYTES } from './function-context';
 import { createFunctionsEdgeHandler, type EdgeHandler } from './functions-edge';
 import {
+  ACCOUNTS_HOST,
   API_HOST,
   FakeServerlessApi,
   UPLOAD_HOST,
+  type Fault,
+  type FaultSpec,
   type FakeCredentials,
   type RecordedRequest,
   type ServerlessStateView,
@@ -21,7 +24,7 @@ import {
 
 export type { DeployedEnvironment } from './deployed-build';
 export type { ProxyRefusal } from './connect-proxy';
-export type { FakeCredentials, RecordedRequest } from './serverless-api';
+export type { FakeCredentials, Fault, FaultAction, FaultSpec, RecordedRequest } from './serverless-api';
 export type * from './state-view';
 
 export interface StartFakeTwilioOptions {
@@ -55,6 +58,13 @@ export interface FakeTwilio {
   requests(): readonly RecordedRequest[];
   /** Every proxy request refused so far (a CONNECT to another host, or a non-CONNECT request). */
   refusals(): readonly ProxyRefusal[];
+  /**
+   * Registers an API key (the signing key a test's .env names) with the account it belongs to (default: the fake's).
+   * A key of the fake's account is accepted everywhere; any key answers api.twilio.com's Balance for its own account.
+   */
+  addApiKey(sid: string, secret: string, accountSid?: string): void;
+  /** Cuts or holds the nth request matching a method and path, so a test can interrupt a client at that point. */
+  addFault(spec: FaultSpec): Fault;
   /**
    * Boots the Build deployed to an environment (by SID or domain) and routes its domain through the Functions edge.
    * A deployed domain that is called without this boots by itself on its first request (which waits for it), and
@@ -183,9 +193,10 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
   try {
     proxy = await startConnectProxy({
       tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || isKnownDomain(host),
+      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || host === ACCOUNTS_HOST || isKnownDomain(host),
       handlerFor: (host) => {
         if (host === API_HOST) return api.handleApi;
+        if (host === ACCOUNTS_HOST) return api.handleAccounts;
         if (host === UPLOAD_HOST) return api.handleUpload;
         if (!isKnownDomain(host)) return undefined;
         return (req, res) => handleDeployedDomain(host, req, res);
@@ -205,6 +216,8 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
     state: api.state,
     requests: () => api.requests(),
     refusals: () => runningProxy.refusals(),
+    addApiKey: (sid, secret, accountSid) => api.addApiKey(sid, secret, accountSid),
+    addFault: (spec) => api.addFault(spec),
     async bootDeployedEnvironment(environment, bootOptions = {}) {
       const found = api.state.environment(environment) ?? api.state.environmentByDomain(environment);
       if (!found) throw new Error(`no environment ${environment} in the fake`);
@@ -219,6 +232,7 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
       };
     },
     async stop() {
+      api.releaseFaults();
       await Promise.allSettled([...starting.values()]);
       await Promise.all([...served.values()].map((entry) => entry.instance.stop()));
       served.clear();

@@ -22,9 +22,9 @@ import {
 } from './serverless-store';
 import { createStateView, type ServerlessStateView } from './state-view';
 import { ApiRefusal, notFound, twilioErrorBody, type TwilioErrorKind } from './twilio-errors';
-import { API_HOST, listPage, TwilioJson, UPLOAD_HOST } from './twilio-json';
+import { ACCOUNTS_HOST, API_HOST, listPage, TwilioJson, UPLOAD_HOST } from './twilio-json';
 
-export { API_HOST, UPLOAD_HOST } from './twilio-json';
+export { ACCOUNTS_HOST, API_HOST, UPLOAD_HOST } from './twilio-json';
 export type { ServerlessStateView } from './state-view';
 
 /** Runtimes a Build accepts in 2026: node22 is the default, node24 came in July 2026, node18 ended November 2025. */
@@ -70,8 +70,50 @@ export interface RecordedRequest {
   readonly host: string;
   /** Path and query string, as sent. */
   readonly path: string;
+  /** The status the fake decided on; for a request whose connection a fault cut, the status it would have had (0 if never handled). */
   readonly status: number;
   readonly summary?: Readonly<Record<string, unknown>>;
+  /** Set when a fault took this request: its connection was cut before or after the fake applied it, or held. */
+  readonly fault?: FaultAction;
+}
+
+/**
+ * What a fault does to the matching request: `drop-before` cuts the connection without applying it, `drop-after`
+ * applies it and cuts the connection instead of answering (the client cannot tell whether it happened), `hold` keeps
+ * the request unanswered until `release()` (then cuts it), so a test can signal the client at that point; `pause`
+ * keeps it until `release()` and then handles it as usual, so a test can change the state while the client waits.
+ */
+export type FaultAction = 'drop-before' | 'drop-after' | 'hold' | 'pause';
+
+export interface FaultSpec {
+  readonly method: string;
+  /** Matched against the path without the query string, e.g. /\/Deployments$/. */
+  readonly path: RegExp;
+  /** Which matching request (1 = the first after the fault was added). Default 1. */
+  readonly nth?: number;
+  readonly action: FaultAction;
+}
+
+export interface Fault {
+  /** Resolves when the matching request has arrived (and, for drop-after, has been applied). */
+  readonly reached: Promise<void>;
+  /** Cuts a held request's connection, or lets a paused one through; a no-op for other actions. */
+  release(): void;
+}
+
+interface ArmedFault {
+  readonly spec: FaultSpec;
+  seen: number;
+  done: boolean;
+  reachedResolve(): void;
+  released: Promise<void>;
+  releaseResolve(): void;
+}
+
+/** An API key the fake knows: its secret and the account it belongs to. */
+interface ApiKeyRecord {
+  readonly secret: string;
+  readonly accountSid: string;
 }
 
 interface Reply {
@@ -165,6 +207,8 @@ export class FakeServerlessApi {
   private readonly store: ServerlessStore;
   private readonly json: TwilioJson;
   private readonly recorded: RecordedRequest[] = [];
+  private readonly apiKeys = new Map<string, ApiKeyRecord>();
+  private readonly faults: ArmedFault[] = [];
   private readonly apiRoutes: Route[];
   private readonly uploadRoutes: Route[];
 
@@ -178,6 +222,7 @@ export class FakeServerlessApi {
     }
     if (!credentials.authToken || !credentials.apiKeySecret) throw new Error('FakeServerlessApi needs non-empty secrets');
     this.credentials = { ...credentials };
+    this.apiKeys.set(credentials.apiKeySid, { secret: credentials.apiKeySecret, accountSid: credentials.accountSid });
     this.runtimes = options.runtimes ?? SUPPORTED_RUNTIMES;
     this.store = new ServerlessStore(credentials.accountSid, options.statusPollsWhileBuilding ?? 1);
     this.json = new TwilioJson(this.store);
@@ -191,23 +236,99 @@ export class FakeServerlessApi {
     return [...this.recorded];
   }
 
+  /**
+   * An API key (SK…) with its secret, belonging to this account unless another is named. Keys of this account are
+   * accepted by the Serverless API as Twilio accepts any Standard key; every key answers the Accounts API's Balance read
+   * for its own account only.
+   */
+  addApiKey(sid: string, secret: string, accountSid = this.credentials.accountSid): void {
+    if (!/^SK[0-9a-f]{32}$/.test(sid) || !/^AC[0-9a-f]{32}$/.test(accountSid) || !secret) {
+      throw new Error('addApiKey needs an SK… SID, a non-empty secret and an AC… account SID');
+    }
+    this.apiKeys.set(sid, { secret, accountSid });
+  }
+
+  /** Arms a fault for the nth request matching method and path (counted from now), on any of the fake's hosts. */
+  addFault(spec: FaultSpec): Fault {
+    let reachedResolve!: () => void;
+    let releaseResolve!: () => void;
+    const reached = new Promise<void>((resolve) => (reachedResolve = resolve));
+    const released = new Promise<void>((resolve) => (releaseResolve = resolve));
+    const armed: ArmedFault = { spec, seen: 0, done: false, reachedResolve, released, releaseResolve };
+    this.faults.push(armed);
+    return { reached, release: () => releaseResolve() };
+  }
+
+  /** Releases every held request (the fake is stopping). */
+  releaseFaults(): void {
+    for (const fault of this.faults) fault.releaseResolve();
+  }
+
+  private faultFor(method: string, path: string): ArmedFault | undefined {
+    for (const fault of this.faults) {
+      if (fault.done || fault.spec.method !== method || !fault.spec.path.test(path)) continue;
+      fault.seen += 1;
+      if (fault.seen === (fault.spec.nth ?? 1)) {
+        fault.done = true;
+        return fault;
+      }
+    }
+    return undefined;
+  }
+
   /** Handler for https://serverless.twilio.com. */
   readonly handleApi = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.dispatch(API_HOST, this.apiRoutes, req, res);
+    void this.dispatch(API_HOST, (method, url, body) => this.route(this.apiRoutes, method, url, req, body), req, res);
   };
 
   /** Handler for https://serverless-upload.twilio.com (Function and Asset Version uploads). */
   readonly handleUpload = (req: IncomingMessage, res: ServerResponse): void => {
-    void this.dispatch(UPLOAD_HOST, this.uploadRoutes, req, res);
+    void this.dispatch(UPLOAD_HOST, (method, url, body) => this.route(this.uploadRoutes, method, url, req, body), req, res);
   };
 
-  private async dispatch(host: string, routes: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Handler for https://api.twilio.com: only `GET /2010-04-01/Accounts/{AC}/Balance.json`, which any Standard key may read. */
+  readonly handleAccounts = (req: IncomingMessage, res: ServerResponse): void => {
+    void this.dispatch(ACCOUNTS_HOST, (method, url) => this.balance(method, url, req.headers.authorization), req, res);
+  };
+
+  private balance(method: string, url: URL, authorization: string | undefined): Reply {
+    const match = /^\/2010-04-01\/Accounts\/(AC[0-9a-f]{32})\/Balance\.json$/.exec(url.pathname);
+    // Twilio authenticates before it routes: credentials that are not valid for the account in the URL get 20003.
+    const pair = this.basicPair(authorization);
+    const accountSid = match?.[1];
+    const { accountSid: ownAccount, authToken } = this.credentials;
+    const key = pair && this.apiKeys.get(pair.user);
+    const accountOk = pair !== undefined && accountSid === ownAccount && pair.user === ownAccount && secretsEqual(pair.password, authToken);
+    const keyOk = pair !== undefined && key !== undefined && secretsEqual(pair.password, key.secret) && key.accountSid === accountSid;
+    if (!accountOk && !keyOk) throw new ApiRefusal('authenticate', 'Authenticate', { user: pair?.user.slice(0, 2) ?? null });
+    if (!match) throw notFound(url.pathname);
+    if (method !== 'GET') throw new ApiRefusal('methodNotAllowed', `Method ${method} not allowed on ${url.pathname}`);
+    return { status: 200, body: { account_sid: accountSid, balance: '0.00', currency: 'USD' }, summary: { user: pair!.user } };
+  }
+
+  private async dispatch(host: string, handle: (method: string, url: URL, body: Buffer) => Reply, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `https://${host}`);
+    const fault = this.faultFor(method, url.pathname);
+    const record = (status: number, summary?: Record<string, unknown>) =>
+      this.recorded.push(
+        Object.freeze({ method, host, path: `${url.pathname}${url.search}`, status, ...(summary && { summary: Object.freeze(summary) }), ...(fault && { fault: fault.spec.action }) }),
+      );
+    if (fault?.spec.action === 'pause') {
+      fault.reachedResolve();
+      await fault.released;
+    } else if (fault && fault.spec.action !== 'drop-after') {
+      req.resume();
+      record(0);
+      fault.reachedResolve();
+      if (fault.spec.action === 'hold') await fault.released;
+      req.socket.destroy();
+      return;
+    }
     let reply: Reply;
     try {
       const body = await readBody(req);
-      reply = this.route(routes, method, url, req, body);
+      reply = handle(method, url, body);
     } catch (error) {
       if (error instanceof ApiRefusal) {
         const body = twilioErrorBody(error.kind, error.message);
@@ -220,8 +341,13 @@ export class FakeServerlessApi {
         reply = { status: 500, body: { code: 20500, message: String(error), more_info: '', status: 500 } };
       }
     }
-    const summary = reply.summary ? { summary: Object.freeze(reply.summary) } : {};
-    this.recorded.push(Object.freeze({ method, host, path: `${url.pathname}${url.search}`, status: reply.status, ...summary }));
+    record(reply.status, reply.summary);
+    if (fault?.spec.action === 'drop-after') {
+      // drop-after: applied, but the answer never arrives.
+      fault.reachedResolve();
+      req.socket.destroy();
+      return;
+    }
     if (reply.body === undefined) {
       res.writeHead(reply.status, { ...reply.headers }).end();
       return;
@@ -258,19 +384,24 @@ export class FakeServerlessApi {
     throw notFound(url.pathname);
   }
 
-  private authenticate(header: string | undefined): void {
-    const refusal = new ApiRefusal('authenticate', 'Authenticate');
+  /** The user name and password of a Basic Authorization header, or undefined. */
+  private basicPair(header: string | undefined): { user: string; password: string } | undefined {
     const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-    if (!match) throw refusal;
+    if (!match) return undefined;
     const decoded = Buffer.from(match[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw refusal;
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    const { accountSid, authToken, apiKeySid, apiKeySecret } = this.credentials;
-    // Every comparison runs, so timing does not tell which username was recognised.
-    const accountOk = [secretsEqual(user, accountSid), secretsEqual(password, authToken)].every(Boolean);
-    const keyOk = [secretsEqual(user, apiKeySid), secretsEqual(password, apiKeySecret)].every(Boolean);
+    return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  }
+
+  private authenticate(header: string | undefined): void {
+    const refusal = new ApiRefusal('authenticate', 'Authenticate');
+    const pair = this.basicPair(header);
+    if (!pair) throw refusal;
+    const { accountSid, authToken } = this.credentials;
+    const key = this.apiKeys.get(pair.user);
+    // Both comparisons run, so timing does not tell which kind of username was recognised.
+    const accountOk = [secretsEqual(pair.user, accountSid), secretsEqual(pair.password, authToken)].every(Boolean);
+    const keyOk = [secretsEqual(pair.password, key?.secret ?? ''), key?.accountSid === accountSid].every(Boolean) && key !== undefined;
     if (!accountOk && !keyOk) throw refusal;
   }
 
@@ -373,7 +504,7 @@ export class FakeServerlessApi {
     service.includeCredentials = booleanField(form, 'IncludeCredentials', service.includeCredentials);
     service.uiEditable = booleanField(form, 'UiEditable', service.uiEditable);
     service.updated = timestamp();
-    return { status: 200, body: this.json.service(service), summary: { fields: [...form.keys()] } };
+    return { status: 200, body: this.json.service(service), summary: { fields: [...form.keys()], IncludeCredentials: form.get('IncludeCredentials') } };
   }
 
   private createEnvironment(context: RouteContext): Reply {

@@ -1,0 +1,55 @@
+/**
+ * Asks Twilio whether the signing key the service will use (TWILIO_API_KEY_SID/TWILIO_API_KEY_SECRET) is valid and
+ * belongs to the account deployed to: one GET of the account's Balance, which a Standard key may read, authenticated
+ * with that pair. A wrong pair is the most common reason Twilio refuses every token a service mints.
+ */
+import { requestThroughProxy } from './http-through-proxy';
+
+export type KeyCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string };
+
+/** @example await checkSigningKey('AC…', 'SK…', secret) // { ok: true } */
+export async function checkSigningKey(accountSid: string, keySid: string, keySecret: string, env: NodeJS.ProcessEnv = process.env): Promise<KeyCheck> {
+  const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
+  let answer;
+  try {
+    answer = await requestThroughProxy(url, { headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` } }, env);
+  } catch (error) {
+    return { ok: false, message: `could not ask Twilio about the signing key: ${(error as Error).message}`, fix: 'check the network (and HTTP_PROXY), then deploy again' };
+  }
+  let body: { account_sid?: unknown; code?: unknown } = {};
+  try {
+    body = JSON.parse(answer.text) as typeof body;
+  } catch {
+    // not JSON: judged by the status alone
+  }
+  if (answer.status === 200 && body.account_sid === accountSid) return { ok: true };
+  if (answer.status === 401 || answer.status === 403 || answer.status === 404) {
+    return {
+      ok: false,
+      message: `Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account ${accountSid}${typeof body.code === 'number' ? ` (error ${body.code})` : ''}: the secret is not this key's, the key was deleted, or it belongs to another account; every token the service signed would be refused`,
+      fix: `set TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to one key of account ${accountSid} (Console > Account > API keys; a secret is shown once, so create a new key if it is lost)`,
+    };
+  }
+  return { ok: false, message: `Twilio answered the signing-key check with HTTP ${answer.status}`, fix: 'try again; if it persists, check https://status.twilio.com' };
+}
+
+/**
+ * `npm run doctor -- --online`: the same check on the variables of an env file, printed as the doctor prints.
+ * Exit status 0 when Twilio accepts the pair for TWILIO_ACCOUNT_SID, 1 otherwise.
+ */
+export async function printSigningKeyCheck(variables: Readonly<Record<string, string>>, say: (line: string) => void): Promise<number> {
+  const accountSid = variables['TWILIO_ACCOUNT_SID'];
+  const keySid = variables['TWILIO_API_KEY_SID'];
+  const keySecret = variables['TWILIO_API_KEY_SECRET'];
+  if (!accountSid || !keySid || !keySecret) {
+    say('✗ TWILIO_API_KEY_SID: --online needs TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET\n  fix: set all three');
+    return 1;
+  }
+  const check = await checkSigningKey(accountSid, keySid, keySecret);
+  if (check.ok) {
+    say(`  online:   Twilio accepts TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for ${accountSid}`);
+    return 0;
+  }
+  say(`✗ TWILIO_API_KEY_SID: ${check.message}\n  fix: ${check.fix}`);
+  return 1;
+}

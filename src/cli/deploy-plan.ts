@@ -1,0 +1,211 @@
+/**
+ * What a deploy would change, computed from what this checkout would deploy and what the live service holds (both
+ * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
+ * the service read back after.
+ */
+import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config';
+import { planVariableSync } from '../lib/deploy-checks';
+import type { Manifest } from './deploy-manifest';
+
+/** The private assets that hold configuration, by their deployed path. */
+export const PRIVATE_CONFIG_FILES = Object.freeze({
+  users: { path: `/${BASIC_USERS_ASSET_NAME.replace('.private', '')}`, source: `src/assets/${BASIC_USERS_ASSET_NAME}`, flag: '--remove-users-file' },
+  policy: { path: `/${POLICY_ASSET_NAME.replace('.private', '')}`, source: `src/assets/${POLICY_ASSET_NAME}`, flag: '--remove-policy' },
+});
+export type PrivateConfigFile = keyof typeof PRIVATE_CONFIG_FILES;
+
+export interface DeployFile {
+  readonly kind: 'function' | 'asset';
+  readonly path: string;
+  readonly visibility: string;
+  readonly sha256: string;
+}
+
+export interface Dependency {
+  readonly name: string;
+  readonly version: string;
+}
+
+/** What this checkout would deploy. */
+export interface DesiredState {
+  readonly serviceName: string;
+  /** Domain suffix ('' for production) or an environment SID. */
+  readonly environment: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly files: readonly DeployFile[];
+  readonly runtime: string;
+  readonly dependencies: readonly Dependency[];
+}
+
+export interface LiveFile {
+  readonly kind: 'function' | 'asset';
+  readonly path: string;
+  readonly visibility: string;
+  /** From the manifest of the Build, when it names this path with this visibility. */
+  readonly sha256?: string;
+}
+
+/** What the service holds now, as read with GET requests only. */
+export interface LiveState {
+  readonly service?: { readonly sid: string; readonly uniqueName: string; readonly includeCredentials: boolean };
+  readonly environment?: { readonly sid: string; readonly domainName: string; readonly buildSid: string | null };
+  readonly variables: readonly { readonly key: string; readonly sid: string; readonly value: string }[];
+  /** The active Build: its files (the manifest left out), runtime and dependencies. */
+  readonly build?: {
+    readonly sid: string;
+    readonly files: readonly LiveFile[];
+    readonly runtime: string;
+    readonly dependencies: readonly Dependency[];
+    readonly manifest?: Manifest;
+  };
+}
+
+export interface Change {
+  readonly kind: 'added' | 'changed' | 'deleted' | 'replaced' | 'removed';
+  /** A variable name, a path, a package name, or `runtime` / `IncludeCredentials`. */
+  readonly name: string;
+  /** Why, or what from/to for things that are not secret (runtime, dependency versions). */
+  readonly note?: string;
+}
+
+export interface DeployPlan {
+  readonly createService: boolean;
+  readonly createEnvironment: boolean;
+  /** The service gives every function the account's auth token: corrected to false. */
+  readonly fixIncludeCredentials: boolean;
+  readonly variables: readonly Change[];
+  /** Variables to delete, with their SIDs. */
+  readonly deleteVariables: readonly { readonly key: string; readonly sid: string }[];
+  /** Both halves of the signing key pair change: the SID goes first and comes back last, so no mixed pair is ever live. */
+  readonly rotatesKeyPair: boolean;
+  readonly privateFiles: readonly Change[];
+  readonly functions: readonly Change[];
+  readonly assets: readonly Change[];
+  readonly runtime?: Change;
+  readonly dependencies: readonly Change[];
+  /** A new Build is needed (a file, the runtime or a dependency changes, or nothing is deployed yet). */
+  readonly newBuild: boolean;
+  /** Variables on the service this service does not read: never touched, listed. */
+  readonly leftAlone: readonly string[];
+  /** Private configuration files the live build has and this checkout lacks, not allowed by a flag. */
+  readonly refusedRemovals: readonly PrivateConfigFile[];
+}
+
+export interface PlanOptions {
+  /** Private configuration files the user said may be removed (--remove-users-file, --remove-policy). */
+  readonly allowRemoval: ReadonlySet<PrivateConfigFile>;
+}
+
+const configFileByPath = new Map(Object.entries(PRIVATE_CONFIG_FILES).map(([name, file]) => [file.path, name as PrivateConfigFile]));
+
+function fileChanges(desired: readonly DeployFile[], live: readonly LiveFile[] | undefined): Change[] {
+  const liveByPath = new Map((live ?? []).map((file) => [file.path, file]));
+  const changes: Change[] = [];
+  for (const file of desired) {
+    const current = liveByPath.get(file.path);
+    if (!current) changes.push({ kind: 'added', name: file.path, note: file.visibility });
+    else if (current.visibility !== file.visibility) changes.push({ kind: 'changed', name: file.path, note: `${current.visibility} -> ${file.visibility}` });
+    else if (current.sha256 === undefined) changes.push({ kind: 'replaced', name: file.path, note: 'the live build has no fingerprint of it' });
+    else if (current.sha256 !== file.sha256) changes.push({ kind: 'changed', name: file.path });
+  }
+  const desiredPaths = new Set(desired.map((file) => file.path));
+  for (const file of live ?? []) if (!desiredPaths.has(file.path)) changes.push({ kind: 'removed', name: file.path });
+  return changes;
+}
+
+/**
+ * @example planDeployment(live, desired, { allowRemoval: new Set() }).variables // [{ kind: 'changed', name: 'TWILIO_API_KEY_SECRET' }]
+ */
+export function planDeployment(live: LiveState, desired: DesiredState, options: PlanOptions): DeployPlan {
+  const liveValues = new Map(live.variables.map((variable) => [variable.key, variable.value]));
+  const variables: Change[] = [];
+  for (const [key, value] of Object.entries(desired.variables)) {
+    if (!liveValues.has(key)) variables.push({ kind: 'added', name: key });
+    else if (liveValues.get(key) !== value) variables.push({ kind: 'changed', name: key });
+  }
+  const sync = planVariableSync(live.variables, desired.variables);
+  for (const variable of sync.remove) variables.push({ kind: 'deleted', name: variable.key, note: 'no longer set' });
+  const changedNames = new Set(variables.filter((change) => change.kind !== 'added').map((change) => change.name));
+  const rotatesKeyPair = changedNames.has('TWILIO_API_KEY_SID') && changedNames.has('TWILIO_API_KEY_SECRET');
+
+  const isConfigFile = (file: { kind: string; path: string }) => file.kind === 'asset' && configFileByPath.has(file.path);
+  const allChanges = (kind: 'function' | 'asset', config: boolean) =>
+    fileChanges(
+      desired.files.filter((file) => file.kind === kind && isConfigFile(file) === config),
+      live.build?.files.filter((file) => file.kind === kind && isConfigFile(file) === config),
+    );
+  const privateFiles = allChanges('asset', true);
+  const refusedRemovals = privateFiles
+    .filter((change) => change.kind === 'removed')
+    .map((change) => configFileByPath.get(change.name)!)
+    .filter((name) => !options.allowRemoval.has(name));
+
+  const runtime: Change | undefined =
+    live.build && live.build.runtime !== desired.runtime ? { kind: 'changed', name: 'runtime', note: `${live.build.runtime} -> ${desired.runtime}` } : undefined;
+  const liveDependencies = new Map((live.build?.dependencies ?? []).map((dependency) => [dependency.name, dependency.version]));
+  const dependencies: Change[] = [];
+  for (const { name, version } of desired.dependencies) {
+    const current = liveDependencies.get(name);
+    if (current === undefined) dependencies.push({ kind: 'added', name, note: version });
+    else if (current !== version) dependencies.push({ kind: 'changed', name, note: `${current} -> ${version}` });
+  }
+  const desiredNames = new Set(desired.dependencies.map((dependency) => dependency.name));
+  for (const [name, version] of liveDependencies) if (!desiredNames.has(name)) dependencies.push({ kind: 'removed', name, note: version });
+
+  const functions = allChanges('function', false);
+  const assets = allChanges('asset', false);
+  const newBuild = !live.build || [privateFiles, functions, assets, dependencies].some((list) => list.length > 0) || runtime !== undefined;
+  return {
+    createService: !live.service,
+    createEnvironment: !live.environment,
+    fixIncludeCredentials: live.service?.includeCredentials === true,
+    variables,
+    deleteVariables: sync.remove,
+    rotatesKeyPair,
+    privateFiles,
+    functions,
+    assets,
+    ...(runtime && { runtime }),
+    dependencies,
+    newBuild,
+    leftAlone: sync.unread,
+    refusedRemovals,
+  };
+}
+
+/** How many things the plan changes (0: the service already is what this checkout deploys). */
+export function countChanges(plan: DeployPlan): number {
+  return (
+    Number(plan.createService) +
+    Number(plan.createEnvironment) +
+    Number(plan.fixIncludeCredentials) +
+    [plan.variables, plan.privateFiles, plan.functions, plan.assets, plan.dependencies].reduce((sum, list) => sum + list.length, 0) +
+    Number(plan.runtime !== undefined)
+  );
+}
+
+const SIGN: Record<Change['kind'], string> = { added: '+', changed: '~', replaced: '~', deleted: '-', removed: '-' };
+
+function changeLine(what: string, change: Change): string {
+  return `  ${SIGN[change.kind]} ${what} ${change.name} ${change.kind}${change.note ? ` (${change.note})` : ''}`;
+}
+
+/**
+ * The plan as lines: one per change, naming variables and files, never a value.
+ * @example renderPlan(plan, 'twilio-token-service', 'dev') // ['  ~ variable TWILIO_API_KEY_SECRET changed', …]
+ */
+export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
+  const lines: string[] = [];
+  if (plan.createService) lines.push(`  + service ${desired.serviceName} created (IncludeCredentials false)`);
+  if (plan.createEnvironment) lines.push(`  + environment ${desired.environment || 'production'} created`);
+  if (plan.fixIncludeCredentials) lines.push('  ~ service IncludeCredentials true -> false (functions stop receiving the account auth token)');
+  for (const change of plan.variables) lines.push(changeLine('variable', change));
+  if (plan.rotatesKeyPair) lines.push('    (TWILIO_API_KEY_SID is deleted first and set last, so the old SID never pairs with the new secret)');
+  for (const change of plan.privateFiles) lines.push(changeLine('private configuration file', change));
+  for (const change of plan.functions) lines.push(changeLine('function', change));
+  for (const change of plan.assets) lines.push(changeLine('asset', change));
+  if (plan.runtime) lines.push(changeLine('build', plan.runtime));
+  for (const change of plan.dependencies) lines.push(changeLine('dependency', change));
+  for (const key of plan.leftAlone) lines.push(`  = variable ${key} left alone (not read by this service)`);
+  return lines;
+}
