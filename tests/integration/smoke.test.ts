@@ -1,5 +1,7 @@
 /** npm run smoke -- URL against the real twilio-run: every check passes on a good service and names what is wrong on a broken one. */
 import { execFile } from 'node:child_process';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
@@ -30,13 +32,14 @@ function smoke(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: num
   });
 }
 
-it('passes every check on a good service: /health, the demo page, /token without credentials, the client and the OpenAPI file', async () => {
+it('passes every check on a good service: /health, the demo page, /token without and with body credentials, the client and the OpenAPI file', async () => {
   const result = await smoke([good.url]);
   expect(result.code).toBe(0);
   expect(result.stdout.split('\n').filter((line) => line.startsWith('  ✓'))).toEqual([
     '  ✓ GET /health',
     '  ✓ GET / (the demo page)',
     '  ✓ POST /token without credentials',
+    '  ✓ POST /token with credentials in a JSON body',
     '  ✓ GET /token-client.js',
     '  ✓ GET /openapi.json',
   ]);
@@ -67,3 +70,32 @@ it('refuses a URL with credentials or a query string, and other arguments, with 
     expect(result.stdout).toBe('');
   }
 }, 60_000);
+
+/** A loopback edge that passes requests on to `port` with their bodies chunked: no Content-Length reaches the function. */
+async function startRechunkingEdge(port: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    delete headers['content-length'];
+    const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: { ...headers, 'transfer-encoding': 'chunked' } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: edgePort } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${edgePort}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+it('fails when the edge in front drops Content-Length, since credentials in a body then cannot work', async () => {
+  const edge = await startRechunkingEdge(good.port);
+  try {
+    const result = await smoke([edge.url]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✓ POST \/token without credentials/);
+    expect(result.stdout).toMatch(/✗ POST \/token with credentials in a JSON body: refused as .*Content-Length.*send them in the Authorization header/);
+  } finally {
+    await edge.close();
+  }
+}, 30_000);
