@@ -1,9 +1,11 @@
 /**
  * Applies a plan to Twilio in an order that never leaves access wider than either the old or the new configuration:
- * variables this checkout removes are deleted first (a revoked secret stops working before anything else happens),
- * the new Build is uploaded and built (nothing live changes), variables are set (the signing key's SID last, after
- * its secret, and deleted first when both change, so a half-done rotation fails closed instead of pairing the old
- * SID with the new secret), and the Build goes live last.
+ * removed variables that let callers in (secrets, users, origins, the identity provider) are deleted first (a revoked
+ * secret stops working before anything else happens), the new Build is uploaded and built (nothing live changes),
+ * variables are set (the signing key's SID last, after its secret, and deleted first when both change, so a half-done
+ * rotation fails closed instead of pairing the old SID with the new secret), the Build goes live, and only then are
+ * removed variables that limit callers deleted (a TOKEN_POLICY moved into the policy file keeps applying until the
+ * build that has the file is live; deleted first, the old build would run with no policy at all).
  */
 import { api as serverless } from '@twilio-labs/serverless-api';
 import type { DeployJournal } from './deploy-journal';
@@ -31,6 +33,28 @@ export interface ApplyInput {
 
 const KEY_SID = 'TWILIO_API_KEY_SID';
 
+/** Variables whose presence lets callers in or signs tokens: removing them can only narrow access, so it goes first. */
+const GRANTS_ACCESS = new Set([
+  'AUTH_SHARED_SECRETS',
+  'AUTH_BASIC_USERS',
+  'ALLOWED_ORIGINS',
+  'OIDC_ISSUER',
+  'OIDC_AUDIENCE',
+  'OIDC_JWKS_URL',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_API_KEY_SID',
+  'TWILIO_API_KEY_SECRET',
+]);
+
+type Deletion = DeployPlan['deleteVariables'][number];
+
+/** Removed variables split by when they may go: revocations before anything, limits once the new build is live. */
+function deletionsInOrder(plan: DeployPlan): { revocations: Deletion[]; limits: Deletion[] } {
+  const revocations = plan.deleteVariables.filter((variable) => GRANTS_ACCESS.has(variable.key));
+  const limits = plan.deleteVariables.filter((variable) => !GRANTS_ACCESS.has(variable.key));
+  return { revocations, limits };
+}
+
 /** The variables to set, in order: the key SID after everything else (after its secret). */
 function variablesToSet(plan: DeployPlan): string[] {
   const names = plan.variables.filter((change) => change.kind !== 'deleted').map((change) => change.name);
@@ -53,7 +77,8 @@ export function planSteps(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads'
   const labels = stepLabels(plan, desired, uploads);
   if (plan.createService || plan.fixIncludeCredentials) journal.plan(labels.service!);
   if (plan.createEnvironment) journal.plan(labels.environment!);
-  for (const variable of plan.deleteVariables) journal.plan(`delete variable ${variable.key}`);
+  const { revocations, limits } = deletionsInOrder(plan);
+  for (const variable of revocations) journal.plan(`delete variable ${variable.key}`);
   if (plan.rotatesKeyPair) journal.plan(`delete variable ${KEY_SID} (key rotation: set again last)`);
   if (plan.newBuild) {
     journal.plan(labels.upload!);
@@ -61,6 +86,7 @@ export function planSteps(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads'
   }
   for (const key of variablesToSet(plan)) journal.plan(`set variable ${key}`);
   if (plan.newBuild) journal.plan(labels.activate!);
+  for (const variable of limits) journal.plan(`delete variable ${variable.key}`);
 }
 
 /** @example const applied = await applyPlan({ api, plan, live, desired, uploads, journal, onService }) */
@@ -96,7 +122,8 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
 
   // 1. Revocations first.
   const sidOf = new Map(live.variables.map((variable) => [variable.key, variable.sid]));
-  for (const variable of plan.deleteVariables) {
+  const { revocations, limits } = deletionsInOrder(plan);
+  for (const variable of revocations) {
     await journal.run(`delete variable ${variable.key}`, () => api.delete(`${environmentPath}/Variables/${variable.sid}`));
     sidOf.delete(variable.key);
   }
@@ -152,6 +179,11 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
       }
     });
     input.onService(serviceSid!, buildSid);
+  }
+
+  // 5. Limits the checkout no longer sets, once what replaces them (a policy file, say) is live.
+  for (const variable of limits) {
+    await journal.run(`delete variable ${variable.key}`, () => api.delete(`${environmentPath}/Variables/${variable.sid}`));
   }
   return { serviceSid: serviceSid!, environmentSid: environment!.sid, domainName: environment!.domainName, buildSid };
 }

@@ -332,6 +332,43 @@ function filesChangedSince(dir: string, sinceMs: number, depth = 4): string[] {
   });
 }
 
+describe('a policy moved from TOKEN_POLICY into the policy file keeps applying while the deploy runs', () => {
+  const SERVICE = 'moved-policy-tokens';
+
+  it('the activation cut: TOKEN_POLICY is still on the service and still limits callers; again converges and deletes it', async () => {
+    const copy = newCopy();
+    const credentials = registeredCredentials(['amy']);
+    const env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, TOKEN_POLICY: JSON.stringify(POLICY) });
+    copy.writeEnv(env);
+    expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
+    const outsideTheLobby = () =>
+      callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
+        body: '{"identity":"kiosk","room":"backroom"}',
+      });
+    expect((await outsideTheLobby()).status).toBe(403);
+
+    const { TOKEN_POLICY: _moved, ...rest } = env;
+    copy.writeEnv(rest);
+    copy.writeFile(POLICY_FILE, JSON.stringify(POLICY));
+    const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-before' });
+    const cut = await deploy(copy, []);
+    await fault.reached;
+    expect(cut.code).toBe(1);
+    // The old build is still live, without the file: the variable must still be there for it.
+    expect(liveOf(SERVICE).variables).toHaveProperty('TOKEN_POLICY');
+    const during = await outsideTheLobby();
+    expect({ status: during.status, code: during.json?.error?.code }).toEqual({ status: 403, code: 'policy_room_denied' });
+
+    expect((await deploy(copy, [])).code).toBe(0);
+    const after = liveOf(SERVICE);
+    expect(after.variables).not.toHaveProperty('TOKEN_POLICY');
+    expect(after.paths).toContain('/policy.json');
+    expect((await outsideTheLobby()).status).toBe(403);
+  }, 4 * DEPLOY_TIMEOUT_MS);
+});
+
 describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no child left running, what is applied is said', () => {
   const SERVICE = 'signal-tokens';
   let copy: ProjectCopy;
