@@ -384,7 +384,7 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
 
   const phases = [
     { name: 'SIGTERM to the deploy alone while reading the live service', signal: 'SIGTERM', group: false, at: { method: 'GET', path: /\/Environments$/ }, said: /stopped by SIGTERM; nothing was changed on Twilio/ },
-    { name: 'Ctrl-C (SIGINT to the group) while the build is created', signal: 'SIGINT', group: true, at: { method: 'POST', path: /\/Builds$/ }, said: /stopped by SIGINT part-way:\n\s+applied:\n\s+delete variable VIDEO_ROOM\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build/ },
+    { name: 'Ctrl-C (SIGINT to the group) while the build is created', signal: 'SIGINT', group: true, at: { method: 'POST', path: /\/Builds$/ }, said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build\n\s+delete variable VIDEO_ROOM/ },
     { name: 'SIGTERM to the group while the variables are set', signal: 'SIGTERM', group: true, at: { method: 'POST', path: /\/Variables$/ }, said: /stopped by SIGTERM part-way:[\s\S]*unknown[^\n]*\n\s+set variable TOKEN_TTL[\s\S]*not applied:[\s\S]*activate the new build/ },
   ] as const;
 
