@@ -115,7 +115,8 @@ async function startServer({ name, command, args, cwd, env, port, timeoutMs, rea
   };
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   let exitStatus;
-  exited.then((status) => (exitStatus = status));
+  // `exited` only ever resolves.
+  void exited.then((status) => (exitStatus = status));
   const spawnError = new Promise((resolve) => child.on('error', resolve));
 
   const server = { name, pid: child.pid, port, url: `http://127.0.0.1:${port}` };
