@@ -61,14 +61,7 @@ const unusedVars = [
 
 export default tseslint.config(
   {
-    ignores: [
-      '**/dist/**',
-      '**/node_modules/**',
-      'coverage/**',
-      'test-artifacts/**',
-      'bench/results/**',
-      'packages/*/dist/**',
-    ],
+    ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'test-artifacts/**', 'bench/results/**', 'packages/*/dist/**'],
   },
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
