@@ -8,8 +8,6 @@ import { parseOidcConfig, type OidcConfig } from './oidc-config';
 import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
 import { parseTokenPolicy, policyConflicts, type TokenPolicy } from './token-policy';
 
-export { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
-
 /** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */
 export type AuthScheme = 'basic' | 'bearer' | 'oidc';
 

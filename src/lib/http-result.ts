@@ -25,7 +25,7 @@ function corsHeaders(origin: OriginDecision): Record<string, string> {
 }
 
 /** Headers every answer carries: tokens and errors alike must never be cached or sniffed. */
-export function baseHeaders(origin: OriginDecision): Record<string, string> {
+function baseHeaders(origin: OriginDecision): Record<string, string> {
   return {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',

@@ -2,15 +2,15 @@
 import { isLoopbackHostname } from './loopback';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
-export const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
-export type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
+const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
 
 /** Defaults, each with its unit. */
-export const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
-export const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
-export const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
-export const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
-export const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
+const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
+const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
+const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
+const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
 
 export interface OidcConfig {
   /** Expected `iss`, compared exactly (Auth0's ends with `/`, most others do not). */
@@ -30,7 +30,7 @@ export interface OidcConfig {
 }
 
 /** One thing wrong with the environment: which variable, what is wrong (never its value), how to fix it. */
-export interface OidcConfigProblem {
+interface OidcConfigProblem {
   variable: string;
   message: string;
   fix: string;

@@ -5,12 +5,12 @@ import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 import { jsonSyntaxErrorAt } from './json-syntax-error';
 
 /** Bounds on a policy's size, so a mistaken or hostile policy cannot make requests slow. */
-export const MAX_POLICY_CHARS = 64 * 1024;
-export const MAX_POLICY_RULES = 500;
-export const MAX_ROOMS_PER_RULE = 100;
+const MAX_POLICY_CHARS = 64 * 1024;
+const MAX_POLICY_RULES = 500;
+const MAX_ROOMS_PER_RULE = 100;
 const MAX_NAME_CHARS = 256;
 
-export type PolicyMatch =
+type PolicyMatch =
   | { readonly kind: 'user'; readonly user: string }
   | { readonly kind: 'role'; readonly role: string }
   | { readonly kind: 'any' };
@@ -285,7 +285,7 @@ export function selectPolicyRule(policy: TokenPolicy, subject: PolicySubject): P
 }
 
 /** The rule's name in messages and logs: "rules[2]", or "default" when none matched. */
-export function policyRuleName(rule: PolicyRule | undefined): string {
+function policyRuleName(rule: PolicyRule | undefined): string {
   return rule === undefined ? 'default' : `rules[${rule.index}]`;
 }
 
