@@ -1,5 +1,6 @@
 /** Fetches and caches an identity provider's discovery document and JSON Web Key Set (JWKS). */
 import type { JSONWebKeySet } from 'jose';
+import { isJsonObject } from './json-object';
 import { urlProblem } from './oidc-config';
 import { OidcError } from './oidc-errors';
 
@@ -131,13 +132,9 @@ async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeoutMs: n
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Checks the shape jose's local key set needs: `{ keys: [ {...}, ... ] }`. */
 function asJsonWebKeySet(value: unknown, url: string): JSONWebKeySet {
-  if (!isObject(value) || !Array.isArray(value.keys) || !value.keys.every(isObject)) {
+  if (!isJsonObject(value) || !Array.isArray(value.keys) || !value.keys.every(isJsonObject)) {
     throw unavailable(`The JWKS (${url}) is not a JSON Web Key Set.`);
   }
   return value as unknown as JSONWebKeySet;
@@ -145,7 +142,7 @@ function asJsonWebKeySet(value: unknown, url: string): JSONWebKeySet {
 
 /** Takes `jwks_uri` out of a discovery document, holding it to the same https rule as the issuer. */
 function jwksUriFromDiscovery(value: unknown, url: string): string {
-  if (!isObject(value) || typeof value.jwks_uri !== 'string') {
+  if (!isJsonObject(value) || typeof value.jwks_uri !== 'string') {
     throw unavailable(`The discovery document (${url}) has no jwks_uri.`);
   }
   const reason = urlProblem(value.jwks_uri);

@@ -1,5 +1,6 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
 import { isLoopbackHostname } from './loopback';
+import { splitList } from './text';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
 const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
@@ -62,11 +63,6 @@ export function urlProblem(value: string): string | undefined {
   if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return undefined;
   if (url.protocol === 'http:') return 'uses http: only https is allowed, except on 127.0.0.1, localhost or [::1]';
   return 'must be an https URL';
-}
-
-/** Splits a comma- and/or whitespace-separated list, dropping empty items. */
-function splitList(value: string): string[] {
-  return value.split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
 function present(env: Env, name: string): string | undefined {
