@@ -13,12 +13,12 @@ import { hasFlaskReference, startFlaskReference, startTwilioRun } from './lib/se
 import { startSyncStandIn } from './lib/sync-stand-in.mjs';
 
 /** The built token function (produced by `npm run build`); rows that need it skip without it. */
-export const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
+const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
 
 /** Every case mints the same token shape: this identity, a video grant for this room, this TTL. */
-export const IDENTITY = 'bench-user';
+const IDENTITY = 'bench-user';
 export const ROOM = 'bench-room';
-export const TTL_SECONDS = 3600;
+const TTL_SECONDS = 3600;
 
 /** Thrown by a case's setup to skip its row with a reason instead of failing the run. */
 export class Skip extends Error {}
@@ -29,7 +29,7 @@ function requireTokenFunction() {
 }
 
 /** The request the Twilio Function side answers (`creds` from bench/run.mjs). */
-export function functionRequest(creds) {
+function functionRequest(creds) {
   return { body: { identity: IDENTITY }, headers: { authorization: `Bearer ${creds.sharedSecret}`, 'content-type': 'application/json' } };
 }
 

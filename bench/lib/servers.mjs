@@ -12,9 +12,9 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const flaskScript = fileURLToPath(new URL('../flask_reference.py', import.meta.url));
 
 /** Debian's interpreter: `python3` on PATH may be a pyenv shim without python3-flask. */
-export const SYSTEM_PYTHON = '/usr/bin/python3';
+const SYSTEM_PYTHON = '/usr/bin/python3';
 /** Default bound on a server start, from spawn to its first HTTP answer on the ready path. */
-export const DEFAULT_START_TIMEOUT_MS = 20_000;
+const DEFAULT_START_TIMEOUT_MS = 20_000;
 /** How long a stopped server may take to exit after SIGTERM before its group gets SIGKILL. */
 const STOP_GRACE_MS = 3_000;
 /** Memory sampling period while a server runs. */
@@ -32,7 +32,7 @@ process.on('exit', () => {
  * A loopback port that was free a moment ago (twilio-run hangs on a prompt if its port is busy).
  * @example const port = await freePort();
  */
-export function freePort() {
+function freePort() {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();
@@ -115,7 +115,8 @@ async function startServer({ name, command, args, cwd, env, port, timeoutMs, rea
   };
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
   let exitStatus;
-  exited.then((status) => (exitStatus = status));
+  // `exited` only ever resolves.
+  void exited.then((status) => (exitStatus = status));
   const spawnError = new Promise((resolve) => child.on('error', resolve));
 
   const server = { name, pid: child.pid, port, url: `http://127.0.0.1:${port}` };

@@ -68,7 +68,7 @@ function durationToMs(text) {
  * socket errors and the count of non-2xx/3xx answers.
  * @example parseWrkReport(stdout).latencyMs.p50
  */
-export function parseWrkReport(text) {
+function parseWrkReport(text) {
   const requestsPerSec = /Requests\/sec:\s+([\d.]+)/.exec(text);
   const totals = /(\d+) requests in ([\d.]+\w+), ([\d.]+\w+) read/.exec(text);
   if (!requestsPerSec || !totals) throw new Error(`wrk: unexpected report:\n${text}`);

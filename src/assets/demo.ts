@@ -251,7 +251,7 @@ function formatDuration(ms: number): string {
   return `${seconds} s`;
 }
 
-ui.copy.addEventListener('click', async () => {
+async function copyToken(): Promise<void> {
   if (!current) return;
   try {
     await navigator.clipboard.writeText(current.token);
@@ -265,7 +265,9 @@ ui.copy.addEventListener('click', async () => {
     selection?.addRange(range);
     setStatus('Could not copy by itself: the token is selected, copy it with Ctrl+C (or ⌘C).');
   }
-});
+}
+// A DOM listener's return value is ignored; copyToken handles its own failure.
+ui.copy.addEventListener('click', () => void copyToken());
 
 // ---- Messages ---------------------------------------------------------------------------------
 

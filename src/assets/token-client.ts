@@ -296,7 +296,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   let credentials: TokenClientCredentials | null = { ...options.credentials };
   let cached: IssuedToken | null = null;
   let inFlight: Promise<IssuedToken> | null = null;
-  let refreshTimer: TimerHandle | undefined;
+  let refreshTimer: TimerHandle; // undefined while no refresh is scheduled
   let running = false;
   // A 401/403 means asking again cannot help until the credentials change.
   let authFailure: TokenClientError | null = null;

@@ -66,7 +66,9 @@ export async function requestThroughProxy(target: string, options: PlainRequest 
   const method = options.method ?? 'GET';
   const send = (request: ReturnType<typeof httpRequest>): Promise<PlainResponse> =>
     new Promise((resolve, reject) => {
-      request.once('response', (response) => readAll(response).then(resolve, reject));
+      request.once('response', (response) => {
+        readAll(response).then(resolve, reject);
+      });
       request.once('timeout', () => request.destroy(new Error(`no answer from ${url.host} in ${timeoutMs} ms`)));
       request.once('error', reject);
       request.end(options.body);

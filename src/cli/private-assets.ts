@@ -7,7 +7,7 @@ export const POLICY_ASSET_PATH = join('src', 'assets', POLICY_ASSET_NAME);
 export const BASIC_USERS_ASSET_PATH = join('src', 'assets', BASIC_USERS_ASSET_NAME);
 
 /** The file's text, `unreadable` when it exists but cannot be read, or undefined when there is none. */
-export function readAssetFile(path: string): AssetText | undefined {
+function readAssetFile(path: string): AssetText | undefined {
   if (!existsSync(path)) return undefined;
   try {
     return { text: readFileSync(path, 'utf8') };

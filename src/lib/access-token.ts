@@ -30,7 +30,7 @@ export interface TokenPlan {
 }
 
 /** The only TaskRouter role this service grants: the Worker SDK's own (a supervisor role would be chosen in Flex). */
-export const TASKROUTER_ROLE = 'worker';
+const TASKROUTER_ROLE = 'worker';
 
 /** The 200 response body. */
 export interface IssuedToken {
@@ -44,7 +44,7 @@ export interface IssuedToken {
 }
 
 /** twilio's grant object for one product, configured from the settings and the plan. */
-export function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan): AccessToken.Grant<unknown, unknown, string> {
+function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan): AccessToken.Grant<unknown, unknown, string> {
   const { VideoGrant, VoiceGrant, ChatGrant, SyncGrant, TaskRouterGrant } = twilioAccessToken();
   switch (name) {
     case 'video':
@@ -71,7 +71,7 @@ export function createGrant(name: GrantName, settings: GrantSettings, plan: Toke
 }
 
 /** twilio's AccessToken for the plan (identity in the constructor, as twilio-node 4+ requires). */
-export function buildAccessToken(config: ServiceConfig, plan: TokenPlan): AccessToken {
+function buildAccessToken(config: ServiceConfig, plan: TokenPlan): AccessToken {
   const AccessTokenClass = twilioAccessToken();
   const token = new AccessTokenClass(config.accountSid, config.apiKeySid, 'unused: signed by signAccessToken', {
     identity: plan.identity,
@@ -91,7 +91,7 @@ const encodedHeaders = new Map<string, string>();
  * about 300 µs a token. Claims come from the AccessToken and its grants' own `toPayload()`.
  * @example signAccessToken(buildAccessToken(config, plan), config.signingKey, Math.floor(Date.now() / 1000))
  */
-export function signAccessToken(token: AccessToken, key: KeyObject, nowSeconds: number): string {
+function signAccessToken(token: AccessToken, key: KeyObject, nowSeconds: number): string {
   const grants: Record<string, unknown> = { identity: String(token.identity) };
   for (const grant of token.grants) grants[grant.key] = grant.toPayload();
   const payload = {

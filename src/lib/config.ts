@@ -7,8 +7,7 @@ import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING
 import { parseOidcConfig, type OidcConfig } from './oidc-config';
 import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
 import { parseTokenPolicy, policyConflicts, type TokenPolicy } from './token-policy';
-
-export { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
+import { splitList } from './text';
 
 /** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */
 export type AuthScheme = 'basic' | 'bearer' | 'oidc';
@@ -344,7 +343,7 @@ function ttlSetting(text: TextReader, problem: ProblemSink, name: string, fallba
 
 function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSink): GrantSettings | undefined {
   const raw = text('TOKEN_GRANTS') ?? 'video';
-  const names = raw.split(/[\s,]+/).filter((name) => name.length > 0);
+  const names = splitList(raw);
   const unknown = names.filter((name) => !isGrantName(name));
   if (unknown.length > 0 || names.length === 0) {
     problem('TOKEN_GRANTS', `TOKEN_GRANTS may only list ${GRANT_NAMES.join(', ')}`, 'for example TOKEN_GRANTS=video,chat');
@@ -389,7 +388,7 @@ function parseGrantSettings(text: TextReader, sid: SidReader, problem: ProblemSi
 function parseAllowedOrigins(raw: string | undefined, problem: ProblemSink): ReadonlySet<string> {
   const origins = new Set<string>();
   if (raw === undefined) return origins;
-  for (const entry of raw.split(/[\s,]+/).filter((part) => part.length > 0)) {
+  for (const entry of splitList(raw)) {
     const origin = normaliseOrigin(entry);
     if (origin === undefined) {
       problem(

@@ -2,6 +2,7 @@
 import { BASIC_USERS_ASSET_NAME, CONFIG_VARIABLES, parseConfig, POLICY_ASSET_NAME, type ConfigProblem, type ConfigSources } from './config';
 import { isLoopbackHostname } from './loopback';
 import { misspelledSettingProblems } from './setting-names';
+import { splitList } from './text';
 
 /**
  * Twilio's limits on environment variables (Serverless API, Variable resource): a Key of at most 128
@@ -52,7 +53,7 @@ export function contextBytes(variables: Readonly<Record<string, string>>, target
 }
 
 function loopbackUrlIn(value: string): boolean {
-  return value.split(/[\s,]+/).some((item) => {
+  return splitList(value).some((item) => {
     try {
       return isLoopbackHostname(new URL(item).hostname);
     } catch {

@@ -10,9 +10,9 @@ const DOTENV_LINE = /^\s*([\w.-]+)\s*=\s*(.*)?\s*$/;
 const LINE_SEPARATORS: Readonly<Record<string, string>> = { '\r': 'a carriage return (U+000D)', '\u2028': 'a line separator (U+2028)', '\u2029': 'a paragraph separator (U+2029)' };
 
 /** Why a line is not read as written. */
-export type EnvLineReason = 'export-prefix' | 'no-equals' | 'bad-name' | 'line-separator' | 'inline-comment';
+type EnvLineReason = 'export-prefix' | 'no-equals' | 'bad-name' | 'line-separator' | 'inline-comment';
 
-export interface EnvLineProblem {
+interface EnvLineProblem {
   /** 1-based, as editors count. */
   readonly line: number;
   readonly reason: EnvLineReason;

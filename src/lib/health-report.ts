@@ -5,7 +5,7 @@ import { jsonResult, type HttpResult } from './http-result';
 import { lastSharedStoreStatus, SHARED_STORE_BUDGET_MS, withinBudget, type SharedFailureLedger } from './shared-failure-ledger';
 
 /** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
-export interface ThrottleStoreReport {
+interface ThrottleStoreReport {
   readonly store: 'sync';
   readonly sync: 'ok' | 'degraded';
   readonly reason?: string;
@@ -45,7 +45,7 @@ const PROBE_NAME = '\u0000health';
  * Asks Sync for one item within the budget a sign-in has. Degraded when that fails, or when /token in this process
  * found Sync degraded within the last minute (deployed, /health and /token may not share a process).
  */
-export async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number = Date.now): Promise<ThrottleStoreReport> {
+async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number = Date.now): Promise<ThrottleStoreReport> {
   const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
   if (!read.ok) return { store: 'sync', sync: 'degraded', reason: read.reason };
   const seen = lastSharedStoreStatus();

@@ -1,7 +1,7 @@
 /** The runtime-neutral HTTP answer the core returns; a thin adapter turns it into a Twilio.Response. */
 import type { AuthScheme } from './config';
 import type { OriginDecision } from './cors';
-import { ERROR_STATUS, type ErrorCode, ServiceError } from './errors';
+import { ERROR_STATUS, type ErrorCode, type ServiceError } from './errors';
 
 export interface HttpResult {
   readonly status: number;
@@ -25,7 +25,7 @@ function corsHeaders(origin: OriginDecision): Record<string, string> {
 }
 
 /** Headers every answer carries: tokens and errors alike must never be cached or sniffed. */
-export function baseHeaders(origin: OriginDecision): Record<string, string> {
+function baseHeaders(origin: OriginDecision): Record<string, string> {
   return {
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',

@@ -1,5 +1,6 @@
 /** Fetches and caches an identity provider's discovery document and JSON Web Key Set (JWKS). */
 import type { JSONWebKeySet } from 'jose';
+import { isJsonObject } from './json-object';
 import { urlProblem } from './oidc-config';
 import { OidcError } from './oidc-errors';
 
@@ -85,7 +86,7 @@ function unavailable(message: string, cause?: unknown): OidcError {
  * GETs a JSON document with a hard time limit. Every failure (unreachable, slow, non-200, not JSON,
  * redirected off https) is `oidc_provider_unavailable`: we could not learn the keys, so nothing passes.
  */
-export async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeoutMs: number, what: string): Promise<unknown> {
+async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeoutMs: number, what: string): Promise<unknown> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   // The race guarantees the limit even with an injected fetch that ignores the abort signal.
@@ -131,21 +132,17 @@ export async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeo
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Checks the shape jose's local key set needs: `{ keys: [ {...}, ... ] }`. */
-export function asJsonWebKeySet(value: unknown, url: string): JSONWebKeySet {
-  if (!isObject(value) || !Array.isArray(value.keys) || !value.keys.every(isObject)) {
+function asJsonWebKeySet(value: unknown, url: string): JSONWebKeySet {
+  if (!isJsonObject(value) || !Array.isArray(value.keys) || !value.keys.every(isJsonObject)) {
     throw unavailable(`The JWKS (${url}) is not a JSON Web Key Set.`);
   }
   return value as unknown as JSONWebKeySet;
 }
 
 /** Takes `jwks_uri` out of a discovery document, holding it to the same https rule as the issuer. */
-export function jwksUriFromDiscovery(value: unknown, url: string): string {
-  if (!isObject(value) || typeof value.jwks_uri !== 'string') {
+function jwksUriFromDiscovery(value: unknown, url: string): string {
+  if (!isJsonObject(value) || typeof value.jwks_uri !== 'string') {
     throw unavailable(`The discovery document (${url}) has no jwks_uri.`);
   }
   const reason = urlProblem(value.jwks_uri);
@@ -154,7 +151,7 @@ export function jwksUriFromDiscovery(value: unknown, url: string): string {
 }
 
 /** `${issuer}/.well-known/openid-configuration`, without doubling a trailing slash (Auth0 issuers end in one). */
-export function discoveryUrlFor(issuer: string): string {
+function discoveryUrlFor(issuer: string): string {
   return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
 }
 

@@ -1,16 +1,17 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
 import { isLoopbackHostname } from './loopback';
+import { splitList } from './text';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
-export const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
-export type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
+const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
 
 /** Defaults, each with its unit. */
-export const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
-export const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
-export const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
-export const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
-export const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
+const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
+const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
+const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
+const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
 
 export interface OidcConfig {
   /** Expected `iss`, compared exactly (Auth0's ends with `/`, most others do not). */
@@ -30,7 +31,7 @@ export interface OidcConfig {
 }
 
 /** One thing wrong with the environment: which variable, what is wrong (never its value), how to fix it. */
-export interface OidcConfigProblem {
+interface OidcConfigProblem {
   variable: string;
   message: string;
   fix: string;
@@ -62,11 +63,6 @@ export function urlProblem(value: string): string | undefined {
   if (url.protocol === 'http:' && isLoopbackHostname(url.hostname)) return undefined;
   if (url.protocol === 'http:') return 'uses http: only https is allowed, except on 127.0.0.1, localhost or [::1]';
   return 'must be an https URL';
-}
-
-/** Splits a comma- and/or whitespace-separated list, dropping empty items. */
-function splitList(value: string): string[] {
-  return value.split(/[\s,]+/).filter((item) => item.length > 0);
 }
 
 function present(env: Env, name: string): string | undefined {

@@ -14,7 +14,7 @@ import type { OidcConfig } from './oidc-config';
 import { OidcError } from './oidc-errors';
 
 /** Who the token says the caller is. `claims` is the whole verified payload. */
-export interface OidcPrincipal {
+interface OidcPrincipal {
   identity: string;
   roles: string[];
   claims: Record<string, unknown>;

@@ -102,7 +102,7 @@ function scryptAsync(password: Buffer, salt: Buffer, length: number, params: Scr
 }
 
 /** Passwords are compared as NFC-normalised UTF-8, so composed and decomposed accents match. */
-export function passwordBytes(password: string): Buffer {
+function passwordBytes(password: string): Buffer {
   return Buffer.from(password.normalize('NFC'), 'utf8');
 }
 

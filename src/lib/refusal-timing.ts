@@ -8,7 +8,7 @@ import type { ScryptParams } from './password-hash';
 const SAMPLES = 16;
 
 /** The work of one scrypt run, in the units samples are kept in (N · r · p). */
-export function scryptWork(params: ScryptParams): number {
+function scryptWork(params: ScryptParams): number {
   return 2 ** params.ln * params.r * params.p;
 }
 

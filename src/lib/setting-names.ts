@@ -14,7 +14,7 @@ export const TWILIO_RUN_VARIABLES: readonly string[] = ['ACCOUNT_SID', 'AUTH_TOK
 const CLI_VARIABLES: readonly string[] = ['TWILIO_AUTH_TOKEN', 'TWILIO_API_KEY', 'TWILIO_API_SECRET'];
 
 /** How far a name may be from a setting (insertions, deletions, substitutions, swaps of neighbours) to count as a near miss. */
-export const MAX_MISSPELLING_DISTANCE = 2;
+const MAX_MISSPELLING_DISTANCE = 2;
 
 export interface UnknownNames {
   /** Near misses, each with the settings it is nearest to (usually one). */

@@ -1,6 +1,7 @@
 /** AUTH_SHARED_SECRETS: parsing, the entropy rule, and constant-time verification. */
 import { randomBytes } from 'node:crypto';
 import { matchesAnyDigest, secretDigest } from './constant-time';
+import { splitList } from './text';
 
 export const MIN_SECRET_BITS = 128;
 const MIN_DISTINCT_CHARACTERS = 12;
@@ -35,7 +36,7 @@ export function estimateSecretBits(secret: string): number {
 
 /** Splits AUTH_SHARED_SECRETS on commas and whitespace. */
 export function splitSecretList(raw: string): string[] {
-  return raw.split(/[\s,]+/).filter((part) => part.length > 0);
+  return splitList(raw);
 }
 
 /**

@@ -18,8 +18,8 @@ import type { NameWindow } from './failure-throttle';
 import type { LedgerEntry, SharedFailureLedger } from './shared-failure-ledger';
 
 /** Maps the names are spread over (see above). */
-export const SHARD_COUNT = 32;
-export const SHARD_MAP_PREFIX = 'token-service-throttle-';
+const SHARD_COUNT = 32;
+const SHARD_MAP_PREFIX = 'token-service-throttle-';
 /** Attempts at a conditional write before giving up on the shared count for this request. */
 const WRITE_ATTEMPTS = 4;
 const FIRST_BACKOFF_MS = 1_000;

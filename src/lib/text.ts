@@ -1,4 +1,4 @@
-/** Character checks shared by request fields, identities and passwords. */
+/** Text helpers shared by settings, request fields, identities and passwords. */
 
 /**
  * U+FFFD is what the runtime's decoder puts where a body had invalid UTF-8: such text was not what the
@@ -17,4 +17,12 @@ export function hasReplacementCharacter(text: string): boolean {
  */
 export function hasControlCharacter(text: string): boolean {
   return /\p{Cc}/u.test(text);
+}
+
+/**
+ * Splits a setting that lists items with commas and/or whitespace, dropping empty items.
+ * @example splitList(' a,b  c\n,,d ') // ['a', 'b', 'c', 'd']
+ */
+export function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter((item) => item.length > 0);
 }

@@ -1,6 +1,7 @@
 /** The plan: which grants, room, lifetime and identity a token gets, given the configuration, the request and the policy. */
 import type { TokenPlan } from './access-token';
-import { TTL_FLOOR_SECONDS, type ServiceConfig } from './config';
+import type { ServiceConfig } from './config';
+import { TTL_FLOOR_SECONDS } from './limits';
 import { ServiceError } from './errors';
 import { validateIdentity } from './identity';
 import { matchesRoomPattern, type PolicyLimits } from './token-policy';

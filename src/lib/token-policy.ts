@@ -3,14 +3,15 @@ import { isPlainText, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS
 import { ServiceError } from './errors';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
 import { jsonSyntaxErrorAt } from './json-syntax-error';
+import { isJsonObject } from './json-object';
 
 /** Bounds on a policy's size, so a mistaken or hostile policy cannot make requests slow. */
-export const MAX_POLICY_CHARS = 64 * 1024;
-export const MAX_POLICY_RULES = 500;
-export const MAX_ROOMS_PER_RULE = 100;
+const MAX_POLICY_CHARS = 64 * 1024;
+const MAX_POLICY_RULES = 500;
+const MAX_ROOMS_PER_RULE = 100;
 const MAX_NAME_CHARS = 256;
 
-export type PolicyMatch =
+type PolicyMatch =
   | { readonly kind: 'user'; readonly user: string }
   | { readonly kind: 'role'; readonly role: string }
   | { readonly kind: 'any' };
@@ -76,10 +77,6 @@ export interface PolicyLimits {
 const RULE_KEYS = new Set(['match', 'deny', 'grants', 'rooms', 'maxTtl', 'voiceIncoming', 'comment']);
 const TOP_KEYS = new Set(['rules', 'default', 'comment']);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isName(value: unknown): value is string {
   return typeof value === 'string' && value.trim() === value && isPlainText(value, MAX_NAME_CHARS);
 }
@@ -100,7 +97,7 @@ export function parseTokenPolicy(text: string): PolicyParseResult {
     const at = jsonSyntaxErrorAt(text);
     return { ok: false, problems: [{ path: '(policy)', message: at ? `is not valid JSON (line ${at.line}, column ${at.column})` : 'is not valid JSON' }] };
   }
-  if (!isObject(document)) return { ok: false, problems: [{ path: '(policy)', message: 'must be a JSON object with "rules" and "default"' }] };
+  if (!isJsonObject(document)) return { ok: false, problems: [{ path: '(policy)', message: 'must be a JSON object with "rules" and "default"' }] };
 
   // Unknown fields are named by position: /health shows these problems to anyone, and the key may be a pasted secret.
   Object.keys(document).forEach((key, i) => {
@@ -146,7 +143,7 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
   const at = `rules[${index}]`;
   const before = problems.length;
   const problem: ProblemSink = (path, message) => problems.push({ path, message });
-  if (!isObject(entry)) {
+  if (!isJsonObject(entry)) {
     problem(at, 'must be an object with "match"');
     return undefined;
   }
@@ -221,7 +218,7 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
 }
 
 function parseMatch(value: unknown, at: string, problem: ProblemSink): PolicyMatch | undefined {
-  if (!isObject(value) || Object.keys(value).length !== 1) {
+  if (!isJsonObject(value) || Object.keys(value).length !== 1) {
     problem(at, 'must be exactly one of {"user": NAME}, {"role": NAME} or {"any": true}');
     return undefined;
   }
@@ -285,7 +282,7 @@ export function selectPolicyRule(policy: TokenPolicy, subject: PolicySubject): P
 }
 
 /** The rule's name in messages and logs: "rules[2]", or "default" when none matched. */
-export function policyRuleName(rule: PolicyRule | undefined): string {
+function policyRuleName(rule: PolicyRule | undefined): string {
   return rule === undefined ? 'default' : `rules[${rule.index}]`;
 }
 

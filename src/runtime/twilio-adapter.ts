@@ -9,8 +9,8 @@ import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http-r
  * Keys of the private assets in Runtime.getAssets(): the runtime drops `.private` from the name. Private
  * assets are not served by URL (locally twilio-run answers 403 for them too).
  */
-export const POLICY_ASSET_KEY = '/policy.json';
-export const BASIC_USERS_ASSET_KEY = '/basic-users.txt';
+const POLICY_ASSET_KEY = '/policy.json';
+const BASIC_USERS_ASSET_KEY = '/basic-users.txt';
 
 let assetsRead: { sources: ConfigSources } | undefined;
 
@@ -99,7 +99,7 @@ export function splitEvent(event: Readonly<Record<string, unknown>>): SplitEvent
   return { headers: isRuntimeRequest(request) ? request.headers : undefined, fields };
 }
 
-export function toTwilioResponse(result: HttpResult): TwilioResponse {
+function toTwilioResponse(result: HttpResult): TwilioResponse {
   const response = new Twilio.Response();
   response.setStatusCode(result.status);
   response.setHeaders({ ...result.headers });

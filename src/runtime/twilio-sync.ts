@@ -20,7 +20,7 @@ function toSyncError(error: unknown): SyncError {
 }
 
 /** twilio-node's Sync Map Items with the API key the service already has (a Standard key may use Sync). */
-export function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySid' | 'signingKey'>, serviceSid: string): SyncMapItems {
+function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySid' | 'signingKey'>, serviceSid: string): SyncMapItems {
   // Loaded only when THROTTLE_SYNC_SERVICE_SID is set: require('twilio') costs ~84 ms of a cold start.
   const twilio = require('twilio') as typeof import('twilio');
   const client = twilio(config.apiKeySid, config.signingKey.export().toString('utf8'), { accountSid: config.accountSid, autoRetry: false });

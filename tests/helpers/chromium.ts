@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { missingToolsFailTheRun } from './tool-availability';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const INSTALL_HINT = 'install it with: apt-get install chromium';
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const INSTALL_HINT = 'install it with: apt-get install chromium';
 
 /**
  * Whether the browser suites can run. Without Chromium they are skipped locally, but in CI (`CI` set) a

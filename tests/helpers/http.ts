@@ -53,7 +53,7 @@ export function send(url: string, call: HttpCall = {}, options: SendOptions = {}
         try {
           if (options.contract !== false && isDescribedByContract(method, url, answer)) expectResponseMatchesContract(method, url, answer);
         } catch (error) {
-          reject(error);
+          reject(error as Error);
           return;
         }
         resolve(answer);

@@ -69,7 +69,7 @@ let ajv: Ajv2020 | undefined;
  * One strict ajv for the document: unknown keywords, formats or types in a schema are errors, so a schema
  * that says nothing (a typo'd keyword) fails instead of accepting everything.
  */
-export function documentSchemas(): Ajv2020 {
+function documentSchemas(): Ajv2020 {
   if (ajv) return ajv;
   ajv = new Ajv2020({ strict: true, strictTypes: true, strictTuples: true, allErrors: true });
   addFormats(ajv);

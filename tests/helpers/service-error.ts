@@ -1,7 +1,7 @@
 /** Asserts that a call throws (or rejects with) a ServiceError with exactly this code. */
 import { ServiceError, type ErrorCode } from '../../src/lib/errors';
 
-export function thrownBy(fn: () => unknown): unknown {
+function thrownBy(fn: () => unknown): unknown {
   try {
     fn();
   } catch (error) {

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { runBounded, type BoundedResult } from './bounded-process';
 
-export interface TwilioCliVersions {
+interface TwilioCliVersions {
   readonly cli: string;
   readonly plugin: string;
   /** The twilio-run that the plugin's `require('twilio-run/...')` resolves to, i.e. the one that deploys. */
@@ -63,7 +63,7 @@ const DEFAULT_TIMEOUT_MS = 240_000;
  * @oclif/plugin-update (`<CLI>_DISABLE_AUTOUPDATE`, its init hook) a detached `twilio update --autoupdate`.
  * Neither twilio-cli, @twilio/cli-core, the plugin nor twilio-run 3 holds analytics or telemetry code.
  */
-export const TWILIO_CLI_QUIET_ENV: Readonly<Record<string, string>> = Object.freeze({
+const TWILIO_CLI_QUIET_ENV: Readonly<Record<string, string>> = Object.freeze({
   TWILIO_SKIP_NEW_VERSION_CHECK: 'true',
   TWILIO_DISABLE_AUTOUPDATE: '1',
 });

@@ -145,7 +145,7 @@ describe('npm run doctor', () => {
     const result = await doctor([writeEnv('broken.env', brokenEnv), '--policy-asset', join(dir, 'none.json')]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must start with SK and have 34 characters\n  fix: ');
-    expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n  fix: /);
+    expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n {2}fix: /);
     expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
     expect(result.stdout).toMatch(/✗ THROTTLE_SYNC_SERVICE_SID: THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID .*\n {2}fix: /);
     for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY, 'my-sync-service']) expect(result.stdout.includes(value)).toBe(false);
@@ -224,6 +224,6 @@ describe('npm run doctor', () => {
   it('defaults to .env in the current directory and says how to create a missing one', async () => {
     const result = await doctor([], dir);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/✗ \.env: there is no \.env\b.*\n  fix: cp \.env\.example \.env and fill it in, or run npm start once/);
+    expect(result.stdout).toMatch(/✗ \.env: there is no \.env\b.*\n {2}fix: cp \.env\.example \.env and fill it in, or run npm start once/);
   }, 30_000);
 });

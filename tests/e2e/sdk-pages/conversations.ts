@@ -9,10 +9,12 @@ tokens.onToken(({ token }: { token: string }) => {
   report.updates.push({ token, via: 'onToken' });
   conversations.updateToken(token).catch(recordError);
 });
-conversations.on('tokenAboutToExpire', async () => {
+async function refreshOnSdkEvent(): Promise<void> {
   report.events.push('tokenAboutToExpire');
   const { token } = await tokens.getToken();
   report.updates.push({ token, via: 'sdk-event' });
   await conversations.updateToken(token).catch(recordError);
-});
+}
+// The SDK ignores what a listener returns, so the refresh runs on its own.
+conversations.on('tokenAboutToExpire', () => void refreshOnSdkEvent());
 conversations.on('tokenExpired', () => report.events.push('tokenExpired'));

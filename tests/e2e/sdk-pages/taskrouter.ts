@@ -24,12 +24,14 @@ try {
     report.updates.push({ token, via: 'onToken' });
     worker.updateToken(token);
   });
-  worker.on('tokenExpired', async () => {
+  const refreshOnSdkEvent = async (): Promise<void> => {
     report.events.push('tokenExpired');
     const { token } = await tokens.getToken();
     report.updates.push({ token, via: 'sdk-event' });
     worker.updateToken(token);
-  });
+  };
+  // The SDK ignores what a listener returns, so the refresh runs on its own.
+  worker.on('tokenExpired', () => void refreshOnSdkEvent());
 } catch (error) {
   recordError(error);
 }

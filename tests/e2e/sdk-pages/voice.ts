@@ -9,11 +9,13 @@ tokens.onToken(({ token }: { token: string }) => {
   report.updates.push({ token, via: 'onToken' });
   device.updateToken(token);
 });
-device.on('tokenWillExpire', async () => {
+async function refreshOnSdkEvent(): Promise<void> {
   report.events.push('tokenWillExpire');
   const { token } = await tokens.getToken();
   report.updates.push({ token, via: 'sdk-event' });
   device.updateToken(token);
-});
+}
+// The SDK ignores what a listener returns, so the refresh runs on its own.
+device.on('tokenWillExpire', () => void refreshOnSdkEvent());
 device.on('error', recordError);
 device.register().catch(recordError);
