@@ -2,7 +2,7 @@
  * The steps of a deploy, in order, each pending, in flight, done or failed: what an interrupted or failed deploy
  * prints so the user knows what is applied on Twilio and what is not.
  */
-export type StepState = 'pending' | 'in flight' | 'done' | 'failed';
+type StepState = 'pending' | 'in flight' | 'done' | 'failed';
 
 interface Step {
   readonly label: string;

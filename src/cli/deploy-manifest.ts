@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 export const MANIFEST_PATH = '/deploy-manifest';
 const MARKER = 'exports.manifest = ';
 
-export interface ManifestEntry {
+interface ManifestEntry {
   readonly visibility: string;
   readonly sha256: string;
 }

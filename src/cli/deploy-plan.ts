@@ -21,7 +21,7 @@ export interface DeployFile {
   readonly sha256: string;
 }
 
-export interface Dependency {
+interface Dependency {
   readonly name: string;
   readonly version: string;
 }
@@ -60,7 +60,7 @@ export interface LiveState {
   };
 }
 
-export interface Change {
+interface Change {
   readonly kind: 'added' | 'changed' | 'deleted' | 'replaced' | 'removed';
   /** A variable name, a path, a package name, or `runtime` / `IncludeCredentials`. */
   readonly name: string;

@@ -114,4 +114,4 @@ function describeScheme(scheme: string, project: ReturnType<typeof readProjectCo
   return 'identity-provider JWT (OIDC_ISSUER)';
 }
 
-main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -21,7 +21,16 @@ interface HealthSeen {
   authSchemes?: readonly string[];
 }
 
-function json(answer: PlainResponse): any {
+/** The fields of our JSON answers the checks read; any of them may be missing or of another type. */
+interface AnswerJson {
+  readonly status?: unknown;
+  readonly problems?: unknown;
+  readonly authSchemes?: unknown;
+  readonly openapi?: unknown;
+  readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly schemes?: unknown };
+}
+
+function json(answer: PlainResponse): AnswerJson | undefined {
   try {
     return JSON.parse(answer.text);
   } catch {
@@ -62,7 +71,7 @@ const CHECKS: readonly Check[] = [
     verdict(answer, health) {
       const error = json(answer)?.error;
       if (answer.status !== 401 || error?.code !== 'missing_credentials') {
-        return `expected 401 missing_credentials, got ${answer.status}${error?.code ? ` ${String(error.code)}` : ''}`;
+        return `expected 401 missing_credentials, got ${answer.status}${typeof error?.code === 'string' ? ` ${error.code}` : ''}`;
       }
       // The same schemes as /health: the function ran, read the headers and the configuration.
       if (health.authSchemes && JSON.stringify(error.schemes) !== JSON.stringify(health.authSchemes)) return 'its schemes differ from /health';
@@ -85,9 +94,9 @@ const CHECKS: readonly Check[] = [
       const error = json(answer)?.error;
       if (answer.status === 401 && error?.code === 'invalid_credentials') return undefined;
       if (answer.status === 400 && error?.code === 'invalid_request') {
-        return `refused as ${String(error.message)}: credentials in a body do not work through this edge; send them in the Authorization header`;
+        return `refused as ${typeof error.message === 'string' ? error.message : 'invalid_request'}: credentials in a body do not work through this edge; send them in the Authorization header`;
       }
-      return `expected 401 invalid_credentials, got ${answer.status}${error?.code ? ` ${String(error.code)}` : ''}`;
+      return `expected 401 invalid_credentials, got ${answer.status}${typeof error?.code === 'string' ? ` ${error.code}` : ''}`;
     },
   },
   {

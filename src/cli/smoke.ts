@@ -35,4 +35,4 @@ async function main(argv: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

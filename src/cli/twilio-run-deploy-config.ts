@@ -32,7 +32,7 @@ interface DeployCommandModule {
 }
 
 interface DeployConfigModule {
-  getConfigFromFlags(flags: Record<string, unknown>): Promise<TwilioRunDeployConfig & { functionsEnv?: string }>;
+  getConfigFromFlags(this: void, flags: Record<string, unknown>): Promise<TwilioRunDeployConfig & { functionsEnv?: string }>;
 }
 
 /**

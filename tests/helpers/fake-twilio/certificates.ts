@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import forge from 'node-forge';
 
 /** The names the server certificate covers: the API, the upload API and every deployed domain. */
-export const FAKE_TWILIO_HOSTS: readonly string[] = ['serverless.twilio.com', 'serverless-upload.twilio.com', 'api.twilio.com', '*.twil.io'];
+const FAKE_TWILIO_HOSTS: readonly string[] = ['serverless.twilio.com', 'serverless-upload.twilio.com', 'api.twilio.com', '*.twil.io'];
 
 /** One hour is far longer than any test run; a short life limits the harm if a file is left behind. */
 const VALIDITY_MS = 60 * 60 * 1000;

@@ -13,8 +13,8 @@ import { createServer, request as httpRequest, type IncomingMessage, type Outgoi
 import type { AddressInfo } from 'node:net';
 import { readBody } from './request-body';
 
-export const EDGE_METHODS: readonly string[] = ['GET', 'POST', 'OPTIONS'];
-export const PREFLIGHT_STATUS = 204;
+const EDGE_METHODS: readonly string[] = ['GET', 'POST', 'OPTIONS'];
+const PREFLIGHT_STATUS = 204;
 /** Headers a Function never sees: hop-by-hop ones, Host, and everything that would reveal the client or its path. */
 const RESTRICTED_HEADERS = [
   /^connection$/,
@@ -36,8 +36,8 @@ const RESTRICTED_HEADERS = [
 ];
 /** Response headers Node sets itself for the client connection; copying the upstream's would contradict them. */
 const HOP_BY_HOP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding']);
-export const MAX_HEADER_BYTES = 15 * 1024;
-export const MAX_HEADER_COUNT = 90;
+const MAX_HEADER_BYTES = 15 * 1024;
+const MAX_HEADER_COUNT = 90;
 
 export type EdgeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 

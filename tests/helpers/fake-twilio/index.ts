@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createTestCertificates } from './certificates';
-import { startConnectProxy, type ProxyRefusal, type TlsRequestHandler } from './connect-proxy';
+import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
 import { bootDeployedEnvironment, type BootOptions, type DeployedEnvironment } from './deployed-build';
 import { contextBytes, MAX_CONTEXT_BYTES } from './function-context';
 import { createFunctionsEdgeHandler, type EdgeHandler } from './functions-edge';

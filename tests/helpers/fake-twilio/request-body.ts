@@ -2,7 +2,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** Large enough for any test upload; a runaway client fails fast instead of filling memory. */
-export const MAX_BODY_BYTES = 20 * 1024 * 1024;
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 export class BodyTooLargeError extends Error {
   readonly code = 'ERR_BODY_TOO_LARGE';

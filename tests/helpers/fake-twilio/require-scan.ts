@@ -10,7 +10,7 @@ const BUILTINS = new Set(builtinModules);
  * The string literals passed to `require(...)` (and to `import(...)`) in a CommonJS source, skipping comments and
  * string contents so that a require mentioned in a comment or a message does not count.
  */
-export function findRequires(source: string): string[] {
+function findRequires(source: string): string[] {
   const found: string[] = [];
   let i = 0;
   const readString = (quote: string): string => {
@@ -58,12 +58,12 @@ export function findRequires(source: string): string[] {
 }
 
 /** `twilio/lib/jwt/AccessToken` -> `twilio`; `@scope/pkg/sub` -> `@scope/pkg`. */
-export function packageNameOf(specifier: string): string {
+function packageNameOf(specifier: string): string {
   const segments = specifier.split('/');
   return specifier.startsWith('@') ? segments.slice(0, 2).join('/') : segments[0];
 }
 
-export function isBuiltin(specifier: string): boolean {
+function isBuiltin(specifier: string): boolean {
   return specifier.startsWith('node:') || BUILTINS.has(specifier) || BUILTINS.has(packageNameOf(specifier));
 }
 

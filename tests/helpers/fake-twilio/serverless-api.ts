@@ -28,21 +28,21 @@ export { ACCOUNTS_HOST, API_HOST, UPLOAD_HOST } from './twilio-json';
 export type { ServerlessStateView } from './state-view';
 
 /** Runtimes a Build accepts in 2026: node22 is the default, node24 came in July 2026, node18 ended November 2025. */
-export const SUPPORTED_RUNTIMES: readonly string[] = ['node20', 'node22', 'node24'];
-export const DEFAULT_RUNTIME = 'node22';
+const SUPPORTED_RUNTIMES: readonly string[] = ['node20', 'node22', 'node24'];
+const DEFAULT_RUNTIME = 'node22';
 /** Variable resource page: Key "a maximum of 128 characters", Value "a maximum of 450 bytes". */
-export const MAX_VARIABLE_KEY_CHARACTERS = 128;
-export const MAX_VARIABLE_VALUE_BYTES = 450;
+const MAX_VARIABLE_KEY_CHARACTERS = 128;
+const MAX_VARIABLE_VALUE_BYTES = 450;
 /** Service UniqueName: "50 characters or less"; the Console adds "letters, numbers, and dashes". */
-export const MAX_SERVICE_UNIQUE_NAME = 50;
+const MAX_SERVICE_UNIQUE_NAME = 50;
 /** Error 20001 seen in twilio-labs/dev-phone #178: "Services are limited to less than or equal to 50". */
-export const MAX_SERVICES = 50;
+const MAX_SERVICES = 50;
 /** Environment UniqueName "a maximum of 100 characters", DomainSuffix "a maximum of 16 characters". */
-export const MAX_ENVIRONMENT_UNIQUE_NAME = 100;
-export const MAX_DOMAIN_SUFFIX = 16;
-export const MAX_FRIENDLY_NAME = 255;
+const MAX_ENVIRONMENT_UNIQUE_NAME = 100;
+const MAX_DOMAIN_SUFFIX = 16;
+const MAX_FRIENDLY_NAME = 255;
 /** Version paths: "a maximum of 255 characters" (Twilio) = "shorter than 256" (serverless-api). */
-export const MAX_PATH_CHARACTERS = 255;
+const MAX_PATH_CHARACTERS = 255;
 /** Characters serverless-api's checkForValidPath refuses in a path (the client's rule, enforced here too). */
 const FORBIDDEN_PATH_CHARACTERS = /[#;,?:@+&$()' "]/;
 const VISIBILITIES: readonly Visibility[] = ['public', 'protected', 'private'];
@@ -157,7 +157,7 @@ function booleanField(form: URLSearchParams, name: string, fallback: boolean): b
 }
 
 /** Parses the Build's Dependencies as Twilio does: a JSON array, also when wrapped in one more pair of quotes. */
-export function parseDependencies(raw: string | null): Dependency[] {
+function parseDependencies(raw: string | null): Dependency[] {
   if (raw === null || raw.trim() === '') return [];
   const attempts = [raw];
   // serverless-api sends `"${JSON.stringify(deps)}"`: the quotes are not JSON escapes, so strip them before parsing.

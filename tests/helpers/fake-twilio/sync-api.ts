@@ -13,8 +13,8 @@ import { parseUrlencoded, readBody } from './request-body';
 export const SYNC_HOST = 'sync.twilio.com';
 
 /** Sync's rule: about 20 writes (and 20 reads) per second per object. No burst is granted: stricter than Sync. */
-export const WRITES_PER_SECOND_PER_OBJECT = 20;
-export const READS_PER_SECOND_PER_OBJECT = 20;
+const WRITES_PER_SECOND_PER_OBJECT = 20;
+const READS_PER_SECOND_PER_OBJECT = 20;
 /** Sync's ItemTtl range. */
 const MAX_TTL_SECONDS = 31_536_000;
 

@@ -43,6 +43,13 @@ export interface TaskRouterFailure {
   readonly count?: number;
 }
 
+/** A failure a test asked for, answered with the Twilio error body it gave. */
+class InjectedFailure extends Error {
+  constructor(readonly body: TwilioErrorBody) {
+    super(body.message);
+  }
+}
+
 const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 
 // Hashing both sides first gives equal lengths, so the comparison itself says nothing about the length.
@@ -106,14 +113,14 @@ export class FakeTaskRouterApi {
       const injected = this.injectedFailure();
       if (injected) {
         if (injected.delayMs) await new Promise((resolve) => setTimeout(resolve, injected.delayMs));
-        if (injected.body) throw injected.body;
+        if (injected.body) throw new InjectedFailure(injected.body);
       }
       body = this.route(method, url);
       status = 200;
     } catch (error) {
       let errorBody: TwilioErrorBody;
-      if (error instanceof ApiRefusal) errorBody = twilioErrorBody(error.kind, error.message);
-      else if (isTwilioErrorBody(error)) errorBody = error;
+      if (error instanceof InjectedFailure) errorBody = error.body;
+      else if (error instanceof ApiRefusal) errorBody = twilioErrorBody(error.kind, error.message);
       else errorBody = { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 };
       if (errorBody.code === 20003) headers = { 'www-authenticate': 'Basic realm="Twilio API"' };
       status = errorBody.status;
@@ -206,8 +213,4 @@ export class FakeTaskRouterApi {
       links: { channels: `${url}/Channels`, activity: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Activities/WA${'0'.repeat(32)}`, workspace: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}` },
     };
   }
-}
-
-function isTwilioErrorBody(value: unknown): value is TwilioErrorBody {
-  return typeof value === 'object' && value !== null && 'code' in value && 'status' in value && 'more_info' in value;
 }

@@ -11,7 +11,7 @@ export interface TwilioErrorBody {
 }
 
 /** One table maps every refusal the fake makes to Twilio's code and HTTP status. */
-export const TWILIO_ERRORS = {
+const TWILIO_ERRORS = {
   /** 20001 "Invalid parameter" (400): Twilio's answer to a bad field, e.g. "Services are limited to ... 50". */
   invalidParameter: { code: 20001, status: 400 },
   /** 20003 "Authenticate" (401): wrong or missing credentials. */

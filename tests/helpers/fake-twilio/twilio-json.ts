@@ -10,8 +10,8 @@ export const UPLOAD_HOST = 'serverless-upload.twilio.com';
 /** The core REST API (2010-04-01): the fake serves only an account's Balance, the read the deploy's key check makes. */
 export const ACCOUNTS_HOST = 'api.twilio.com';
 /** "The default is 50, and the maximum is 1000" (PageSize, every list operation). */
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
 
 function url(path: string): string {
   return `https://${API_HOST}/v1${path}`;
