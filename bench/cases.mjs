@@ -35,7 +35,14 @@ function functionRequest(creds) {
 
 /** Options for the reference minters in bench/lib/reference-minters.mjs. */
 export function minterOptions(creds) {
-  return { accountSid: creds.accountSid, apiKeySid: creds.apiKeySid, apiKeySecret: creds.apiKeySecret, identity: IDENTITY, room: ROOM, ttlSeconds: TTL_SECONDS };
+  return {
+    accountSid: creds.accountSid,
+    apiKeySid: creds.apiKeySid,
+    apiKeySecret: creds.apiKeySecret,
+    identity: IDENTITY,
+    room: ROOM,
+    ttlSeconds: TTL_SECONDS,
+  };
 }
 
 /**
@@ -46,7 +53,11 @@ export const inProcessCases = [
   { name: 'naive', what: 'new AccessToken + VideoGrant + toJwt()', setup: (creds) => naiveMinter(minterOptions(creds)) },
   { name: 'raw-hmac', what: 'JSON + createHmac only (lower bound)', setup: (creds) => rawHmacMinter(minterOptions(creds)) },
   { name: 'handler', what: 'built /token handler, shared secret (Bearer)', setup: (creds) => handlerCase(creds, functionRequest(creds)) },
-  { name: 'basic-warm', what: 'built /token handler, Basic, credential already verified', setup: (creds) => handlerCase(creds, basicRequest(creds)) },
+  {
+    name: 'basic-warm',
+    what: 'built /token handler, Basic, credential already verified',
+    setup: (creds) => handlerCase(creds, basicRequest(creds)),
+  },
   {
     name: 'basic-cold',
     what: 'built /token handler, Basic, fresh instance each call (one scrypt)',
@@ -132,7 +143,12 @@ export const e2eTargets = [
     what: 'tutorial Flask server (Werkzeug threaded), bench/flask_reference.py',
     start: (creds) => {
       if (!hasFlaskReference()) throw new Skip('python3-flask / python3-twilio not installed');
-      return startFlaskReference({ accountSid: creds.accountSid, apiKeySid: creds.apiKeySid, apiKeySecret: creds.apiKeySecret, room: ROOM });
+      return startFlaskReference({
+        accountSid: creds.accountSid,
+        apiKeySid: creds.apiKeySid,
+        apiKeySecret: creds.apiKeySecret,
+        room: ROOM,
+      });
     },
     request: () => ({ path: '/token', body: JSON.stringify({ username: IDENTITY, password: 'bench-password' }), authorization: '' }),
   },
@@ -163,11 +179,25 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
   const dir = mkdtempSync(join(tmpdir(), 'token-bench-attack-'));
   const envFile = join(dir, '.env');
   const env = { ...creds.functionEnv, AUTH_BASIC_USERS: users.map((name) => `${name}:${phc}`).join(' ') };
-  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   let server;
   try {
     server = await startTwilioRun({ envFile });
-    const result = await runLockoutAttack({ url: `${server.url}/token`, users, password: creds.basicPassword, wrongAttempts, randomAttempts, concurrency, budgetMs });
+    const result = await runLockoutAttack({
+      url: `${server.url}/token`,
+      users,
+      password: creds.basicPassword,
+      wrongAttempts,
+      randomAttempts,
+      concurrency,
+      budgetMs,
+    });
     return { ...result, memory: await server.stop() };
   } catch (error) {
     await server?.stop();
@@ -182,7 +212,14 @@ async function runSyncColdCase(creds, profile) {
   const tokenFunction = requireTokenFunction();
   const sync = await startSyncStandIn({ creds, latencyMs: 50 });
   try {
-    const settings = { tokenFunction, functionEnv: creds.functionEnv, serviceSid: sync.serviceSid, basicUser: creds.basicUser, basicPassword: creds.basicPassword, profile };
+    const settings = {
+      tokenFunction,
+      functionEnv: creds.functionEnv,
+      serviceSid: sync.serviceSid,
+      basicUser: creds.basicUser,
+      basicPassword: creds.basicPassword,
+      profile,
+    };
     const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/basic-cold-measure.mjs', import.meta.url))], {
       env: { ...process.env, ...sync.env, BENCH_COLD_SETTINGS: JSON.stringify(settings) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -211,15 +248,58 @@ function loadedPeakRssKb(e2eResult) {
 
 /** Target ratios; each is computed only when both sides were measured. */
 export const ratios = [
-  { name: 'handler/naive in-process ops/s', target: '>= 15', meets: (v) => v >= 15, of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess.naive?.opsPerSec) },
-  { name: 'handler/raw-hmac in-process ops/s', target: '>= 0.2 (within 5x)', meets: (v) => v >= 0.2, of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess['raw-hmac']?.opsPerSec) },
-  { name: 'basic-warm/handler in-process ops/s', target: '>= 0.667 (within 1.5x)', meets: (v) => v >= 1 / 1.5, of: (r) => ratio(r.inProcess['basic-warm']?.opsPerSec, r.inProcess.handler?.opsPerSec) },
-  { name: 'twilio-run/flask e2e req/s', target: '>= 2', meets: (v) => v >= 2, of: (r) => ratio(r.e2e['twilio-run']?.requestsPerSec, r.e2e.flask?.requestsPerSec) },
-  { name: 'twilio-run/flask e2e p99 latency', target: '< 1', meets: (v) => v < 1, of: (r) => ratio(r.e2e['twilio-run']?.latencyMs?.p99, r.e2e.flask?.latencyMs?.p99) },
-  { name: 'twilio-run/flask peak RSS under load', target: 'reported', of: (r) => ratio(loadedPeakRssKb(r.e2e['twilio-run']), loadedPeakRssKb(r.e2e.flask)) },
-  { name: "handler/require('twilio') cold start", target: '<= 0.333 (3x faster)', meets: (v) => v <= 1 / 3, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart.twilio?.medianMs) },
-  { name: 'handler/require(AccessToken) cold start', target: '<= 1', meets: (v) => v <= 1, of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart['access-token']?.medianMs) },
-  { name: 'handler/naive first token from cold', target: 'reported', of: (r) => ratio(r.coldStart['handler-first']?.medianMs, r.coldStart['naive-first']?.medianMs) },
+  {
+    name: 'handler/naive in-process ops/s',
+    target: '>= 15',
+    meets: (v) => v >= 15,
+    of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess.naive?.opsPerSec),
+  },
+  {
+    name: 'handler/raw-hmac in-process ops/s',
+    target: '>= 0.2 (within 5x)',
+    meets: (v) => v >= 0.2,
+    of: (r) => ratio(r.inProcess.handler?.opsPerSec, r.inProcess['raw-hmac']?.opsPerSec),
+  },
+  {
+    name: 'basic-warm/handler in-process ops/s',
+    target: '>= 0.667 (within 1.5x)',
+    meets: (v) => v >= 1 / 1.5,
+    of: (r) => ratio(r.inProcess['basic-warm']?.opsPerSec, r.inProcess.handler?.opsPerSec),
+  },
+  {
+    name: 'twilio-run/flask e2e req/s',
+    target: '>= 2',
+    meets: (v) => v >= 2,
+    of: (r) => ratio(r.e2e['twilio-run']?.requestsPerSec, r.e2e.flask?.requestsPerSec),
+  },
+  {
+    name: 'twilio-run/flask e2e p99 latency',
+    target: '< 1',
+    meets: (v) => v < 1,
+    of: (r) => ratio(r.e2e['twilio-run']?.latencyMs?.p99, r.e2e.flask?.latencyMs?.p99),
+  },
+  {
+    name: 'twilio-run/flask peak RSS under load',
+    target: 'reported',
+    of: (r) => ratio(loadedPeakRssKb(r.e2e['twilio-run']), loadedPeakRssKb(r.e2e.flask)),
+  },
+  {
+    name: "handler/require('twilio') cold start",
+    target: '<= 0.333 (3x faster)',
+    meets: (v) => v <= 1 / 3,
+    of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart.twilio?.medianMs),
+  },
+  {
+    name: 'handler/require(AccessToken) cold start',
+    target: '<= 1',
+    meets: (v) => v <= 1,
+    of: (r) => ratio(r.coldStart.handler?.medianMs, r.coldStart['access-token']?.medianMs),
+  },
+  {
+    name: 'handler/naive first token from cold',
+    target: 'reported',
+    of: (r) => ratio(r.coldStart['handler-first']?.medianMs, r.coldStart['naive-first']?.medianMs),
+  },
   {
     name: 'lockout: other users signed in / 10',
     target: '= 1 (no collective lockout)',

@@ -97,7 +97,12 @@ for (const { name, what, specifier, measure } of coldStartCases) {
   } catch (error) {
     results.coldStart[name] = { what, ...outcome(error) };
   }
-  row(name, results.coldStart[name], (r) => `${r.medianMs.toFixed(1)} ms  (min ${r.minMs.toFixed(1)}, max ${r.maxMs.toFixed(1)})  ${what}`, 'medianMs');
+  row(
+    name,
+    results.coldStart[name],
+    (r) => `${r.medianMs.toFixed(1)} ms  (min ${r.minMs.toFixed(1)}, max ${r.maxMs.toFixed(1)})  ${what}`,
+    'medianMs',
+  );
 }
 
 // 3 and 4. End to end over HTTP, and each server's peak memory.
@@ -105,9 +110,15 @@ const { warmupS, durationS, connections } = profile.e2e;
 section(`3. End to end: wrk, ${connections} connections, ${durationS} s${warmupS ? ` after ${warmupS} s warm-up` : ''}`);
 const wrkPresent = hasWrk();
 for (const target of e2eTargets) {
-  results.e2e[target.name] = { what: target.what, ...(wrkPresent ? await loadTest(target) : { skipped: 'wrk not installed (apt-get install wrk)' }) };
-  row(target.name, results.e2e[target.name], (r) =>
-    `${fmt(r.requestsPerSec)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  non-2xx ${r.non2xx}  socket errors ${Object.values(r.socketErrors).reduce((a, b) => a + b, 0)}`,
+  results.e2e[target.name] = {
+    what: target.what,
+    ...(wrkPresent ? await loadTest(target) : { skipped: 'wrk not installed (apt-get install wrk)' }),
+  };
+  row(
+    target.name,
+    results.e2e[target.name],
+    (r) =>
+      `${fmt(r.requestsPerSec)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  non-2xx ${r.non2xx}  socket errors ${Object.values(r.socketErrors).reduce((a, b) => a + b, 0)}`,
     'requestsPerSec',
   );
 }
@@ -128,11 +139,17 @@ for (const { name, what, run } of throttleCases) {
   const r = results.throttle[name];
   if (r.attack) {
     const { attack, signIns } = r;
-    console.log(`  ${name.padEnd(12)} ${attack.configured.sent + attack.random.sent} attempts in ${attack.seconds} s${attack.overBudget ? ' (budget reached)' : ''}: configured ${JSON.stringify(attack.configured.statuses)} median ${attack.configured.medianMs} ms; random ${JSON.stringify(attack.random.statuses)} median ${attack.random.medianMs} ms`);
-    console.log(`  ${''.padEnd(12)} then the other ${signIns.sent} users: ${JSON.stringify(signIns.statuses)}, median ${signIns.medianMs} ms`);
+    console.log(
+      `  ${name.padEnd(12)} ${attack.configured.sent + attack.random.sent} attempts in ${attack.seconds} s${attack.overBudget ? ' (budget reached)' : ''}: configured ${JSON.stringify(attack.configured.statuses)} median ${attack.configured.medianMs} ms; random ${JSON.stringify(attack.random.statuses)} median ${attack.random.medianMs} ms`,
+    );
+    console.log(
+      `  ${''.padEnd(12)} then the other ${signIns.sent} users: ${JSON.stringify(signIns.statuses)}, median ${signIns.medianMs} ms`,
+    );
   } else if (r['basic-cold']) {
     const side = (c) => `median ${c.medianMs} ms (min ${c.minMs}, max ${c.maxMs}, ${c.calls} calls)`;
-    console.log(`  ${name.padEnd(12)} without Sync ${side(r['basic-cold'])}; with Sync at ${r.syncLatencyMs} ms ${side(r['basic-cold-sync'])}`);
+    console.log(
+      `  ${name.padEnd(12)} without Sync ${side(r['basic-cold'])}; with Sync at ${r.syncLatencyMs} ms ${side(r['basic-cold-sync'])}`,
+    );
   }
   if (r.skipped) console.log(`  ${name.padEnd(12)} skipped: ${r.skipped}`);
   if (r.error) console.log(`  ${name.padEnd(12)} ERROR: ${r.error}`);
@@ -142,7 +159,8 @@ section('Ratios');
 for (const { name, of, target, meets } of ratios) {
   const value = of(results);
   // Smoke counts are far too small to judge a target by; they only keep the bench working.
-  const verdict = value === undefined || !meets ? '' : profileName === 'smoke' ? 'not judged (smoke run)' : meets(value) ? 'met' : 'NOT met';
+  const verdict =
+    value === undefined || !meets ? '' : profileName === 'smoke' ? 'not judged (smoke run)' : meets(value) ? 'met' : 'NOT met';
   results.ratios[name] = value === undefined ? null : { value: Math.round(value * 1000) / 1000, target, verdict };
   const shown = value === undefined ? 'n/a (a side is missing)' : value.toFixed(3);
   console.log(`  ${name.padEnd(42)} ${shown.padStart(8)}  target ${target.padEnd(24)} ${verdict}`);
@@ -195,7 +213,12 @@ async function firstRequest(url, { body, authorization }) {
   }
   if (typeof token !== 'string') return { note: 'no "token" string in the JSON answer' };
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-  return { identity: claims.grants?.identity, grants: Object.keys(claims.grants ?? {}), room: claims.grants?.video?.room, ttlSeconds: claims.exp - (claims.iat ?? claims.nbf) };
+  return {
+    identity: claims.grants?.identity,
+    grants: Object.keys(claims.grants ?? {}),
+    room: claims.grants?.video?.room,
+    ttlSeconds: claims.exp - (claims.iat ?? claims.nbf),
+  };
 }
 
 function section(title) {

@@ -6,7 +6,10 @@ import { expectSuccess, loadFunction } from './function-harness.mjs';
 
 const { tokenFunction, functionEnv, serviceSid, basicUser, basicPassword, profile } = JSON.parse(process.env.BENCH_COLD_SETTINGS);
 const body = {};
-const headers = { authorization: `Basic ${Buffer.from(`${basicUser}:${basicPassword}`).toString('base64')}`, 'content-type': 'application/json' };
+const headers = {
+  authorization: `Basic ${Buffer.from(`${basicUser}:${basicPassword}`).toString('base64')}`,
+  'content-type': 'application/json',
+};
 console.log = () => {}; // the handler's log lines; the result goes to stdout below
 const print = (text) => process.stdout.write(`${text}\n`);
 
@@ -32,7 +35,12 @@ try {
     samples.without.push(await coldCallMs(functionEnv));
     samples.with.push(await coldCallMs(withSync));
   }
-  const summary = (list) => ({ calls: list.length, medianMs: Math.round(median(list)), minMs: Math.round(Math.min(...list)), maxMs: Math.round(Math.max(...list)) });
+  const summary = (list) => ({
+    calls: list.length,
+    medianMs: Math.round(median(list)),
+    minMs: Math.round(Math.min(...list)),
+    maxMs: Math.round(Math.max(...list)),
+  });
   results['basic-cold'] = summary(samples.without);
   results['basic-cold-sync'] = summary(samples.with);
 } catch (error) {

@@ -7,10 +7,19 @@ const REQUEST_TIMEOUT_MS = 10_000;
 function post(agent, url, authorization) {
   return new Promise((resolve) => {
     const startedAt = performance.now();
-    const req = request(url, { method: 'POST', agent, timeout: REQUEST_TIMEOUT_MS, headers: { authorization, 'content-type': 'application/json', 'content-length': 2 } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - startedAt, retryAfter: res.headers['retry-after'] }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: { authorization, 'content-type': 'application/json', 'content-length': 2 },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - startedAt, retryAfter: res.headers['retry-after'] }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', () => resolve({ status: 0, ms: performance.now() - startedAt }));
     req.end('{}');
@@ -25,7 +34,16 @@ const count = (answers) => answers.reduce((counts, { status }) => ({ ...counts, 
  * @example await runLockoutAttack({ url, users, password, wrongAttempts: 100, randomAttempts: 10_000, concurrency: 50 })
  * // => { attack: { seconds, configured: { statuses, medianMs }, random: {…} }, signIns: { statuses, medianMs } }
  */
-export async function runLockoutAttack({ url, users, password, attackedNames = 20, wrongAttempts = 100, randomAttempts = 10_000, concurrency = 50, budgetMs = 60_000 }) {
+export async function runLockoutAttack({
+  url,
+  users,
+  password,
+  attackedNames = 20,
+  wrongAttempts = 100,
+  randomAttempts = 10_000,
+  concurrency = 50,
+  budgetMs = 60_000,
+}) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const attacked = users.slice(0, attackedNames);
   const others = users.slice(attackedNames);
@@ -34,10 +52,12 @@ export async function runLockoutAttack({ url, users, password, attackedNames = 2
   const every = Math.max(1, Math.floor(randomAttempts / wrongAttempts));
   let wrongSent = 0;
   for (let i = 0; i < randomAttempts; i++) {
-    if (i % every === 0 && wrongSent < wrongAttempts) plan.push({ kind: 'configured', name: attacked[wrongSent % attacked.length], guess: `wrong-${wrongSent++}` });
+    if (i % every === 0 && wrongSent < wrongAttempts)
+      plan.push({ kind: 'configured', name: attacked[wrongSent % attacked.length], guess: `wrong-${wrongSent++}` });
     plan.push({ kind: 'random', name: `random-${i}-${Math.random().toString(36).slice(2, 8)}`, guess: `wrong-${i}` });
   }
-  while (wrongSent < wrongAttempts) plan.push({ kind: 'configured', name: attacked[wrongSent % attacked.length], guess: `wrong-${wrongSent++}` });
+  while (wrongSent < wrongAttempts)
+    plan.push({ kind: 'configured', name: attacked[wrongSent % attacked.length], guess: `wrong-${wrongSent++}` });
 
   const answers = { configured: [], random: [] };
   const startedAt = performance.now();
@@ -61,7 +81,12 @@ export async function runLockoutAttack({ url, users, password, attackedNames = 2
   agent.destroy();
   const summary = (list) => ({ sent: list.length, statuses: count(list), medianMs: Math.round(median(list.map((a) => a.ms)) ?? NaN) });
   return {
-    attack: { seconds: Math.round(attackSeconds * 10) / 10, overBudget, configured: summary(answers.configured), random: summary(answers.random) },
+    attack: {
+      seconds: Math.round(attackSeconds * 10) / 10,
+      overBudget,
+      configured: summary(answers.configured),
+      random: summary(answers.random),
+    },
     signIns: { ...summary(signIns), each: signIns.map((a) => a.status) },
   };
 }

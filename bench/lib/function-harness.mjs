@@ -48,7 +48,13 @@ class BenchResponse {
  */
 export function loadFunction(file, env, { fresh = false } = {}) {
   globalThis.Twilio ??= { Response: BenchResponse };
-  globalThis.Runtime ??= { getAssets: () => ({}), getFunctions: () => ({}), getSync: () => { throw new Error('no Sync in the bench'); } };
+  globalThis.Runtime ??= {
+    getAssets: () => ({}),
+    getFunctions: () => ({}),
+    getSync: () => {
+      throw new Error('no Sync in the bench');
+    },
+  };
   for (const [key, value] of Object.entries(env)) process.env[key] = value;
   if (fresh) delete requireFromHere.cache[requireFromHere.resolve(file)];
   const { handler } = requireFromHere(file);

@@ -10,17 +10,21 @@ const START_TIMEOUT_MS = 20_000;
  * @example const sync = await startSyncStandIn({ creds, latencyMs: 50 }); … sync.env.HTTP_PROXY …; sync.stop();
  */
 export function startSyncStandIn({ creds, latencyMs = 0 }) {
-  const child = spawn(process.execPath, ['scripts/run-ts.mjs', 'tests/helpers/fake-twilio/sync-serve.ts', '--latency-ms', String(latencyMs)], {
-    cwd: projectRoot,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      SYNC_STANDIN_ACCOUNT_SID: creds.accountSid,
-      SYNC_STANDIN_API_KEY_SID: creds.apiKeySid,
-      SYNC_STANDIN_API_KEY_SECRET: creds.apiKeySecret,
+  const child = spawn(
+    process.execPath,
+    ['scripts/run-ts.mjs', 'tests/helpers/fake-twilio/sync-serve.ts', '--latency-ms', String(latencyMs)],
+    {
+      cwd: projectRoot,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        SYNC_STANDIN_ACCOUNT_SID: creds.accountSid,
+        SYNC_STANDIN_API_KEY_SID: creds.apiKeySid,
+        SYNC_STANDIN_API_KEY_SECRET: creds.apiKeySecret,
+      },
     },
-  });
+  );
   const stop = () => {
     try {
       process.kill(-child.pid, 'SIGTERM');

@@ -45,6 +45,12 @@ export function createThrowawayCredentials({ room }) {
     VIDEO_ROOM: room,
   };
   const envFile = join(dir, '.env');
-  writeFileSync(envFile, Object.entries(functionEnv).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(functionEnv)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   return { ...creds, functionEnv, envFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,11 +1,5 @@
 /** The demo page: learns the configured sign-in methods from /health, gets a token with the token client, and shows it. */
-import {
-  createTokenClient,
-  TokenClientError,
-  type IssuedToken,
-  type TokenClient,
-  type TokenClientCredentials,
-} from './token-client.js';
+import { createTokenClient, TokenClientError, type IssuedToken, type TokenClient, type TokenClientCredentials } from './token-client.js';
 
 // Same origin: no CORS, and the service's own origin is always allowed.
 const TOKEN_ENDPOINT = '/token';

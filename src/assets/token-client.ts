@@ -268,12 +268,10 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
   const retryMaxDelayMs = options.retryMaxDelayMs ?? tokenClientDefaults.retryMaxDelayMs;
   const requestTimeoutMs = options.requestTimeoutMs ?? tokenClientDefaults.requestTimeoutMs;
   const requestFields: TokenRequestFields = { ...options.request };
-  const fetchToken: FetchLike =
-    options.fetch ?? ((url, init) => globalThis.fetch(url, init) as Promise<TokenResponseLike>);
+  const fetchToken: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init) as Promise<TokenResponseLike>);
   const now = options.now ?? (() => Date.now());
   const startTimer = options.setTimeout ?? ((callback, delayMs) => globalThis.setTimeout(callback, delayMs));
-  const cancelTimer =
-    options.clearTimeout ?? ((handle) => globalThis.clearTimeout(handle as number | undefined));
+  const cancelTimer = options.clearTimeout ?? ((handle) => globalThis.clearTimeout(handle as number | undefined));
   const random = options.random ?? Math.random;
   const placement = options.sendCredentialsIn ?? tokenClientDefaults.sendCredentialsIn;
 
@@ -334,11 +332,14 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
 
   function scheduleRefreshIn(delayMs: number): void {
     cancelRefreshTimer();
-    refreshTimer = startTimer(() => {
-      refreshTimer = undefined;
-      // Errors already reached onError listeners; the rejection itself has no other reader.
-      fetchShared().catch(() => undefined);
-    }, Math.max(0, delayMs));
+    refreshTimer = startTimer(
+      () => {
+        refreshTimer = undefined;
+        // Errors already reached onError listeners; the rejection itself has no other reader.
+        fetchShared().catch(() => undefined);
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   function fetchShared(): Promise<IssuedToken> {
@@ -459,7 +460,8 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
       } catch {
         if (cancelSignal.aborted && !timedOut) throw clientError('aborted');
         // The underlying error is dropped on purpose: its text can echo request details.
-        if (timedOut) throw new TokenClientError('network_error', 'The token service did not answer in time. Try again.', { retryable: true });
+        if (timedOut)
+          throw new TokenClientError('network_error', 'The token service did not answer in time. Try again.', { retryable: true });
         const failure = clientError('network_error');
         opaqueFailures.add(failure);
         throw failure;
@@ -566,7 +568,11 @@ export function authorizationHeader(credentials: PresentableCredentials): string
  * requestBody({ kind: 'bearer', secret: 's', identity: 'kiosk-7' }, { grants: ['video'] }, true);
  * // { access_token: 's', identity: 'kiosk-7', grants: ['video'] }
  */
-export function requestBody(credentials: PresentableCredentials, fields: TokenRequestFields, credentialsInBody: boolean): Record<string, unknown> {
+export function requestBody(
+  credentials: PresentableCredentials,
+  fields: TokenRequestFields,
+  credentialsInBody: boolean,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (credentialsInBody) {
     if (credentials.kind === 'basic') {
@@ -631,8 +637,7 @@ export function errorFromResponse(response: TokenResponseLike, bodyText: string,
       ? (serverError.schemes as string[])
       : undefined;
   const code = serverCode ?? 'http_error';
-  const message =
-    plainMessages[code] ?? serverMessage ?? `The token service answered with an error (HTTP ${status}).`;
+  const message = plainMessages[code] ?? serverMessage ?? `The token service answered with an error (HTTP ${status}).`;
   const retryAfterMs = status === 429 || status === 503 ? parseRetryAfterMs(response.headers.get('Retry-After'), nowMs) : undefined;
   return new TokenClientError(code, message, { status, retryable: retryableStatuses.has(status), retryAfterMs, schemes });
 }

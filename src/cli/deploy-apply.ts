@@ -63,7 +63,9 @@ function variablesToSet(plan: DeployPlan): string[] {
 
 function stepLabels(plan: DeployPlan, desired: DesiredState, uploads: readonly UploadFile[]): Record<string, string> {
   return {
-    service: plan.createService ? `create service ${desired.serviceName} (IncludeCredentials false)` : 'set the service IncludeCredentials false',
+    service: plan.createService
+      ? `create service ${desired.serviceName} (IncludeCredentials false)`
+      : 'set the service IncludeCredentials false',
     environment: `create environment ${desired.environment || 'production'}`,
     upload: `upload ${uploads.filter((file) => file.kind === 'function').length} functions and ${uploads.filter((file) => file.kind === 'asset').length} assets`,
     build: 'build them (not live yet)',
@@ -99,7 +101,12 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   if (plan.createService) {
     // serverless-api's createService always asks for IncludeCredentials true: this service never uses the account's auth token.
     const created = await journal.run(labels.service!, () =>
-      api.post<{ sid: string }>('Services', { UniqueName: desired.serviceName, FriendlyName: desired.serviceName, IncludeCredentials: false, UiEditable: false }),
+      api.post<{ sid: string }>('Services', {
+        UniqueName: desired.serviceName,
+        FriendlyName: desired.serviceName,
+        IncludeCredentials: false,
+        UiEditable: false,
+      }),
     );
     serviceSid = created.sid;
   } else if (plan.fixIncludeCredentials) {
@@ -128,7 +135,9 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     sidOf.delete(variable.key);
   }
   if (plan.rotatesKeyPair && sidOf.has(KEY_SID)) {
-    await journal.run(`delete variable ${KEY_SID} (key rotation: set again last)`, () => api.delete(`${environmentPath}/Variables/${sidOf.get(KEY_SID)}`));
+    await journal.run(`delete variable ${KEY_SID} (key rotation: set again last)`, () =>
+      api.delete(`${environmentPath}/Variables/${sidOf.get(KEY_SID)}`),
+    );
     sidOf.delete(KEY_SID);
   }
 
@@ -137,13 +146,21 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   if (plan.newBuild) {
     const clientConfig = api.config;
     const versions = await journal.run(labels.upload!, async () => {
-      const functions = uploads.filter((file) => file.kind === 'function').map(({ name, path, access, content }) => ({ name, path, access, content }));
-      const assets = uploads.filter((file) => file.kind === 'asset').map(({ name, path, access, content }) => ({ name, path, access, content }));
+      const functions = uploads
+        .filter((file) => file.kind === 'function')
+        .map(({ name, path, access, content }) => ({ name, path, access, content }));
+      const assets = uploads
+        .filter((file) => file.kind === 'asset')
+        .map(({ name, path, access, content }) => ({ name, path, access, content }));
       try {
         const functionResources = await serverless.getOrCreateFunctionResources(functions, serviceSid!, client);
-        const functionVersions = await Promise.all(functionResources.map((resource) => serverless.uploadFunction(resource, serviceSid!, client, clientConfig)));
+        const functionVersions = await Promise.all(
+          functionResources.map((resource) => serverless.uploadFunction(resource, serviceSid!, client, clientConfig)),
+        );
         const assetResources = await serverless.getOrCreateAssetResources(assets, serviceSid!, client);
-        const assetVersions = await Promise.all(assetResources.map((resource) => serverless.uploadAsset(resource, serviceSid!, client, clientConfig)));
+        const assetVersions = await Promise.all(
+          assetResources.map((resource) => serverless.uploadAsset(resource, serviceSid!, client, clientConfig)),
+        );
         return { functionVersions, assetVersions };
       } catch (error) {
         throw asRequestError('upload', error);
@@ -151,7 +168,11 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     });
     buildSid = await journal.run(labels.build!, async () => {
       try {
-        const build = await serverless.triggerBuild({ ...versions, dependencies: [...desired.dependencies], runtime: desired.runtime }, serviceSid!, client);
+        const build = await serverless.triggerBuild(
+          { ...versions, dependencies: [...desired.dependencies], runtime: desired.runtime },
+          serviceSid!,
+          client,
+        );
         await serverless.waitForSuccessfulBuild(build.sid, serviceSid!, client, client);
         return build.sid;
       } catch (error) {
@@ -165,7 +186,9 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     const value = desired.variables[key]!;
     const existing = sidOf.get(key);
     await journal.run(`set variable ${key}`, () =>
-      existing ? api.post(`${environmentPath}/Variables/${existing}`, { Value: value }) : api.post(`${environmentPath}/Variables`, { Key: key, Value: value }),
+      existing
+        ? api.post(`${environmentPath}/Variables/${existing}`, { Value: value })
+        : api.post(`${environmentPath}/Variables`, { Key: key, Value: value }),
     );
   }
 

@@ -36,20 +36,26 @@ export function resolveDeployCredentials(
     );
   }
   const key = PAIRS[0];
-  if (env[key.user] && env[key.secret]) return { username: env[key.user]!, password: env[key.secret]!, source: `${key.user}/${key.secret}` };
+  if (env[key.user] && env[key.secret])
+    return { username: env[key.user]!, password: env[key.secret]!, source: `${key.user}/${key.secret}` };
   // An API key half set is a mistake to name, not a reason to fall back silently to other credentials.
   if (env[key.user] || env[key.secret]) {
     const [set, unset] = env[key.user] ? [key.user, key.secret] : [key.secret, key.user];
-    throw new CredentialProblem(`half a pair of Twilio credentials: ${set} is set in the environment but ${unset} is not; set both (an API key SID and its secret)`);
+    throw new CredentialProblem(
+      `half a pair of Twilio credentials: ${set} is set in the environment but ${unset} is not; set both (an API key SID and its secret)`,
+    );
   }
   const account = PAIRS[1];
   if (env[account.user] && env[account.secret]) {
     return { username: env[account.user]!, password: env[account.secret]!, source: `${account.user}/${account.secret}` };
   }
   if (env[account.secret]) {
-    throw new CredentialProblem(`half a pair of Twilio credentials: ${account.secret} is set in the environment but ${account.user} is not; set both`);
+    throw new CredentialProblem(
+      `half a pair of Twilio credentials: ${account.secret} is set in the environment but ${account.user} is not; set both`,
+    );
   }
-  if (dotEnv.username && dotEnv.password) return { username: dotEnv.username, password: dotEnv.password, source: '.env ACCOUNT_SID/AUTH_TOKEN' };
+  if (dotEnv.username && dotEnv.password)
+    return { username: dotEnv.username, password: dotEnv.password, source: '.env ACCOUNT_SID/AUTH_TOKEN' };
   throw new CredentialProblem(
     'no Twilio credentials: set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) in the environment',
   );

@@ -31,7 +31,13 @@ export function recordedServiceSid(cwd: string, accountSid: string, region?: str
   return typeof entry?.serviceSid === 'string' && /^ZS[0-9a-f]{32}$/i.test(entry.serviceSid) ? entry.serviceSid : undefined;
 }
 
-export function recordService(cwd: string, accountSid: string, region: string | undefined, serviceSid: string, latestBuild: string | undefined): void {
+export function recordService(
+  cwd: string,
+  accountSid: string,
+  region: string | undefined,
+  serviceSid: string,
+  latestBuild: string | undefined,
+): void {
   const all = readAll(cwd);
   all[keyFor(accountSid, region)] = { serviceSid, ...(latestBuild && { latestBuild }) };
   writeFileSync(join(cwd, FILE), `${JSON.stringify(all, null, '\t')}\n`);

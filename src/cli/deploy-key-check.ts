@@ -8,13 +8,26 @@ import { requestThroughProxy } from './http-through-proxy';
 export type KeyCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string };
 
 /** @example await checkSigningKey('AC…', 'SK…', secret) // { ok: true } */
-export async function checkSigningKey(accountSid: string, keySid: string, keySecret: string, env: NodeJS.ProcessEnv = process.env): Promise<KeyCheck> {
+export async function checkSigningKey(
+  accountSid: string,
+  keySid: string,
+  keySecret: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<KeyCheck> {
   const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
   let answer;
   try {
-    answer = await requestThroughProxy(url, { headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` } }, env);
+    answer = await requestThroughProxy(
+      url,
+      { headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` } },
+      env,
+    );
   } catch (error) {
-    return { ok: false, message: `could not ask Twilio about the signing key: ${(error as Error).message}`, fix: 'check the network (and HTTP_PROXY), then deploy again' };
+    return {
+      ok: false,
+      message: `could not ask Twilio about the signing key: ${(error as Error).message}`,
+      fix: 'check the network (and HTTP_PROXY), then deploy again',
+    };
   }
   let body: { account_sid?: unknown; code?: unknown } = {};
   try {
@@ -30,7 +43,11 @@ export async function checkSigningKey(accountSid: string, keySid: string, keySec
       fix: `set TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET to one key of account ${accountSid} (Console > Account > API keys; a secret is shown once, so create a new key if it is lost)`,
     };
   }
-  return { ok: false, message: `Twilio answered the signing-key check with HTTP ${answer.status}`, fix: 'try again; if it persists, check https://status.twilio.com' };
+  return {
+    ok: false,
+    message: `Twilio answered the signing-key check with HTTP ${answer.status}`,
+    fix: 'try again; if it persists, check https://status.twilio.com',
+  };
 }
 
 /**

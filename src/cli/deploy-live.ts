@@ -70,7 +70,10 @@ export async function readLiveState(api: ServerlessApi, serviceSid: string | und
     variables: [],
   };
   if (!env) return base;
-  const variables = await api.list<{ sid: string; key: string; value: string }>(`Services/${serviceSid}/Environments/${env.sid}/Variables`, 'variables');
+  const variables = await api.list<{ sid: string; key: string; value: string }>(
+    `Services/${serviceSid}/Environments/${env.sid}/Variables`,
+    'variables',
+  );
   const withEnvironment = {
     ...base,
     environment: { sid: env.sid, domainName: env.domain_name, buildSid: env.build_sid },
@@ -82,7 +85,9 @@ export async function readLiveState(api: ServerlessApi, serviceSid: string | und
   const manifestVersion = functionVersions.find((version) => version.path === MANIFEST_PATH);
   let manifest: Manifest | undefined;
   if (manifestVersion?.function_sid) {
-    const content = await api.get<{ content: string }>(`Services/${serviceSid}/Functions/${manifestVersion.function_sid}/Versions/${manifestVersion.sid}/Content`);
+    const content = await api.get<{ content: string }>(
+      `Services/${serviceSid}/Functions/${manifestVersion.function_sid}/Versions/${manifestVersion.sid}/Content`,
+    );
     manifest = parseManifest(content.content ?? '');
   }
   const file = (kind: LiveFile['kind'], version: VersionJson): LiveFile => {

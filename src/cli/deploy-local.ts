@@ -39,10 +39,21 @@ export async function readLocalDeployment(config: LocalConfig): Promise<LocalDep
     assetsFolderNames: [config.assetsFolderName],
   });
   const uploads: UploadFile[] = [
-    ...functions.map((file) => ({ kind: 'function' as const, name: file.name, path: file.path, access: file.access, content: file.content })),
+    ...functions.map((file) => ({
+      kind: 'function' as const,
+      name: file.name,
+      path: file.path,
+      access: file.access,
+      content: file.content,
+    })),
     ...assets.map((file) => ({ kind: 'asset' as const, name: file.name, path: file.path, access: file.access, content: file.content })),
   ];
-  const files: DeployFile[] = uploads.map((file) => ({ kind: file.kind, path: file.path, visibility: file.access, sha256: sha256Of(file.content) }));
+  const files: DeployFile[] = uploads.map((file) => ({
+    kind: file.kind,
+    path: file.path,
+    visibility: file.access,
+    sha256: sha256Of(file.content),
+  }));
   const manifest: Manifest = Object.fromEntries(files.map((file) => [file.path, { visibility: file.visibility, sha256: file.sha256 }]));
   uploads.push({ kind: 'function', name: MANIFEST_PATH, path: MANIFEST_PATH, access: 'private', content: manifestSource(manifest) });
   const packageJson = JSON.parse(readFileSync(`${config.cwd}/package.json`, 'utf8')) as Parameters<typeof getDependencies>[0];

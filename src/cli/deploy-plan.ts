@@ -9,7 +9,11 @@ import type { Manifest } from './deploy-manifest';
 
 /** The private assets that hold configuration, by their deployed path. */
 export const PRIVATE_CONFIG_FILES = Object.freeze({
-  users: { path: `/${BASIC_USERS_ASSET_NAME.replace('.private', '')}`, source: `src/assets/${BASIC_USERS_ASSET_NAME}`, flag: '--remove-users-file' },
+  users: {
+    path: `/${BASIC_USERS_ASSET_NAME.replace('.private', '')}`,
+    source: `src/assets/${BASIC_USERS_ASSET_NAME}`,
+    flag: '--remove-users-file',
+  },
   policy: { path: `/${POLICY_ASSET_NAME.replace('.private', '')}`, source: `src/assets/${POLICY_ASSET_NAME}`, flag: '--remove-policy' },
 });
 export type PrivateConfigFile = keyof typeof PRIVATE_CONFIG_FILES;
@@ -104,8 +108,10 @@ function fileChanges(desired: readonly DeployFile[], live: readonly LiveFile[] |
   for (const file of desired) {
     const current = liveByPath.get(file.path);
     if (!current) changes.push({ kind: 'added', name: file.path, note: file.visibility });
-    else if (current.visibility !== file.visibility) changes.push({ kind: 'changed', name: file.path, note: `${current.visibility} -> ${file.visibility}` });
-    else if (current.sha256 === undefined) changes.push({ kind: 'replaced', name: file.path, note: 'the live build has no fingerprint of it' });
+    else if (current.visibility !== file.visibility)
+      changes.push({ kind: 'changed', name: file.path, note: `${current.visibility} -> ${file.visibility}` });
+    else if (current.sha256 === undefined)
+      changes.push({ kind: 'replaced', name: file.path, note: 'the live build has no fingerprint of it' });
     else if (current.sha256 !== file.sha256) changes.push({ kind: 'changed', name: file.path });
   }
   const desiredPaths = new Set(desired.map((file) => file.path));
@@ -141,7 +147,9 @@ export function planDeployment(live: LiveState, desired: DesiredState, options: 
     .filter((name) => !options.allowRemoval.has(name));
 
   const runtime: Change | undefined =
-    live.build && live.build.runtime !== desired.runtime ? { kind: 'changed', name: 'runtime', note: `${live.build.runtime} -> ${desired.runtime}` } : undefined;
+    live.build && live.build.runtime !== desired.runtime
+      ? { kind: 'changed', name: 'runtime', note: `${live.build.runtime} -> ${desired.runtime}` }
+      : undefined;
   const liveDependencies = new Map((live.build?.dependencies ?? []).map((dependency) => [dependency.name, dependency.version]));
   const dependencies: Change[] = [];
   for (const { name, version } of desired.dependencies) {
@@ -198,9 +206,11 @@ export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
   const lines: string[] = [];
   if (plan.createService) lines.push(`  + service ${desired.serviceName} created (IncludeCredentials false)`);
   if (plan.createEnvironment) lines.push(`  + environment ${desired.environment || 'production'} created`);
-  if (plan.fixIncludeCredentials) lines.push('  ~ service IncludeCredentials true -> false (functions stop receiving the account auth token)');
+  if (plan.fixIncludeCredentials)
+    lines.push('  ~ service IncludeCredentials true -> false (functions stop receiving the account auth token)');
   for (const change of plan.variables) lines.push(changeLine('variable', change));
-  if (plan.rotatesKeyPair) lines.push('    (TWILIO_API_KEY_SID is deleted first and set last, so the old SID never pairs with the new secret)');
+  if (plan.rotatesKeyPair)
+    lines.push('    (TWILIO_API_KEY_SID is deleted first and set last, so the old SID never pairs with the new secret)');
   for (const change of plan.privateFiles) lines.push(changeLine('private configuration file', change));
   for (const change of plan.functions) lines.push(changeLine('function', change));
   for (const change of plan.assets) lines.push(changeLine('asset', change));

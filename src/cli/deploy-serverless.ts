@@ -85,7 +85,11 @@ function toSearchParams(form: Form): URLSearchParams {
 /** got's errors carry the response; only Twilio's code and message are kept (they hold no secret). */
 export function asRequestError(operation: string, error: unknown): TwilioRequestError {
   if (error instanceof TwilioRequestError) return error;
-  const { response, code: errorCode, message } = error as { response?: { statusCode?: number; body?: unknown }; code?: unknown; message?: unknown };
+  const {
+    response,
+    code: errorCode,
+    message,
+  } = error as { response?: { statusCode?: number; body?: unknown }; code?: unknown; message?: unknown };
   if (response?.statusCode) {
     let body = response.body as { code?: unknown; message?: unknown } | string | undefined;
     if (typeof body === 'string') {

@@ -15,7 +15,15 @@ import { DeployJournal } from './deploy-journal';
 import { checkSigningKey } from './deploy-key-check';
 import { findService, readLiveState } from './deploy-live';
 import { readLocalDeployment } from './deploy-local';
-import { countChanges, planDeployment, PRIVATE_CONFIG_FILES, renderPlan, type DeployPlan, type DesiredState, type PrivateConfigFile } from './deploy-plan';
+import {
+  countChanges,
+  planDeployment,
+  PRIVATE_CONFIG_FILES,
+  renderPlan,
+  type DeployPlan,
+  type DesiredState,
+  type PrivateConfigFile,
+} from './deploy-plan';
 import { ServerlessApi, TwilioRequestError, type DeployCredentials } from './deploy-serverless';
 import { checkDeployConfiguration, readProjectConfiguration } from './project-config';
 import { runSmokeChecks } from './smoke-checks';
@@ -63,7 +71,10 @@ function parseOptions(argv: readonly string[]): Options {
     else {
       if (argument === '--help' || argument === '-h') help = true;
       if (argument === '--cwd' || argument.startsWith('--cwd=')) {
-        throw new DeployStop('--cwd is not supported: npm run deploy checks, builds and deploys this project (run it from the project folder)', 2);
+        throw new DeployStop(
+          '--cwd is not supported: npm run deploy checks, builds and deploys this project (run it from the project folder)',
+          2,
+        );
       }
       forward.push(argument);
     }
@@ -168,8 +179,14 @@ async function reportWhatIsLive(
     say('deploy: read back, the service still differs from this checkout in:');
     for (const line of renderPlan(remaining, desired)) say(line);
   }
-  if (desired.variables['TWILIO_API_KEY_SID'] && now.environment && !now.variables.some((variable) => variable.key === 'TWILIO_API_KEY_SID')) {
-    say('deploy: TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens (it never pairs one key SID with another key\'s secret) until a deploy completes');
+  if (
+    desired.variables['TWILIO_API_KEY_SID'] &&
+    now.environment &&
+    !now.variables.some((variable) => variable.key === 'TWILIO_API_KEY_SID')
+  ) {
+    say(
+      "deploy: TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens (it never pairs one key SID with another key's secret) until a deploy completes",
+    );
   }
 }
 
@@ -228,10 +245,15 @@ async function main(argv: readonly string[]): Promise<number> {
   state.child = undefined;
 
   // 3. The live service, read with GETs only.
-  const api = new ServerlessApi(credentials, { ...(config.region !== undefined && { region: config.region }), ...(config.edge !== undefined && { edge: config.edge }) });
+  const api = new ServerlessApi(credentials, {
+    ...(config.region !== undefined && { region: config.region }),
+    ...(config.edge !== undefined && { edge: config.edge }),
+  });
   const cwd = process.cwd();
   const target = {
-    ...(config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region) ? { serviceSid: config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region) } : {}),
+    ...(config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region)
+      ? { serviceSid: config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region) }
+      : {}),
     serviceName: config.serviceName || packageName,
     environment: environmentName,
   };
@@ -301,7 +323,13 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
     reportInterruption(`failed (${cause})`);
-    await reportWhatIsLive(api, live.service?.sid ?? recordedServiceSid(cwd, accountSid!, config.region), environmentName, desired, options.allowRemoval);
+    await reportWhatIsLive(
+      api,
+      live.service?.sid ?? recordedServiceSid(cwd, accountSid!, config.region),
+      environmentName,
+      desired,
+      options.allowRemoval,
+    );
     return 1;
   }
   let after;

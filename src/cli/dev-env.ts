@@ -34,10 +34,13 @@ function checkBeforeStart(): number {
   const head = report.problems.length > 0 ? `${report.problems.length} problem(s) in the configuration` : 'the configuration is valid';
   process.stdout.write(`\ndev-env: ${head}${fatal ? '; npm start stops here' : ''}\n\n${formatReport(report)}\n`);
   if (fatal) {
-    process.stdout.write('dev-env: /token would answer 500 server_misconfigured to every request. Fix the above (npm run doctor checks again), then npm start.\n');
+    process.stdout.write(
+      'dev-env: /token would answer 500 server_misconfigured to every request. Fix the above (npm run doctor checks again), then npm start.\n',
+    );
     return 1;
   }
-  if (report.problems.length > 0) process.stdout.write('dev-env: starting anyway with what twilio-run reads; npm run deploy refuses these problems.\n');
+  if (report.problems.length > 0)
+    process.stdout.write('dev-env: starting anyway with what twilio-run reads; npm run deploy refuses these problems.\n');
   return 0;
 }
 

@@ -19,7 +19,8 @@ import {
 } from './project-config';
 import { printSigningKeyCheck } from './deploy-key-check';
 
-const USAGE = 'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE] [--users-asset FILE]';
+const USAGE =
+  'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE] [--users-asset FILE]';
 
 class UsageError extends Error {}
 

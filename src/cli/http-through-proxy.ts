@@ -32,7 +32,9 @@ function readAll(response: IncomingMessage): Promise<PlainResponse> {
     const chunks: Buffer[] = [];
     response.on('data', (chunk: Buffer) => chunks.push(chunk));
     response.on('error', reject);
-    response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    response.on('end', () =>
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }),
+    );
   });
 }
 
@@ -40,7 +42,14 @@ function readAll(response: IncomingMessage): Promise<PlainResponse> {
 function tunnel(proxy: URL, host: string, port: number, timeoutMs: number): Promise<import('node:net').Socket> {
   return new Promise((resolve, reject) => {
     const authority = `${host}:${port}`;
-    const connectRequest = httpRequest({ host: proxy.hostname, port: proxy.port || 80, method: 'CONNECT', path: authority, headers: { host: authority }, timeout: timeoutMs });
+    const connectRequest = httpRequest({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method: 'CONNECT',
+      path: authority,
+      headers: { host: authority },
+      timeout: timeoutMs,
+    });
     connectRequest.once('connect', (response, socket) => {
       if (response.statusCode === 200) resolve(socket);
       else {
@@ -57,7 +66,11 @@ function tunnel(proxy: URL, host: string, port: number, timeoutMs: number): Prom
 /**
  * @example const { status, text } = await requestThroughProxy('https://svc-1234-dev.twil.io/health')
  */
-export async function requestThroughProxy(target: string, options: PlainRequest = {}, env: NodeJS.ProcessEnv = process.env): Promise<PlainResponse> {
+export async function requestThroughProxy(
+  target: string,
+  options: PlainRequest = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlainResponse> {
   const url = new URL(target);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const headers: OutgoingHttpHeaders = { accept: 'application/json, text/html;q=0.9, */*;q=0.1', ...options.headers };
@@ -79,9 +92,20 @@ export async function requestThroughProxy(target: string, options: PlainRequest 
     if (!proxy) return send(httpsRequest(url, { method, headers, timeout: timeoutMs }));
     const socket = await tunnel(proxy, url.hostname, port, timeoutMs);
     // TLS inside the tunnel, verified against the system CAs (and NODE_EXTRA_CA_CERTS) for the real host name.
-    return send(httpsRequest(url, { method, headers, timeout: timeoutMs, createConnection: () => tlsConnect({ socket, servername: url.hostname }) }));
+    return send(
+      httpsRequest(url, { method, headers, timeout: timeoutMs, createConnection: () => tlsConnect({ socket, servername: url.hostname }) }),
+    );
   }
   if (url.protocol !== 'http:') throw new Error(`only http and https URLs are supported, not ${url.protocol}`);
   if (!proxy) return send(httpRequest(url, { method, headers, timeout: timeoutMs }));
-  return send(httpRequest({ host: proxy.hostname, port: proxy.port || 80, method, path: url.href, headers: { ...headers, host: url.host }, timeout: timeoutMs }));
+  return send(
+    httpRequest({
+      host: proxy.hostname,
+      port: proxy.port || 80,
+      method,
+      path: url.href,
+      headers: { ...headers, host: url.host },
+      timeout: timeoutMs,
+    }),
+  );
 }

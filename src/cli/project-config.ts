@@ -96,7 +96,9 @@ export function readProjectConfiguration(options: ProjectConfigurationOptions = 
     if (options.loadSystemEnv) values[key] = systemValue;
     else fillableFromEnvironment.push(key);
   }
-  const deployVariables = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== '' && !TWILIO_RUN_VARIABLES.includes(key)));
+  const deployVariables = Object.fromEntries(
+    Object.entries(values).filter(([key, value]) => value !== '' && !TWILIO_RUN_VARIABLES.includes(key)),
+  );
 
   const policyPath = resolve(cwd, options.policyAsset ?? POLICY_ASSET_PATH);
   const usersPath = resolve(cwd, options.usersAsset ?? BASIC_USERS_ASSET_PATH);
@@ -131,7 +133,11 @@ export function checkLocalConfiguration(project: ProjectConfiguration): Configur
   if (missing) return { problems: [missing], warnings: [] };
   const parsed = parseConfig(project.values, project.sources);
   return {
-    problems: [...envFileProblems(project.reading, project.envFile), ...misspelledSettingProblems(Object.keys(project.values)), ...(parsed.ok ? [] : parsed.problems)],
+    problems: [
+      ...envFileProblems(project.reading, project.envFile),
+      ...misspelledSettingProblems(Object.keys(project.values)),
+      ...(parsed.ok ? [] : parsed.problems),
+    ],
     warnings: warningsFor(project, Object.keys(project.values), ''),
     ...(parsed.ok && { config: parsed.config }),
   };
@@ -162,7 +168,10 @@ export function checkDeployConfiguration(project: ProjectConfiguration, target: 
  * Without either the deploy uses the .env's TWILIO_ACCOUNT_SID, so there is nothing to compare.
  * @example checkDeployConfiguration(project, deployTargetFor(project))
  */
-export function deployTargetFor(project: ProjectConfiguration, options: { systemEnv?: Readonly<Record<string, string | undefined>>; cwd?: string } = {}): DeployTarget {
+export function deployTargetFor(
+  project: ProjectConfiguration,
+  options: { systemEnv?: Readonly<Record<string, string | undefined>>; cwd?: string } = {},
+): DeployTarget {
   const systemEnv = options.systemEnv ?? process.env;
   const fileAccount = project.values['ACCOUNT_SID'];
   const account =
@@ -194,7 +203,11 @@ function readText(path: string): string | undefined {
 /** No env file, or one that cannot be read: then this is the one problem, not a list of every variable as unset. */
 function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectConfiguration): ConfigProblem | undefined {
   if (envFileUnreadable) {
-    return { variable: envFile, message: `${envFile} exists but cannot be read`, fix: `make it a file readable by this user (chmod 600 ${envFile})` };
+    return {
+      variable: envFile,
+      message: `${envFile} exists but cannot be read`,
+      fix: `make it a file readable by this user (chmod 600 ${envFile})`,
+    };
   }
   if (envFileExists) return undefined;
   return envFile === '.env'
@@ -203,7 +216,11 @@ function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectCo
         message: 'there is no .env, so no setting is set (npm start, npm run doctor and npm run deploy read it)',
         fix: 'cp .env.example .env and fill it in, or run npm start once: its prestart writes a development .env',
       }
-    : { variable: envFile, message: `there is no ${envFile}`, fix: `check the name, or make it from the template: cp .env.example ${envFile}` };
+    : {
+        variable: envFile,
+        message: `there is no ${envFile}`,
+        fix: `check the name, or make it from the template: cp .env.example ${envFile}`,
+      };
 }
 
 function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): ConfigProblem[] {

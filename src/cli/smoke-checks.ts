@@ -45,7 +45,9 @@ const CHECKS: readonly Check[] = [
     verdict(answer, health) {
       const body = json(answer);
       if (answer.status === 503 && body?.status === 'misconfigured' && Array.isArray(body.problems)) {
-        const named = body.problems.map((problem: { variable?: unknown; message?: unknown }) => `${String(problem.variable)}: ${String(problem.message)}`);
+        const named = body.problems.map(
+          (problem: { variable?: unknown; message?: unknown }) => `${String(problem.variable)}: ${String(problem.message)}`,
+        );
         return `503 misconfigured: ${named.join('; ')}`;
       }
       if (answer.status !== 200 || body?.status !== 'ok') return `expected 200 {"status":"ok"}, got ${answer.status}`;
@@ -59,7 +61,8 @@ const CHECKS: readonly Check[] = [
     path: '/',
     verdict(answer) {
       if (answer.status !== 200) return `expected 200, got ${answer.status}`;
-      if (!/^text\/html/.test(String(answer.headers['content-type']))) return `expected text/html, got ${String(answer.headers['content-type'])}`;
+      if (!/^text\/html/.test(String(answer.headers['content-type'])))
+        return `expected text/html, got ${String(answer.headers['content-type'])}`;
       if (!answer.text.includes('<title>Twilio Access Token demo</title>')) return 'the page is not the demo page';
       return undefined;
     },
@@ -74,7 +77,8 @@ const CHECKS: readonly Check[] = [
         return `expected 401 missing_credentials, got ${answer.status}${typeof error?.code === 'string' ? ` ${error.code}` : ''}`;
       }
       // The same schemes as /health: the function ran, read the headers and the configuration.
-      if (health.authSchemes && JSON.stringify(error.schemes) !== JSON.stringify(health.authSchemes)) return 'its schemes differ from /health';
+      if (health.authSchemes && JSON.stringify(error.schemes) !== JSON.stringify(health.authSchemes))
+        return 'its schemes differ from /health';
       return undefined;
     },
   },
@@ -85,7 +89,11 @@ const CHECKS: readonly Check[] = [
     path: '/token',
     request(health) {
       const made = `smoke-check-${randomBytes(8).toString('hex')}`;
-      const json = (fields: object): PlainRequest => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fields) });
+      const json = (fields: object): PlainRequest => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fields),
+      });
       if (health.authSchemes?.includes('bearer')) return json({ access_token: made });
       if (health.authSchemes?.includes('basic')) return json({ username: made, password: made });
       return undefined;
@@ -102,12 +110,16 @@ const CHECKS: readonly Check[] = [
   {
     name: 'GET /token-client.js',
     path: '/token-client.js',
-    verdict: (answer) => (answer.status === 200 && answer.text.includes('createTokenClient') ? undefined : `expected the token client, got ${answer.status}`),
+    verdict: (answer) =>
+      answer.status === 200 && answer.text.includes('createTokenClient') ? undefined : `expected the token client, got ${answer.status}`,
   },
   {
     name: 'GET /openapi.json',
     path: '/openapi.json',
-    verdict: (answer) => (answer.status === 200 && /^3\.1\./.test(String(json(answer)?.openapi)) ? undefined : `expected an OpenAPI 3.1 document, got ${answer.status}`),
+    verdict: (answer) =>
+      answer.status === 200 && /^3\.1\./.test(String(json(answer)?.openapi))
+        ? undefined
+        : `expected an OpenAPI 3.1 document, got ${answer.status}`,
   },
 ];
 
@@ -127,7 +139,8 @@ export interface SmokeOptions {
  */
 export async function runSmokeChecks(baseUrl: string, options: SmokeOptions = {}): Promise<SmokeResult> {
   const base = new URL(baseUrl);
-  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new Error('the URL must start with https:// (or http:// for a local service)');
+  if (base.protocol !== 'https:' && base.protocol !== 'http:')
+    throw new Error('the URL must start with https:// (or http:// for a local service)');
   if (base.username || base.password || base.search) throw new Error('the URL must not contain credentials or a query string');
   const origin = base.origin;
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;

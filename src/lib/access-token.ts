@@ -56,9 +56,7 @@ function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan):
         ...(settings.voicePushCredentialSid !== undefined && { pushCredentialSid: settings.voicePushCredentialSid }),
       });
     case 'chat':
-      return new ChatGrant(
-        settings.conversationsServiceSid === undefined ? {} : { serviceSid: settings.conversationsServiceSid },
-      );
+      return new ChatGrant(settings.conversationsServiceSid === undefined ? {} : { serviceSid: settings.conversationsServiceSid });
     case 'sync':
       return new SyncGrant(settings.syncServiceSid === undefined ? {} : { serviceSid: settings.syncServiceSid });
     case 'taskrouter':
@@ -66,7 +64,11 @@ function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan):
       if (settings.taskrouterWorkspaceSid === undefined || plan.taskrouterWorkerSid === undefined) {
         throw new Error('a taskrouter grant needs the workspace and the worker');
       }
-      return new TaskRouterGrant({ workspaceSid: settings.taskrouterWorkspaceSid, workerSid: plan.taskrouterWorkerSid, role: TASKROUTER_ROLE });
+      return new TaskRouterGrant({
+        workspaceSid: settings.taskrouterWorkspaceSid,
+        workerSid: plan.taskrouterWorkerSid,
+        role: TASKROUTER_ROLE,
+      });
   }
 }
 

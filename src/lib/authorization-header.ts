@@ -1,9 +1,7 @@
 /** Parses the Authorization header into Basic or Bearer credentials (RFC 7617, RFC 6750). */
 import { ServiceError } from './errors';
 
-export type PresentedCredentials =
-  | { scheme: 'basic'; username: string; password: string }
-  | { scheme: 'bearer'; token: string };
+export type PresentedCredentials = { scheme: 'basic'; username: string; password: string } | { scheme: 'bearer'; token: string };
 
 // token68 (RFC 7235): the only syntax Basic and Bearer credentials may have.
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;

@@ -6,7 +6,14 @@ import { MAX_IDENTITY_BYTES } from './identity';
 import { verifyPassword } from './password-hash';
 import { RefusalTiming } from './refusal-timing';
 import { ScryptGuard } from './scrypt-guard';
-import { reportSharedStore, SHARED_STORE_BUDGET_MS, withinBudget, type Budgeted, type LedgerEntry, type SharedFailureLedger } from './shared-failure-ledger';
+import {
+  reportSharedStore,
+  SHARED_STORE_BUDGET_MS,
+  withinBudget,
+  type Budgeted,
+  type LedgerEntry,
+  type SharedFailureLedger,
+} from './shared-failure-ledger';
 import { hasControlCharacter } from './text';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
@@ -21,7 +28,13 @@ export interface BasicAuthenticator {
    * Resolves to the user name (the identity) or rejects with 401 invalid_credentials or 429 too_many_attempts.
    * With a ledger, the per-name counts are the ones every instance shares.
    */
-  verify(table: BasicUserTable, username: string, password: string, ledger?: SharedFailureLedger, notes?: VerificationNotes): Promise<string>;
+  verify(
+    table: BasicUserTable,
+    username: string,
+    password: string,
+    ledger?: SharedFailureLedger,
+    notes?: VerificationNotes,
+  ): Promise<string>;
 }
 
 export interface AuthenticatorParts {

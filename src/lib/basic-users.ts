@@ -36,7 +36,10 @@ interface LabelledEntry {
  */
 export function parseBasicUsers(raw: string, validateName: (name: string) => void): BasicUserTable | { problem: string } {
   const entries = raw.split(/\s+/).filter((entry) => entry.length > 0);
-  return parseEntries(entries.map((text, index) => ({ where: `entry ${index + 1}`, text })), validateName);
+  return parseEntries(
+    entries.map((text, index) => ({ where: `entry ${index + 1}`, text })),
+    validateName,
+  );
 }
 
 /**

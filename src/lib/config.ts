@@ -216,11 +216,18 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
     problem('TWILIO_REGION', 'TWILIO_REGION must be a Twilio region code such as us1, ie1 or au1', 'use a region code or unset it');
   }
 
-  const policy = parsePolicySetting(text('TOKEN_POLICY'), sources.policyAsset, problem, grants && maxTtl !== undefined ? {
-    grants: grants.enabled,
-    maxTtl,
-    voiceIncomingAllow: grants.voiceIncomingAllow,
-  } : undefined);
+  const policy = parsePolicySetting(
+    text('TOKEN_POLICY'),
+    sources.policyAsset,
+    problem,
+    grants && maxTtl !== undefined
+      ? {
+          grants: grants.enabled,
+          maxTtl,
+          voiceIncomingAllow: grants.voiceIncomingAllow,
+        }
+      : undefined,
+  );
 
   const throttleSyncServiceSid = text('THROTTLE_SYNC_SERVICE_SID');
   if (throttleSyncServiceSid !== undefined && throttleSyncServiceSid !== 'default' && !sidPattern('IS').test(throttleSyncServiceSid)) {
@@ -277,7 +284,11 @@ function settingText(
 ): SettingText | undefined {
   const assetName = `assets/${assetFile}`;
   if (variable !== undefined && asset !== undefined) {
-    problem(variableName, `${variableName} is set and ${assetName} exists; only one ${what.one} may be configured`, `remove ${variableName} or delete ${assetName}`);
+    problem(
+      variableName,
+      `${variableName} is set and ${assetName} exists; only one ${what.one} may be configured`,
+      `remove ${variableName} or delete ${assetName}`,
+    );
     return undefined;
   }
   if (asset !== undefined && 'unreadable' in asset) {
@@ -295,7 +306,14 @@ function parseBasicUsersSetting(
   problem: ProblemSink,
   grants: readonly GrantName[],
 ): BasicUserTable | undefined {
-  const setting = settingText('AUTH_BASIC_USERS', variable, BASIC_USERS_ASSET_NAME, asset, { one: 'list of users', file: 'users file' }, problem);
+  const setting = settingText(
+    'AUTH_BASIC_USERS',
+    variable,
+    BASIC_USERS_ASSET_NAME,
+    asset,
+    { one: 'list of users', file: 'users file' },
+    problem,
+  );
   if (!setting) return undefined;
   const validateName = (name: string) => {
     if (name.includes(':')) throw new Error('it must not contain a colon');
@@ -321,7 +339,11 @@ function parsePolicySetting(
   const parsed = parseTokenPolicy(setting.text);
   const found = parsed.ok ? (limits ? policyConflicts(parsed.policy, limits) : []) : parsed.problems;
   for (const entry of found) {
-    problem(setting.source, `${setting.source} ${entry.path}: ${entry.message}`, 'correct that entry; the policy format is described in docs/policy.md');
+    problem(
+      setting.source,
+      `${setting.source} ${entry.path}: ${entry.message}`,
+      'correct that entry; the policy format is described in docs/policy.md',
+    );
   }
   return parsed.ok && found.length === 0 ? parsed.policy : undefined;
 }
@@ -425,7 +447,8 @@ function sameAsset(a: AssetText | undefined, b: AssetText | undefined): boolean 
   return 'text' in a && 'text' in b ? a.text === b.text : 'unreadable' in a && 'unreadable' in b;
 }
 
-const sameSources = (a: ConfigSources, b: ConfigSources) => sameAsset(a.policyAsset, b.policyAsset) && sameAsset(a.basicUsersAsset, b.basicUsersAsset);
+const sameSources = (a: ConfigSources, b: ConfigSources) =>
+  sameAsset(a.policyAsset, b.policyAsset) && sameAsset(a.basicUsersAsset, b.basicUsersAsset);
 
 /**
  * parseConfig, remembered for as long as the relevant values do not change: a warm Function

@@ -4,8 +4,7 @@ import { isLoopbackHostname } from './loopback';
 
 export type OriginDecision =
   /** `allowOrigin` is only ever an origin listed in ALLOWED_ORIGINS. */
-  | { readonly allowed: true; readonly allowOrigin?: string }
-  | { readonly allowed: false };
+  { readonly allowed: true; readonly allowOrigin?: string } | { readonly allowed: false };
 
 /**
  * No Origin header (curl, servers) is allowed: CORS only protects browsers. A browser origin must be

@@ -69,20 +69,36 @@ function loopbackUrlIn(value: string): boolean {
  * this machine. Problems name variables and files, never values.
  * @example checkDeployment({ TWILIO_API_KEY_SID: 'SK000…' }, {}, { serviceName: 'tokens' }) // [{ variable: 'TWILIO_API_KEY_SID', … }, …]
  */
-export function checkDeployment(variables: Readonly<Record<string, string>>, sources: ConfigSources, target: DeployTarget): ConfigProblem[] {
+export function checkDeployment(
+  variables: Readonly<Record<string, string>>,
+  sources: ConfigSources,
+  target: DeployTarget,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (variable: string, message: string, fix: string) => problems.push({ variable, message, fix });
 
   for (const [key, value] of Object.entries(variables)) {
     if (PLACEHOLDER_SID.test(value)) {
-      add(key, `${key} is the development placeholder that npm start writes, which Twilio refuses`, `set ${key} to the real SID from the Twilio Console`);
+      add(
+        key,
+        `${key} is the development placeholder that npm start writes, which Twilio refuses`,
+        `set ${key} to the real SID from the Twilio Console`,
+      );
     }
     if (key.length > TWILIO_VARIABLE_LIMITS.keyCharacters) {
-      add(key.slice(0, 40), `a variable name is longer than Twilio's ${TWILIO_VARIABLE_LIMITS.keyCharacters} characters`, 'shorten or remove it');
+      add(
+        key.slice(0, 40),
+        `a variable name is longer than Twilio's ${TWILIO_VARIABLE_LIMITS.keyCharacters} characters`,
+        'shorten or remove it',
+      );
     }
     const bytes = Buffer.byteLength(value, 'utf8');
     if (bytes > TWILIO_VARIABLE_LIMITS.valueBytes) {
-      add(key, `${key} is ${bytes} bytes; Twilio refuses a value over ${TWILIO_VARIABLE_LIMITS.valueBytes}`, WAY_OUT[key] ?? `shorten ${key}`);
+      add(
+        key,
+        `${key} is ${bytes} bytes; Twilio refuses a value over ${TWILIO_VARIABLE_LIMITS.valueBytes}`,
+        WAY_OUT[key] ?? `shorten ${key}`,
+      );
     }
   }
   const context = contextBytes(variables, target);
@@ -97,7 +113,11 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
   for (const key of ['OIDC_ISSUER', 'OIDC_JWKS_URL']) {
     const value = variables[key];
     if (value !== undefined && loopbackUrlIn(value)) {
-      add(key, `${key} points at this machine (loopback), which a deployed service cannot reach`, `set ${key} to your identity provider's https URL`);
+      add(
+        key,
+        `${key} points at this machine (loopback), which a deployed service cannot reach`,
+        `set ${key} to your identity provider's https URL`,
+      );
     }
   }
   const origins = variables['ALLOWED_ORIGINS'];
@@ -115,7 +135,11 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
   // The service's own checks, on what it will see: the platform adds ACCOUNT_SID. When .env names another
   // account, the cause is where the deploy goes, not an ACCOUNT_SID the user set: say that, once.
   const { TWILIO_ACCOUNT_SID: fileAccountSid, ...others } = variables;
-  const otherAccount = target.accountSid !== undefined && fileAccountSid !== undefined && fileAccountSid.trim() !== '' && fileAccountSid.trim() !== target.accountSid;
+  const otherAccount =
+    target.accountSid !== undefined &&
+    fileAccountSid !== undefined &&
+    fileAccountSid.trim() !== '' &&
+    fileAccountSid.trim() !== target.accountSid;
   if (otherAccount) {
     add(
       'TWILIO_ACCOUNT_SID',

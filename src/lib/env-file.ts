@@ -7,7 +7,11 @@ import type { ConfigProblem } from './config';
 /** dotenv 6's line rule, verbatim: `KEY=value` with keys of letters, digits, `_`, `.`, `-`. */
 const DOTENV_LINE = /^\s*([\w.-]+)\s*=\s*(.*)?\s*$/;
 /** Characters that end a line for JavaScript's `.` (dotenv splits on `\n` only): inside a value they make the line unreadable. */
-const LINE_SEPARATORS: Readonly<Record<string, string>> = { '\r': 'a carriage return (U+000D)', '\u2028': 'a line separator (U+2028)', '\u2029': 'a paragraph separator (U+2029)' };
+const LINE_SEPARATORS: Readonly<Record<string, string>> = {
+  '\r': 'a carriage return (U+000D)',
+  '\u2028': 'a line separator (U+2028)',
+  '\u2029': 'a paragraph separator (U+2029)',
+};
 
 /** Why a line is not read as written. */
 type EnvLineReason = 'export-prefix' | 'no-equals' | 'bad-name' | 'line-separator' | 'inline-comment';
@@ -120,7 +124,10 @@ function describe(problem: EnvLineProblem): { message: string; fix: string } {
   const key = problem.key ?? 'the variable';
   switch (problem.reason) {
     case 'export-prefix':
-      return { message: `${key} starts with "export "; ${SKIPS}, so ${key} is not set`, fix: `remove "export " from the start of line ${problem.line}` };
+      return {
+        message: `${key} starts with "export "; ${SKIPS}, so ${key} is not set`,
+        fix: `remove "export " from the start of line ${problem.line}`,
+      };
     case 'line-separator':
       return {
         message: `${key}'s value contains ${problem.detail}; ${SKIPS}, so ${key} is not set`,
@@ -137,7 +144,10 @@ function describe(problem: EnvLineProblem): { message: string; fix: string } {
             message: `the line has no "="; twilio-run (dotenv 6) skips it (it seems to continue the quoted value of line ${problem.continues}, but dotenv 6 reads values on one line only)`,
             fix: `put the value on line ${problem.continues} alone, writing line breaks as \\n inside double quotes`,
           }
-        : { message: 'the line has no "="; twilio-run (dotenv 6) skips it', fix: 'write it as NAME=value, or start it with # to make it a comment' };
+        : {
+            message: 'the line has no "="; twilio-run (dotenv 6) skips it',
+            fix: 'write it as NAME=value, or start it with # to make it a comment',
+          };
     case 'bad-name':
       return {
         message: 'the name before "=" is not one twilio-run (dotenv 6) reads (letters, digits, _, . and - only); it skips the line',

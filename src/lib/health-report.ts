@@ -1,5 +1,13 @@
 /** GET /health: whether the configuration is usable, and which modes it enables; never a value, no authentication. */
-import { loadConfig, type AuthScheme, type ConfigProblem, type ConfigResult, type ConfigSources, type Environment, type ServiceConfig } from './config';
+import {
+  loadConfig,
+  type AuthScheme,
+  type ConfigProblem,
+  type ConfigResult,
+  type ConfigSources,
+  type Environment,
+  type ServiceConfig,
+} from './config';
 import type { GrantName } from './grant-names';
 import { jsonResult, type HttpResult } from './http-result';
 import { lastSharedStoreStatus, SHARED_STORE_BUDGET_MS, withinBudget, type SharedFailureLedger } from './shared-failure-ledger';
@@ -33,7 +41,13 @@ export function healthReportFor(result: ConfigResult): HealthReport {
     return { status: 'misconfigured', problems: result.problems.map(({ variable, message, fix }) => ({ variable, message, fix })) };
   }
   const { config } = result;
-  return { status: 'ok', authSchemes: config.authSchemes, grants: config.grants.enabled, oidc: config.oidc !== undefined, policy: config.policy !== undefined };
+  return {
+    status: 'ok',
+    authSchemes: config.authSchemes,
+    grants: config.grants.enabled,
+    oidc: config.oidc !== undefined,
+    policy: config.policy !== undefined,
+  };
 }
 
 /** How recent a degraded Sync seen by /token in this process must be to count. */
@@ -49,7 +63,8 @@ async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number
   const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
   if (!read.ok) return { store: 'sync', sync: 'degraded', reason: read.reason };
   const seen = lastSharedStoreStatus();
-  if (seen?.state === 'degraded' && now() - seen.at < DEGRADED_MEMORY_MS) return { store: 'sync', sync: 'degraded', ...(seen.reason !== undefined && { reason: seen.reason }) };
+  if (seen?.state === 'degraded' && now() - seen.at < DEGRADED_MEMORY_MS)
+    return { store: 'sync', sync: 'degraded', ...(seen.reason !== undefined && { reason: seen.reason }) };
   return { store: 'sync', sync: 'ok' };
 }
 

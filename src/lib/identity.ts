@@ -43,10 +43,7 @@ export function validateIdentity(raw: string, grants: readonly GrantName[]): str
     }
   }
   if (grants.includes('voice') && VOICE_FORBIDDEN.test(identity)) {
-    throw new ServiceError(
-      'invalid_identity',
-      'identity for the voice grant must not contain spaces or any of < > # % " { } | \\ ^ [ ] `',
-    );
+    throw new ServiceError('invalid_identity', 'identity for the voice grant must not contain spaces or any of < > # % " { } | \\ ^ [ ] `');
   }
   return identity;
 }

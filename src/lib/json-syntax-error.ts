@@ -88,7 +88,12 @@ export function jsonSyntaxErrorAt(text: string): TextPosition | undefined {
       }
     }
     if (!closedEmpty && char !== '{' && char !== '[') {
-      const read = char === '"' ? readString() : char === '-' || (char !== undefined && char >= '0' && char <= '9') ? readPattern(NUMBER) : readPattern(LITERAL);
+      const read =
+        char === '"'
+          ? readString()
+          : char === '-' || (char !== undefined && char >= '0' && char <= '9')
+            ? readPattern(NUMBER)
+            : readPattern(LITERAL);
       if (!read) return positionOf(text, i);
     }
     // After a value: a comma, the end of its container, or the end of the text.

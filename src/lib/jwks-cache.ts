@@ -187,7 +187,12 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
   async function jwksUrl(): Promise<string> {
     if (options.jwksUrl) return options.jwksUrl;
     const discoveryUrl = discoveryUrlFor(options.issuer);
-    return cache.get(`discovery ${discoveryUrl}`, async () => jwksUriFromDiscovery(await get(discoveryUrl, 'discovery document'), discoveryUrl), now(), maxAgeMs);
+    return cache.get(
+      `discovery ${discoveryUrl}`,
+      async () => jwksUriFromDiscovery(await get(discoveryUrl, 'discovery document'), discoveryUrl),
+      now(),
+      maxAgeMs,
+    );
   }
   const loadKeys = (url: string) => async () => asJsonWebKeySet(await get(url, 'JWKS'), url);
 

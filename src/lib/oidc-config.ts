@@ -38,9 +38,7 @@ interface OidcConfigProblem {
 }
 
 export type OidcConfigResult =
-  | { status: 'disabled' }
-  | { status: 'enabled'; config: OidcConfig }
-  | { status: 'invalid'; problems: OidcConfigProblem[] };
+  { status: 'disabled' } | { status: 'enabled'; config: OidcConfig } | { status: 'invalid'; problems: OidcConfigProblem[] };
 
 type Env = Record<string, string | undefined>;
 
@@ -172,14 +170,14 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
     problems.push({
       variable: 'OIDC_ISSUER',
       message: 'OIDC_AUDIENCE is set but OIDC_ISSUER is not; both are needed to accept identity-provider tokens.',
-      fix: 'Set OIDC_ISSUER to your provider\'s issuer URL, or unset OIDC_AUDIENCE to turn OIDC off.',
+      fix: "Set OIDC_ISSUER to your provider's issuer URL, or unset OIDC_AUDIENCE to turn OIDC off.",
     });
   }
   if (audienceValue === undefined) {
     problems.push({
       variable: 'OIDC_AUDIENCE',
       message: 'OIDC_ISSUER is set but OIDC_AUDIENCE is not; without it any token from that provider would be accepted.',
-      fix: 'Set OIDC_AUDIENCE to your app\'s client ID or API identifier (several may be comma separated), or unset OIDC_ISSUER to turn OIDC off.',
+      fix: "Set OIDC_AUDIENCE to your app's client ID or API identifier (several may be comma separated), or unset OIDC_ISSUER to turn OIDC off.",
     });
   }
 
@@ -193,7 +191,7 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
       problems.push({
         variable: 'OIDC_JWKS_URL',
         message: `OIDC_JWKS_URL ${reason}.`,
-        fix: 'Set it to the provider\'s jwks_uri (an https URL), or leave it unset to discover it from the issuer.',
+        fix: "Set it to the provider's jwks_uri (an https URL), or leave it unset to discover it from the issuer.",
       });
     }
   }

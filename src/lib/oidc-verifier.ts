@@ -85,13 +85,13 @@ function fromJoseError(error: unknown): OidcError {
     }
   }
   if (error instanceof errors.JWKSInvalid) {
-    return new OidcError('oidc_provider_unavailable', 'The provider\'s key set contains a key that cannot be used.');
+    return new OidcError('oidc_provider_unavailable', "The provider's key set contains a key that cannot be used.");
   }
   if (error instanceof errors.JWKSMultipleMatchingKeys) {
     return new OidcError('oidc_token_invalid', 'The token has no "kid" and several provider keys could have signed it.');
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
-    return new OidcError('oidc_token_invalid', 'The token\'s signature does not verify.');
+    return new OidcError('oidc_token_invalid', "The token's signature does not verify.");
   }
   if (error instanceof errors.JOSEError) {
     return new OidcError('oidc_token_invalid', `The token is not acceptable (${error.code}).`);
@@ -175,13 +175,16 @@ export function createOidcVerifier(config: OidcConfig, deps: OidcVerifierDeps = 
       }
       const alg = headerOf(token).alg;
       if (typeof alg !== 'string' || !allowed.has(alg)) {
-        throw new OidcError('oidc_token_invalid', 'The token\'s algorithm is not allowed (OIDC_ALGORITHMS).');
+        throw new OidcError('oidc_token_invalid', "The token's algorithm is not allowed (OIDC_ALGORITHMS).");
       }
 
       const claims = (await verifySignatureAndClaims(token)) as Record<string, unknown>;
       const identity = readClaim(claims, config.identityClaim);
       if (typeof identity !== 'string' || identity.trim().length === 0) {
-        throw new OidcError('oidc_identity_missing', `The token has no non-empty string "${config.identityClaim}" claim (OIDC_IDENTITY_CLAIM).`);
+        throw new OidcError(
+          'oidc_identity_missing',
+          `The token has no non-empty string "${config.identityClaim}" claim (OIDC_IDENTITY_CLAIM).`,
+        );
       }
       return { identity, roles: rolesFromClaim(readClaim(claims, config.rolesClaim)), claims };
     },

@@ -58,9 +58,7 @@ function memoryBytes(params: ScryptParams): number {
 export function assertAcceptableParams(params: ScryptParams): void {
   const minP = params.ln >= 17 ? 1 : OWASP_MIN_P_BY_LN.get(params.ln);
   if (minP === undefined || params.r < MIN_R || params.p < minP) {
-    throw new PasswordHashFormatError(
-      'scrypt parameters are below the OWASP minimum (for example ln=15,r=8,p=3 or ln=16,r=8,p=2)',
-    );
+    throw new PasswordHashFormatError('scrypt parameters are below the OWASP minimum (for example ln=15,r=8,p=3 or ln=16,r=8,p=2)');
   }
   if (memoryBytes(params) > MAX_MEMORY_BYTES || params.p > MAX_P || 2 ** params.ln * params.r * params.p > MAX_WORK) {
     throw new PasswordHashFormatError(
@@ -91,12 +89,8 @@ export function parsePasswordHash(phc: string): PasswordHash {
 
 function scryptAsync(password: Buffer, salt: Buffer, length: number, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(
-      password,
-      salt,
-      length,
-      { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: 2 * memoryBytes(params) },
-      (error, derived) => (error ? reject(error) : resolve(derived)),
+    scrypt(password, salt, length, { N: 2 ** params.ln, r: params.r, p: params.p, maxmem: 2 * memoryBytes(params) }, (error, derived) =>
+      error ? reject(error) : resolve(derived),
     );
   });
 }

@@ -67,11 +67,17 @@ function nearestSettings(name: string, settings: readonly string[]): string[] {
 const normalise = (name: string) => name.toUpperCase().replace(/[.-]/g, '_');
 
 /** Each word without a plural S: ALLOWED_ORIGIN and ALLOWED_ORIGINS, OIDC_ALGORITHM and OIDC_ALGORITHMS. */
-const singular = (name: string) => name.split('_').map((word) => (word.length > 3 ? word.replace(/E?S$/, '') : word)).join('_');
+const singular = (name: string) =>
+  name
+    .split('_')
+    .map((word) => (word.length > 3 ? word.replace(/E?S$/, '') : word))
+    .join('_');
 
 /** Optimal string alignment distance (Levenshtein plus swaps of neighbouring characters). */
 export function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;

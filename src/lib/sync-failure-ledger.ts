@@ -117,7 +117,9 @@ export function createSyncFailureLedger({ items, keySecret, windowMs }: SyncLedg
       let current = seen;
       for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
         const fresh = !current || now - current.startedAt >= windowMs;
-        const next: NameWindow = fresh ? { failures: 1, startedAt: now } : { failures: current!.failures + 1, startedAt: current!.startedAt };
+        const next: NameWindow = fresh
+          ? { failures: 1, startedAt: now }
+          : { failures: current!.failures + 1, startedAt: current!.startedAt };
         const data: StoredWindow = { f: next.failures, s: next.startedAt };
         try {
           if (current) await call(shard, () => items.update(map, key, data, ttlSeconds(next, now), current!.revision));

@@ -75,7 +75,10 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
     // The filter is TaskRouter's; an exact comparison here keeps a looser match from binding someone else's Worker.
     const named = workers.filter((worker) => worker.friendlyName === identity);
     if (named.length > 1) {
-      throw new ServiceError('taskrouter_worker_ambiguous', 'more than one TaskRouter Worker has your identity as its name; ask an administrator');
+      throw new ServiceError(
+        'taskrouter_worker_ambiguous',
+        'more than one TaskRouter Worker has your identity as its name; ask an administrator',
+      );
     }
     const workerSid = named[0]?.sid;
     if (workerSid !== undefined && !WORKER_SID.test(workerSid)) throw unavailable('TaskRouter answered a Worker SID of the wrong shape');
@@ -100,7 +103,10 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
         if (!running) {
           running = ask(workspaceSid, identity).finally(() => pending.delete(key));
           pending.set(key, running);
-          running.then((sid) => remember(key, sid), () => undefined);
+          running.then(
+            (sid) => remember(key, sid),
+            () => undefined,
+          );
         }
         workerSid = await running;
       }
@@ -119,7 +125,11 @@ export interface TaskRouterCredentials {
   readonly apiKeySecret: string;
 }
 
-type TwilioFactory = (username: string, password: string, options: { accountSid: string }) => {
+type TwilioFactory = (
+  username: string,
+  password: string,
+  options: { accountSid: string },
+) => {
   taskrouter: {
     v1: {
       workspaces(sid: string): {
@@ -135,7 +145,9 @@ type TwilioFactory = (username: string, password: string, options: { accountSid:
 function describeTwilioError(error: unknown): string {
   const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
   if (typeof status === 'number') return `TaskRouter answered ${status}${typeof code === 'number' ? ` (error ${code})` : ''}`;
-  return error instanceof Error ? `${error.name}${'code' in error && typeof error.code === 'string' ? ` ${error.code}` : ''}` : typeof error;
+  return error instanceof Error
+    ? `${error.name}${'code' in error && typeof error.code === 'string' ? ` ${error.code}` : ''}`
+    : typeof error;
 }
 
 /**
@@ -146,7 +158,9 @@ function describeTwilioError(error: unknown): string {
 export function createTwilioWorkerLookup(credentials: TaskRouterCredentials): WorkerLookup {
   let client: ReturnType<TwilioFactory> | undefined;
   return async (workspaceSid, friendlyName, pageSize) => {
-    client ??= (require('twilio') as TwilioFactory)(credentials.apiKeySid, credentials.apiKeySecret, { accountSid: credentials.accountSid });
+    client ??= (require('twilio') as TwilioFactory)(credentials.apiKeySid, credentials.apiKeySecret, {
+      accountSid: credentials.accountSid,
+    });
     try {
       const page = await client.taskrouter.v1.workspaces(workspaceSid).workers.page({ friendlyName, pageSize });
       return page.instances.map((worker) => ({ sid: worker.sid, friendlyName: worker.friendlyName }));

@@ -216,7 +216,13 @@ async function authenticate(
     return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password, deps.sharedLedger?.(config), notes);
+  const identity = await deps.basic.verify(
+    config.basicUsers,
+    credentials.username,
+    credentials.password,
+    deps.sharedLedger?.(config),
+    notes,
+  );
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
@@ -256,7 +262,10 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
 
   try {
     if (request.headers === undefined) {
-      throw new ServiceError('invalid_request', 'the field name "request" is reserved by Twilio Functions (it holds the headers); rename it');
+      throw new ServiceError(
+        'invalid_request',
+        'the field name "request" is reserved by Twilio Functions (it holds the headers); rename it',
+      );
     }
     const body = describeBody(headers);
     const loaded = loadConfig(env, request.sources);

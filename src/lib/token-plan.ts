@@ -46,7 +46,8 @@ export function planToken(config: ServiceConfig, identity: string, fields: Token
   const room = grants.includes('video') ? (fields.room ?? pinnedRoom ?? onlyRoom(allowedRooms)) : undefined;
   if (allowedRooms && grants.includes('video')) {
     // A video token without a room opens every room, which a rule with rooms does not allow.
-    if (room === undefined) throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} allows only some rooms; name one in room`);
+    if (room === undefined)
+      throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} allows only some rooms; name one in room`);
     const candidate = room;
     if (!allowedRooms.some((pattern) => matchesRoomPattern(pattern, candidate))) {
       throw new ServiceError('policy_room_denied', `policy rule ${limits!.rule} does not allow this room`);

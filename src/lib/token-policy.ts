@@ -12,9 +12,7 @@ const MAX_ROOMS_PER_RULE = 100;
 const MAX_NAME_CHARS = 256;
 
 type PolicyMatch =
-  | { readonly kind: 'user'; readonly user: string }
-  | { readonly kind: 'role'; readonly role: string }
-  | { readonly kind: 'any' };
+  { readonly kind: 'user'; readonly user: string } | { readonly kind: 'role'; readonly role: string } | { readonly kind: 'any' };
 
 /** One entry of `rules`, checked. Absent fields leave the global configuration as it is. */
 export interface PolicyRule {
@@ -88,16 +86,21 @@ function isName(value: unknown): value is string {
 export function parseTokenPolicy(text: string): PolicyParseResult {
   const problems: PolicyProblem[] = [];
   const problem = (path: string, message: string) => problems.push({ path, message });
-  if (text.length > MAX_POLICY_CHARS) return { ok: false, problems: [{ path: '(policy)', message: `is longer than ${MAX_POLICY_CHARS} characters` }] };
+  if (text.length > MAX_POLICY_CHARS)
+    return { ok: false, problems: [{ path: '(policy)', message: `is longer than ${MAX_POLICY_CHARS} characters` }] };
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch {
     // JSON.parse messages may quote the text: say only where it stops being JSON.
     const at = jsonSyntaxErrorAt(text);
-    return { ok: false, problems: [{ path: '(policy)', message: at ? `is not valid JSON (line ${at.line}, column ${at.column})` : 'is not valid JSON' }] };
+    return {
+      ok: false,
+      problems: [{ path: '(policy)', message: at ? `is not valid JSON (line ${at.line}, column ${at.column})` : 'is not valid JSON' }],
+    };
   }
-  if (!isJsonObject(document)) return { ok: false, problems: [{ path: '(policy)', message: 'must be a JSON object with "rules" and "default"' }] };
+  if (!isJsonObject(document))
+    return { ok: false, problems: [{ path: '(policy)', message: 'must be a JSON object with "rules" and "default"' }] };
 
   // Unknown fields are named by position: /health shows these problems to anyone, and the key may be a pasted secret.
   Object.keys(document).forEach((key, i) => {
@@ -148,7 +151,8 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
     return undefined;
   }
   Object.keys(entry).forEach((key, i) => {
-    if (!RULE_KEYS.has(key)) problem(at, `${fieldNumber(i)} is not a rule field (allowed: match, deny, grants, rooms, maxTtl, voiceIncoming, comment)`);
+    if (!RULE_KEYS.has(key))
+      problem(at, `${fieldNumber(i)} is not a rule field (allowed: match, deny, grants, rooms, maxTtl, voiceIncoming, comment)`);
   });
   const match = parseMatch(entry.match, `${at}.match`, problem);
 
@@ -179,7 +183,10 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
   let rooms: string[] | undefined;
   if (entry.rooms !== undefined) {
     if (!Array.isArray(entry.rooms) || entry.rooms.length === 0 || entry.rooms.length > MAX_ROOMS_PER_RULE) {
-      problem(`${at}.rooms`, `must be a list of 1 to ${MAX_ROOMS_PER_RULE} room names or patterns; to refuse video, leave it out of grants`);
+      problem(
+        `${at}.rooms`,
+        `must be a list of 1 to ${MAX_ROOMS_PER_RULE} room names or patterns; to refuse video, leave it out of grants`,
+      );
     } else {
       rooms = [];
       entry.rooms.forEach((room: unknown, i: number) => {
@@ -188,7 +195,8 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblem[]): Po
         } else rooms!.push(room);
       });
     }
-    if (grants !== undefined && !grants.includes('video')) problem(`${at}.rooms`, 'applies only to the video grant, which this rule does not list');
+    if (grants !== undefined && !grants.includes('video'))
+      problem(`${at}.rooms`, 'applies only to the video grant, which this rule does not list');
   }
 
   let maxTtl: number | undefined;
@@ -247,13 +255,17 @@ export function policyConflicts(policy: TokenPolicy, limits: GlobalLimits): Poli
   for (const rule of policy.rules) {
     const at = `rules[${rule.index}]`;
     rule.grants?.forEach((grant, i) => {
-      if (!limits.grants.includes(grant)) problems.push({ path: `${at}.grants[${i}]`, message: `${grant} is not in TOKEN_GRANTS; a rule can only narrow it` });
+      if (!limits.grants.includes(grant))
+        problems.push({ path: `${at}.grants[${i}]`, message: `${grant} is not in TOKEN_GRANTS; a rule can only narrow it` });
     });
     if (rule.maxTtl !== undefined && rule.maxTtl > limits.maxTtl) {
       problems.push({ path: `${at}.maxTtl`, message: `is above TOKEN_MAX_TTL (${limits.maxTtl}); a rule can only lower it` });
     }
     if (rule.voiceIncoming === true && !limits.voiceIncomingAllow) {
-      problems.push({ path: `${at}.voiceIncoming`, message: 'is true but VOICE_INCOMING_ALLOW is not; a rule can only turn incoming calls off' });
+      problems.push({
+        path: `${at}.voiceIncoming`,
+        message: 'is true but VOICE_INCOMING_ALLOW is not; a rule can only turn incoming calls off',
+      });
     }
   }
   return problems;

@@ -117,9 +117,11 @@ function refuseCredentialsInUrl(named: readonly string[]): never {
  * and value, and a form needs at least one byte per byte of key and value, plus `=` and `&`.
  */
 function leastBodyBytes(fields: Readonly<Record<string, unknown>>, names: readonly string[], kind: 'json' | 'form'): number {
-  const size = (value: unknown) => Buffer.byteLength(typeof value === 'string' ? value : JSON.stringify(value) ?? '', 'utf8');
+  const size = (value: unknown) => Buffer.byteLength(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''), 'utf8');
   if (kind === 'json') {
-    return 2 + names.reduce((total, name, i) => total + (i > 0 ? 1 : 0) + size(JSON.stringify(name)) + 1 + size(JSON.stringify(fields[name])), 0);
+    return (
+      2 + names.reduce((total, name, i) => total + (i > 0 ? 1 : 0) + size(JSON.stringify(name)) + 1 + size(JSON.stringify(fields[name])), 0)
+    );
   }
   return names.reduce((total, name, i) => {
     const values: unknown[] = Array.isArray(fields[name]) ? (fields[name] as unknown[]) : [fields[name]];
@@ -135,7 +137,11 @@ function leastBodyBytes(fields: Readonly<Record<string, unknown>>, names: readon
  * fields beside it are refused as well. Credentials in the URL beside a body large enough to have held them
  * cannot be told from credentials in that body (SECURITY.md says so).
  */
-function refuseCredentialsOutsideBody(fields: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes: number | undefined): void {
+function refuseCredentialsOutsideBody(
+  fields: Readonly<Record<string, unknown>>,
+  kind: BodyKind,
+  declaredBodyBytes: number | undefined,
+): void {
   const named = credentialFieldsIn(fields);
   if (named.length === 0) return;
   if (kind === 'none') refuseCredentialsInUrl(named);
@@ -154,7 +160,11 @@ function refuseCredentialsOutsideBody(fields: Readonly<Record<string, unknown>>,
  * Content-Length; leave it out when the body has none (chunked), and credential fields are refused.
  * @example parseTokenRequestFields({ identity: 'alice', ttl: 600 }, 'json') // { identity: 'alice', ttl: 600 }
  */
-export function parseTokenRequestFields(body: Readonly<Record<string, unknown>>, kind: BodyKind, declaredBodyBytes?: number): TokenRequestFields {
+export function parseTokenRequestFields(
+  body: Readonly<Record<string, unknown>>,
+  kind: BodyKind,
+  declaredBodyBytes?: number,
+): TokenRequestFields {
   refuseCredentialsOutsideBody(body, kind, declaredBodyBytes);
   const identity = optionalString(body, 'identity', { notUtf8Code: 'invalid_identity' });
   const username = optionalString(body, 'username');

@@ -58,13 +58,29 @@ function isHeaderMap(value: unknown): value is RequestHeaders {
  * Headers the runtime never passes to a function (runtime-handler's restricted list; deployed, Twilio also
  * strips them): a `request` object that holds one was written by the caller.
  */
-const WITHHELD_HEADER_NAMES = new Set(['via', 'referer', 'transfer-encoding', 'proxy-authorization', 'proxy-authenticate', 'x-real-ip', 'connection', 'proxy-connection', 'expect', 'trailer', 'upgrade']);
+const WITHHELD_HEADER_NAMES = new Set([
+  'via',
+  'referer',
+  'transfer-encoding',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'x-real-ip',
+  'connection',
+  'proxy-connection',
+  'expect',
+  'trailer',
+  'upgrade',
+]);
 const WITHHELD_HEADER_PREFIXES = ['i-twilio-', 'i-t-', 'ot-', 'x-amz', 'x-forwarded-', 'x-accel-'];
 /** RFC 9110 token characters, lower case: the runtime lower-cases every header name. */
 const LOWER_CASE_HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 
 function isHeaderNameTheRuntimePasses(name: string): boolean {
-  return LOWER_CASE_HEADER_NAME.test(name) && !WITHHELD_HEADER_NAMES.has(name) && !WITHHELD_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix));
+  return (
+    LOWER_CASE_HEADER_NAME.test(name) &&
+    !WITHHELD_HEADER_NAMES.has(name) &&
+    !WITHHELD_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))
+  );
 }
 
 /** The cookie names a Cookie header holds (what the runtime's cookie parser makes keys of). */

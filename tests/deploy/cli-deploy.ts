@@ -29,12 +29,19 @@ const BUILD_TIMEOUT_MS = 180_000;
 const WATCHDOG_MS = 25 * 60_000;
 
 const projectRoot = findProjectRoot(__dirname);
-const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };
+const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+  name: string;
+  dependencies: Record<string, string>;
+};
 const SERVICE = packageJson.name;
 const FUNCTIONS = ['/health public', '/token public'];
-const PUBLIC_ASSETS = ['/assets/index.html', '/demo.css', '/demo.js', '/index.html', '/openapi.json', '/token-client.js'].map((path) => `${path} public`);
+const PUBLIC_ASSETS = ['/assets/index.html', '/demo.css', '/demo.js', '/index.html', '/openapi.json', '/token-client.js'].map(
+  (path) => `${path} public`,
+);
 const USERS_ASSET = '/basic-users.txt private';
-const projectTwilioRun = (JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'twilio-run', 'package.json'), 'utf8')) as { version: string }).version;
+const projectTwilioRun = (
+  JSON.parse(readFileSync(join(projectRoot, 'node_modules', 'twilio-run', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 // ---------------------------------------------------------------------------------------------------------------
 // The report: one line per check, printed as it is decided.
@@ -72,7 +79,12 @@ async function check(name: string, body: () => readonly string[] | Promise<reado
 
 /** The end of a command's output, for a failure's diagnosis (redacted when printed). */
 function tail(output: string, lines = 40): string {
-  return output.trimEnd().split('\n').slice(-lines).map((line) => `      | ${line}`).join('\n');
+  return output
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => `      | ${line}`)
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -114,7 +126,10 @@ function uploaded(fake: FakeTwilio, copy: ProjectCopy, kind: 'function' | 'asset
 const asList = (dependencies: Record<string, string>) => Object.entries(dependencies).map(([name, version]) => `${name}@${version}`);
 
 function dependencyProblems(build: BuildSnapshot): string[] {
-  return listDifference(build.dependencies.map(({ name, version }) => `${name}@${version}`), asList(packageJson.dependencies));
+  return listDifference(
+    build.dependencies.map(({ name, version }) => `${name}@${version}`),
+    asList(packageJson.dependencies),
+  );
 }
 
 /** What twilio-run uploads as variables: the non-empty .env values, without ACCOUNT_SID and AUTH_TOKEN. */
@@ -171,14 +186,21 @@ async function cliDeploy(context: Context, copy: ProjectCopy, kind: CredentialKi
   context.outputs.push(result.output);
   const requests = context.fake.requests().length - before;
   const how = { apiKey: 'TWILIO_API_KEY/TWILIO_API_SECRET', account: 'TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN', none: 'none' }[kind];
-  say(`  twilio serverless:deploy${args.length ? ` ${args.join(' ')}` : ''} (credentials: ${how}): ${result.timedOut ? 'timed out' : `exit ${result.code ?? result.signal}`} in ${result.seconds.toFixed(1)} s, ${requests} requests recorded`);
+  say(
+    `  twilio serverless:deploy${args.length ? ` ${args.join(' ')}` : ''} (credentials: ${how}): ${result.timedOut ? 'timed out' : `exit ${result.code ?? result.signal}`} in ${result.seconds.toFixed(1)} s, ${requests} requests recorded`,
+  );
   return { result, requests };
 }
 
 /** `npm run <script>` in a clone, bounded and killed with the rest on an abort, as a user's shell would run it. */
 async function npmRun(copy: ProjectCopy, script: string): Promise<boolean> {
-  const result = await runBounded('npm', ['run', '--silent', script], { cwd: copy.dir, env: cleanEnvironment(), timeoutMs: BUILD_TIMEOUT_MS });
-  if (result.code !== 0) say(`  npm run ${script} ${result.timedOut ? 'timed out' : `failed (exit ${result.code ?? result.signal})`}:\n${tail(result.output)}`);
+  const result = await runBounded('npm', ['run', '--silent', script], {
+    cwd: copy.dir,
+    env: cleanEnvironment(),
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
+  if (result.code !== 0)
+    say(`  npm run ${script} ${result.timedOut ? 'timed out' : `failed (exit ${result.code ?? result.signal})`}:\n${tail(result.output)}`);
   return result.code === 0;
 }
 
@@ -213,18 +235,29 @@ async function checkUpload(context: Context, copy: ProjectCopy): Promise<void> {
     const functions = uploaded(fake, copy, 'function');
     return [...listDifference(functions.listed, FUNCTIONS), ...functions.notFromDist];
   });
-  await check('assets /index.html, /assets/index.html, /demo.js, /demo.css, /token-client.js, /openapi.json public, no .map, bytes as in dist/assets', () => {
-    const assets = uploaded(fake, copy, 'asset');
-    return [
-      ...listDifference(assets.listed.filter((asset) => asset.endsWith(' public')), PUBLIC_ASSETS),
-      ...assets.listed.filter((asset) => asset.split(' ')[0]!.endsWith('.map')).map((asset) => `source map uploaded: ${asset}`),
-      ...assets.notFromDist,
-    ];
-  });
-  await check('src/assets/basic-users.private.txt uploaded as /basic-users.txt, private (and nothing else non-public)', () =>
-    listDifference(uploaded(fake, copy, 'asset').listed.filter((asset) => !asset.endsWith(' public')), [USERS_ASSET]),
+  await check(
+    'assets /index.html, /assets/index.html, /demo.js, /demo.css, /token-client.js, /openapi.json public, no .map, bytes as in dist/assets',
+    () => {
+      const assets = uploaded(fake, copy, 'asset');
+      return [
+        ...listDifference(
+          assets.listed.filter((asset) => asset.endsWith(' public')),
+          PUBLIC_ASSETS,
+        ),
+        ...assets.listed.filter((asset) => asset.split(' ')[0]!.endsWith('.map')).map((asset) => `source map uploaded: ${asset}`),
+        ...assets.notFromDist,
+      ];
+    },
   );
-  await check(`Build dependencies exactly package.json's (${asList(packageJson.dependencies).join(', ')})`, () => dependencyProblems(requireBuild(fake)));
+  await check('src/assets/basic-users.private.txt uploaded as /basic-users.txt, private (and nothing else non-public)', () =>
+    listDifference(
+      uploaded(fake, copy, 'asset').listed.filter((asset) => !asset.endsWith(' public')),
+      [USERS_ASSET],
+    ),
+  );
+  await check(`Build dependencies exactly package.json's (${asList(packageJson.dependencies).join(', ')})`, () =>
+    dependencyProblems(requireBuild(fake)),
+  );
   await check('Build runtime node22 (from .twilioserverlessrc)', () => {
     const runtime = requireBuild(fake).runtime;
     return runtime === 'node22' ? [] : [`runtime ${runtime}`];
@@ -238,17 +271,27 @@ interface TokenAnswer {
 
 async function askToken(fake: FakeTwilio, authorization: string, body: string): Promise<TokenAnswer> {
   const domain = environmentOf(fake)!.domainName;
-  return callDeployed(fake, `https://${domain}/token`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+  return callDeployed(fake, `https://${domain}/token`, {
+    method: 'POST',
+    headers: { authorization, 'content-type': 'application/json' },
+    body,
+  });
 }
 
-async function tokenProblems(answer: TokenAnswer, credentials: TestCredentials, accountSid: string, expected: Record<string, unknown>): Promise<string[]> {
+async function tokenProblems(
+  answer: TokenAnswer,
+  credentials: TestCredentials,
+  accountSid: string,
+  expected: Record<string, unknown>,
+): Promise<string[]> {
   if (answer.status !== 200) return [`status ${answer.status}${answer.json?.error?.code ? ` (${answer.json.error.code})` : ''}`];
   const verified = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
   const problems: string[] = [];
   if (verified.claims.sub !== accountSid) problems.push('sub is not the account SID');
   const grants = verified.claims.grants ?? {};
   for (const [key, value] of Object.entries(expected)) {
-    if (JSON.stringify(grants[key]) !== JSON.stringify(value)) problems.push(`grant ${key} is ${JSON.stringify(grants[key])}, not ${JSON.stringify(value)}`);
+    if (JSON.stringify(grants[key]) !== JSON.stringify(value))
+      problems.push(`grant ${key} is ${JSON.stringify(grants[key])}, not ${JSON.stringify(value)}`);
   }
   return problems;
 }
@@ -259,7 +302,8 @@ async function run(context: Context): Promise<void> {
 
   await check(`the CLI lists @twilio-labs/plugin-serverless ${PLUGIN_VERSION} as a linked plugin`, async () => {
     const listed = await cli.twilio(['plugins'], { cwd: cli.dir, timeoutMs: 60_000 });
-    return listed.code === 0 && new RegExp(`@twilio-labs/plugin-serverless ${PLUGIN_VERSION.replace(/\./g, '\\.')} \\(link\\)`).test(listed.output)
+    return listed.code === 0 &&
+      new RegExp(`@twilio-labs/plugin-serverless ${PLUGIN_VERSION.replace(/\./g, '\\.')} \\(link\\)`).test(listed.output)
       ? []
       : [`twilio plugins answered (exit ${listed.code}): ${listed.output.trim().split('\n').join(' / ')}`];
   });
@@ -269,7 +313,11 @@ async function run(context: Context): Promise<void> {
   say('Deploy 0: a fresh clone, no credentials in the environment (and no profile in the fresh HOME)');
   const credentials = newCredentials(['alice', 'bob']);
   for (const secret of [credentials.apiKeySecret, credentials.sharedSecret, ...Object.values(credentials.passwords)]) secrets.add(secret);
-  const { AUTH_BASIC_USERS: users, ...withoutUsers } = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: accountSid, VIDEO_ROOM: 'standup', TOKEN_TTL: '600' });
+  const { AUTH_BASIC_USERS: users, ...withoutUsers } = await environmentFor(credentials, {
+    TWILIO_ACCOUNT_SID: accountSid,
+    VIDEO_ROOM: 'standup',
+    TOKEN_TTL: '600',
+  });
   const dotEnv1: Record<string, string> = { ...withoutUsers, OIDC_ISSUER: '', TOKEN_POLICY: '' };
   const copy = copyProject();
   context.cleanups.push(() => copy.remove());
@@ -277,17 +325,23 @@ async function run(context: Context): Promise<void> {
   copy.writeFile('src/assets/basic-users.private.txt', `# test users\n${users!.split(' ').join('\n')}\n`);
   if (!(await npmRun(copy, 'build'))) throw new Error('npm run build failed in the clone');
   const none = await cliDeploy(context, copy, 'none');
-  await check('(as npm run deploy) stops before any request, exit non-zero, naming TWILIO_API_KEY/TWILIO_API_SECRET and TWILIO_AUTH_TOKEN', () => {
-    const problems: string[] = [];
-    if (none.result.code === 0 || none.result.timedOut) problems.push(none.result.timedOut ? 'timed out' : 'exit 0');
-    if (none.requests !== 0 || fake.refusals().length !== 0) problems.push(`${none.requests} request(s) sent`);
-    if (!/TWILIO_API_KEY[\s\S]*TWILIO_API_SECRET[\s\S]*TWILIO_AUTH_TOKEN/.test(none.result.output)) problems.push('does not name the variables');
-    return problems;
-  });
+  await check(
+    '(as npm run deploy) stops before any request, exit non-zero, naming TWILIO_API_KEY/TWILIO_API_SECRET and TWILIO_AUTH_TOKEN',
+    () => {
+      const problems: string[] = [];
+      if (none.result.code === 0 || none.result.timedOut) problems.push(none.result.timedOut ? 'timed out' : 'exit 0');
+      if (none.requests !== 0 || fake.refusals().length !== 0) problems.push(`${none.requests} request(s) sent`);
+      if (!/TWILIO_API_KEY[\s\S]*TWILIO_API_SECRET[\s\S]*TWILIO_AUTH_TOKEN/.test(none.result.output))
+        problems.push('does not name the variables');
+      return problems;
+    },
+  );
 
   // 1. A first deploy with an API key, the users in the private asset (no AUTH_BASIC_USERS), empty values in .env.
   say();
-  say('Deploy 1: the same clone, credentials TWILIO_ACCOUNT_SID + TWILIO_API_KEY + TWILIO_API_SECRET, users in src/assets/basic-users.private.txt');
+  say(
+    'Deploy 1: the same clone, credentials TWILIO_ACCOUNT_SID + TWILIO_API_KEY + TWILIO_API_SECRET, users in src/assets/basic-users.private.txt',
+  );
   const first = await cliDeploy(context, copy, 'apiKey');
   await check('exits 0 and prints the deployed domain', () => {
     const domain = environmentOf(fake)?.domainName;
@@ -300,7 +354,8 @@ async function run(context: Context): Promise<void> {
   await check(`created one service named ${SERVICE} with one environment, and deployed a Build to it`, () => {
     const services = fake.state.services();
     const environment = environmentOf(fake);
-    if (services.length !== 1 || services[0]!.uniqueName !== SERVICE) return [`services: ${services.map((s) => s.uniqueName).join(', ') || 'none'}`];
+    if (services.length !== 1 || services[0]!.uniqueName !== SERVICE)
+      return [`services: ${services.map((s) => s.uniqueName).join(', ') || 'none'}`];
     if (!environment?.buildSid) return ['no Build deployed'];
     return fake.state.deployments(environment.sid).length === 1 ? [] : [`${fake.state.deployments(environment.sid).length} deployments`];
   });
@@ -308,11 +363,18 @@ async function run(context: Context): Promise<void> {
   await check('variables exactly the non-empty .env values (no AUTH_BASIC_USERS, no empty OIDC_ISSUER/TOKEN_POLICY)', () =>
     variableProblems(serviceVariables(fake), expectedVariables(dotEnv1)),
   );
-  await check('the deployed service: a Basic user from the private asset gets a token that jose verifies (identity, room standup)', async () =>
-    tokenProblems(await askToken(fake, basicHeader('bob', credentials.passwords.bob!), '{}'), credentials, accountSid, { identity: 'bob', video: { room: 'standup' } }),
+  await check(
+    'the deployed service: a Basic user from the private asset gets a token that jose verifies (identity, room standup)',
+    async () =>
+      tokenProblems(await askToken(fake, basicHeader('bob', credentials.passwords.bob!), '{}'), credentials, accountSid, {
+        identity: 'bob',
+        video: { room: 'standup' },
+      }),
   );
   await check('the deployed service: a shared secret (Bearer) gets a token that jose verifies', async () =>
-    tokenProblems(await askToken(fake, `Bearer ${credentials.sharedSecret}`, '{"identity":"kiosk-7"}'), credentials, accountSid, { identity: 'kiosk-7' }),
+    tokenProblems(await askToken(fake, `Bearer ${credentials.sharedSecret}`, '{"identity":"kiosk-7"}'), credentials, accountSid, {
+      identity: 'kiosk-7',
+    }),
   );
   await check('the deployed /health is ok with basic and bearer; /basic-users.txt is not served', async () => {
     const domain = environmentOf(fake)!.domainName;
@@ -320,7 +382,8 @@ async function run(context: Context): Promise<void> {
     const byUrl = await callDeployed(fake, `https://${domain}/basic-users.txt`);
     const problems: string[] = [];
     if (health.status !== 200 || health.json?.status !== 'ok') problems.push(`/health answered ${health.status}`);
-    else if (JSON.stringify(health.json.authSchemes) !== '["basic","bearer"]') problems.push(`authSchemes ${JSON.stringify(health.json.authSchemes)}`);
+    else if (JSON.stringify(health.json.authSchemes) !== '["basic","bearer"]')
+      problems.push(`authSchemes ${JSON.stringify(health.json.authSchemes)}`);
     if (byUrl.status === 200 || byUrl.text.includes('$scrypt$')) problems.push(`/basic-users.txt answered ${byUrl.status}`);
     return problems;
   });
@@ -332,7 +395,9 @@ async function run(context: Context): Promise<void> {
 
   // 2. A redeploy from the same clone with the account's auth token: a changed value, a removed one.
   say();
-  say('Deploy 2: the same clone again, credentials TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN; TOKEN_TTL changed, VIDEO_ROOM removed from .env');
+  say(
+    'Deploy 2: the same clone again, credentials TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN; TOKEN_TTL changed, VIDEO_ROOM removed from .env',
+  );
   const { VIDEO_ROOM: _removed, ...rest } = dotEnv1;
   const dotEnv2: Record<string, string> = { ...rest, TOKEN_TTL: '900' };
   copy.writeEnv(dotEnv2);
@@ -341,7 +406,8 @@ async function run(context: Context): Promise<void> {
   const second = await cliDeploy(context, copy, 'account');
   await check('exits 0, updates the same service (from .twiliodeployinfo) and deploys a new Build', () => {
     const problems: string[] = [];
-    if (second.result.code !== 0) problems.push(second.result.timedOut ? 'timed out' : `exit ${second.result.code ?? second.result.signal}`);
+    if (second.result.code !== 0)
+      problems.push(second.result.timedOut ? 'timed out' : `exit ${second.result.code ?? second.result.signal}`);
     if (fake.state.services().length !== 1) problems.push(`${fake.state.services().length} services`);
     if (!service(fake) || fake.state.builds(service(fake)!.sid).length !== buildsBefore + 1) problems.push('no new Build');
     if (deployedBuild(fake)?.sid === buildBefore) problems.push('the new Build is not deployed');
@@ -349,14 +415,19 @@ async function run(context: Context): Promise<void> {
   });
   showFailure(second);
   await checkUpload(context, copy);
-  await check('every non-empty .env value is set (TOKEN_TTL now 900)', () => variableProblems(serviceVariables(fake), expectedVariables(dotEnv2), { extraAllowed: true }));
-  await check('(unlike npm run deploy) VIDEO_ROOM, removed from .env, stays on the service: tokens are still pinned to room standup', async () => {
-    const problems: string[] = [];
-    if (serviceVariables(fake)['VIDEO_ROOM'] !== 'standup') problems.push('VIDEO_ROOM was deleted or changed');
-    const answer = await askToken(fake, `Bearer ${credentials.sharedSecret}`, '{"identity":"kiosk","room":"boardroom"}');
-    if (answer.json?.error?.code !== 'room_not_allowed') problems.push(`another room answered ${answer.status}`);
-    return problems;
-  });
+  await check('every non-empty .env value is set (TOKEN_TTL now 900)', () =>
+    variableProblems(serviceVariables(fake), expectedVariables(dotEnv2), { extraAllowed: true }),
+  );
+  await check(
+    '(unlike npm run deploy) VIDEO_ROOM, removed from .env, stays on the service: tokens are still pinned to room standup',
+    async () => {
+      const problems: string[] = [];
+      if (serviceVariables(fake)['VIDEO_ROOM'] !== 'standup') problems.push('VIDEO_ROOM was deleted or changed');
+      const answer = await askToken(fake, `Bearer ${credentials.sharedSecret}`, '{"identity":"kiosk","room":"boardroom"}');
+      if (answer.json?.error?.code !== 'room_not_allowed') problems.push(`another room answered ${answer.status}`);
+      return problems;
+    },
+  );
 
   // 3. A fresh clone (no .twiliodeployinfo), as a CI job or a colleague has it: the service name is taken.
   say();
@@ -381,7 +452,8 @@ async function run(context: Context): Promise<void> {
     if (fake.state.services().length !== 1) problems.push(`${fake.state.services().length} services`);
     return problems;
   });
-  if (third.result.code === 0 || !/override-existing-project/.test(third.result.output)) say(`    the CLI's output (end):\n${tail(third.result.output)}`);
+  if (third.result.code === 0 || !/override-existing-project/.test(third.result.output))
+    say(`    the CLI's output (end):\n${tail(third.result.output)}`);
 
   // 4. The development .env that `npm start` writes (placeholder SIDs), which npm run deploy refuses.
   say();
@@ -392,7 +464,9 @@ async function run(context: Context): Promise<void> {
   cpSync(join(copy.dir, 'dist'), join(development.dir, 'dist'), { recursive: true });
   const fourth = await cliDeploy(context, development, 'account', ['--service-name', 'dev-env-check']);
   await check('(unlike npm run deploy, which refuses it before sending anything) the CLI deploys it, exit 0', () =>
-    fourth.result.code === 0 && fake.state.service('dev-env-check') ? [] : [fourth.result.timedOut ? 'timed out' : `exit ${fourth.result.code ?? fourth.result.signal}`],
+    fourth.result.code === 0 && fake.state.service('dev-env-check')
+      ? []
+      : [fourth.result.timedOut ? 'timed out' : `exit ${fourth.result.code ?? fourth.result.signal}`],
   );
   await check('and the deployed /health answers 503 misconfigured, naming TWILIO_ACCOUNT_SID', async () => {
     const deployed = fake.state.service('dev-env-check');
@@ -408,7 +482,7 @@ async function run(context: Context): Promise<void> {
   // 5. What held over the whole run.
   say();
   say('The whole run');
-  await check('no request to another host: the fake\'s proxy refused nothing', () =>
+  await check("no request to another host: the fake's proxy refused nothing", () =>
     fake.refusals().map((refusal) => `${refusal.method} ${refusal.target} (${refusal.reason})`),
   );
   await check("no update check or self-update ran (no version, last-warning or autoupdate file in the CLI's ~/.twilio-cli)", () =>
@@ -419,7 +493,9 @@ async function run(context: Context): Promise<void> {
     const leaked = [...secrets].filter((secret) => secret && printed.includes(secret)).length;
     return [...(leaked > 0 ? [`${leaked} secret(s) printed`] : []), ...(printed.includes('$scrypt$') ? ['a password hash printed'] : [])];
   });
-  say(`  recorded requests: ${fake.requests().length} in all (deploy 0: ${none.requests}, 1: ${first.requests}, 2: ${second.requests}, 3: ${third.requests}, 4: ${fourth.requests})`);
+  say(
+    `  recorded requests: ${fake.requests().length} in all (deploy 0: ${none.requests}, 1: ${first.requests}, 2: ${second.requests}, 3: ${third.requests}, 4: ${fourth.requests})`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -450,7 +526,9 @@ function abort(reason: string): void {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  say(`twilio serverless:deploy rehearsed against the fake Twilio (twilio-cli ${CLI_VERSION}, @twilio-labs/plugin-serverless ${PLUGIN_VERSION})`);
+  say(
+    `twilio serverless:deploy rehearsed against the fake Twilio (twilio-cli ${CLI_VERSION}, @twilio-labs/plugin-serverless ${PLUGIN_VERSION})`,
+  );
   try {
     const fake = await startFakeTwilio();
     cleanups.push(() => fake.stop());
@@ -461,8 +539,12 @@ async function main(): Promise<number> {
     cleanups.push(() => rmSync(cliDir, { recursive: true, force: true }));
     const cli = await createTwilioCliSandbox(cliDir, { cliVersion: CLI_VERSION, pluginVersion: PLUGIN_VERSION });
     const { versions } = cli;
-    say(`  installed in ${cli.installSeconds.toFixed(0)} s: twilio-cli ${versions.cli}, @twilio-labs/plugin-serverless ${versions.plugin} (npm, registered with twilio plugins:link)`);
-    say(`  the plugin deploys with twilio-run ${versions.twilioRun} (@twilio-labs/serverless-api ${versions.serverlessApi}); npm run deploy uses twilio-run ${projectTwilioRun}`);
+    say(
+      `  installed in ${cli.installSeconds.toFixed(0)} s: twilio-cli ${versions.cli}, @twilio-labs/plugin-serverless ${versions.plugin} (npm, registered with twilio plugins:link)`,
+    );
+    say(
+      `  the plugin deploys with twilio-run ${versions.twilioRun} (@twilio-labs/serverless-api ${versions.serverlessApi}); npm run deploy uses twilio-run ${projectTwilioRun}`,
+    );
     await run({ fake, cli, outputs: [], cleanups });
   } catch (error) {
     const output = error instanceof SandboxSetupError && error.output ? `\n${tail(error.output)}` : '';
@@ -484,7 +566,7 @@ setTimeout(() => abort(`the run took over ${WATCHDOG_MS / 60_000} minutes`), WAT
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`cli-deploy: ${redact(error instanceof Error ? error.stack ?? error.message : String(error))}\n`);
+    process.stderr.write(`cli-deploy: ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     void cleanUp().finally(() => process.exit(1));
   },
 );

@@ -55,8 +55,15 @@ function deploy(copy: ProjectCopy, args: readonly string[], env: NodeJS.ProcessE
 }
 
 /** The configuration of one service: .env (users in the users file) and the policy file. */
-async function configure(copy: ProjectCopy, credentials: TestCredentials, overrides: Record<string, string> = {}): Promise<Record<string, string>> {
-  const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, ...overrides });
+async function configure(
+  copy: ProjectCopy,
+  credentials: TestCredentials,
+  overrides: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, {
+    TWILIO_ACCOUNT_SID: fake.credentials.accountSid,
+    ...overrides,
+  });
   copy.writeEnv(env);
   copy.writeFile(USERS_FILE, `${users!.split(' ').join('\n')}\n`);
   copy.writeFile(POLICY_FILE, JSON.stringify(POLICY));
@@ -93,51 +100,76 @@ describe('--plan reads the live service with GETs only and names every change, n
     expect(first.code).toBe(0);
   }, DEPLOY_TIMEOUT_MS);
 
-  it('exits 0 with "nothing to change" right after a deploy, and sent only GET requests', async () => {
-    const before = fake.requests().length;
-    const plan = await deploy(copy, ['--plan']);
-    expect(plan.stdout).toMatch(/plan for service plan-tokens \(ZS\w+\), environment dev: nothing to change/);
-    expect(plan.code).toBe(0);
-    expect(since(before).length).toBeGreaterThan(3);
-    expect(methods(since(before))).toEqual(['GET']);
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'exits 0 with "nothing to change" right after a deploy, and sent only GET requests',
+    async () => {
+      const before = fake.requests().length;
+      const plan = await deploy(copy, ['--plan']);
+      expect(plan.stdout).toMatch(/plan for service plan-tokens \(ZS\w+\), environment dev: nothing to change/);
+      expect(plan.code).toBe(0);
+      expect(since(before).length).toBeGreaterThan(3);
+      expect(methods(since(before))).toEqual(['GET']);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
-  it('a redeploy that rotates the key, removes a user and changes the policy: --plan exits 2 naming each, then the deploy prints the same plan and converges', async () => {
-    const rotated = registeredCredentials([]);
-    const users = copy.read(USERS_FILE).split('\n').filter((line) => !line.startsWith('ben:'));
-    copy.writeFile(USERS_FILE, users.join('\n'));
-    copy.writeFile(POLICY_FILE, JSON.stringify({ ...POLICY, rules: [{ ...POLICY.rules[0], maxTtl: 600 }] }));
-    copy.writeEnv({ ...env, TWILIO_API_KEY_SID: rotated.apiKeySid, TWILIO_API_KEY_SECRET: rotated.apiKeySecret });
-    const before = fake.requests().length;
-    const plan = await deploy(copy, ['--plan']);
-    console.log(`npm run deploy -- --plan, for a redeploy that rotates the key, removes a user and changes the policy (exit ${plan.code}):\n${plan.stdout}`);
-    expect(plan.code).toBe(2);
-    expect(methods(since(before))).toEqual(['GET']);
-    const planLines = [
-      '  ~ variable TWILIO_API_KEY_SID changed',
-      '  ~ variable TWILIO_API_KEY_SECRET changed',
-      '  ~ private configuration file /basic-users.txt changed',
-      '  ~ private configuration file /policy.json changed',
-    ];
-    for (const line of planLines) expect(plan.stdout.split('\n')).toContain(line);
-    expect(plan.stdout).not.toMatch(/^\s+[~+-] (function|asset|dependency|build) /m);
-    expectNoSecretIn(plan.output, [rotated.apiKeySecret, credentials.apiKeySecret, credentials.sharedSecret]);
+  it(
+    'a redeploy that rotates the key, removes a user and changes the policy: --plan exits 2 naming each, then the deploy prints the same plan and converges',
+    async () => {
+      const rotated = registeredCredentials([]);
+      const users = copy
+        .read(USERS_FILE)
+        .split('\n')
+        .filter((line) => !line.startsWith('ben:'));
+      copy.writeFile(USERS_FILE, users.join('\n'));
+      copy.writeFile(POLICY_FILE, JSON.stringify({ ...POLICY, rules: [{ ...POLICY.rules[0], maxTtl: 600 }] }));
+      copy.writeEnv({ ...env, TWILIO_API_KEY_SID: rotated.apiKeySid, TWILIO_API_KEY_SECRET: rotated.apiKeySecret });
+      const before = fake.requests().length;
+      const plan = await deploy(copy, ['--plan']);
+      console.log(
+        `npm run deploy -- --plan, for a redeploy that rotates the key, removes a user and changes the policy (exit ${plan.code}):\n${plan.stdout}`,
+      );
+      expect(plan.code).toBe(2);
+      expect(methods(since(before))).toEqual(['GET']);
+      const planLines = [
+        '  ~ variable TWILIO_API_KEY_SID changed',
+        '  ~ variable TWILIO_API_KEY_SECRET changed',
+        '  ~ private configuration file /basic-users.txt changed',
+        '  ~ private configuration file /policy.json changed',
+      ];
+      for (const line of planLines) expect(plan.stdout.split('\n')).toContain(line);
+      expect(plan.stdout).not.toMatch(/^\s+[~+-] (function|asset|dependency|build) /m);
+      expectNoSecretIn(plan.output, [rotated.apiKeySecret, credentials.apiKeySecret, credentials.sharedSecret]);
 
-    const applied = await deploy(copy, []);
-    expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain(plan.stdout.split('\n').filter((line) => line.startsWith('  ')).join('\n'));
-    expect(applied.stdout).toMatch(/the service read back matches this checkout/);
-    expect(liveOf(SERVICE).variables).toMatchObject({ TWILIO_API_KEY_SID: rotated.apiKeySid, TWILIO_API_KEY_SECRET: rotated.apiKeySecret });
-    expect((await deploy(copy, ['--plan'])).code).toBe(0);
-  }, 3 * DEPLOY_TIMEOUT_MS);
+      const applied = await deploy(copy, []);
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toContain(
+        plan.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('  '))
+          .join('\n'),
+      );
+      expect(applied.stdout).toMatch(/the service read back matches this checkout/);
+      expect(liveOf(SERVICE).variables).toMatchObject({
+        TWILIO_API_KEY_SID: rotated.apiKeySid,
+        TWILIO_API_KEY_SECRET: rotated.apiKeySecret,
+      });
+      expect((await deploy(copy, ['--plan'])).code).toBe(0);
+    },
+    3 * DEPLOY_TIMEOUT_MS,
+  );
 
-  it('exits 1 on a problem (deploy credentials Twilio refuses)', async () => {
-    const plan = await deploy(copy, ['--plan'], { ...ciEnvironment(), TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
-    expect(plan.code).toBe(1);
-    expect(plan.output).toMatch(/Twilio refused the deploy credentials \(TWILIO_ACCOUNT_SID\/TWILIO_AUTH_TOKEN\) with error 20003/);
-    // Not the hint for a taken service name: the credentials are the cause.
-    expect(plan.output).not.toMatch(/taken|--override-existing-project/);
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'exits 1 on a problem (deploy credentials Twilio refuses)',
+    async () => {
+      const plan = await deploy(copy, ['--plan'], { ...ciEnvironment(), TWILIO_AUTH_TOKEN: 'f'.repeat(32) });
+      expect(plan.code).toBe(1);
+      expect(plan.output).toMatch(/Twilio refused the deploy credentials \(TWILIO_ACCOUNT_SID\/TWILIO_AUTH_TOKEN\) with error 20003/);
+      // Not the hint for a taken service name: the credentials are the cause.
+      expect(plan.output).not.toMatch(/taken|--override-existing-project/);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 });
 
 describe('a deploy from a fresh clone or CI never drops the users file or the policy by accident', () => {
@@ -154,44 +186,63 @@ describe('a deploy from a fresh clone or CI never drops the users file or the po
     serviceSid = fake.state.service(SERVICE)!.sid;
   }, DEPLOY_TIMEOUT_MS);
 
-  it('refuses, before any change, a clone without them, naming each file and the ways out', async () => {
-    const clone = newCopy();
-    clone.writeEnv(env);
-    const before = fake.requests().length;
-    const buildBefore = liveOf(SERVICE).build!.sid;
-    const result = await deploy(clone, ['--service-sid', serviceSid]);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/refused; nothing was changed on Twilio/);
-    expect(result.stdout).toMatch(/✗ \/basic-users\.txt: the live build has it and this checkout has no src\/assets\/basic-users\.private\.txt: every Basic user of the live service would be locked out/);
-    expect(result.stdout).toMatch(/fix: put src\/assets\/basic-users\.private\.txt in place \(in CI, write it from a secret: see the README, "Deploying from CI"\), or pass --remove-users-file/);
-    expect(result.stdout).toMatch(/✗ \/policy\.json: the live build has it and this checkout has no src\/assets\/policy\.private\.json/);
-    expect(result.stdout).toMatch(/fix: commit src\/assets\/policy\.private\.json \(a policy holds no secret\).*or pass --remove-policy/);
-    expect(methods(since(before))).toEqual(['GET']);
-    expect(liveOf(SERVICE).build!.sid).toBe(buildBefore);
-    expect(liveOf(SERVICE).paths).toEqual(expect.arrayContaining(['/basic-users.txt', '/policy.json']));
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'refuses, before any change, a clone without them, naming each file and the ways out',
+    async () => {
+      const clone = newCopy();
+      clone.writeEnv(env);
+      const before = fake.requests().length;
+      const buildBefore = liveOf(SERVICE).build!.sid;
+      const result = await deploy(clone, ['--service-sid', serviceSid]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/refused; nothing was changed on Twilio/);
+      expect(result.stdout).toMatch(
+        /✗ \/basic-users\.txt: the live build has it and this checkout has no src\/assets\/basic-users\.private\.txt: every Basic user of the live service would be locked out/,
+      );
+      expect(result.stdout).toMatch(
+        /fix: put src\/assets\/basic-users\.private\.txt in place \(in CI, write it from a secret: see the README, "Deploying from CI"\), or pass --remove-users-file/,
+      );
+      expect(result.stdout).toMatch(/✗ \/policy\.json: the live build has it and this checkout has no src\/assets\/policy\.private\.json/);
+      expect(result.stdout).toMatch(/fix: commit src\/assets\/policy\.private\.json \(a policy holds no secret\).*or pass --remove-policy/);
+      expect(methods(since(before))).toEqual(['GET']);
+      expect(liveOf(SERVICE).build!.sid).toBe(buildBefore);
+      expect(liveOf(SERVICE).paths).toEqual(expect.arrayContaining(['/basic-users.txt', '/policy.json']));
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
-  it('with --remove-users-file and --remove-policy the plan removes them on purpose', async () => {
-    const clone = newCopy();
-    clone.writeEnv(env);
-    const plan = await deploy(clone, ['--service-sid', serviceSid, '--plan', '--remove-users-file', '--remove-policy']);
-    expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/- private configuration file \/basic-users\.txt removed/);
-    expect(plan.stdout).toMatch(/- private configuration file \/policy\.json removed/);
-    expect(plan.stdout).not.toMatch(/refused/);
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'with --remove-users-file and --remove-policy the plan removes them on purpose',
+    async () => {
+      const clone = newCopy();
+      clone.writeEnv(env);
+      const plan = await deploy(clone, ['--service-sid', serviceSid, '--plan', '--remove-users-file', '--remove-policy']);
+      expect(plan.code).toBe(2);
+      expect(plan.stdout).toMatch(/- private configuration file \/basic-users\.txt removed/);
+      expect(plan.stdout).toMatch(/- private configuration file \/policy\.json removed/);
+      expect(plan.stdout).not.toMatch(/refused/);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
-  it("the README's CI recipe (users file written from a CI secret, the policy committed) has nothing to change", async () => {
-    const clone = newCopy();
-    clone.writeEnv(env);
-    clone.writeFile(POLICY_FILE, JSON.stringify(POLICY));
-    const script = `printf '%s\\n' "$BASIC_USERS_FILE" > ${USERS_FILE}`;
-    const written = spawnSync('sh', ['-c', script], { cwd: clone.dir, env: { PATH: process.env.PATH, BASIC_USERS_FILE: usersText.trimEnd() } });
-    expect(written.status).toBe(0);
-    const plan = await deploy(clone, ['--service-sid', serviceSid, '--plan']);
-    expect(plan.stdout).toMatch(/nothing to change/);
-    expect(plan.code).toBe(0);
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    "the README's CI recipe (users file written from a CI secret, the policy committed) has nothing to change",
+    async () => {
+      const clone = newCopy();
+      clone.writeEnv(env);
+      clone.writeFile(POLICY_FILE, JSON.stringify(POLICY));
+      const script = `printf '%s\\n' "$BASIC_USERS_FILE" > ${USERS_FILE}`;
+      const written = spawnSync('sh', ['-c', script], {
+        cwd: clone.dir,
+        env: { PATH: process.env.PATH, BASIC_USERS_FILE: usersText.trimEnd() },
+      });
+      expect(written.status).toBe(0);
+      const plan = await deploy(clone, ['--service-sid', serviceSid, '--plan']);
+      expect(plan.stdout).toMatch(/nothing to change/);
+      expect(plan.code).toBe(0);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 });
 
 describe('a deploy cut part-way never leaves a revoked secret valid or a mixed key pair, and the next run converges', () => {
@@ -207,68 +258,91 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
     expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
   }, DEPLOY_TIMEOUT_MS);
 
-  it('the connection cut right after activating the build: the removed shared secret was deleted first; the run says what is unknown; again converges', async () => {
-    const { AUTH_SHARED_SECRETS: _removed, ...rest } = env;
-    copy.writeEnv(rest);
-    copy.writeFile('src/assets/demo.css', `${readFileSync(join(copy.dir, 'src/assets/demo.css'), 'utf8')}\n/* changed */\n`);
-    const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-after' });
-    const cut = await deploy(copy, []);
-    await fault.reached;
-    expect(cut.code).toBe(1);
-    expect(cut.stdout).toMatch(/applied:\n[\s\S]*delete variable AUTH_SHARED_SECRETS[\s\S]*unknown \(sent, no answer[^\n]*\n\s+activate the new build/);
-    expect(cut.stdout).toMatch(/run `npm run deploy` again/);
-    expect(liveOf(SERVICE).variables).not.toHaveProperty('AUTH_SHARED_SECRETS');
-    const refused = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
-      body: '{"identity":"kiosk"}',
-    });
-    expect(refused.status).toBe(401);
-    const again = await deploy(copy, []);
-    expect(again.code).toBe(0);
-    expect((await deploy(copy, ['--plan'])).stdout).toMatch(/nothing to change/);
-  }, 3 * DEPLOY_TIMEOUT_MS);
+  it(
+    'the connection cut right after activating the build: the removed shared secret was deleted first; the run says what is unknown; again converges',
+    async () => {
+      const { AUTH_SHARED_SECRETS: _removed, ...rest } = env;
+      copy.writeEnv(rest);
+      copy.writeFile('src/assets/demo.css', `${readFileSync(join(copy.dir, 'src/assets/demo.css'), 'utf8')}\n/* changed */\n`);
+      const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-after' });
+      const cut = await deploy(copy, []);
+      await fault.reached;
+      expect(cut.code).toBe(1);
+      expect(cut.stdout).toMatch(
+        /applied:\n[\s\S]*delete variable AUTH_SHARED_SECRETS[\s\S]*unknown \(sent, no answer[^\n]*\n\s+activate the new build/,
+      );
+      expect(cut.stdout).toMatch(/run `npm run deploy` again/);
+      expect(liveOf(SERVICE).variables).not.toHaveProperty('AUTH_SHARED_SECRETS');
+      const refused = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
+        body: '{"identity":"kiosk"}',
+      });
+      expect(refused.status).toBe(401);
+      const again = await deploy(copy, []);
+      expect(again.code).toBe(0);
+      expect((await deploy(copy, ['--plan'])).stdout).toMatch(/nothing to change/);
+    },
+    3 * DEPLOY_TIMEOUT_MS,
+  );
 
-  it('a key rotation cut between the secret and the SID: the SID is absent (fails closed), never the old SID with the new secret; it says so; again converges', async () => {
-    const current = liveOf(SERVICE).variables;
-    const rotated = registeredCredentials([]);
-    copy.writeEnv({ ...current, ...rotatedKeys(rotated) });
-    const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, nth: 1, action: 'drop-before' });
-    const cut = await deploy(copy, []);
-    await fault.reached;
-    expect(cut.code).toBe(1);
-    const live = liveOf(SERVICE).variables;
-    expect(live).not.toHaveProperty('TWILIO_API_KEY_SID');
-    expect(live['TWILIO_API_KEY_SECRET']).toBe(rotated.apiKeySecret);
-    expect(cut.stdout).toMatch(/TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens/);
-    const health = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/health`);
-    expect(health.status).not.toBe(200);
-    const again = await deploy(copy, []);
-    expect(again.code).toBe(0);
-    expect(liveOf(SERVICE).variables).toMatchObject(rotatedKeys(rotated));
-  }, 3 * DEPLOY_TIMEOUT_MS);
+  it(
+    'a key rotation cut between the secret and the SID: the SID is absent (fails closed), never the old SID with the new secret; it says so; again converges',
+    async () => {
+      const current = liveOf(SERVICE).variables;
+      const rotated = registeredCredentials([]);
+      copy.writeEnv({ ...current, ...rotatedKeys(rotated) });
+      const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, nth: 1, action: 'drop-before' });
+      const cut = await deploy(copy, []);
+      await fault.reached;
+      expect(cut.code).toBe(1);
+      const live = liveOf(SERVICE).variables;
+      expect(live).not.toHaveProperty('TWILIO_API_KEY_SID');
+      expect(live['TWILIO_API_KEY_SECRET']).toBe(rotated.apiKeySecret);
+      expect(cut.stdout).toMatch(/TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens/);
+      const health = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/health`);
+      expect(health.status).not.toBe(200);
+      const again = await deploy(copy, []);
+      expect(again.code).toBe(0);
+      expect(liveOf(SERVICE).variables).toMatchObject(rotatedKeys(rotated));
+    },
+    3 * DEPLOY_TIMEOUT_MS,
+  );
 
-  it('the service changed by someone else while the deploy ran: the read-back names the difference, exits 1, and says to run again; again converges', async () => {
-    const { service, environment, variables } = liveOf(SERVICE);
-    copy.writeEnv({ ...variables, TOKEN_TTL: '700' });
-    const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, action: 'pause' });
-    const running = deploy(copy, []);
-    await fault.reached;
-    const meddled = await callDeployed(fake, `https://serverless.twilio.com/v1/Services/${service.sid}/Environments/${environment.sid}/Variables`, {
-      method: 'POST',
-      headers: { authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken), 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'Key=VIDEO_ROOM&Value=backroom',
-    });
-    expect(meddled.status).toBe(201);
-    fault.release();
-    const result = await running;
-    expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/the service read back differs from this checkout:\n\s+- variable VIDEO_ROOM deleted \(no longer set\)\ndeploy: run `npm run deploy` again/);
-    expect(result.stdout).not.toContain('backroom');
-    const again = await deploy(copy, []);
-    expect(again.code).toBe(0);
-    expect(liveOf(SERVICE).variables).not.toHaveProperty('VIDEO_ROOM');
-  }, 3 * DEPLOY_TIMEOUT_MS);
+  it(
+    'the service changed by someone else while the deploy ran: the read-back names the difference, exits 1, and says to run again; again converges',
+    async () => {
+      const { service, environment, variables } = liveOf(SERVICE);
+      copy.writeEnv({ ...variables, TOKEN_TTL: '700' });
+      const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, action: 'pause' });
+      const running = deploy(copy, []);
+      await fault.reached;
+      const meddled = await callDeployed(
+        fake,
+        `https://serverless.twilio.com/v1/Services/${service.sid}/Environments/${environment.sid}/Variables`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: 'Key=VIDEO_ROOM&Value=backroom',
+        },
+      );
+      expect(meddled.status).toBe(201);
+      fault.release();
+      const result = await running;
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /the service read back differs from this checkout:\n\s+- variable VIDEO_ROOM deleted \(no longer set\)\ndeploy: run `npm run deploy` again/,
+      );
+      expect(result.stdout).not.toContain('backroom');
+      const again = await deploy(copy, []);
+      expect(again.code).toBe(0);
+      expect(liveOf(SERVICE).variables).not.toHaveProperty('VIDEO_ROOM');
+    },
+    3 * DEPLOY_TIMEOUT_MS,
+  );
 });
 
 function rotatedKeys(credentials: TestCredentials): Record<string, string> {
@@ -335,38 +409,45 @@ function filesChangedSince(dir: string, sinceMs: number, depth = 4): string[] {
 describe('a policy moved from TOKEN_POLICY into the policy file keeps applying while the deploy runs', () => {
   const SERVICE = 'moved-policy-tokens';
 
-  it('the activation cut: TOKEN_POLICY is still on the service and still limits callers; again converges and deletes it', async () => {
-    const copy = newCopy();
-    const credentials = registeredCredentials(['amy']);
-    const env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, TOKEN_POLICY: JSON.stringify(POLICY) });
-    copy.writeEnv(env);
-    expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
-    const outsideTheLobby = () =>
-      callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
-        body: '{"identity":"kiosk","room":"backroom"}',
+  it(
+    'the activation cut: TOKEN_POLICY is still on the service and still limits callers; again converges and deletes it',
+    async () => {
+      const copy = newCopy();
+      const credentials = registeredCredentials(['amy']);
+      const env = await environmentFor(credentials, {
+        TWILIO_ACCOUNT_SID: fake.credentials.accountSid,
+        TOKEN_POLICY: JSON.stringify(POLICY),
       });
-    expect((await outsideTheLobby()).status).toBe(403);
+      copy.writeEnv(env);
+      expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
+      const outsideTheLobby = () =>
+        callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
+          body: '{"identity":"kiosk","room":"backroom"}',
+        });
+      expect((await outsideTheLobby()).status).toBe(403);
 
-    const { TOKEN_POLICY: _moved, ...rest } = env;
-    copy.writeEnv(rest);
-    copy.writeFile(POLICY_FILE, JSON.stringify(POLICY));
-    const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-before' });
-    const cut = await deploy(copy, []);
-    await fault.reached;
-    expect(cut.code).toBe(1);
-    // The old build is still live, without the file: the variable must still be there for it.
-    expect(liveOf(SERVICE).variables).toHaveProperty('TOKEN_POLICY');
-    const during = await outsideTheLobby();
-    expect({ status: during.status, code: during.json?.error?.code }).toEqual({ status: 403, code: 'policy_room_denied' });
+      const { TOKEN_POLICY: _moved, ...rest } = env;
+      copy.writeEnv(rest);
+      copy.writeFile(POLICY_FILE, JSON.stringify(POLICY));
+      const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-before' });
+      const cut = await deploy(copy, []);
+      await fault.reached;
+      expect(cut.code).toBe(1);
+      // The old build is still live, without the file: the variable must still be there for it.
+      expect(liveOf(SERVICE).variables).toHaveProperty('TOKEN_POLICY');
+      const during = await outsideTheLobby();
+      expect({ status: during.status, code: during.json?.error?.code }).toEqual({ status: 403, code: 'policy_room_denied' });
 
-    expect((await deploy(copy, [])).code).toBe(0);
-    const after = liveOf(SERVICE);
-    expect(after.variables).not.toHaveProperty('TOKEN_POLICY');
-    expect(after.paths).toContain('/policy.json');
-    expect((await outsideTheLobby()).status).toBe(403);
-  }, 4 * DEPLOY_TIMEOUT_MS);
+      expect((await deploy(copy, [])).code).toBe(0);
+      const after = liveOf(SERVICE);
+      expect(after.variables).not.toHaveProperty('TOKEN_POLICY');
+      expect(after.paths).toContain('/policy.json');
+      expect((await outsideTheLobby()).status).toBe(403);
+    },
+    4 * DEPLOY_TIMEOUT_MS,
+  );
 });
 
 describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no child left running, what is applied is said', () => {
@@ -383,62 +464,88 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
   }, DEPLOY_TIMEOUT_MS);
 
   const phases = [
-    { name: 'SIGTERM to the deploy alone while reading the live service', signal: 'SIGTERM', group: false, at: { method: 'GET', path: /\/Environments$/ }, said: /stopped by SIGTERM; nothing was changed on Twilio/ },
-    { name: 'Ctrl-C (SIGINT to the group) while the build is created', signal: 'SIGINT', group: true, at: { method: 'POST', path: /\/Builds$/ }, said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build\n\s+delete variable VIDEO_ROOM/ },
-    { name: 'SIGTERM to the group while the variables are set', signal: 'SIGTERM', group: true, at: { method: 'POST', path: /\/Variables$/ }, said: /stopped by SIGTERM part-way:[\s\S]*unknown[^\n]*\n\s+set variable TOKEN_TTL[\s\S]*not applied:[\s\S]*activate the new build/ },
+    {
+      name: 'SIGTERM to the deploy alone while reading the live service',
+      signal: 'SIGTERM',
+      group: false,
+      at: { method: 'GET', path: /\/Environments$/ },
+      said: /stopped by SIGTERM; nothing was changed on Twilio/,
+    },
+    {
+      name: 'Ctrl-C (SIGINT to the group) while the build is created',
+      signal: 'SIGINT',
+      group: true,
+      at: { method: 'POST', path: /\/Builds$/ },
+      said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build\n\s+delete variable VIDEO_ROOM/,
+    },
+    {
+      name: 'SIGTERM to the group while the variables are set',
+      signal: 'SIGTERM',
+      group: true,
+      at: { method: 'POST', path: /\/Variables$/ },
+      said: /stopped by SIGTERM part-way:[\s\S]*unknown[^\n]*\n\s+set variable TOKEN_TTL[\s\S]*not applied:[\s\S]*activate the new build/,
+    },
   ] as const;
 
   for (const phase of phases) {
-    it(phase.name, async () => {
-      const secrets = [fake.credentials.authToken, credentials.apiKeySecret, credentials.sharedSecret];
-      const started = Date.now();
-      copy.writeEnv({ ...env, VIDEO_ROOM: '', TOKEN_TTL: String(600 + Math.floor(Math.random() * 1000)) });
-      copy.writeFile('src/assets/demo.css', `/* ${started} */\n`);
-      const fault = fake.addFault({ ...phase.at, action: 'hold' });
-      const running = startDeploy(copy, []);
-      const argvSeen: string[] = [];
-      const sampler = setInterval(() => argvSeen.push(...processes().map((entry) => entry.args)), 100);
-      try {
-        await fault.reached;
-        const group = processes().filter((entry) => entry.pgid === running.child.pid);
-        argvSeen.push(...group.map((entry) => entry.args));
-        if (phase.group) signalGroup(running.child, phase.signal);
-        else {
-          const deployProcess = group.find((entry) => /^node scripts\/run-ts\.mjs src\/cli\/deploy\.ts/.test(entry.args));
-          expect(deployProcess).toBeDefined();
-          process.kill(deployProcess!.pid, phase.signal);
-        }
-        const result = await running.done;
-        expect(result.output).toMatch(phase.said);
-        expect(result.code === 0).toBe(false);
-      } finally {
-        clearInterval(sampler);
-        fault.release();
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(processes().filter((entry) => entry.pgid === running.child.pid)).toEqual([]);
-      expect(argvSeen.length).toBeGreaterThan(0);
-      for (const args of argvSeen) for (const secret of secrets) expect(args.includes(secret)).toBe(false);
-      const written = [...filesChangedSince(tmpdir(), started, 2), ...filesChangedSince(copy.dir, started)].filter(
-        (path) => path !== join(copy.dir, '.env'),
-      );
-      for (const path of written) {
-        let text = '';
+    it(
+      phase.name,
+      async () => {
+        const secrets = [fake.credentials.authToken, credentials.apiKeySecret, credentials.sharedSecret];
+        const started = Date.now();
+        copy.writeEnv({ ...env, VIDEO_ROOM: '', TOKEN_TTL: String(600 + Math.floor(Math.random() * 1000)) });
+        copy.writeFile('src/assets/demo.css', `/* ${started} */\n`);
+        const fault = fake.addFault({ ...phase.at, action: 'hold' });
+        const running = startDeploy(copy, []);
+        const argvSeen: string[] = [];
+        const sampler = setInterval(() => argvSeen.push(...processes().map((entry) => entry.args)), 100);
         try {
-          text = readFileSync(path, 'latin1');
-        } catch {
-          continue;
+          await fault.reached;
+          const group = processes().filter((entry) => entry.pgid === running.child.pid);
+          argvSeen.push(...group.map((entry) => entry.args));
+          if (phase.group) signalGroup(running.child, phase.signal);
+          else {
+            const deployProcess = group.find((entry) => /^node scripts\/run-ts\.mjs src\/cli\/deploy\.ts/.test(entry.args));
+            expect(deployProcess).toBeDefined();
+            process.kill(deployProcess!.pid, phase.signal);
+          }
+          const result = await running.done;
+          expect(result.output).toMatch(phase.said);
+          expect(result.code === 0).toBe(false);
+        } finally {
+          clearInterval(sampler);
+          fault.release();
         }
-        for (const secret of secrets) expect({ path, holds: text.includes(secret) }).toEqual({ path, holds: false });
-      }
-    }, DEPLOY_TIMEOUT_MS);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(processes().filter((entry) => entry.pgid === running.child.pid)).toEqual([]);
+        expect(argvSeen.length).toBeGreaterThan(0);
+        for (const args of argvSeen) for (const secret of secrets) expect(args.includes(secret)).toBe(false);
+        const written = [...filesChangedSince(tmpdir(), started, 2), ...filesChangedSince(copy.dir, started)].filter(
+          (path) => path !== join(copy.dir, '.env'),
+        );
+        for (const path of written) {
+          let text = '';
+          try {
+            text = readFileSync(path, 'latin1');
+          } catch {
+            continue;
+          }
+          for (const secret of secrets) expect({ path, holds: text.includes(secret) }).toEqual({ path, holds: false });
+        }
+      },
+      DEPLOY_TIMEOUT_MS,
+    );
   }
 
-  it('after all of that, one more run converges', async () => {
-    const again = await deploy(copy, []);
-    expect(again.code).toBe(0);
-    expect((await deploy(copy, ['--plan'])).stdout).toMatch(/nothing to change/);
-  }, 2 * DEPLOY_TIMEOUT_MS);
+  it(
+    'after all of that, one more run converges',
+    async () => {
+      const again = await deploy(copy, []);
+      expect(again.code).toBe(0);
+      expect((await deploy(copy, ['--plan'])).stdout).toMatch(/nothing to change/);
+    },
+    2 * DEPLOY_TIMEOUT_MS,
+  );
 });
 
 describe('the signing key is checked with Twilio before anything changes', () => {
@@ -465,20 +572,30 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     expectNoSecretIn(result.output, Object.values(keys));
   }
 
-  it('refuses a secret that is not the key\'s', async () => {
-    await expectKeyRefused({ TWILIO_API_KEY_SECRET: newCredentials([]).apiKeySecret });
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    "refuses a secret that is not the key's",
+    async () => {
+      await expectKeyRefused({ TWILIO_API_KEY_SECRET: newCredentials([]).apiKeySecret });
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
-  it('refuses a key of another account', async () => {
-    const other = newCredentials([]);
-    fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
-    await expectKeyRefused(rotatedKeys(other));
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'refuses a key of another account',
+    async () => {
+      const other = newCredentials([]);
+      fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
+      await expectKeyRefused(rotatedKeys(other));
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 
   it('npm run doctor -- --online makes the same check', async () => {
     copy.writeEnv({ ...env, TWILIO_API_KEY_SECRET: newCredentials([]).apiKeySecret });
     const refused = await copy.npmRun('doctor', ['--online'], { ...fake.env });
-    expect(refused.stdout).toMatch(/✗ TWILIO_API_KEY_SID: Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account AC\w+ \(error 20003\)/);
+    expect(refused.stdout).toMatch(
+      /✗ TWILIO_API_KEY_SID: Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account AC\w+ \(error 20003\)/,
+    );
     expect(refused.code).toBe(1);
     copy.writeEnv(env);
     const accepted = await copy.npmRun('doctor', ['--online'], { ...fake.env });
@@ -486,22 +603,32 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     expect(accepted.code).toBe(0);
   }, 60_000);
 
-  it('least privilege: a service that gives functions the account auth token is corrected to IncludeCredentials false on redeploy, and the plan says so', async () => {
-    copy.writeEnv(env);
-    const sid = fake.state.service(SERVICE)!.sid;
-    // As a user could in the Console or with twilio-node: the Serverless API's own update.
-    const flipped = await callDeployed(fake, `https://serverless.twilio.com/v1/Services/${sid}`, {
-      method: 'POST',
-      headers: { authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken), 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'IncludeCredentials=true',
-    });
-    expect(flipped.status).toBe(200);
-    expect(fake.state.service(sid)!.includeCredentials).toBe(true);
-    const redeploy = await deploy(copy, []);
-    expect(redeploy.code).toBe(0);
-    expect(redeploy.stdout).toMatch(/~ service IncludeCredentials true -> false/);
-    expect(fake.state.service(sid)!.includeCredentials).toBe(false);
-    const update = fake.requests().filter((request) => request.method === 'POST' && request.path === `/v1/Services/${sid}`).pop();
-    expect(update?.summary).toMatchObject({ IncludeCredentials: 'false' });
-  }, DEPLOY_TIMEOUT_MS);
+  it(
+    'least privilege: a service that gives functions the account auth token is corrected to IncludeCredentials false on redeploy, and the plan says so',
+    async () => {
+      copy.writeEnv(env);
+      const sid = fake.state.service(SERVICE)!.sid;
+      // As a user could in the Console or with twilio-node: the Serverless API's own update.
+      const flipped = await callDeployed(fake, `https://serverless.twilio.com/v1/Services/${sid}`, {
+        method: 'POST',
+        headers: {
+          authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'IncludeCredentials=true',
+      });
+      expect(flipped.status).toBe(200);
+      expect(fake.state.service(sid)!.includeCredentials).toBe(true);
+      const redeploy = await deploy(copy, []);
+      expect(redeploy.code).toBe(0);
+      expect(redeploy.stdout).toMatch(/~ service IncludeCredentials true -> false/);
+      expect(fake.state.service(sid)!.includeCredentials).toBe(false);
+      const update = fake
+        .requests()
+        .filter((request) => request.method === 'POST' && request.path === `/v1/Services/${sid}`)
+        .pop();
+      expect(update?.summary).toMatchObject({ IncludeCredentials: 'false' });
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
 });

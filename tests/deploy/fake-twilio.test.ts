@@ -161,16 +161,19 @@ describe('authentication', () => {
   });
 });
 
-describe('API keys and their accounts (the deploy\'s signing-key check)', () => {
+describe("API keys and their accounts (the deploy's signing-key check)", () => {
   const otherAccount = `AC${randomBytes(16).toString('hex')}`;
   const key = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
   const foreign = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
   const balance = (sid: string, secret: string, account: string) =>
-    runClient(`const b = await twilio(input.sid, input.secret, { accountSid: input.account }).api.v2010.accounts(input.account).balance.fetch(); return b.accountSid;`, {
-      sid,
-      secret,
-      account,
-    });
+    runClient(
+      `const b = await twilio(input.sid, input.secret, { accountSid: input.account }).api.v2010.accounts(input.account).balance.fetch(); return b.accountSid;`,
+      {
+        sid,
+        secret,
+        account,
+      },
+    );
 
   beforeAll(() => {
     fake.addApiKey(key.sid, key.secret);
@@ -183,10 +186,16 @@ describe('API keys and their accounts (the deploy\'s signing-key check)', () => 
   });
 
   it('refuses a key of another account for this one (Balance and the Serverless API), and answers it for its own', async () => {
-    expect(await clientFailure(balance(foreign.sid, foreign.secret, fake.credentials.accountSid))).toMatchObject({ status: 401, code: 20003 });
+    expect(await clientFailure(balance(foreign.sid, foreign.secret, fake.credentials.accountSid))).toMatchObject({
+      status: 401,
+      code: 20003,
+    });
     expect(await balance(foreign.sid, foreign.secret, otherAccount)).toBe(otherAccount);
     const serverless = await clientFailure(
-      runClient(`await twilio(input.sid, input.secret, { accountSid: input.account }).serverless.v1.services.list();`, { ...foreign, account: fake.credentials.accountSid }),
+      runClient(`await twilio(input.sid, input.secret, { accountSid: input.account }).serverless.v1.services.list();`, {
+        ...foreign,
+        account: fake.credentials.accountSid,
+      }),
     );
     expect(serverless).toMatchObject({ status: 401, code: 20003 });
     expect(JSON.stringify(fake.requests())).not.toContain(foreign.secret);
@@ -247,7 +256,15 @@ describe('the Functions edge, in front of a server that echoes what reaches it',
       req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.writeHead(418, [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['X-Upstream', 'yes'], ['Content-Type', 'text/plain']].flat());
+        res.writeHead(
+          418,
+          [
+            ['Set-Cookie', 'a=1'],
+            ['Set-Cookie', 'b=2'],
+            ['X-Upstream', 'yes'],
+            ['Content-Type', 'text/plain'],
+          ].flat(),
+        );
         res.end(`echo:${body}`);
       });
     });
@@ -324,7 +341,11 @@ describe('a first deploy through serverless-api (what twilio-run deploy runs)', 
 
   it('creates the service, a dev environment with a twil.io domain, and deploys a completed build', () => {
     expect(deployed.domain).toMatch(new RegExp(`^${SERVICE_NAME}-\\d{4}-dev\\.twil\\.io$`));
-    expect(fake.state.service(deployed.serviceSid)).toMatchObject({ uniqueName: SERVICE_NAME, includeCredentials: true, uiEditable: false });
+    expect(fake.state.service(deployed.serviceSid)).toMatchObject({
+      uniqueName: SERVICE_NAME,
+      includeCredentials: true,
+      uiEditable: false,
+    });
     expect(fake.state.environment(deployed.environmentSid)).toMatchObject({
       uniqueName: 'dev-environment',
       domainSuffix: 'dev',
@@ -397,7 +418,11 @@ describe('a first deploy through serverless-api (what twilio-run deploy runs)', 
 
   it('answers 409 to a second service with the same UniqueName, and the client stops with conflicting-servicename', async () => {
     const failure = await clientFailure(
-      runClient(DEPLOY_PROJECT, { username: fake.credentials.accountSid, password: fake.credentials.authToken, deploy: fixtureDeployInput() }),
+      runClient(DEPLOY_PROJECT, {
+        username: fake.credentials.accountSid,
+        password: fake.credentials.authToken,
+        deploy: fixtureDeployInput(),
+      }),
     );
     expect(failure.name).toBe('conflicting-servicename');
     const creations = fake.requests().filter((r) => r.method === 'POST' && r.path === '/v1/Services');
@@ -519,7 +544,9 @@ describe('a first deploy through serverless-api (what twilio-run deploy runs)', 
     expect(outcome.updated).toBe('short');
     expect(outcome.removed).toBe(true);
     expect(outcome.afterRemove).toEqual({ status: 404, code: 20404 });
-    const pageRequests = fake.requests().filter((r) => r.method === 'GET' && r.path.includes(`${outcome.environmentSid}/Variables?PageSize=2`));
+    const pageRequests = fake
+      .requests()
+      .filter((r) => r.method === 'GET' && r.path.includes(`${outcome.environmentSid}/Variables?PageSize=2`));
     expect(pageRequests.length).toBe(Math.ceil(outcome.listed.length / 2) + 1);
     const deletion = fake.requests().find((r) => r.method === 'DELETE');
     expect(deletion).toMatchObject({ status: 204, summary: { Key: 'V450' } });
@@ -662,7 +689,12 @@ const call = (method, path, headers = {}, body) => new Promise((resolve, reject)
         `const variables = twilio(input.user, input.password).serverless.v1.services(input.serviceSid).environments(input.environmentSid).variables;
          const greeting = (await variables.list()).find((v) => v.key === 'GREETING');
          await variables(greeting.sid).update({ value: 'changed live' });`,
-        { user: fake.credentials.accountSid, password: fake.credentials.authToken, serviceSid: deployed.serviceSid, environmentSid: deployed.environmentSid },
+        {
+          user: fake.credentials.accountSid,
+          password: fake.credentials.authToken,
+          serviceSid: deployed.serviceSid,
+          environmentSid: deployed.environmentSid,
+        },
       );
       expect(await readGreeting()).toBe('changed live');
     }, 60_000);
@@ -678,7 +710,13 @@ const call = (method, path, headers = {}, body) => new Promise((resolve, reject)
          for (const variable of created) await variables(variable.sid).remove();
          const after = await call('GET', '/health');
          return { tooLarge: { status: tooLarge.status, text: tooLarge.text }, asset: asset.status, after: after.status };`,
-        { domain: booted.domain, user: fake.credentials.accountSid, password: fake.credentials.authToken, serviceSid: deployed.serviceSid, environmentSid: deployed.environmentSid },
+        {
+          domain: booted.domain,
+          user: fake.credentials.accountSid,
+          password: fake.credentials.authToken,
+          serviceSid: deployed.serviceSid,
+          environmentSid: deployed.environmentSid,
+        },
       );
       expect(outcome.tooLarge).toEqual({ status: 500, text: expect.stringContaining('82006') });
       expect(outcome.asset).toBe(200);
@@ -712,6 +750,11 @@ describe('faults', () => {
     fake.addFault({ method: 'POST', path: /^\/v1\/Services$/, action: 'drop-after' });
     expect(await create('fault-three')).toBe('cut');
     expect(fake.state.service('fault-three')).toBeDefined();
-    expect(fake.requests().filter((request) => request.fault).map((request) => request.fault)).toEqual(['drop-before', 'drop-after']);
+    expect(
+      fake
+        .requests()
+        .filter((request) => request.fault)
+        .map((request) => request.fault),
+    ).toEqual(['drop-before', 'drop-after']);
   });
 });

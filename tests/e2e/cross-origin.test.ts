@@ -51,7 +51,10 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     const [allowedPort, unlistedPort] = [await freePort(), await freePort()];
     appPort = await freePort();
     const files = {
-      '/': blankPage('Another origin', 'import { createTokenClient } from "/token-client.js"; window.createTokenClient = createTokenClient;'),
+      '/': blankPage(
+        'Another origin',
+        'import { createTokenClient } from "/token-client.js"; window.createTokenClient = createTokenClient;',
+      ),
       // A copy of the built asset, served by the app itself (the service's assets carry no CORS header).
       '/token-client.js': readFileSync(join(projectRoot, 'dist', 'assets', 'token-client.js')),
     };
@@ -98,7 +101,11 @@ describeInBrowser('an app on another origin, in Chromium', () => {
   }
 
   /** fetch() in the page: what the page's script can read of the answer, or that it could read nothing. */
-  async function fetchInPage(session: PageSession, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  async function fetchInPage(
+    session: PageSession,
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) {
     return session.page.evaluate(
       async ({ url, init }) => {
         try {
@@ -116,7 +123,9 @@ describeInBrowser('an app on another origin, in Chromium', () => {
   async function clientInPage(session: PageSession, endpoint: string) {
     return session.page.evaluate(
       async ({ endpoint, password }) => {
-        const { createTokenClient } = window as unknown as { createTokenClient: typeof import('../../src/assets/token-client').createTokenClient };
+        const { createTokenClient } = window as unknown as {
+          createTokenClient: typeof import('../../src/assets/token-client').createTokenClient;
+        };
         const client = createTokenClient({ endpoint, credentials: { kind: 'basic', username: 'alice', password }, retryBaseDelayMs: 50 });
         try {
           return { token: (await client.getToken()).token as string };
@@ -150,14 +159,19 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     });
 
     it('on the listed origin, against a misconfigured service whose 500 the page may not read: network_error after exactly two requests', async () => {
-      const misconfigured = await environmentFor(credentials, { ALLOWED_ORIGINS: allowed.origin, TWILIO_API_KEY_SID: 'SK-not-a-sid' }).then((env) => startServer(env));
+      const misconfigured = await environmentFor(credentials, { ALLOWED_ORIGINS: allowed.origin, TWILIO_API_KEY_SID: 'SK-not-a-sid' }).then(
+        (env) => startServer(env),
+      );
       try {
         const session = await pageOn(allowed);
         const cursor = misconfigured.output().length;
         const result = await clientInPage(session, `${misconfigured.url}/token`);
         expect(result).toEqual({ code: 'network_error', status: null });
         const logged = await loggedSince(cursor, 2, misconfigured);
-        expect(logged).toEqual([expect.objectContaining({ status: 500, code: 'server_misconfigured' }), expect.objectContaining({ status: 500, code: 'server_misconfigured' })]);
+        expect(logged).toEqual([
+          expect.objectContaining({ status: 500, code: 'server_misconfigured' }),
+          expect.objectContaining({ status: 500, code: 'server_misconfigured' }),
+        ]);
       } finally {
         await misconfigured.stop();
       }
@@ -178,14 +192,28 @@ describeInBrowser('an app on another origin, in Chromium', () => {
 
     it('a positive control: the page on the listed origin reads an answer of the function', async () => {
       const session = await pageOn(allowed);
-      const answer = await fetchInPage(session, `${service.url}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const answer = await fetchInPage(session, `${service.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(answer).toMatchObject({ status: 401 });
     });
 
     it.each([
-      ['the query claims the page’s own origin and host (the "same origin" of the attack): refused, its cookies came with no Cookie header', 'self', false, 400],
+      [
+        'the query claims the page’s own origin and host (the "same origin" of the attack): refused, its cookies came with no Cookie header',
+        'self',
+        false,
+        400,
+      ],
       ['the query claims the listed origin: refused the same way', 'listed', false, 400],
-      ['a consistent forgery (a Cookie header for its cookie) claims the page’s own origin: a token is minted, and no CORS header lets the page read it', 'self', true, 200],
+      [
+        'a consistent forgery (a Cookie header for its cookie) claims the page’s own origin: a token is minted, and no CORS header lets the page read it',
+        'self',
+        true,
+        200,
+      ],
       ['a consistent forgery claims the listed origin: the header names the listed origin, which is not the page’s', 'listed', true, 200],
     ] as const)('GET from an unlisted origin where %s', async (_what, claim, withCookieHeader, status) => {
       const session = await pageOn(unlisted);
@@ -271,7 +299,15 @@ describeInBrowser('an app on another origin, in Chromium', () => {
         ].join('\n'),
       );
       // As an app's own tsconfig would: the package's types are found through its `exports`.
-      const compilerOptions = { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', target: 'es2020', lib: ['es2020', 'dom'], types: [] };
+      const compilerOptions = {
+        strict: true,
+        noEmit: true,
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        target: 'es2020',
+        lib: ['es2020', 'dom'],
+        types: [],
+      };
       writeFileSync(join(appDir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['app.ts'] }));
       const typecheck = await runBounded(process.execPath, [join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', appDir], {
         cwd: appDir,
@@ -279,7 +315,16 @@ describeInBrowser('an app on another origin, in Chromium', () => {
         timeoutMs: 120_000,
       });
       expect({ code: typecheck.code, output: typecheck.output }).toEqual({ code: 0, output: '' });
-      const bundled = await build({ absWorkingDir: appDir, entryPoints: ['app.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
+      const bundled = await build({
+        absWorkingDir: appDir,
+        entryPoints: ['app.ts'],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        target: 'es2020',
+        write: false,
+        logLevel: 'silent',
+      });
       app = await serveStaticOrigin(appPort, {
         '/': blankPage('An app on its own origin', 'import "/app.js";'),
         '/app.js': Buffer.from(bundled.outputFiles[0]!.contents),
@@ -294,7 +339,9 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     it('the tarball holds the module, its types, the README and package.json, and its module is byte for byte /token-client.js', () => {
       expect(packed.files).toEqual(['README.md', 'dist/token-client.d.ts', 'dist/token-client.js', 'package.json']);
       const installed = join(work, 'app', 'node_modules', '@twilio-token-service', 'token-client');
-      expect(readFileSync(join(installed, 'dist', 'token-client.js'))).toEqual(readFileSync(join(projectRoot, 'dist', 'assets', 'token-client.js')));
+      expect(readFileSync(join(installed, 'dist', 'token-client.js'))).toEqual(
+        readFileSync(join(projectRoot, 'dist', 'assets', 'token-client.js')),
+      );
       expect(readdirSync(join(work, 'app', 'node_modules'))).toEqual(['.package-lock.json', '@twilio-token-service']);
     });
 
@@ -305,7 +352,12 @@ describeInBrowser('an app on another origin, in Chromium', () => {
       await session.page.waitForFunction(() => 'tokenFor' in window);
       const cursor = service.output().length;
       const result = await session.page.evaluate(
-        ({ endpoint, password }) => (window as unknown as { tokenFor(e: string, u: string, p: string): Promise<{ token?: string; code?: string }> }).tokenFor(endpoint, 'alice', password),
+        ({ endpoint, password }) =>
+          (window as unknown as { tokenFor(e: string, u: string, p: string): Promise<{ token?: string; code?: string }> }).tokenFor(
+            endpoint,
+            'alice',
+            password,
+          ),
         { endpoint: `${service.url}/token`, password: credentials.passwords.alice! },
       );
       const { claims } = await verifyTwilioToken(result.token!, credentials.apiKeySecret);

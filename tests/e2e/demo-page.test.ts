@@ -185,7 +185,10 @@ describeInBrowser('the demo page in Chromium', () => {
   });
 
   it('a wrong password reads "Wrong username or password", shows no token, and clears the password field', async () => {
-    for (const [viewport, name] of [[DESKTOP, 'desktop'], [PHONE, 'phone']] as const) {
+    for (const [viewport, name] of [
+      [DESKTOP, 'desktop'],
+      [PHONE, 'phone'],
+    ] as const) {
       const session = await open(service, { viewport });
       const { page } = session;
       await page.goto(`${service.url}/`);
@@ -231,7 +234,9 @@ describeInBrowser('the demo page in Chromium', () => {
     expect(await page.locator('#error').textContent()).toMatch(/^Network down: could not reach the token service\./);
     expect(await page.locator('#token-view').isVisible()).toBe(false);
     // The aborted request is logged by Chromium as net::ERR_INTERNET_DISCONNECTED; nothing else may be.
-    expect(session.consoleErrors.filter((entry) => !/ERR_INTERNET_DISCONNECTED/.test(entry.text) && !/status of 401/.test(entry.text))).toEqual([]);
+    expect(
+      session.consoleErrors.filter((entry) => !/ERR_INTERNET_DISCONNECTED/.test(entry.text) && !/status of 401/.test(entry.text)),
+    ).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   });
 
@@ -325,7 +330,9 @@ describeInBrowser('the demo page in Chromium', () => {
       await session.page.waitForFunction(() => 'createTokenClient' in window);
       const result = await session.page.evaluate(
         async ({ endpoint, password }) => {
-          const { createTokenClient } = window as unknown as { createTokenClient: typeof import('../../src/assets/token-client').createTokenClient };
+          const { createTokenClient } = window as unknown as {
+            createTokenClient: typeof import('../../src/assets/token-client').createTokenClient;
+          };
           const client = createTokenClient({ endpoint, credentials: { kind: 'basic', username: 'alice', password }, maxRetries: 0 });
           try {
             return { token: (await client.getToken()).token as string };
@@ -369,13 +376,16 @@ describeInBrowser('the demo page in Chromium', () => {
       const session = await open(service);
       const sent: { method: string; headers: Record<string, string>; body: string | null }[] = [];
       session.page.on('request', (request) => {
-        if (request.url() === `${edge.url}/token`) sent.push({ method: request.method(), headers: request.headers(), body: request.postData() });
+        if (request.url() === `${edge.url}/token`)
+          sent.push({ method: request.method(), headers: request.headers(), body: request.postData() });
       });
       await session.page.goto(`${crossOrigin.allowed}/`);
       await session.page.waitForFunction(() => 'createTokenClient' in window);
       const result = await session.page.evaluate(
         async ({ endpoint, password, placement }) => {
-          const { createTokenClient } = window as unknown as { createTokenClient: typeof import('../../src/assets/token-client').createTokenClient };
+          const { createTokenClient } = window as unknown as {
+            createTokenClient: typeof import('../../src/assets/token-client').createTokenClient;
+          };
           const client = createTokenClient({
             endpoint,
             credentials: { kind: 'basic', username: 'alice', password },
@@ -448,7 +458,10 @@ function lowContrastTexts(): string[] {
   const parse = (css: string): Rgba | null => {
     const match = /rgba?\(([^)]+)\)/.exec(css);
     if (!match) return null;
-    const [r = 0, g = 0, b = 0, a = 1] = match[1]!.split(/[\s,/]+/).filter(Boolean).map(Number);
+    const [r = 0, g = 0, b = 0, a = 1] = match[1]!
+      .split(/[\s,/]+/)
+      .filter(Boolean)
+      .map(Number);
     return { r, g, b, a };
   };
   const channel = (value: number) => {
@@ -472,7 +485,8 @@ function lowContrastTexts(): string[] {
     const foreground = parse(getComputedStyle(e).color)!;
     const [light, dark] = [luminance(foreground), luminance(backgroundOf(e))].sort((x, y) => y - x);
     const ratio = (light! + 0.05) / (dark! + 0.05);
-    if (ratio < 4.5) low.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${e.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+    if (ratio < 4.5)
+      low.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} "${e.textContent!.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
   }
   return low;
 }

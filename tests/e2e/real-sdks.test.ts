@@ -71,16 +71,24 @@ function presentedTokens(name: SdkPage, captured: readonly Captured[]): Presente
     if (name === 'taskrouter' && entry.kind === 'websocket-open') {
       const url = new URL(entry.url);
       const token = url.searchParams.get('token');
-      if (token) found.push({ socket: `${url.origin}${url.pathname}`, messageType: 'connect', where: 'query parameter token of the WebSocket URL', token });
+      if (token)
+        found.push({
+          socket: `${url.origin}${url.pathname}`,
+          messageType: 'connect',
+          where: 'query parameter token of the WebSocket URL',
+          token,
+        });
     }
     if (entry.kind !== 'websocket-message' || entry.body === undefined) continue;
     if (name === 'video' || name === 'voice') {
       const message = JSON.parse(entry.body) as { type: string; body?: { token?: string }; payload?: { token?: string } };
       const token = name === 'video' ? message.body?.token : message.payload?.token;
-      if (token) found.push({ socket: entry.url, messageType: message.type, where: name === 'video' ? 'body.token' : 'payload.token', token });
+      if (token)
+        found.push({ socket: entry.url, messageType: message.type, where: name === 'video' ? 'body.token' : 'payload.token', token });
     } else if (name === 'conversations' || name === 'sync') {
       const header = twilsockHeader(entry.body);
-      if (header?.token) found.push({ socket: entry.url, messageType: `twilsock ${header.method}`, where: 'twilsock header token', token: header.token });
+      if (header?.token)
+        found.push({ socket: entry.url, messageType: `twilsock ${header.method}`, where: 'twilsock header token', token: header.token });
     }
   }
   return found;
@@ -114,7 +122,12 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
       ws.send(
         JSON.stringify({
           event_type: 'init',
-          payload: { channel_id: grant.worker_sid, account_sid: claims.sub, workspace_sid: grant.workspace_sid, token_lifetime: claims.exp! - claims.iat! },
+          payload: {
+            channel_id: grant.worker_sid,
+            account_sid: claims.sub,
+            workspace_sid: grant.workspace_sid,
+            token_lifetime: claims.exp! - claims.iat!,
+          },
         }),
       );
     } catch {
@@ -132,7 +145,10 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
       const url = new URL(request.url());
       if (url.origin === service) {
         if (url.pathname === `/sdk/${name}.html`) {
-          await route.fulfill({ contentType: 'text/html', body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="/sdk/${name}.js"></script>` });
+          await route.fulfill({
+            contentType: 'text/html',
+            body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="/sdk/${name}.js"></script>`,
+          });
         } else if (url.pathname === `/sdk/${name}.js`) {
           await route.fulfill({ contentType: 'text/javascript', body: bundles[name] });
         } else {
@@ -141,11 +157,17 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
         return;
       }
       captured.push({ kind: 'http', url: request.url(), headers: await request.allHeaders(), body: request.postData() ?? '' });
-      await route.fulfill({ status: 503, contentType: 'application/json', body: '{"code":20503,"message":"loopback test: Twilio is not here"}' });
+      await route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: '{"code":20503,"message":"loopback test: Twilio is not here"}',
+      });
     });
     await context.routeWebSocket(/.*/, (ws) => {
       captured.push({ kind: 'websocket-open', url: ws.url() });
-      ws.onMessage((message) => captured.push({ kind: 'websocket-message', url: ws.url(), body: typeof message === 'string' ? message : message.toString('utf8') }));
+      ws.onMessage((message) =>
+        captured.push({ kind: 'websocket-message', url: ws.url(), body: typeof message === 'string' ? message : message.toString('utf8') }),
+      );
       if (new URL(ws.url()).hostname === 'event-bridge.twilio.com') void answerAsEventBridge(ws);
     });
     // The credentials reach the page as a script variable, never in a URL.
@@ -164,7 +186,11 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
 
   beforeAll(async () => {
     credentials = newCredentials(['agent']);
-    taskrouter = await startFakeTaskRouter({ accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret });
+    taskrouter = await startFakeTaskRouter({
+      accountSid: credentials.accountSid,
+      apiKeySid: credentials.apiKeySid,
+      apiKeySecret: credentials.apiKeySecret,
+    });
     workspaceSid = taskrouter.api.addWorkspace();
     workerSid = taskrouter.api.addWorker(workspaceSid, 'agent');
     let env: Record<string, string>;
@@ -193,7 +219,9 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
     await waitUntil(async () => {
       const reports = await Promise.all(SDK_PAGES.map(report));
       const refreshed = reports.every((entry) => entry.tokens.length >= 2);
-      const represented = (['voice', 'conversations', 'sync'] as const).every((name) => presentedTokens(name, runs[name].captured).length >= 2);
+      const represented = (['voice', 'conversations', 'sync'] as const).every(
+        (name) => presentedTokens(name, runs[name].captured).length >= 2,
+      );
       return refreshed && represented;
     }, 75_000);
   }, 150_000);
@@ -209,26 +237,34 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
     voice: { socket: 'wss://voice-js.roaming.twilio.com/signal', messageType: 'listen', where: 'payload.token' },
     conversations: { socket: 'wss://tsock.us1.twilio.com/v3/wsconnect', messageType: 'twilsock init', where: 'twilsock header token' },
     sync: { socket: 'wss://tsock.us1.twilio.com/v3/wsconnect', messageType: 'twilsock init', where: 'twilsock header token' },
-    taskrouter: { socket: 'wss://event-bridge.twilio.com/v1/wschannels', messageType: 'connect', where: 'query parameter token of the WebSocket URL' },
+    taskrouter: {
+      socket: 'wss://event-bridge.twilio.com/v1/wschannels',
+      messageType: 'connect',
+      where: 'query parameter token of the WebSocket URL',
+    },
   };
 
-  it.each(SDK_PAGES)('%s presents the token from our /token on its first connection attempt, and Twilio would accept its signature', async (name) => {
-    const [first] = presentedTokens(name, runs[name].captured);
-    expect(first && { socket: first.socket, messageType: first.messageType, where: first.where }).toEqual(FIRST_ATTEMPTS[name]);
-    const { tokens, errors } = await report(name);
-    expect(first!.token).toBe(tokens[0]);
-    const { claims } = await verifyTwilioToken(first!.token, credentials.apiKeySecret);
-    expect(claims).toMatchObject({ iss: credentials.apiKeySid, sub: credentials.accountSid, grants: { identity: 'agent' } });
-    expect(Object.keys(claims.grants!).sort()).toEqual(['identity', PRODUCTS[name].claim].sort());
-    expect(claims.exp! - claims.iat!).toBe(TOKEN_TTL_SECONDS);
-    // Failures after the attempt are Twilio's absence here (no handshake answer), never a refusal of the token's form.
-    expect(errors.filter((error) => /token|jwt|grant/i.test(error) && !/timeout|timed out/i.test(error))).toEqual([]);
-  });
+  it.each(SDK_PAGES)(
+    '%s presents the token from our /token on its first connection attempt, and Twilio would accept its signature',
+    async (name) => {
+      const [first] = presentedTokens(name, runs[name].captured);
+      expect(first && { socket: first.socket, messageType: first.messageType, where: first.where }).toEqual(FIRST_ATTEMPTS[name]);
+      const { tokens, errors } = await report(name);
+      expect(first!.token).toBe(tokens[0]);
+      const { claims } = await verifyTwilioToken(first!.token, credentials.apiKeySecret);
+      expect(claims).toMatchObject({ iss: credentials.apiKeySid, sub: credentials.accountSid, grants: { identity: 'agent' } });
+      expect(Object.keys(claims.grants!).sort()).toEqual(['identity', PRODUCTS[name].claim].sort());
+      expect(claims.exp! - claims.iat!).toBe(TOKEN_TTL_SECONDS);
+      // Failures after the attempt are Twilio's absence here (no handshake answer), never a refusal of the token's form.
+      expect(errors.filter((error) => /token|jwt|grant/i.test(error) && !/timeout|timed out/i.test(error))).toEqual([]);
+    },
+  );
 
   it("sends our token to the SDK's own Twilio service only: Voice's sound downloads carry none", async () => {
     for (const name of SDK_PAGES) {
       const withToken = runs[name].captured.filter(
-        (entry) => entry.kind === 'http' && /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(`${entry.url} ${JSON.stringify(entry.headers)} ${entry.body}`),
+        (entry) =>
+          entry.kind === 'http' && /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/.test(`${entry.url} ${JSON.stringify(entry.headers)} ${entry.body}`),
       );
       if (name !== 'taskrouter') {
         expect({ name, withToken: withToken.map((entry) => entry.url) }).toEqual({ name, withToken: [] });
@@ -258,7 +294,7 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
     },
   );
 
-  it("video connects with the token getToken() gave right before connect(), as the README says (a Room has no updateToken)", async () => {
+  it('video connects with the token getToken() gave right before connect(), as the README says (a Room has no updateToken)', async () => {
     const { tokens } = await report('video');
     const presented = presentedTokens('video', runs.video.captured);
     // Video retries its hello with the same token; a refreshed token is for the next connect().
@@ -279,7 +315,7 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
     expect(updates.some((update) => update.via === 'sdk-event' && tokens.includes(update.token))).toBe(true);
   });
 
-  it("the demo page shows the taskrouter grant with the Worker the service bound it to", async () => {
+  it('the demo page shows the taskrouter grant with the Worker the service bound it to', async () => {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
@@ -299,7 +335,12 @@ describeInBrowser('the real Twilio SDKs accept our tokens (Chromium, loopback on
     try {
       const page = await context.newPage();
       await page.goto(`${server.url}/health`);
-      const outcome = await page.evaluate(() => fetch('https://api.twilio.com/').then((answer) => `answered ${answer.status}`, (error: Error) => `failed: ${error.name}`));
+      const outcome = await page.evaluate(() =>
+        fetch('https://api.twilio.com/').then(
+          (answer) => `answered ${answer.status}`,
+          (error: Error) => `failed: ${error.name}`,
+        ),
+      );
       expect(outcome).toBe('failed: TypeError');
     } finally {
       await context.close();

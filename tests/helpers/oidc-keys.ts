@@ -17,12 +17,7 @@ export async function makeKey(alg: TestAlgorithm, kid: string): Promise<TestKey>
 }
 
 /** A token that passes every check unless `claims` says otherwise (`undefined` removes a claim). */
-export async function signIdToken(
-  key: TestKey,
-  issuer: string,
-  audience: string,
-  claims: Record<string, unknown> = {},
-): Promise<string> {
+export async function signIdToken(key: TestKey, issuer: string, audience: string, claims: Record<string, unknown> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { iss: issuer, aud: audience, sub: 'user-1', iat: now, exp: now + 300, ...claims };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];

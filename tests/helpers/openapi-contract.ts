@@ -42,7 +42,18 @@ export interface OperationObject {
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const DOCUMENT_ID = 'openapi.json';
-const OPENAPI_OBJECT_FIELDS = ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs'];
+const OPENAPI_OBJECT_FIELDS = [
+  'openapi',
+  'info',
+  'jsonSchemaDialect',
+  'servers',
+  'paths',
+  'webhooks',
+  'components',
+  'security',
+  'tags',
+  'externalDocs',
+];
 
 /** A JSON pointer (RFC 6901) from segments, usable as a URI fragment. */
 export function jsonPointer(segments: readonly string[]): string {
@@ -127,7 +138,9 @@ export function contractProblems(method: string, path: string, answer: HttpAnswe
   const status = String(answer.status);
   const described = operation.responses[status];
   if (described === undefined) {
-    return [`status ${status} is not documented for ${method.toUpperCase()} ${pathname} (documented: ${Object.keys(operation.responses).join(', ')})`];
+    return [
+      `status ${status} is not documented for ${method.toUpperCase()} ${pathname} (documented: ${Object.keys(operation.responses).join(', ')})`,
+    ];
   }
   const operationPointer = jsonPointer(['paths', pathname, method.toLowerCase(), 'responses', status]);
   const response = resolveReference<ResponseObject>(described, operationPointer);
@@ -137,7 +150,9 @@ export function contractProblems(method: string, path: string, answer: HttpAnswe
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
   const media = response.value.content?.[mediaType];
   if (!media) {
-    problems.push(`Content-Type "${contentType}" is not documented (documented: ${Object.keys(response.value.content ?? {}).join(', ') || 'no body'})`);
+    problems.push(
+      `Content-Type "${contentType}" is not documented (documented: ${Object.keys(response.value.content ?? {}).join(', ') || 'no body'})`,
+    );
   } else if (answer.json === undefined) {
     problems.push(`the body is not JSON: ${JSON.stringify(answer.text.slice(0, 200))}`);
   } else if (media.schema !== undefined) {
@@ -158,7 +173,8 @@ export function contractProblems(method: string, path: string, answer: HttpAnswe
       continue;
     }
     const validate = schemaAt(`${header.pointer}/schema`);
-    if (!validate(headerValue(raw, header.value.schema))) problems.push(...describeSchemaErrors(validate.errors, `header ${name} (${JSON.stringify(raw)})`));
+    if (!validate(headerValue(raw, header.value.schema)))
+      problems.push(...describeSchemaErrors(validate.errors, `header ${name} (${JSON.stringify(raw)})`));
   }
   // The service's own headers must not turn up where the document does not list them (Retry-After on a 401, …).
   for (const name of serviceHeaderNames()) {

@@ -11,7 +11,17 @@ import { findProjectRoot } from './twilio-run-server';
 
 const projectRoot = findProjectRoot(__dirname);
 /** What a deploy needs from a clone: the sources, the build, the configuration files. */
-const COPIED = ['src', 'scripts', 'package.json', 'package-lock.json', '.twilioserverlessrc', 'tsconfig.json', 'tsconfig.assets.json', '.gitignore', '.env.example'];
+const COPIED = [
+  'src',
+  'scripts',
+  'package.json',
+  'package-lock.json',
+  '.twilioserverlessrc',
+  'tsconfig.json',
+  'tsconfig.assets.json',
+  '.gitignore',
+  '.env.example',
+];
 /** Never copied: files a user keeps out of git, which a fresh clone does not have. */
 const UNTRACKED_IN_SRC = ['src/assets/basic-users.private.txt', 'src/assets/policy.private.json'];
 
@@ -40,7 +50,13 @@ export interface ProjectCopy {
 export function cleanEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key === 'NODE_ENV' || /^(https?_proxy|no_proxy|all_proxy)$/i.test(key) || key.startsWith('TWILIO_') || key === 'NODE_EXTRA_CA_CERTS') continue;
+    if (
+      key === 'NODE_ENV' ||
+      /^(https?_proxy|no_proxy|all_proxy)$/i.test(key) ||
+      key.startsWith('TWILIO_') ||
+      key === 'NODE_EXTRA_CA_CERTS'
+    )
+      continue;
     if (/^npm_/i.test(key) && !/^npm_config_(cache|registry|userconfig)$/i.test(key)) continue;
     env[key] = value;
   }
@@ -55,7 +71,13 @@ export function copyProject(): ProjectCopy {
   return {
     dir,
     writeEnv(variables) {
-      writeFileSync(join(dir, '.env'), `${Object.entries(variables).map(([key, value]) => `${key}=${value}`).join('\n')}\n`, { mode: 0o600 });
+      writeFileSync(
+        join(dir, '.env'),
+        `${Object.entries(variables)
+          .map(([key, value]) => `${key}=${value}`)
+          .join('\n')}\n`,
+        { mode: 0o600 },
+      );
     },
     writeFile(relativePath, text) {
       writeFileSync(join(dir, relativePath), text);

@@ -9,14 +9,21 @@ import type { TestCredentials } from './fixtures';
 /** A request as it goes over HTTP; `valid` says whether it carries a credential that should pass. */
 export interface GeneratedRequest {
   readonly headers: Record<string, string | string[]>;
-  readonly body: { readonly kind: 'json'; readonly text: string } | { readonly kind: 'form'; readonly text: string } | { readonly kind: 'none' };
+  readonly body:
+    { readonly kind: 'json'; readonly text: string } | { readonly kind: 'form'; readonly text: string } | { readonly kind: 'none' };
   readonly valid: boolean;
 }
 
 const TOKEN68 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/';
 
 /** Strings Node's HTTP client accepts as a header value. */
-const headerText = fc.string({ maxLength: 60, unit: fc.oneof(fc.constantFrom(...TOKEN68, ' ', ':', '=', '\t', '"', ','), fc.integer({ min: 0x20, max: 0xfe }).map((c) => String.fromCharCode(c === 0x7f ? 0xff : c))) });
+const headerText = fc.string({
+  maxLength: 60,
+  unit: fc.oneof(
+    fc.constantFrom(...TOKEN68, ' ', ':', '=', '\t', '"', ','),
+    fc.integer({ min: 0x20, max: 0xfe }).map((c) => String.fromCharCode(c === 0x7f ? 0xff : c)),
+  ),
+});
 
 /**
  * Near misses of a secret: one character changed, truncated, extended, one letter's case flipped,
@@ -43,7 +50,10 @@ export function nearMiss(secret: string, alphabet: string = TOKEN68): fc.Arbitra
   });
   const single = fc.oneof(changed, truncated, extended, caseFlipped);
   return fc
-    .oneof({ weight: 4, arbitrary: single }, { weight: 1, arbitrary: fc.tuple(single, single).map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)) })
+    .oneof(
+      { weight: 4, arbitrary: single },
+      { weight: 1, arbitrary: fc.tuple(single, single).map(([a, b]) => a.slice(0, a.length >> 1) + b.slice(b.length >> 1)) },
+    )
     .filter((candidate) => candidate.normalize('NFC') !== secret.normalize('NFC'));
 }
 
@@ -63,7 +73,9 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
     fc.constant({ value: basicValue(cachedUser, password), valid: true }),
     nearMiss(credentials.sharedSecret).map((secret) => ({ value: `Bearer ${secret}`, valid: false })),
     nearMiss(password, `${TOKEN68}:é`).map((guess) => ({ value: basicValue(cachedUser, guess), valid: false })),
-    fc.tuple(fc.constantFrom('Basic', 'Bearer', 'basic', 'BEARER', 'Digest', ''), headerText).map(([scheme, rest]) => ({ value: `${scheme} ${rest}`, valid: false })),
+    fc
+      .tuple(fc.constantFrom('Basic', 'Bearer', 'basic', 'BEARER', 'Digest', ''), headerText)
+      .map(([scheme, rest]) => ({ value: `${scheme} ${rest}`, valid: false })),
     fc.uint8Array({ maxLength: 40 }).map((bytes) => ({ value: `Basic ${Buffer.from(bytes).toString('base64')}`, valid: false })),
     fc.constant({ value: credentials.sharedSecret, valid: false }),
     fc.constant({ value: credentials.apiKeySecret, valid: false }),
@@ -95,26 +107,37 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
     fc.array(fc.constantFrom('video', 'chat', 'sync', 'fax', 1), { maxLength: 5 }),
     fc.jsonValue({ maxDepth: 3 }),
   );
-  const fieldName = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('identity', 'grants', 'ttl', 'room', 'username', 'password', 'access_token') }, fc.constantFrom('request', '__proto__', 'constructor'), fc.string({ maxLength: 8 }));
+  const fieldName = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('identity', 'grants', 'ttl', 'room', 'username', 'password', 'access_token') },
+    fc.constantFrom('request', '__proto__', 'constructor'),
+    fc.string({ maxLength: 8 }),
+  );
   const fields = fc.dictionary(fieldName, fieldValue, { maxKeys: 5 });
-  return fc.record({ authorization, contentType, origin, fields, asForm: fc.boolean(), fetchMode: fc.boolean() }).map(({ authorization, contentType, origin, fields, asForm, fetchMode }) => {
-    const headers: Record<string, string | string[]> = {};
-    if (authorization.value !== undefined) headers['authorization'] = authorization.value;
-    if (origin !== undefined) headers['origin'] = origin;
-    if (fetchMode) headers['sec-fetch-mode'] = 'cors';
-    let body: GeneratedRequest['body'] = { kind: 'none' };
-    if (contentType !== undefined) {
-      headers['content-type'] = contentType;
-      const declared = contentType.split(';')[0]!.trim().toLowerCase();
-      // The declared type decides how the runtime parses; other types carry either body, unparsed.
-      const form = declared === 'application/x-www-form-urlencoded' || (declared !== 'application/json' && asForm);
-      body = form
-        ? { kind: 'form', text: new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : String(JSON.stringify(v))])).toString() }
-        : { kind: 'json', text: JSON.stringify(fields) };
-    }
-    // Valid credentials only count when nothing else can legitimately refuse them (checked by the property).
-    return { headers, body, valid: authorization.valid };
-  });
+  return fc
+    .record({ authorization, contentType, origin, fields, asForm: fc.boolean(), fetchMode: fc.boolean() })
+    .map(({ authorization, contentType, origin, fields, asForm, fetchMode }) => {
+      const headers: Record<string, string | string[]> = {};
+      if (authorization.value !== undefined) headers['authorization'] = authorization.value;
+      if (origin !== undefined) headers['origin'] = origin;
+      if (fetchMode) headers['sec-fetch-mode'] = 'cors';
+      let body: GeneratedRequest['body'] = { kind: 'none' };
+      if (contentType !== undefined) {
+        headers['content-type'] = contentType;
+        const declared = contentType.split(';')[0]!.trim().toLowerCase();
+        // The declared type decides how the runtime parses; other types carry either body, unparsed.
+        const form = declared === 'application/x-www-form-urlencoded' || (declared !== 'application/json' && asForm);
+        body = form
+          ? {
+              kind: 'form',
+              text: new URLSearchParams(
+                Object.entries(fields).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : String(JSON.stringify(v))]),
+              ).toString(),
+            }
+          : { kind: 'json', text: JSON.stringify(fields) };
+      }
+      // Valid credentials only count when nothing else can legitimately refuse them (checked by the property).
+      return { headers, body, valid: authorization.valid };
+    });
 }
 
 /**
@@ -122,7 +145,10 @@ export function anyRequest(credentials: TestCredentials, cachedUser: string, all
  * in-process calls. Only bodies those parsers accept are generated (objects, flat forms).
  */
 export function parsedFields(request: GeneratedRequest): Record<string, unknown> {
-  const contentType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
   if (request.body.kind === 'none') return {};
   if (contentType === 'application/json') return { ...(JSON.parse(request.body.text) as Record<string, unknown>) };
   if (contentType === 'application/x-www-form-urlencoded') return { ...parseForm(request.body.text) };

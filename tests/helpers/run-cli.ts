@@ -10,7 +10,11 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(tool: string, args: string[], options: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runCli(
+  tool: string,
+  args: string[],
+  options: { input?: string | Buffer; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): CliRun {
   const result = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'run-ts.mjs'), `src/cli/${tool}.ts`, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
     input: options.input ?? '',

@@ -14,9 +14,11 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** A blank page whose only script is `script` (a module), with the data: favicon every page needs here. */
 export function blankPage(title: string, script = ''): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title>`
-    + (script === '' ? '' : `<script type="module">${script}</script>`)
-    + `</head><body><p>${title}</p></body></html>`;
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${title}</title>` +
+    (script === '' ? '' : `<script type="module">${script}</script>`) +
+    `</head><body><p>${title}</p></body></html>`
+  );
 }
 
 /** Answers GET for each path in `files` (content type from the extension, `/` as HTML), 404 for anything else. */
@@ -29,7 +31,9 @@ export function serveStaticOrigin(port: number, files: Readonly<Record<string, s
       return;
     }
     const extension = path === '/' ? 'html' : path.slice(path.lastIndexOf('.') + 1);
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(body);
+    response
+      .writeHead(200, { 'content-type': CONTENT_TYPES[extension] ?? 'application/octet-stream', 'cache-control': 'no-store' })
+      .end(body);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);

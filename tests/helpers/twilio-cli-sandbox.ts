@@ -122,7 +122,17 @@ export async function createTwilioCliSandbox(dir: string, options: TwilioCliSand
     writeFileSync(join(folder, 'package.json'), '{ "private": true }\n');
     return runBounded(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--no-update-notifier', '--ignore-scripts', '--omit=optional', '--save-exact', '--loglevel=error', spec],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--no-update-notifier',
+        '--ignore-scripts',
+        '--omit=optional',
+        '--save-exact',
+        '--loglevel=error',
+        spec,
+      ],
       { cwd: folder, env: npmEnv, timeoutMs: options.installTimeoutMs ?? 480_000 },
     );
   };
@@ -132,9 +142,15 @@ export async function createTwilioCliSandbox(dir: string, options: TwilioCliSand
     install(pluginDir, `${PLUGIN}@${options.pluginVersion}`),
   ]);
   const installSeconds = (Date.now() - started) / 1000;
-  for (const [what, result] of [['twilio-cli', cliInstall], [PLUGIN, pluginInstall]] as const) {
+  for (const [what, result] of [
+    ['twilio-cli', cliInstall],
+    [PLUGIN, pluginInstall],
+  ] as const) {
     if (result.code !== 0) {
-      throw new SandboxSetupError(`npm install ${what} ${result.timedOut ? 'timed out' : `failed (exit ${result.code ?? result.signal})`}`, result.output);
+      throw new SandboxSetupError(
+        `npm install ${what} ${result.timedOut ? 'timed out' : `failed (exit ${result.code ?? result.signal})`}`,
+        result.output,
+      );
     }
   }
 
@@ -169,4 +185,3 @@ export async function createTwilioCliSandbox(dir: string, options: TwilioCliSand
     updateCheckTraces: () => (existsSync(cliHome) ? readdirSync(cliHome).filter((name) => UPDATE_TRACES.includes(name)) : []),
   };
 }
-

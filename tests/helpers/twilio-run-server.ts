@@ -93,7 +93,12 @@ export async function startServer(env: Record<string, string>, options: StartOpt
       // twilio-run joins the folder onto the project directory, so an absolute path would find nothing.
       ...(options.assetsFolder !== undefined ? ['--assets-folder', relative(projectRoot, options.assetsFolder)] : []),
     ],
-    { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.processEnv, FORCE_COLOR: '0' } },
+    {
+      cwd: projectRoot,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.processEnv, FORCE_COLOR: '0' },
+    },
   );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

@@ -81,7 +81,10 @@ function formatMatrix(): string {
 function redact(text: string): string {
   if (!credentials) return text;
   const secrets = [credentials.sharedSecret, credentials.apiKeySecret, ...Object.values(credentials.passwords)];
-  return secrets.reduce((result, secret) => result.split(secret).join('[redacted]').split(encodeURIComponent(secret)).join('[redacted]'), text);
+  return secrets.reduce(
+    (result, secret) => result.split(secret).join('[redacted]').split(encodeURIComponent(secret)).join('[redacted]'),
+    text,
+  );
 }
 
 function record(client: string, label: string, expected: number, answer: HttpAnswer): MatrixRow {
@@ -248,7 +251,12 @@ describeClient('curl', installed(CURL, 'install it with: apt-get install curl'),
   }
 
   it('curl -X POST -u susan:PW …/token, with no body at all (the most common Basic call)', async () => {
-    await expectToken('curl', '-X POST -u susan:PW (no body)', await curl('-X', 'POST', '-u', `susan:${password('susan')}`, tokenUrl()), 'susan');
+    await expectToken(
+      'curl',
+      '-X POST -u susan:PW (no body)',
+      await curl('-X', 'POST', '-u', `susan:${password('susan')}`, tokenUrl()),
+      'susan',
+    );
   });
 
   it("curl -u susan:PW -d '{}' -H 'Content-Type: application/json' (README's first example)", async () => {
@@ -258,9 +266,12 @@ describeClient('curl', installed(CURL, 'install it with: apt-get install curl'),
 
   it('Bearer shared secret with a JSON body {"identity": "alice"}', async () => {
     const answer = await curl(
-      '-H', `Authorization: Bearer ${credentials.sharedSecret}`,
-      '-H', 'Content-Type: application/json',
-      '-d', JSON.stringify({ identity: 'alice' }),
+      '-H',
+      `Authorization: Bearer ${credentials.sharedSecret}`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify({ identity: 'alice' }),
       tokenUrl(),
     );
     await expectToken('curl', 'Bearer + JSON {identity}', answer, 'alice');
@@ -268,7 +279,12 @@ describeClient('curl', installed(CURL, 'install it with: apt-get install curl'),
 
   it("the tutorial's JSON body {username, password}", async () => {
     const body = JSON.stringify({ username: 'susan', password: password('susan') });
-    await expectToken('curl', 'JSON {username,password}', await curl('-H', 'Content-Type: application/json', '-d', body, tokenUrl()), 'susan');
+    await expectToken(
+      'curl',
+      'JSON {username,password}',
+      await curl('-H', 'Content-Type: application/json', '-d', body, tokenUrl()),
+      'susan',
+    );
   });
 
   it('a form body (-d identity=…) with the shared secret as Bearer', async () => {
@@ -317,7 +333,9 @@ describeClient('httpie', installed(HTTPIE, 'install it with: apt-get install htt
    * --check-status: exit 4 on a 4xx (checked against the status).
    */
   async function http(...args: string[]): Promise<HttpAnswer> {
-    const run = await runTool(HTTPIE, ['--ignore-stdin', '--print=hb', '--check-status', '--timeout=15', ...args], { env: loopbackOnlyEnv() });
+    const run = await runTool(HTTPIE, ['--ignore-stdin', '--print=hb', '--check-status', '--timeout=15', ...args], {
+      env: loopbackOnlyEnv(),
+    });
     const answer = parseHttpText(run.stdout);
     if (answer.status === 0) throw toolFailed('http', run);
     expect(run.exitCode).toBe(answer.status >= 500 ? 5 : answer.status >= 400 ? 4 : 0);
@@ -449,11 +467,19 @@ describeClient('node fetch', { available: true }, () => {
   }
 
   it('a Basic header, no body', async () => {
-    await expectToken('node fetch', 'Basic header, no body', await nodeFetch({ headers: { authorization: basicHeader('susan', password('susan')) } }), 'susan');
+    await expectToken(
+      'node fetch',
+      'Basic header, no body',
+      await nodeFetch({ headers: { authorization: basicHeader('susan', password('susan')) } }),
+      'susan',
+    );
   });
 
   it('credentials in a JSON body {username, password}', async () => {
-    const answer = await nodeFetch({ headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'susan', password: password('susan') }) });
+    const answer = await nodeFetch({
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'susan', password: password('susan') }),
+    });
     await expectToken('node fetch', 'JSON {username,password}', answer, 'susan');
   });
 
@@ -510,7 +536,10 @@ describeClient('node http', { available: true }, () => {
   });
 
   it('a wrong password: 401 invalid_credentials', async () => {
-    const answer = await send(tokenUrl(), { json: {}, headers: { authorization: basicHeader('http-wrong', `${password('http-wrong')}x`) } });
+    const answer = await send(tokenUrl(), {
+      json: {},
+      headers: { authorization: basicHeader('http-wrong', `${password('http-wrong')}x`) },
+    });
     expectRefusal('node http', 'wrong password', answer, 401, 'invalid_credentials');
   });
 
@@ -528,7 +557,9 @@ describeClient('node http', { available: true }, () => {
   });
 
   it('a password in the query string: 400 invalid_request', async () => {
-    const answer = await send(`${tokenUrl()}?${new URLSearchParams({ username: 'susan', password: password('susan') })}`, { method: 'POST' });
+    const answer = await send(`${tokenUrl()}?${new URLSearchParams({ username: 'susan', password: password('susan') })}`, {
+      method: 'POST',
+    });
     expectRefusal('node http', 'credentials in query string', answer, 400, 'invalid_request');
   });
 
@@ -547,87 +578,88 @@ describeClient('node http', { available: true }, () => {
 // Chromium: fetch from the service's own page, and the project's token client
 
 const chromiumState = chromiumAvailability();
-describeClient(
-  'chromium',
-  chromiumState.available ? { available: true } : { available: false, reason: chromiumState.reason },
-  () => {
-    let browser: Browser;
-    let session: PageSession;
+describeClient('chromium', chromiumState.available ? { available: true } : { available: false, reason: chromiumState.reason }, () => {
+  let browser: Browser;
+  let session: PageSession;
 
-    beforeAll(async () => {
-      browser = await launchChromium();
-      session = await openSession(browser);
-      await session.page.goto(`${server.url}/`);
-    }, 30_000);
+  beforeAll(async () => {
+    browser = await launchChromium();
+    session = await openSession(browser);
+    await session.page.goto(`${server.url}/`);
+  }, 30_000);
 
-    afterAll(async () => {
-      await session?.close();
-      await browser?.close();
+  afterAll(async () => {
+    await session?.close();
+    await browser?.close();
+  });
+
+  /** fetch('/token') inside the page (same origin); credentials reach the page as arguments, never in its source. */
+  function pageFetch(init: { headers?: Record<string, string>; body?: string }): Promise<HttpAnswer> {
+    return session.page.evaluate(async ({ headers, body }) => {
+      const response = await fetch('/token', { method: 'POST', ...(headers && { headers }), ...(body !== undefined && { body }) });
+      const seen: Record<string, string> = {};
+      response.headers.forEach((value, name) => (seen[name] = value));
+      const text = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: response.status, headers: seen, text, json };
+    }, init) as Promise<HttpAnswer>;
+  }
+
+  it('fetch with a Basic header, from the service page', async () => {
+    const answer = await pageFetch({ headers: { Authorization: basicHeader('susan', password('susan')) } });
+    await expectToken('chromium', 'fetch, Basic header', answer, 'susan');
+  });
+
+  it('fetch with a JSON body {username, password}', async () => {
+    const answer = await pageFetch({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'susan', password: password('susan') }),
     });
+    await expectToken('chromium', 'fetch, JSON {username,password}', answer, 'susan');
+  });
 
-    /** fetch('/token') inside the page (same origin); credentials reach the page as arguments, never in its source. */
-    function pageFetch(init: { headers?: Record<string, string>; body?: string }): Promise<HttpAnswer> {
-      return session.page.evaluate(async ({ headers, body }) => {
-        const response = await fetch('/token', { method: 'POST', ...(headers && { headers }), ...(body !== undefined && { body }) });
-        const seen: Record<string, string> = {};
-        response.headers.forEach((value, name) => (seen[name] = value));
-        const text = await response.text();
-        let json: unknown;
+  it("the project's token client from /token-client.js with default options", async () => {
+    const { page } = session;
+    // A string, not a function: the test's own TypeScript would compile import() into require().
+    const tokenClient = (await page.evaluateHandle("import('/token-client.js')")) as JSHandle<typeof TokenClientModule>;
+    const responded = page.waitForResponse((response) => response.url() === tokenUrl());
+    const issued = await tokenClient.evaluate(
+      async (module, { username, password: secret }) => {
+        const client = module.createTokenClient({ credentials: { kind: 'basic', username, password: secret } });
         try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
+          return await client.start();
+        } finally {
+          client.stop();
         }
-        return { status: response.status, headers: seen, text, json };
-      }, init) as Promise<HttpAnswer>;
-    }
+      },
+      { username: 'susan', password: password('susan') },
+    );
+    const response = await responded;
+    const answer: HttpAnswer = {
+      status: response.status(),
+      headers: await response.allHeaders(),
+      text: JSON.stringify(issued),
+      json: issued,
+    };
+    await expectToken('chromium', 'token-client.js start()', answer, 'susan');
+    expect(issued.grants).toEqual(['video']);
+  });
 
-    it('fetch with a Basic header, from the service page', async () => {
-      const answer = await pageFetch({ headers: { Authorization: basicHeader('susan', password('susan')) } });
-      await expectToken('chromium', 'fetch, Basic header', answer, 'susan');
-    });
-
-    it('fetch with a JSON body {username, password}', async () => {
-      const answer = await pageFetch({
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: 'susan', password: password('susan') }),
-      });
-      await expectToken('chromium', 'fetch, JSON {username,password}', answer, 'susan');
-    });
-
-    it("the project's token client from /token-client.js with default options", async () => {
-      const { page } = session;
-      // A string, not a function: the test's own TypeScript would compile import() into require().
-      const tokenClient = (await page.evaluateHandle("import('/token-client.js')")) as JSHandle<typeof TokenClientModule>;
-      const responded = page.waitForResponse((response) => response.url() === tokenUrl());
-      const issued = await tokenClient.evaluate(
-        async (module, { username, password: secret }) => {
-          const client = module.createTokenClient({ credentials: { kind: 'basic', username, password: secret } });
-          try {
-            return await client.start();
-          } finally {
-            client.stop();
-          }
-        },
-        { username: 'susan', password: password('susan') },
-      );
-      const response = await responded;
-      const answer: HttpAnswer = { status: response.status(), headers: await response.allHeaders(), text: JSON.stringify(issued), json: issued };
-      await expectToken('chromium', 'token-client.js start()', answer, 'susan');
-      expect(issued.grants).toEqual(['video']);
-    });
-
-    it('a wrong password: 401 with no Basic challenge, so no browser login dialog', async () => {
-      const answer = await pageFetch({ headers: { Authorization: basicHeader('chromium-wrong', `${password('chromium-wrong')}x`) } });
-      expectRefusal('chromium', 'fetch, wrong password', answer, 401, 'invalid_credentials');
-      expect(answer.headers['www-authenticate']).toMatch(/^Bearer realm=/);
-      expect(answer.headers['www-authenticate']).not.toMatch(/Basic/);
-      expect(session.dialogs).toEqual([]);
-      expect(session.pageErrors).toEqual([]);
-      expect(session.page.url()).toBe(`${server.url}/`);
-    });
-  },
-);
+  it('a wrong password: 401 with no Basic challenge, so no browser login dialog', async () => {
+    const answer = await pageFetch({ headers: { Authorization: basicHeader('chromium-wrong', `${password('chromium-wrong')}x`) } });
+    expectRefusal('chromium', 'fetch, wrong password', answer, 401, 'invalid_credentials');
+    expect(answer.headers['www-authenticate']).toMatch(/^Bearer realm=/);
+    expect(answer.headers['www-authenticate']).not.toMatch(/Basic/);
+    expect(session.dialogs).toEqual([]);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.page.url()).toBe(`${server.url}/`);
+  });
+});
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -643,6 +675,8 @@ it("no password, secret or issued token appears in the server's output", async (
   ];
   expect(issuedTokens.length).toBeGreaterThan(0);
   // Only the names of what leaked are reported, never the values.
-  const leaked = secrets.filter(([, secret]) => output.includes(secret) || output.includes(encodeURIComponent(secret))).map(([what]) => what);
+  const leaked = secrets
+    .filter(([, secret]) => output.includes(secret) || output.includes(encodeURIComponent(secret)))
+    .map(([what]) => what);
   expect(leaked).toEqual([]);
 });

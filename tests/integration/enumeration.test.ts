@@ -22,7 +22,11 @@ async function attempt(name: string, password: string) {
   const answer = await send(`${server.url}/token`, { headers: { authorization: basicHeader(name, password) }, json: {} });
   const retryAfter = answer.headers['retry-after'];
   // Retry-After counts down by the second while the probe runs: compared to the lock's 900 s, to the second.
-  return { status: answer.status, retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) >= 895 ? '≈900' : retryAfter, body: answer.json };
+  return {
+    status: answer.status,
+    retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) >= 895 ? '≈900' : retryAfter,
+    body: answer.json,
+  };
 }
 
 async function probe(name: string) {

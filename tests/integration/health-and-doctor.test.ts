@@ -37,7 +37,14 @@ afterAll(async () => {
 
 /** Every configured value that must never appear in /health or doctor output. */
 function secretValues(env: Record<string, string>): string[] {
-  return [credentials.apiKeySecret, credentials.sharedSecret, credentials.accountSid, ...Object.values(credentials.passwords), env.AUTH_BASIC_USERS!, env.TWILIO_API_KEY_SID!];
+  return [
+    credentials.apiKeySecret,
+    credentials.sharedSecret,
+    credentials.accountSid,
+    ...Object.values(credentials.passwords),
+    env.AUTH_BASIC_USERS!,
+    env.TWILIO_API_KEY_SID!,
+  ];
 }
 
 describe('GET /health', () => {
@@ -58,11 +65,18 @@ describe('GET /health', () => {
     expect(answer.json.status).toBe('misconfigured');
     expect(answer.json.problems).toEqual(
       expect.arrayContaining([
-        { variable: 'TWILIO_API_KEY_SID', message: 'TWILIO_API_KEY_SID must start with SK and have 34 characters', fix: expect.any(String) },
+        {
+          variable: 'TWILIO_API_KEY_SID',
+          message: 'TWILIO_API_KEY_SID must start with SK and have 34 characters',
+          fix: expect.any(String),
+        },
         expect.objectContaining({ variable: 'OIDC_AUDIENCE' }),
         expect.objectContaining({ variable: 'OIDC_ISSUER', message: expect.stringMatching(/only https is allowed/) }),
         expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]\.rooms\[1\]: /) }),
-        expect.objectContaining({ variable: 'TOKEN_POLICY', message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]: field 3 is not a rule field/) }),
+        expect.objectContaining({
+          variable: 'TOKEN_POLICY',
+          message: expect.stringMatching(/^TOKEN_POLICY rules\[0\]: field 3 is not a rule field/),
+        }),
       ]),
     );
     expect(answer.text).not.toContain('pasted-by-mistake');
@@ -72,7 +86,10 @@ describe('GET /health', () => {
   });
 
   it('/token fails closed on the same configuration: 500 server_misconfigured naming the variables, no token', async () => {
-    const answer = await send(`${broken.url}/token`, { json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    const answer = await send(`${broken.url}/token`, {
+      json: { identity: 'a' },
+      headers: { authorization: `Bearer ${credentials.sharedSecret}` },
+    });
     expect({ status: answer.status, code: answer.json.error.code }).toEqual({ status: 500, code: 'server_misconfigured' });
     expect(answer.json.error.message).toMatch(/TOKEN_POLICY/);
     expect(answer.json.error.message).toMatch(/OIDC_AUDIENCE/);
@@ -99,7 +116,10 @@ describe('the users file (basic-users.private.txt) served by twilio-run as a pri
   it('signs its users in, shows basic in /health, and is not served by URL', async () => {
     const health = await send(`${server.url}/health`, { method: 'GET' });
     expect(health.json).toMatchObject({ status: 'ok', authSchemes: ['basic', 'bearer'] });
-    const token = await send(`${server.url}/token`, { json: {}, headers: { authorization: `Basic ${Buffer.from(`ben:${users.passwords.ben}`).toString('base64')}` } });
+    const token = await send(`${server.url}/token`, {
+      json: {},
+      headers: { authorization: `Basic ${Buffer.from(`ben:${users.passwords.ben}`).toString('base64')}` },
+    });
     expect(token.status).toBe(200);
     expect(token.json.identity).toBe('ben');
     for (const path of ['/basic-users.private.txt', '/basic-users.txt']) {
@@ -121,14 +141,24 @@ describe('npm run doctor', () => {
     // A users file of the developer's own in src/assets must not change what these tests see.
     const users = args.includes('--users-asset') || cwd !== root ? [] : ['--users-asset', join(dir, 'no-users.txt')];
     return new Promise((resolve) => {
-      execFile(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', ...args, ...users], { cwd }, (error, stdout, stderr) => {
-        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', ...args, ...users],
+        { cwd },
+        (error, stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        },
+      );
     });
   }
   const writeEnv = (name: string, env: Record<string, string>, extra = '') => {
     const path = join(dir, name);
-    writeFileSync(path, `# written by the test\n${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n${extra}`);
+    writeFileSync(
+      path,
+      `# written by the test\n${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('\n')}\n${extra}`,
+    );
     return path;
   };
 
@@ -148,7 +178,8 @@ describe('npm run doctor', () => {
     expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n {2}fix: /);
     expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
     expect(result.stdout).toMatch(/✗ THROTTLE_SYNC_SERVICE_SID: THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID .*\n {2}fix: /);
-    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY, 'my-sync-service']) expect(result.stdout.includes(value)).toBe(false);
+    for (const value of [...secretValues(brokenEnv), 'id.example.com', BROKEN_POLICY, 'my-sync-service'])
+      expect(result.stdout.includes(value)).toBe(false);
   }, 30_000);
 
   it('warns (exit 0) about policy rules that can match no caller: a user who does not exist, a role while OIDC is off', async () => {
@@ -171,7 +202,11 @@ describe('npm run doctor', () => {
     ]);
     expect(result.stdout).not.toMatch(/zed-who|teacher-role/);
     // With OIDC on, a name outside the Basic users may be an identity-provider identity, and roles work: no warning.
-    const withOidc = await doctor([writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: policy }), '--policy-asset', join(dir, 'none.json')]);
+    const withOidc = await doctor([
+      writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: policy }),
+      '--policy-asset',
+      join(dir, 'none.json'),
+    ]);
     expect(withOidc.code).toBe(0);
     expect(withOidc.stdout).not.toMatch(/⚠/);
   }, 30_000);
@@ -199,15 +234,29 @@ describe('npm run doctor', () => {
     expect(both.stdout).toMatch(/✗ AUTH_BASIC_USERS: AUTH_BASIC_USERS is set and assets\/basic-users.private.txt exists/);
   }, 30_000);
 
-  it('--deploy adds the checks npm run deploy makes: Twilio\'s 450-byte limit and development placeholders', async () => {
+  it("--deploy adds the checks npm run deploy makes: Twilio's 450-byte limit and development placeholders", async () => {
     const ready = await doctor([writeEnv('ready.env', goodEnv), '--policy-asset', join(dir, 'none.json'), '--deploy']);
     expect(ready.code).toBe(0);
     expect(ready.stdout).toMatch(/ready to deploy/);
-    const placeholder = await doctor([writeEnv('placeholder.env', { ...goodEnv, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }), '--policy-asset', join(dir, 'none.json'), '--deploy']);
+    const placeholder = await doctor([
+      writeEnv('placeholder.env', { ...goodEnv, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }),
+      '--policy-asset',
+      join(dir, 'none.json'),
+      '--deploy',
+    ]);
     expect(placeholder.code).toBe(1);
     expect(placeholder.stdout).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
     expect(placeholder.stdout).toMatch(/npm run deploy refuses to deploy/);
-    const long = await doctor([writeEnv('long.env', { ...goodEnv, VIDEO_ROOM: 'r'.repeat(100), ALLOWED_ORIGINS: Array.from({ length: 20 }, (_, i) => `https://app${i}.example.com`).join(',') }), '--policy-asset', join(dir, 'none.json'), '--deploy']);
+    const long = await doctor([
+      writeEnv('long.env', {
+        ...goodEnv,
+        VIDEO_ROOM: 'r'.repeat(100),
+        ALLOWED_ORIGINS: Array.from({ length: 20 }, (_, i) => `https://app${i}.example.com`).join(','),
+      }),
+      '--policy-asset',
+      join(dir, 'none.json'),
+      '--deploy',
+    ]);
     expect(long.code).toBe(1);
     expect(long.stdout).toMatch(/✗ ALLOWED_ORIGINS: ALLOWED_ORIGINS is \d+ bytes; Twilio refuses a value over 450/);
     // Without --deploy the same file is a valid local configuration.

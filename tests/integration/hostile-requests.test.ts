@@ -103,67 +103,274 @@ interface HostileCase {
 
 const hostileCases: HostileCase[] = [
   // The Authorization header: Basic
-  { name: 'Basic credentials that are not base64', call: () => json({}, { authorization: 'Basic !!!notbase64' }), status: 400, code: 'invalid_authorization' },
-  { name: 'Basic base64 without its padding', call: () => json({}, { authorization: `Basic ${b64('alice:x').replace(/=+$/, '')}` }), status: 400, code: 'invalid_authorization' },
-  { name: 'Basic credentials without a colon', call: () => json({}, { authorization: `Basic ${b64('alice')}` }), status: 400, code: 'invalid_authorization' },
-  { name: 'Basic with an empty user name', call: () => json({}, { authorization: basicHeader('', credentials.passwords.alice!) }), status: 401, code: 'invalid_credentials' },
-  { name: 'Basic with an empty password', call: () => json({}, { authorization: basicHeader('alice', '') }), status: 401, code: 'invalid_credentials' },
-  { name: 'Basic with a colon in a wrong password', call: () => json({}, { authorization: basicHeader(freshName(), 'pw:with:colons') }), status: 401, code: 'invalid_credentials' },
-  { name: 'Basic credentials that are not UTF-8', call: () => json({}, { authorization: `Basic ${b64(Buffer.from([0x61, 0x3a, 0xff, 0xfe]))}` }), status: 400, code: 'invalid_authorization' },
-  { name: 'Basic credentials with an overlong UTF-8 encoding', call: () => json({}, { authorization: `Basic ${b64(Buffer.from([0xc0, 0xba, 0x61]))}` }), status: 400, code: 'invalid_authorization' },
-  { name: 'a user name that only NFKC (not NFC) folds to a real one, with its password', call: () => json({}, { authorization: basicHeader('ａｌｉｃｅ', credentials.passwords.alice!) }), status: 401, code: 'invalid_credentials' },
-  { name: 'a decomposed (NFD) user name with a wrong password', call: () => json({}, { authorization: basicHeader('jose\u0301', 'wrong') }), status: 401, code: 'invalid_credentials' },
-  { name: 'a user name with a trailing space and the right password', call: () => json({}, { authorization: basicHeader('bob ', credentials.passwords.bob!) }), status: 401, code: 'invalid_credentials' },
-  { name: 'a 10 kB Basic header (7,000-character user name)', call: () => json({}, { authorization: basicHeader('u'.repeat(7000), 'x') }), status: 401, code: 'invalid_credentials' },
-  { name: 'a 10 kB Bearer header', call: () => json({ identity: 'a' }, { authorization: `Bearer ${'A'.repeat(10_000)}` }), status: 401, code: 'invalid_credentials' },
-  { name: 'two Authorization headers', call: () => json({}, { authorization: [basicHeader('alice', credentials.passwords.alice!), `Bearer ${credentials.sharedSecret}`] }), status: 400, code: 'invalid_authorization' },
-  { name: 'scheme in lower case with a wrong password', call: () => json({}, { authorization: `basic ${b64(`${freshName()}:x`)}` }), status: 401, code: 'invalid_credentials' },
-  { name: 'scheme in mixed case with a wrong secret', call: () => json({ identity: 'a' }, { authorization: `bEaReR ${credentials.sharedSecret}x` }), status: 401, code: 'invalid_credentials' },
-  { name: 'several spaces after the scheme, wrong password', call: () => json({}, { authorization: `Basic    ${b64(`${freshName()}:x`)}` }), status: 401, code: 'invalid_credentials' },
-  { name: 'a tab instead of a space after the scheme', call: () => json({}, { authorization: `Basic\t${b64('alice:x')}` }), status: 400, code: 'invalid_authorization' },
+  {
+    name: 'Basic credentials that are not base64',
+    call: () => json({}, { authorization: 'Basic !!!notbase64' }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Basic base64 without its padding',
+    call: () => json({}, { authorization: `Basic ${b64('alice:x').replace(/=+$/, '')}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Basic credentials without a colon',
+    call: () => json({}, { authorization: `Basic ${b64('alice')}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Basic with an empty user name',
+    call: () => json({}, { authorization: basicHeader('', credentials.passwords.alice!) }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'Basic with an empty password',
+    call: () => json({}, { authorization: basicHeader('alice', '') }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'Basic with a colon in a wrong password',
+    call: () => json({}, { authorization: basicHeader(freshName(), 'pw:with:colons') }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'Basic credentials that are not UTF-8',
+    call: () => json({}, { authorization: `Basic ${b64(Buffer.from([0x61, 0x3a, 0xff, 0xfe]))}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Basic credentials with an overlong UTF-8 encoding',
+    call: () => json({}, { authorization: `Basic ${b64(Buffer.from([0xc0, 0xba, 0x61]))}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'a user name that only NFKC (not NFC) folds to a real one, with its password',
+    call: () => json({}, { authorization: basicHeader('ａｌｉｃｅ', credentials.passwords.alice!) }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'a decomposed (NFD) user name with a wrong password',
+    call: () => json({}, { authorization: basicHeader('jose\u0301', 'wrong') }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'a user name with a trailing space and the right password',
+    call: () => json({}, { authorization: basicHeader('bob ', credentials.passwords.bob!) }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'a 10 kB Basic header (7,000-character user name)',
+    call: () => json({}, { authorization: basicHeader('u'.repeat(7000), 'x') }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'a 10 kB Bearer header',
+    call: () => json({ identity: 'a' }, { authorization: `Bearer ${'A'.repeat(10_000)}` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'two Authorization headers',
+    call: () => json({}, { authorization: [basicHeader('alice', credentials.passwords.alice!), `Bearer ${credentials.sharedSecret}`] }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'scheme in lower case with a wrong password',
+    call: () => json({}, { authorization: `basic ${b64(`${freshName()}:x`)}` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'scheme in mixed case with a wrong secret',
+    call: () => json({ identity: 'a' }, { authorization: `bEaReR ${credentials.sharedSecret}x` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'several spaces after the scheme, wrong password',
+    call: () => json({}, { authorization: `Basic    ${b64(`${freshName()}:x`)}` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'a tab instead of a space after the scheme',
+    call: () => json({}, { authorization: `Basic\t${b64('alice:x')}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
   { name: 'the scheme alone', call: () => json({}, { authorization: 'Basic' }), status: 400, code: 'invalid_authorization' },
-  { name: 'Bearer with an empty secret', call: () => json({ identity: 'a' }, { authorization: 'Bearer ' }), status: 400, code: 'invalid_authorization' },
-  { name: 'Bearer with a whitespace-only secret', call: () => json({ identity: 'a' }, { authorization: 'Bearer  \t ' }), status: 400, code: 'invalid_authorization' },
-  { name: 'Bearer with a space inside the secret', call: () => json({ identity: 'a' }, { authorization: `Bearer ${credentials.sharedSecret.slice(0, 10)} ${credentials.sharedSecret.slice(10)}` }), status: 400, code: 'invalid_authorization' },
-  { name: 'Bearer with the secret and an extra "="', call: () => json({ identity: 'a' }, { authorization: `Bearer ${credentials.sharedSecret}=` }), status: 401, code: 'invalid_credentials' },
-  { name: 'Bearer with the API key secret', call: () => json({ identity: 'a' }, { authorization: `Bearer ${credentials.apiKeySecret}` }), status: 401, code: 'invalid_credentials' },
-  { name: 'an unsupported scheme (Digest)', call: () => json({}, { authorization: 'Digest username="alice"' }), status: 401, code: 'unsupported_authorization_scheme' },
-  { name: 'a scheme that is not a token', call: () => json({}, { authorization: '"Basic" abc' }), status: 400, code: 'invalid_authorization' },
+  {
+    name: 'Bearer with an empty secret',
+    call: () => json({ identity: 'a' }, { authorization: 'Bearer ' }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Bearer with a whitespace-only secret',
+    call: () => json({ identity: 'a' }, { authorization: 'Bearer  \t ' }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Bearer with a space inside the secret',
+    call: () =>
+      json({ identity: 'a' }, { authorization: `Bearer ${credentials.sharedSecret.slice(0, 10)} ${credentials.sharedSecret.slice(10)}` }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
+  {
+    name: 'Bearer with the secret and an extra "="',
+    call: () => json({ identity: 'a' }, { authorization: `Bearer ${credentials.sharedSecret}=` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'Bearer with the API key secret',
+    call: () => json({ identity: 'a' }, { authorization: `Bearer ${credentials.apiKeySecret}` }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
+  {
+    name: 'an unsupported scheme (Digest)',
+    call: () => json({}, { authorization: 'Digest username="alice"' }),
+    status: 401,
+    code: 'unsupported_authorization_scheme',
+  },
+  {
+    name: 'a scheme that is not a token',
+    call: () => json({}, { authorization: '"Basic" abc' }),
+    status: 400,
+    code: 'invalid_authorization',
+  },
   // The runtime merges body and query keys into the event, and `request` holds the headers.
   { name: 'a form field request=x', call: () => form('request=x'), status: 400, code: 'invalid_request' },
   { name: 'a JSON key request that is a string', call: () => json({ request: 'x' }, bearerHeader()), status: 400, code: 'invalid_request' },
   { name: 'a JSON key request that is null', call: () => json({ request: null }, bearerHeader()), status: 400, code: 'invalid_request' },
-  { name: 'a JSON key request whose headers are a string', call: () => json({ request: { headers: 'x' } }, bearerHeader()), status: 400, code: 'invalid_request' },
-  { name: 'a JSON key request whose headers hold a number', call: () => json({ request: { headers: { authorization: 1 } } }, bearerHeader()), status: 400, code: 'invalid_request' },
-  { name: 'a query parameter request=x', call: () => withBearer({ identity: 'a' }), path: '/token?request=x', status: 400, code: 'invalid_request' },
+  {
+    name: 'a JSON key request whose headers are a string',
+    call: () => json({ request: { headers: 'x' } }, bearerHeader()),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a JSON key request whose headers hold a number',
+    call: () => json({ request: { headers: { authorization: 1 } } }, bearerHeader()),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a query parameter request=x',
+    call: () => withBearer({ identity: 'a' }),
+    path: '/token?request=x',
+    status: 400,
+    code: 'invalid_request',
+  },
   // Field types
   { name: 'identity as an array', call: () => withBearer({ identity: ['a'] }), status: 400, code: 'invalid_request' },
   { name: 'identity as an object', call: () => withBearer({ identity: { name: 'a' } }), status: 400, code: 'invalid_request' },
   { name: 'identity as a number', call: () => withBearer({ identity: 42 }), status: 400, code: 'invalid_request' },
   { name: 'identity as JSON null', call: () => withBearer({ identity: null }), status: 400, code: 'invalid_request' },
-  { name: 'identity as deeply nested JSON (2,000 levels)', call: () => raw('application/json', `{"identity":${'['.repeat(2000)}${']'.repeat(2000)}}`, bearerHeader()), status: 400, code: 'invalid_request' },
-  { name: 'identity of 2,000 characters (over the field limit)', call: () => withBearer({ identity: 'x'.repeat(2000) }), status: 400, code: 'invalid_request' },
+  {
+    name: 'identity as deeply nested JSON (2,000 levels)',
+    call: () => raw('application/json', `{"identity":${'['.repeat(2000)}${']'.repeat(2000)}}`, bearerHeader()),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'identity of 2,000 characters (over the field limit)',
+    call: () => withBearer({ identity: 'x'.repeat(2000) }),
+    status: 400,
+    code: 'invalid_request',
+  },
   { name: 'username as a number', call: () => json({ username: 7, password: 'x' }), status: 400, code: 'invalid_request' },
-  { name: 'username without password (401, as the tutorial answers)', call: () => json({ username: 'alice' }), status: 401, code: 'missing_credentials' },
-  { name: 'credentials in both the header and the body', call: () => json({ username: 'alice', password: 'x' }, { authorization: basicHeader('alice', credentials.passwords.alice!) }), status: 400, code: 'invalid_request' },
+  {
+    name: 'username without password (401, as the tutorial answers)',
+    call: () => json({ username: 'alice' }),
+    status: 401,
+    code: 'missing_credentials',
+  },
+  {
+    name: 'credentials in both the header and the body',
+    call: () => json({ username: 'alice', password: 'x' }, { authorization: basicHeader('alice', credentials.passwords.alice!) }),
+    status: 400,
+    code: 'invalid_request',
+  },
   // Identities
   { name: 'an empty identity', call: () => withBearer({ identity: '' }), status: 400, code: 'invalid_identity' },
   { name: 'no identity with a shared secret', call: () => withBearer({}), status: 400, code: 'invalid_identity' },
-  { name: 'an identity with a control character', call: () => withBearer({ identity: 'eve\u0000' }), status: 400, code: 'invalid_identity' },
-  { name: 'an identity with a bidi override', call: () => withBearer({ identity: 'eve\u202egpj.exe' }), status: 400, code: 'invalid_identity' },
-  { name: 'an identity with a zero-width joiner', call: () => withBearer({ identity: 'al\u200dice' }), status: 400, code: 'invalid_identity' },
-  { name: 'an identity that is a lone surrogate', call: () => raw('application/json', '{"identity":"\\ud800"}', bearerHeader()), status: 400, code: 'invalid_identity' },
+  {
+    name: 'an identity with a control character',
+    call: () => withBearer({ identity: 'eve\u0000' }),
+    status: 400,
+    code: 'invalid_identity',
+  },
+  {
+    name: 'an identity with a bidi override',
+    call: () => withBearer({ identity: 'eve\u202egpj.exe' }),
+    status: 400,
+    code: 'invalid_identity',
+  },
+  {
+    name: 'an identity with a zero-width joiner',
+    call: () => withBearer({ identity: 'al\u200dice' }),
+    status: 400,
+    code: 'invalid_identity',
+  },
+  {
+    name: 'an identity that is a lone surrogate',
+    call: () => raw('application/json', '{"identity":"\\ud800"}', bearerHeader()),
+    status: 400,
+    code: 'invalid_identity',
+  },
   { name: 'an identity with leading white space', call: () => withBearer({ identity: ' alice' }), status: 400, code: 'invalid_identity' },
-  { name: 'an identity over 128 bytes of UTF-8 for video', call: () => withBearer({ identity: 'é'.repeat(65) }), status: 400, code: 'invalid_identity' },
-  { name: 'an identity that differs from the Basic user name', call: () => json({ identity: 'admin' }, { authorization: basicHeader('alice', credentials.passwords.alice!) }), status: 400, code: 'invalid_request' },
-  { name: 'a JSON top-level array (arrives as {"0": …}, so no identity)', call: () => raw('application/json', '["alice"]', bearerHeader()), status: 400, code: 'invalid_identity' },
-  { name: 'an identity only on __proto__ (no prototype pollution)', call: () => raw('application/json', '{"__proto__":{"identity":"eve"}}', bearerHeader()), status: 400, code: 'invalid_identity' },
+  {
+    name: 'an identity over 128 bytes of UTF-8 for video',
+    call: () => withBearer({ identity: 'é'.repeat(65) }),
+    status: 400,
+    code: 'invalid_identity',
+  },
+  {
+    name: 'an identity that differs from the Basic user name',
+    call: () => json({ identity: 'admin' }, { authorization: basicHeader('alice', credentials.passwords.alice!) }),
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a JSON top-level array (arrives as {"0": …}, so no identity)',
+    call: () => raw('application/json', '["alice"]', bearerHeader()),
+    status: 400,
+    code: 'invalid_identity',
+  },
+  {
+    name: 'an identity only on __proto__ (no prototype pollution)',
+    call: () => raw('application/json', '{"__proto__":{"identity":"eve"}}', bearerHeader()),
+    status: 400,
+    code: 'invalid_identity',
+  },
   // ttl
   { name: 'ttl as a JSON string', call: () => withBearer({ identity: 'a', ttl: '600' }), status: 400, code: 'invalid_ttl' },
   { name: 'a negative ttl', call: () => withBearer({ identity: 'a', ttl: -1 }), status: 400, code: 'invalid_ttl' },
   { name: 'a zero ttl', call: () => withBearer({ identity: 'a', ttl: 0 }), status: 400, code: 'invalid_ttl' },
   { name: 'a fractional ttl', call: () => withBearer({ identity: 'a', ttl: 600.5 }), status: 400, code: 'invalid_ttl' },
-  { name: 'a huge ttl (1e300)', call: () => raw('application/json', '{"identity":"a","ttl":1e300}', bearerHeader()), status: 400, code: 'invalid_ttl' },
+  {
+    name: 'a huge ttl (1e300)',
+    call: () => raw('application/json', '{"identity":"a","ttl":1e300}', bearerHeader()),
+    status: 400,
+    code: 'invalid_ttl',
+  },
   { name: 'a ttl of 2^31 seconds', call: () => withBearer({ identity: 'a', ttl: 2 ** 31 }), status: 400, code: 'invalid_ttl' },
   { name: 'ttl as JSON null', call: () => withBearer({ identity: 'a', ttl: null }), status: 400, code: 'invalid_ttl' },
   { name: 'ttl as an array', call: () => withBearer({ identity: 'a', ttl: [600] }), status: 400, code: 'invalid_ttl' },
@@ -171,35 +378,140 @@ const hostileCases: HostileCase[] = [
   { name: 'a negative form ttl', call: () => form('identity=a&ttl=-5', bearerHeader()), status: 400, code: 'invalid_ttl' },
   // grants and room
   { name: 'an unknown grant', call: () => withBearer({ identity: 'a', grants: ['fax'] }), status: 400, code: 'invalid_grants' },
-  { name: 'a duplicated grant', call: () => withBearer({ identity: 'a', grants: ['video', 'video'] }), status: 400, code: 'invalid_grants' },
-  { name: 'a duplicated grant in a form', call: () => form('identity=a&grants=chat&grants=chat', bearerHeader()), status: 400, code: 'invalid_grants' },
+  {
+    name: 'a duplicated grant',
+    call: () => withBearer({ identity: 'a', grants: ['video', 'video'] }),
+    status: 400,
+    code: 'invalid_grants',
+  },
+  {
+    name: 'a duplicated grant in a form',
+    call: () => form('identity=a&grants=chat&grants=chat', bearerHeader()),
+    status: 400,
+    code: 'invalid_grants',
+  },
   { name: 'an empty grant list', call: () => withBearer({ identity: 'a', grants: [] }), status: 400, code: 'invalid_grants' },
   { name: 'grants as an object', call: () => withBearer({ identity: 'a', grants: { video: true } }), status: 400, code: 'invalid_grants' },
   { name: 'grants holding a number', call: () => withBearer({ identity: 'a', grants: [1] }), status: 400, code: 'invalid_grants' },
-  { name: 'seventeen grants', call: () => withBearer({ identity: 'a', grants: Array(17).fill('video') }), status: 400, code: 'invalid_grants' },
-  { name: 'a grant the service does not issue', call: () => withBearer({ identity: 'a', grants: ['voice'] }), status: 403, code: 'grant_not_allowed' },
-  { name: 'a room without the video grant', call: () => withBearer({ identity: 'a', grants: ['chat'], room: 'r' }), status: 400, code: 'invalid_room' },
+  {
+    name: 'seventeen grants',
+    call: () => withBearer({ identity: 'a', grants: Array(17).fill('video') }),
+    status: 400,
+    code: 'invalid_grants',
+  },
+  {
+    name: 'a grant the service does not issue',
+    call: () => withBearer({ identity: 'a', grants: ['voice'] }),
+    status: 403,
+    code: 'grant_not_allowed',
+  },
+  {
+    name: 'a room without the video grant',
+    call: () => withBearer({ identity: 'a', grants: ['chat'], room: 'r' }),
+    status: 400,
+    code: 'invalid_room',
+  },
   { name: 'a room of 129 characters', call: () => withBearer({ identity: 'a', room: 'r'.repeat(129) }), status: 400, code: 'invalid_room' },
   // Origins
-  { name: 'valid credentials from an origin not allowed', call: () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }), status: 403, code: 'origin_not_allowed' },
-  { name: 'the null origin', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: 'null' }), status: 403, code: 'origin_not_allowed' },
-  { name: 'two Origin headers', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: [ALLOWED_ORIGIN, 'https://evil.example'] }), status: 403, code: 'origin_not_allowed' },
-  { name: 'an allowed origin with a path', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: `${ALLOWED_ORIGIN}/x` }), status: 403, code: 'origin_not_allowed' },
-  { name: 'an allowed origin on another scheme', call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: ALLOWED_ORIGIN.replace('https', 'http') }), status: 403, code: 'origin_not_allowed' },
+  {
+    name: 'valid credentials from an origin not allowed',
+    call: () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }),
+    status: 403,
+    code: 'origin_not_allowed',
+  },
+  {
+    name: 'the null origin',
+    call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: 'null' }),
+    status: 403,
+    code: 'origin_not_allowed',
+  },
+  {
+    name: 'two Origin headers',
+    call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: [ALLOWED_ORIGIN, 'https://evil.example'] }),
+    status: 403,
+    code: 'origin_not_allowed',
+  },
+  {
+    name: 'an allowed origin with a path',
+    call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: `${ALLOWED_ORIGIN}/x` }),
+    status: 403,
+    code: 'origin_not_allowed',
+  },
+  {
+    name: 'an allowed origin on another scheme',
+    call: () => json({ identity: 'a' }, { ...bearerHeader(), origin: ALLOWED_ORIGIN.replace('https', 'http') }),
+    status: 403,
+    code: 'origin_not_allowed',
+  },
   // Methods and content types
-  { name: 'GET with a valid secret but no identity (a body-less request is a POST of its query fields)', call: () => ({ method: 'GET', headers: bearerHeader() }), status: 400, code: 'invalid_identity' },
+  {
+    name: 'GET with a valid secret but no identity (a body-less request is a POST of its query fields)',
+    call: () => ({ method: 'GET', headers: bearerHeader() }),
+    status: 400,
+    code: 'invalid_identity',
+  },
   { name: 'DELETE without a body or credentials', call: () => ({ method: 'DELETE' }), status: 401, code: 'missing_credentials' },
-  { name: 'a password in the query string of a body-less request', call: () => ({ method: 'POST' }), path: `/token?username=alice&password=${'p'.repeat(20)}`, status: 400, code: 'invalid_request' },
-  { name: 'a secret smuggled in as request[headers][authorization] in the query', call: () => ({ method: 'GET' }), path: `/token?request[headers][authorization]=Bearer%20${'q'.repeat(43)}`, status: 400, code: 'invalid_request' },
-  { name: 'an array Host header smuggled in through the query', call: () => json({ identity: 'a' }, bearerHeader()), path: '/token?request[headers][host][]=a&request[cookies][x]=y', status: 400, code: 'invalid_request' },
-  { name: 'PUT with a body and a wrong secret (treated like POST)', call: () => ({ ...json({ identity: 'a' }, { authorization: 'Bearer wrong' }), method: 'PUT' }), status: 401, code: 'invalid_credentials' },
+  {
+    name: 'a password in the query string of a body-less request',
+    call: () => ({ method: 'POST' }),
+    path: `/token?username=alice&password=${'p'.repeat(20)}`,
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'a secret smuggled in as request[headers][authorization] in the query',
+    call: () => ({ method: 'GET' }),
+    path: `/token?request[headers][authorization]=Bearer%20${'q'.repeat(43)}`,
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'an array Host header smuggled in through the query',
+    call: () => json({ identity: 'a' }, bearerHeader()),
+    path: '/token?request[headers][host][]=a&request[cookies][x]=y',
+    status: 400,
+    code: 'invalid_request',
+  },
+  {
+    name: 'PUT with a body and a wrong secret (treated like POST)',
+    call: () => ({ ...json({ identity: 'a' }, { authorization: 'Bearer wrong' }), method: 'PUT' }),
+    status: 401,
+    code: 'invalid_credentials',
+  },
   { name: 'a text/plain body', call: () => raw('text/plain', 'identity=a', bearerHeader()), status: 415, code: 'unsupported_media_type' },
-  { name: 'a multipart/form-data body', call: () => raw('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="identity"\r\n\r\na\r\n--x--', bearerHeader()), status: 415, code: 'unsupported_media_type' },
-  { name: 'an application/xml body', call: () => raw('application/xml', '<identity>a</identity>', bearerHeader()), status: 415, code: 'unsupported_media_type' },
-  { name: 'a body without a Content-Type', call: () => raw(undefined, '{"identity":"a"}', bearerHeader()), status: 415, code: 'unsupported_media_type' },
-  { name: 'two Content-Type headers', call: () => ({ headers: { ...bearerHeader(), 'content-type': ['application/json', 'text/plain'] }, body: '{"identity":"a"}' }), status: 400, code: 'invalid_request' },
+  {
+    name: 'a multipart/form-data body',
+    call: () =>
+      raw('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="identity"\r\n\r\na\r\n--x--', bearerHeader()),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'an application/xml body',
+    call: () => raw('application/xml', '<identity>a</identity>', bearerHeader()),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'a body without a Content-Type',
+    call: () => raw(undefined, '{"identity":"a"}', bearerHeader()),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'two Content-Type headers',
+    call: () => ({ headers: { ...bearerHeader(), 'content-type': ['application/json', 'text/plain'] }, body: '{"identity":"a"}' }),
+    status: 400,
+    code: 'invalid_request',
+  },
   { name: 'an empty JSON body without credentials', call: () => raw('application/json', ''), status: 401, code: 'missing_credentials' },
-  { name: 'a credential in the query string beside a small JSON body is refused', call: () => json({ identity: 'a' }), path: `/token?access_token=${'q'.repeat(43)}`, status: 400, code: 'invalid_request' },
+  {
+    name: 'a credential in the query string beside a small JSON body is refused',
+    call: () => json({ identity: 'a' }),
+    path: `/token?access_token=${'q'.repeat(43)}`,
+    status: 400,
+    code: 'invalid_request',
+  },
 ];
 
 describe(`${hostileCases.length} hostile or malformed requests through twilio-run`, () => {
@@ -243,7 +555,14 @@ describe('requests the runtime answers before the function runs (not JSON: twili
     ['a JSON string', () => raw('application/json', '"alice"'), 400],
     ['truncated JSON', () => raw('application/json', '{"identity":'), 400],
     ['JSON in an unsupported charset', () => raw('application/json; charset=latin1', '{"identity":"a"}'), 415],
-    ['a body claiming gzip that is not', () => ({ ...raw('application/json', '{"identity":"a"}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }), 400],
+    [
+      'a body claiming gzip that is not',
+      () => ({
+        ...raw('application/json', '{"identity":"a"}'),
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      }),
+      400,
+    ],
     ['a 7 MB body', () => raw('application/json', JSON.stringify({ identity: 'a', pad: 'x'.repeat(7_000_000) })), 413],
   ];
   it.each(runtimeCases)('%s', async (_name, call, status) => {
@@ -268,11 +587,27 @@ describe('requests the runtime answers before the function runs (not JSON: twili
 
 describe('positive controls: the same server still serves valid callers', () => {
   it.each([
-    ['Basic with a colon in the real password', () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!) }), 'alice'],
-    ['the scheme in upper case', () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!).replace('Basic', 'BASIC') }), 'alice'],
-    ['a decomposed user name (NFC normalisation)', () => json({}, { authorization: basicHeader('jose\u0301', credentials.passwords['josé']!) }), 'josé'],
+    [
+      'Basic with a colon in the real password',
+      () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!) }),
+      'alice',
+    ],
+    [
+      'the scheme in upper case',
+      () => json({}, { authorization: basicHeader('alice', credentials.passwords.alice!).replace('Basic', 'BASIC') }),
+      'alice',
+    ],
+    [
+      'a decomposed user name (NFC normalisation)',
+      () => json({}, { authorization: basicHeader('jose\u0301', credentials.passwords['josé']!) }),
+      'josé',
+    ],
     ['a PUT with a body is treated like POST', () => ({ ...withBearer({ identity: 'put-user' }), method: 'PUT' }), 'put-user'],
-    ['a __proto__ key cannot change the ttl', () => raw('application/json', '{"identity":"p","__proto__":{"ttl":60}}', bearerHeader()), 'p'],
+    [
+      'a __proto__ key cannot change the ttl',
+      () => raw('application/json', '{"identity":"p","__proto__":{"ttl":60}}', bearerHeader()),
+      'p',
+    ],
   ] as const)('%s', async (_name, call, identity) => {
     const answer = await post(call());
     functionRequests++;
@@ -386,7 +721,9 @@ describe(`a fast-check sample of ${SAMPLE_RUNS} generated requests through the s
       }),
       { numRuns: SAMPLE_RUNS },
     );
-    console.log(`through-server sample: ${SAMPLE_RUNS} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${runtimeAnswers} answered by the runtime`);
+    console.log(
+      `through-server sample: ${SAMPLE_RUNS} requests, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, ${runtimeAnswers} answered by the runtime`,
+    );
   }, 120_000);
 });
 
@@ -395,16 +732,20 @@ describe('logs of this whole run', () => {
     await newLogEntries(0);
     expect(logEntries()).toHaveLength(functionRequests);
     for (const entry of logEntries()) {
-      expect(Object.keys(entry).sort()).toEqual(
-        expect.arrayContaining(['event', 'outcome', 'status', 'durationMs']),
-      );
+      expect(Object.keys(entry).sort()).toEqual(expect.arrayContaining(['event', 'outcome', 'status', 'durationMs']));
     }
   });
 
   it('contain none of the secrets, passwords, hashes or tokens this run used', () => {
     const output = server.output();
     const phcStrings = env.AUTH_BASIC_USERS!.split(' ').map((entry) => entry.slice(entry.indexOf(':') + 1));
-    const secrets = [credentials.apiKeySecret, credentials.sharedSecret, ...Object.values(credentials.passwords), ...phcStrings, ...issuedTokens];
+    const secrets = [
+      credentials.apiKeySecret,
+      credentials.sharedSecret,
+      ...Object.values(credentials.passwords),
+      ...phcStrings,
+      ...issuedTokens,
+    ];
     expect(issuedTokens.length).toBeGreaterThanOrEqual(5);
     for (const secret of secrets) {
       expect(output.includes(secret)).toBe(false);

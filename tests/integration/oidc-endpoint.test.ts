@@ -19,10 +19,17 @@ let rogue: TestKey;
 const presentedJwts: string[] = [];
 
 beforeAll(async () => {
-  [rsa, ec, ed, rogue] = await Promise.all([makeKey('RS256', 'rsa-1'), makeKey('ES256', 'ec-1'), makeKey('EdDSA', 'ed-1'), makeKey('RS256', 'rogue')]);
+  [rsa, ec, ed, rogue] = await Promise.all([
+    makeKey('RS256', 'rsa-1'),
+    makeKey('ES256', 'ec-1'),
+    makeKey('EdDSA', 'ed-1'),
+    makeKey('RS256', 'rogue'),
+  ]);
   provider = await startFakeOidcProvider({ keys: [rsa.jwk, ec.jwk, ed.jwk] });
   credentials = newCredentials(['alice']);
-  server = await startServer(await environmentFor(credentials, { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, TOKEN_GRANTS: 'video' }));
+  server = await startServer(
+    await environmentFor(credentials, { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, TOKEN_GRANTS: 'video' }),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -59,7 +66,10 @@ describe('a valid identity-provider token gets a Twilio token whose identity is 
   });
 
   it('the shared secret still works alongside', async () => {
-    const answer = await send(`${server.url}/token`, { json: { identity: 'backend-user' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    const answer = await send(`${server.url}/token`, {
+      json: { identity: 'backend-user' },
+      headers: { authorization: `Bearer ${credentials.sharedSecret}` },
+    });
     expect(answer.status).toBe(200);
     expect(answer.json.identity).toBe('backend-user');
   });
@@ -74,7 +84,11 @@ describe('a valid identity-provider token gets a Twilio token whose identity is 
 describe('refused identity-provider tokens: 401 with the reason, a Bearer invalid_token challenge, and no token', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const cases: [string, () => Promise<string>, string][] = [
-    ['expired (beyond the 60 s skew)', () => signIdToken(rsa, provider.issuer, AUDIENCE, { iat: now() - 900, exp: now() - 120 }), 'oidc_token_expired'],
+    [
+      'expired (beyond the 60 s skew)',
+      () => signIdToken(rsa, provider.issuer, AUDIENCE, { iat: now() - 900, exp: now() - 120 }),
+      'oidc_token_expired',
+    ],
     ['not yet valid', () => signIdToken(rsa, provider.issuer, AUDIENCE, { nbf: now() + 600 }), 'oidc_token_not_yet_valid'],
     ['wrong audience', () => signIdToken(rsa, provider.issuer, AUDIENCE, { aud: 'another-app' }), 'oidc_wrong_audience'],
     ['wrong issuer', () => signIdToken(rsa, provider.issuer, AUDIENCE, { iss: 'https://evil.example' }), 'oidc_wrong_issuer'],
@@ -135,7 +149,10 @@ describe('the identity provider down, and OIDC off', () => {
     expectRefusal(answer, 503, 'oidc_provider_unavailable');
     expect(answer.headers['retry-after']).toBe('5');
     expect(answer.json.error.message).not.toMatch(/127\.0\.0\.1/);
-    const secret = await send(`${down.url}/token`, { json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    const secret = await send(`${down.url}/token`, {
+      json: { identity: 'a' },
+      headers: { authorization: `Bearer ${credentials.sharedSecret}` },
+    });
     expect(secret.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(down.output()).toMatch(/"code":"oidc_provider_unavailable".*"detail":"The discovery document/);

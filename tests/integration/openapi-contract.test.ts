@@ -63,9 +63,14 @@ beforeAll(async () => {
   [key, rogue] = await Promise.all([makeKey('ES256', 'contract-1'), makeKey('ES256', 'rogue-1')]);
   provider = await startFakeOidcProvider({ keys: [key.jwk] });
   credentials = newCredentials(['alice', 'tess']);
-  taskrouter = await startFakeTaskRouter({ accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret });
+  taskrouter = await startFakeTaskRouter({
+    accountSid: credentials.accountSid,
+    apiKeySid: credentials.apiKeySid,
+    apiKeySecret: credentials.apiKeySecret,
+  });
   const workspaceSid = taskrouter.api.addWorkspace();
-  for (const identity of ['agent', 'twin', 'twin', ...taskrouterCombinations().map(combinationIdentity)]) taskrouter.api.addWorker(workspaceSid, identity);
+  for (const identity of ['agent', 'twin', 'twin', ...taskrouterCombinations().map(combinationIdentity)])
+    taskrouter.api.addWorker(workspaceSid, identity);
   const oidc = { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE };
   const started = await Promise.all([
     environmentFor(credentials, {
@@ -80,7 +85,9 @@ beforeAll(async () => {
     }).then(startServer),
     environmentFor(credentials, { AUTH_SHARED_SECRETS: undefined, TOKEN_GRANTS: 'video', VIDEO_ROOM: 'lobby' }).then(startServer),
     environmentFor(credentials, { TWILIO_API_KEY_SID: 'SKnot-a-sid' }).then(startServer),
-    closedLoopbackUrl().then(async (closed) => startServer(await environmentFor(credentials, { ...oidc, OIDC_JWKS_URL: `${closed}/jwks` }))),
+    closedLoopbackUrl().then(async (closed) =>
+      startServer(await environmentFor(credentials, { ...oidc, OIDC_JWKS_URL: `${closed}/jwks` })),
+    ),
     environmentFor(credentials, {
       TOKEN_GRANTS: GRANT_NAMES.join(','),
       VOICE_INCOMING_ALLOW: 'true',
@@ -102,23 +109,24 @@ const producedAnswers = new Set<string>();
 const producedCodes = new Set<string>();
 
 describe('every status and code HTTP can produce, checked against the document', () => {
-  it.each(contractTable().map((row) => [`${row.status}${row.code ? ` ${row.code}` : ''} ${row.method} ${row.path.split('?')[0]}: ${row.request}`, row] as const))(
-    '%s',
-    async (_name, row) => {
-      const call = { ...(row.call ? await row.call() : {}), method: row.method };
-      const answer = await send(`${servers[row.server].url}${row.path}`, call);
-      expect({ status: answer.status, code: answer.json?.error?.code }).toEqual({ status: row.status, code: row.code });
-      expectResponseMatchesContract(row.method, row.path, answer);
-      producedAnswers.add(`${row.method} ${row.path.split('?')[0]} ${answer.status}`);
-      if (row.code) producedCodes.add(row.code);
-      if (row.path.startsWith('/token') && answer.status === 200) {
-        const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
-        expect(claims.grants?.identity).toBe(answer.json.identity);
-      } else {
-        expect(answer.text).not.toMatch(JWT_SHAPE);
-      }
-    },
-  );
+  it.each(
+    contractTable().map(
+      (row) => [`${row.status}${row.code ? ` ${row.code}` : ''} ${row.method} ${row.path.split('?')[0]}: ${row.request}`, row] as const,
+    ),
+  )('%s', async (_name, row) => {
+    const call = { ...(row.call ? await row.call() : {}), method: row.method };
+    const answer = await send(`${servers[row.server].url}${row.path}`, call);
+    expect({ status: answer.status, code: answer.json?.error?.code }).toEqual({ status: row.status, code: row.code });
+    expectResponseMatchesContract(row.method, row.path, answer);
+    producedAnswers.add(`${row.method} ${row.path.split('?')[0]} ${answer.status}`);
+    if (row.code) producedCodes.add(row.code);
+    if (row.path.startsWith('/token') && answer.status === 200) {
+      const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
+      expect(claims.grants?.identity).toBe(answer.json.identity);
+    } else {
+      expect(answer.text).not.toMatch(JWT_SHAPE);
+    }
+  });
 });
 
 describe('what the rows produced, compared with the document', () => {
@@ -181,7 +189,10 @@ const now = () => Math.floor(Date.now() / 1000);
 async function throttledTess(method: 'GET' | 'POST'): Promise<HttpCall> {
   if (method === 'POST') {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const answer = await send(`${servers.main.url}/token`, { json: {}, headers: { authorization: basicHeader('tess', `wrong-${attempt}`) } });
+      const answer = await send(`${servers.main.url}/token`, {
+        json: {},
+        headers: { authorization: basicHeader('tess', `wrong-${attempt}`) },
+      });
       expect(answer.status).toBe(401);
     }
   }
@@ -196,10 +207,23 @@ const taskrouterCombinations = () => grantCombinations().filter((grants) => gran
 const combinationIdentity = (grants: readonly GrantName[]) => `grants-${grants.join('-')}`;
 
 function contractTable(): ContractCase[] {
-  const token = (method: 'GET' | 'POST', server: ServerName, status: number, code: ErrorCode | undefined, request: string, call?: ContractCase['call'], query = '') =>
-    ({ status, ...(code && { code }), server, method, path: `/token${query}`, request, ...(call && { call }) }) as ContractCase;
-  const health = (method: 'GET' | 'POST', server: ServerName, status: number, request: string): ContractCase =>
-    ({ status, server, method, path: '/health', request, ...(method === 'POST' && { call: () => ({ json: {} }) }) });
+  const token = (
+    method: 'GET' | 'POST',
+    server: ServerName,
+    status: number,
+    code: ErrorCode | undefined,
+    request: string,
+    call?: ContractCase['call'],
+    query = '',
+  ) => ({ status, ...(code && { code }), server, method, path: `/token${query}`, request, ...(call && { call }) }) as ContractCase;
+  const health = (method: 'GET' | 'POST', server: ServerName, status: number, request: string): ContractCase => ({
+    status,
+    server,
+    method,
+    path: '/health',
+    request,
+    ...(method === 'POST' && { call: () => ({ json: {} }) }),
+  });
 
   return [
     // 200: a token, for each grant combination and each way of asking
@@ -214,72 +238,171 @@ function contractTable(): ContractCase[] {
       ),
     ),
     token('POST', 'main', 200, undefined, 'a shared secret naming no grants (gets all four)', () => bearer({ identity: 'all-grants' })),
-    token('POST', 'main', 200, undefined, 'a shared secret with video, a room and a ttl', () => bearer({ identity: 'roomy', grants: ['video'], room: 'standup', ttl: 600 })),
+    token('POST', 'main', 200, undefined, 'a shared secret with video, a room and a ttl', () =>
+      bearer({ identity: 'roomy', grants: ['video'], room: 'standup', ttl: 600 }),
+    ),
     token('POST', 'main', 200, undefined, 'a Basic header and an empty JSON body', () => basic('alice')),
-    token('POST', 'main', 200, undefined, 'username and password in a JSON body', () => ({ json: { username: 'alice', password: credentials.passwords.alice } })),
-    token('POST', 'main', 200, undefined, 'a shared secret as access_token in a JSON body', () => ({ json: { access_token: credentials.sharedSecret, identity: 'body-json' } })),
+    token('POST', 'main', 200, undefined, 'username and password in a JSON body', () => ({
+      json: { username: 'alice', password: credentials.passwords.alice },
+    })),
+    token('POST', 'main', 200, undefined, 'a shared secret as access_token in a JSON body', () => ({
+      json: { access_token: credentials.sharedSecret, identity: 'body-json' },
+    })),
     token('POST', 'main', 200, undefined, 'a shared secret as access_token in a form body, grants repeated', () => ({
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams([['access_token', credentials.sharedSecret], ['identity', 'body-form'], ['grants', 'chat'], ['grants', 'video'], ['ttl', '900']]).toString(),
+      body: new URLSearchParams([
+        ['access_token', credentials.sharedSecret],
+        ['identity', 'body-form'],
+        ['grants', 'chat'],
+        ['grants', 'video'],
+        ['ttl', '900'],
+      ]).toString(),
     })),
     token('POST', 'main', 200, undefined, 'an identity-provider token', () => withIdToken({ sub: 'oidc-user' })),
-    token('POST', 'main', 200, undefined, 'an identity-provider user whose policy rule allows video only', () => withIdToken({ sub: 'policy-video-only' })),
-    token('POST', 'main', 200, undefined, 'an allowed cross-origin browser caller (CORS headers)', () => basic('alice', {}, { origin: ALLOWED_ORIGIN })),
-    token('POST', 'basicOnly', 200, undefined, 'a Basic user on a service with VIDEO_ROOM (the token names the room)', () => basic('alice')),
-    token('GET', 'main', 200, undefined, 'a Basic header, grants and ttl in the query string', () => basicHeaderOnly('alice'), '?grants=video,chat&ttl=600'),
-    token('GET', 'main', 200, undefined, 'a shared secret, identity in the query string', () => ({ headers: { authorization: `Bearer ${credentials.sharedSecret}` } }), '?identity=kiosk-7'),
+    token('POST', 'main', 200, undefined, 'an identity-provider user whose policy rule allows video only', () =>
+      withIdToken({ sub: 'policy-video-only' }),
+    ),
+    token('POST', 'main', 200, undefined, 'an allowed cross-origin browser caller (CORS headers)', () =>
+      basic('alice', {}, { origin: ALLOWED_ORIGIN }),
+    ),
+    token('POST', 'basicOnly', 200, undefined, 'a Basic user on a service with VIDEO_ROOM (the token names the room)', () =>
+      basic('alice'),
+    ),
+    token(
+      'GET',
+      'main',
+      200,
+      undefined,
+      'a Basic header, grants and ttl in the query string',
+      () => basicHeaderOnly('alice'),
+      '?grants=video,chat&ttl=600',
+    ),
+    token(
+      'GET',
+      'main',
+      200,
+      undefined,
+      'a shared secret, identity in the query string',
+      () => ({ headers: { authorization: `Bearer ${credentials.sharedSecret}` } }),
+      '?identity=kiosk-7',
+    ),
     // 400
     token('POST', 'main', 400, 'invalid_request', 'identity as an array', () => bearer({ identity: ['a'] })),
     token('GET', 'main', 400, 'invalid_request', 'a password in the query string', undefined, '?username=alice&password=not-in-a-url'),
-    token('POST', 'main', 400, 'invalid_authorization', 'Basic credentials that are not base64', () => ({ json: {}, headers: { authorization: 'Basic !!!' } })),
+    token('POST', 'main', 400, 'invalid_authorization', 'Basic credentials that are not base64', () => ({
+      json: {},
+      headers: { authorization: 'Basic !!!' },
+    })),
     token('POST', 'main', 400, 'invalid_identity', 'a shared secret without an identity', () => bearer({})),
-    token('GET', 'main', 400, 'invalid_identity', 'a shared secret without an identity in the query string', () => ({ headers: { authorization: `Bearer ${credentials.sharedSecret}` } })),
+    token('GET', 'main', 400, 'invalid_identity', 'a shared secret without an identity in the query string', () => ({
+      headers: { authorization: `Bearer ${credentials.sharedSecret}` },
+    })),
     token('POST', 'main', 400, 'invalid_ttl', 'ttl as a JSON string', () => bearer({ identity: 'a', ttl: '600' })),
     token('POST', 'main', 400, 'invalid_grants', 'an unknown grant', () => bearer({ identity: 'a', grants: ['fax'] })),
-    token('POST', 'main', 400, 'invalid_room', 'a room without the video grant', () => bearer({ identity: 'a', grants: ['chat'], room: 'r' })),
+    token('POST', 'main', 400, 'invalid_room', 'a room without the video grant', () =>
+      bearer({ identity: 'a', grants: ['chat'], room: 'r' }),
+    ),
     // 401
     token('POST', 'main', 401, 'missing_credentials', 'an empty JSON body (both challenges)', () => ({ json: {} })),
-    token('POST', 'main', 401, 'missing_credentials', 'no credentials from an allowed cross-origin page (CORS headers, no Basic challenge)', () => ({ json: {}, headers: { origin: ALLOWED_ORIGIN } })),
-    token('POST', 'basicOnly', 401, 'missing_credentials', 'a browser script on a Basic-only service (no challenge left: no WWW-Authenticate)', () => ({ json: {}, headers: { 'sec-fetch-mode': 'cors' } })),
+    token(
+      'POST',
+      'main',
+      401,
+      'missing_credentials',
+      'no credentials from an allowed cross-origin page (CORS headers, no Basic challenge)',
+      () => ({ json: {}, headers: { origin: ALLOWED_ORIGIN } }),
+    ),
+    token(
+      'POST',
+      'basicOnly',
+      401,
+      'missing_credentials',
+      'a browser script on a Basic-only service (no challenge left: no WWW-Authenticate)',
+      () => ({ json: {}, headers: { 'sec-fetch-mode': 'cors' } }),
+    ),
     token('GET', 'main', 401, 'missing_credentials', 'nothing at all'),
-    token('POST', 'main', 401, 'invalid_credentials', 'a wrong shared secret', () => ({ json: { identity: 'a' }, headers: { authorization: `Bearer ${credentials.sharedSecret}x` } })),
-    token('POST', 'main', 401, 'unsupported_authorization_scheme', 'a Digest header', () => ({ json: {}, headers: { authorization: 'Digest username="alice"' } })),
+    token('POST', 'main', 401, 'invalid_credentials', 'a wrong shared secret', () => ({
+      json: { identity: 'a' },
+      headers: { authorization: `Bearer ${credentials.sharedSecret}x` },
+    })),
+    token('POST', 'main', 401, 'unsupported_authorization_scheme', 'a Digest header', () => ({
+      json: {},
+      headers: { authorization: 'Digest username="alice"' },
+    })),
     token('POST', 'main', 401, 'oidc_token_invalid', 'an identity-provider token with a tampered payload', async () => {
       const [header, , signature] = (await idToken({ sub: 'mallory' })).split('.');
       const forged = base64url.encode(JSON.stringify({ iss: provider.issuer, aud: AUDIENCE, sub: 'admin', exp: now() + 300 }));
       return { json: {}, headers: { authorization: `Bearer ${header}.${forged}.${signature}` } };
     }),
-    token('POST', 'main', 401, 'oidc_token_expired', 'an expired identity-provider token', () => withIdToken({ iat: now() - 900, exp: now() - 120 })),
-    token('POST', 'main', 401, 'oidc_token_not_yet_valid', 'an identity-provider token valid only in ten minutes', () => withIdToken({ nbf: now() + 600 })),
-    token('POST', 'main', 401, 'oidc_wrong_issuer', 'an identity-provider token from another issuer', () => withIdToken({ iss: 'https://evil.example' })),
-    token('POST', 'main', 401, 'oidc_wrong_audience', 'an identity-provider token for another app', () => withIdToken({ aud: 'another-app' })),
+    token('POST', 'main', 401, 'oidc_token_expired', 'an expired identity-provider token', () =>
+      withIdToken({ iat: now() - 900, exp: now() - 120 }),
+    ),
+    token('POST', 'main', 401, 'oidc_token_not_yet_valid', 'an identity-provider token valid only in ten minutes', () =>
+      withIdToken({ nbf: now() + 600 }),
+    ),
+    token('POST', 'main', 401, 'oidc_wrong_issuer', 'an identity-provider token from another issuer', () =>
+      withIdToken({ iss: 'https://evil.example' }),
+    ),
+    token('POST', 'main', 401, 'oidc_wrong_audience', 'an identity-provider token for another app', () =>
+      withIdToken({ aud: 'another-app' }),
+    ),
     token('POST', 'main', 401, 'oidc_identity_missing', 'an identity-provider token without sub', () => withIdToken({ sub: undefined })),
-    token('POST', 'main', 401, 'oidc_unknown_key', 'an identity-provider token signed with a key the provider does not publish', () => withIdToken({}, {}, rogue)),
+    token('POST', 'main', 401, 'oidc_unknown_key', 'an identity-provider token signed with a key the provider does not publish', () =>
+      withIdToken({}, {}, rogue),
+    ),
     // 403
-    token('POST', 'main', 403, 'origin_not_allowed', 'valid credentials from an origin not in ALLOWED_ORIGINS', () => basic('alice', {}, { origin: 'https://evil.example' })),
-    token('GET', 'main', 403, 'origin_not_allowed', 'a Basic header from the null origin', () => basicHeaderOnly('alice', { origin: 'null' })),
+    token('POST', 'main', 403, 'origin_not_allowed', 'valid credentials from an origin not in ALLOWED_ORIGINS', () =>
+      basic('alice', {}, { origin: 'https://evil.example' }),
+    ),
+    token('GET', 'main', 403, 'origin_not_allowed', 'a Basic header from the null origin', () =>
+      basicHeaderOnly('alice', { origin: 'null' }),
+    ),
     token('POST', 'basicOnly', 403, 'grant_not_allowed', 'a grant the service does not issue', () => basic('alice', { grants: ['chat'] })),
     token('POST', 'basicOnly', 403, 'room_not_allowed', 'a room other than VIDEO_ROOM', () => basic('alice', { room: 'boardroom' })),
-    token('POST', 'main', 403, 'policy_user_not_allowed', 'an identity-provider user the policy denies', () => withIdToken({ sub: 'policy-denied' })),
-    token('POST', 'main', 403, 'policy_grant_denied', 'chat for a user whose policy rule allows video only', () => withIdToken({ sub: 'policy-video-only' }, { grants: ['chat'] })),
-    token('POST', 'taskrouter', 403, 'taskrouter_worker_not_found', 'the taskrouter grant for an identity no Worker is named after', () => bearer({ identity: 'no-worker', grants: ['taskrouter'] })),
-    token('POST', 'taskrouter', 403, 'taskrouter_worker_ambiguous', 'the taskrouter grant for an identity two Workers are named after', () => bearer({ identity: 'twin', grants: ['taskrouter'] })),
-    token('POST', 'main', 403, 'policy_room_denied', 'a room outside the policy rule’s class-*', () => withIdToken({ sub: 'policy-class-rooms' }, { grants: ['video'], room: 'staff' })),
+    token('POST', 'main', 403, 'policy_user_not_allowed', 'an identity-provider user the policy denies', () =>
+      withIdToken({ sub: 'policy-denied' }),
+    ),
+    token('POST', 'main', 403, 'policy_grant_denied', 'chat for a user whose policy rule allows video only', () =>
+      withIdToken({ sub: 'policy-video-only' }, { grants: ['chat'] }),
+    ),
+    token('POST', 'taskrouter', 403, 'taskrouter_worker_not_found', 'the taskrouter grant for an identity no Worker is named after', () =>
+      bearer({ identity: 'no-worker', grants: ['taskrouter'] }),
+    ),
+    token(
+      'POST',
+      'taskrouter',
+      403,
+      'taskrouter_worker_ambiguous',
+      'the taskrouter grant for an identity two Workers are named after',
+      () => bearer({ identity: 'twin', grants: ['taskrouter'] }),
+    ),
+    token('POST', 'main', 403, 'policy_room_denied', 'a room outside the policy rule’s class-*', () =>
+      withIdToken({ sub: 'policy-class-rooms' }, { grants: ['video'], room: 'staff' }),
+    ),
     // 415
-    token('POST', 'main', 415, 'unsupported_media_type', 'a text/plain body', () => ({ headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'text/plain' }, body: 'identity=a' })),
+    token('POST', 'main', 415, 'unsupported_media_type', 'a text/plain body', () => ({
+      headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'text/plain' },
+      body: 'identity=a',
+    })),
     // 429
     token('POST', 'main', 429, 'too_many_attempts', 'the right password after five wrong ones', () => throttledTess('POST')),
     token('GET', 'main', 429, 'too_many_attempts', 'the same user again, without a body', () => throttledTess('GET')),
     // 500
     token('POST', 'broken', 500, 'server_misconfigured', 'valid credentials, malformed TWILIO_API_KEY_SID', () => basic('alice')),
-    token('GET', 'broken', 500, 'server_misconfigured', 'valid credentials without a body, malformed TWILIO_API_KEY_SID', () => basicHeaderOnly('alice')),
+    token('GET', 'broken', 500, 'server_misconfigured', 'valid credentials without a body, malformed TWILIO_API_KEY_SID', () =>
+      basicHeaderOnly('alice'),
+    ),
     // 503
-    token('POST', 'providerDown', 503, 'oidc_provider_unavailable', 'an identity-provider token while the JWKS URL does not answer', () => withIdToken()),
+    token('POST', 'providerDown', 503, 'oidc_provider_unavailable', 'an identity-provider token while the JWKS URL does not answer', () =>
+      withIdToken(),
+    ),
     token('POST', 'taskrouter', 503, 'taskrouter_unavailable', 'the taskrouter grant while TaskRouter answers 503', () => {
       taskrouter.api.fail({ status: 503, code: 20503, count: 1 });
       return bearer({ identity: 'agent', grants: ['taskrouter'] });
     }),
-    token('GET', 'providerDown', 503, 'oidc_provider_unavailable', 'the same without a body', async () => ({ headers: { authorization: `Bearer ${await idToken()}` } })),
+    token('GET', 'providerDown', 503, 'oidc_provider_unavailable', 'the same without a body', async () => ({
+      headers: { authorization: `Bearer ${await idToken()}` },
+    })),
     // /health
     health('GET', 'main', 200, 'a valid configuration'),
     health('POST', 'main', 200, 'a valid configuration, asked with POST'),

@@ -52,8 +52,12 @@ afterAll(async () => {
 const basic = (user: string, body: unknown = {}) =>
   send(`${server.url}/token`, { json: body, headers: { authorization: basicHeader(user, credentials.passwords[user]!) } });
 const oidc = async (sub: string, roles: string[], body: unknown = {}) =>
-  send(`${server.url}/token`, { json: body, headers: { authorization: `Bearer ${await signIdToken(key, provider.issuer, AUDIENCE, { sub, roles })}` } });
-const secret = (body: unknown) => send(`${server.url}/token`, { json: body, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+  send(`${server.url}/token`, {
+    json: body,
+    headers: { authorization: `Bearer ${await signIdToken(key, provider.issuer, AUDIENCE, { sub, roles })}` },
+  });
+const secret = (body: unknown) =>
+  send(`${server.url}/token`, { json: body, headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
 
 function expectDenied(answer: HttpAnswer, code: string, rule?: string): void {
   expect({ status: answer.status, code: answer.json?.error?.code }).toEqual({ status: 403, code });
@@ -134,7 +138,10 @@ describe('the policy as a private asset (policy.private.json), read with Runtime
   let assetCredentials: TestCredentials;
   beforeAll(async () => {
     assets = mkdtempSync(join(tmpdir(), 'policy-assets-'));
-    writeFileSync(join(assets, 'policy.private.json'), JSON.stringify({ rules: [{ match: { user: 'alice' }, maxTtl: 300 }], default: 'deny' }, null, 2));
+    writeFileSync(
+      join(assets, 'policy.private.json'),
+      JSON.stringify({ rules: [{ match: { user: 'alice' }, maxTtl: 300 }], default: 'deny' }, null, 2),
+    );
     assetCredentials = newCredentials(['alice', 'dave']);
     assetServer = await startServer(await environmentFor(assetCredentials), { assetsFolder: assets });
   }, 60_000);

@@ -76,7 +76,10 @@ describe('a request without a body is a POST of its query fields (a Function is 
   });
 
   it('non-secret fields may come from the query string: a shared secret with ?identity=', async () => {
-    const answer = await send(tokenUrl('?identity=kiosk-7&ttl=600'), { method: 'POST', headers: { authorization: `Bearer ${credentials.sharedSecret}` } });
+    const answer = await send(tokenUrl('?identity=kiosk-7&ttl=600'), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${credentials.sharedSecret}` },
+    });
     await expectToken(answer, 'kiosk-7');
     expect(answer.json.ttl).toBe(600);
   });
@@ -103,19 +106,27 @@ describe('credentials in a URL are refused with 400, and never reach a log', () 
   });
 
   it('?request[headers][authorization]=Bearer … cannot smuggle a secret in as a header', async () => {
-    const answer = await send(tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}&identity=x`), { method: 'GET' });
+    const answer = await send(tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}&identity=x`), {
+      method: 'GET',
+    });
     expectRefusal(answer, 400, 'invalid_request');
     expect(answer.json.error.message).toMatch(/"request" is reserved/);
   });
 
   it('?request[headers][authorization]=… with request[cookies][a]=1 added (cookies the forged headers never sent) gets no token', async () => {
-    const answer = await send(tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}&request[cookies][a]=1&identity=x`), { method: 'GET' });
+    const answer = await send(
+      tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}&request[cookies][a]=1&identity=x`),
+      { method: 'GET' },
+    );
     expectRefusal(answer, 400, 'invalid_request');
     expect(answer.json.error.message).toMatch(/"request" is reserved/);
   });
 
   it('a real Cookie header does not stand in the way: Basic credentials with cookies get a token', async () => {
-    await expectToken(await send(tokenUrl(), { json: {}, headers: { authorization: alice(), cookie: 'theme=dark; session=abc' } }), 'alice');
+    await expectToken(
+      await send(tokenUrl(), { json: {}, headers: { authorization: alice(), cookie: 'theme=dark; session=abc' } }),
+      'alice',
+    );
   });
 
   it.each([
@@ -165,13 +176,28 @@ describe('credentials in the body', () => {
   it('a shared secret as access_token (RFC 6750 §2.2), in JSON and in a form', async () => {
     await expectToken(await send(tokenUrl(), { json: { access_token: credentials.sharedSecret, identity: 'body-json' } }), 'body-json');
     const form = new URLSearchParams({ access_token: credentials.sharedSecret, identity: 'body-form' }).toString();
-    await expectToken(await send(tokenUrl(), { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }), 'body-form');
+    await expectToken(
+      await send(tokenUrl(), { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form }),
+      'body-form',
+    );
   });
 
   it('a wrong access_token is 401 invalid_credentials; with an Authorization header too it is 400', async () => {
-    expectRefusal(await send(tokenUrl(), { json: { access_token: `${credentials.sharedSecret}x`, identity: 'a' } }), 401, 'invalid_credentials');
-    expectRefusal(await send(tokenUrl(), { json: { access_token: credentials.sharedSecret, identity: 'a' }, headers: { authorization: alice() } }), 400, 'invalid_request');
-    expectRefusal(await send(tokenUrl(), { json: { access_token: credentials.sharedSecret, username: 'alice', password: 'x' } }), 400, 'invalid_request');
+    expectRefusal(
+      await send(tokenUrl(), { json: { access_token: `${credentials.sharedSecret}x`, identity: 'a' } }),
+      401,
+      'invalid_credentials',
+    );
+    expectRefusal(
+      await send(tokenUrl(), { json: { access_token: credentials.sharedSecret, identity: 'a' }, headers: { authorization: alice() } }),
+      400,
+      'invalid_request',
+    );
+    expectRefusal(
+      await send(tokenUrl(), { json: { access_token: credentials.sharedSecret, username: 'alice', password: 'x' } }),
+      400,
+      'invalid_request',
+    );
   });
 });
 
@@ -197,21 +223,32 @@ describe('no header value causes a 5xx', () => {
     ['a boolean', true],
     ['an empty string', ''],
   ];
-  it.each(headerNames.flatMap((name) => values.map(([what, value]) => [name, what, value] as const)))('%s as %s', async (name, _what, value) => {
-    // With an Origin, the origin check reads the Host too (a repeated Host once made it throw: 500).
-    const imitation = { headers: { 'content-type': 'application/json', origin: 'https://app.example', [name]: value }, cookies: {} };
-    const answer = await send(tokenUrl(), { json: { request: imitation, username: 'alice', password: credentials.passwords.alice! } });
-    expect(answer.status).toBeGreaterThanOrEqual(200);
-    expect(answer.status).toBeLessThan(500);
-    expect(answer.headers['content-type']).toMatch(/^application\/json/);
-  });
+  it.each(headerNames.flatMap((name) => values.map(([what, value]) => [name, what, value] as const)))(
+    '%s as %s',
+    async (name, _what, value) => {
+      // With an Origin, the origin check reads the Host too (a repeated Host once made it throw: 500).
+      const imitation = { headers: { 'content-type': 'application/json', origin: 'https://app.example', [name]: value }, cookies: {} };
+      const answer = await send(tokenUrl(), { json: { request: imitation, username: 'alice', password: credentials.passwords.alice! } });
+      expect(answer.status).toBeGreaterThanOrEqual(200);
+      expect(answer.status).toBeLessThan(500);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    },
+  );
 });
 
 describe('passwords with control characters never match', () => {
   it('the right password followed by NUL bytes is refused, in the header and in the body; the right one works', async () => {
     const password = credentials.passwords['nul-user']!;
-    expectRefusal(await send(tokenUrl(), { json: {}, headers: { authorization: basicHeader('nul-user', `${password}\u0000`) } }), 401, 'invalid_credentials');
-    expectRefusal(await send(tokenUrl(), { json: { username: 'nul-user', password: `${password}\u0000\u0000` } }), 401, 'invalid_credentials');
+    expectRefusal(
+      await send(tokenUrl(), { json: {}, headers: { authorization: basicHeader('nul-user', `${password}\u0000`) } }),
+      401,
+      'invalid_credentials',
+    );
+    expectRefusal(
+      await send(tokenUrl(), { json: { username: 'nul-user', password: `${password}\u0000\u0000` } }),
+      401,
+      'invalid_credentials',
+    );
     await expectToken(await send(tokenUrl(), { json: {}, headers: { authorization: basicHeader('nul-user', password) } }), 'nul-user');
   });
 });
@@ -233,7 +270,11 @@ describe('text that was not UTF-8 is refused, not minted', () => {
   });
 
   it('an identity percent-encoded from invalid bytes in a form body: 400 invalid_identity', async () => {
-    expectRefusal(await send(tokenUrl(), { headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded' }, body: 'identity=caf%FF' }), 400, 'invalid_identity');
+    expectRefusal(
+      await send(tokenUrl(), { headers: { ...bearer(), 'content-type': 'application/x-www-form-urlencoded' }, body: 'identity=caf%FF' }),
+      400,
+      'invalid_identity',
+    );
   });
 
   it('valid UTF-8 still works: the identity café', async () => {

@@ -26,9 +26,14 @@ afterAll(async () => {
 
 function smoke(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/smoke.ts', ...args], { cwd: root, env: { PATH: process.env.PATH, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(root, 'scripts', 'run-ts.mjs'), 'src/cli/smoke.ts', ...args],
+      { cwd: root, env: { PATH: process.env.PATH, ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -76,10 +81,13 @@ async function startRechunkingEdge(port: number): Promise<{ url: string; close()
   const server: Server = createServer((req, res) => {
     const headers = { ...req.headers };
     delete headers['content-length'];
-    const upstream = httpRequest({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: { ...headers, 'transfer-encoding': 'chunked' } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port, method: req.method, path: req.url, headers: { ...headers, 'transfer-encoding': 'chunked' } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -94,7 +102,9 @@ it('fails when the edge in front drops Content-Length, since credentials in a bo
     const result = await smoke([edge.url]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/✓ POST \/token without credentials/);
-    expect(result.stdout).toMatch(/✗ POST \/token with credentials in a JSON body: refused as .*Content-Length.*send them in the Authorization header/);
+    expect(result.stdout).toMatch(
+      /✗ POST \/token with credentials in a JSON body: refused as .*Content-Length.*send them in the Authorization header/,
+    );
   } finally {
     await edge.close();
   }

@@ -19,11 +19,18 @@ const savedCa = process.env.NODE_EXTRA_CA_CERTS;
 
 beforeAll(async () => {
   credentials = newCredentials(USERS);
-  sync = await startFakeSync({ accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret });
+  sync = await startFakeSync({
+    accountSid: credentials.accountSid,
+    apiKeySid: credentials.apiKeySid,
+    apiKeySecret: credentials.apiKeySecret,
+  });
   // twilio-run hands the .env keys to functions as process.env (twilio-node reads HTTP_PROXY there); the CA must be
   // in the server process's own environment, read when Node starts.
   process.env.NODE_EXTRA_CA_CERTS = sync.env.NODE_EXTRA_CA_CERTS;
-  const env = await environmentFor(credentials, { THROTTLE_SYNC_SERVICE_SID: sync.credentials.serviceSid, HTTP_PROXY: sync.env.HTTP_PROXY });
+  const env = await environmentFor(credentials, {
+    THROTTLE_SYNC_SERVICE_SID: sync.credentials.serviceSid,
+    HTTP_PROXY: sync.env.HTTP_PROXY,
+  });
   [a, b] = await Promise.all([startServer(env), startServer(env)]);
 }, 90_000);
 
@@ -99,7 +106,10 @@ describe('one budget across instances', () => {
     const before = sync.api.requests().length;
     const answers = await Promise.all([a, b, a, b].map((server, i) => signIn(server, 'bob', `wrong-${i}`)));
     expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
-    const conflicts = sync.api.requests().slice(before).filter((request) => request.code === 54208 || request.code === 54205);
+    const conflicts = sync.api
+      .requests()
+      .slice(before)
+      .filter((request) => request.code === 54208 || request.code === 54205);
     expect(conflicts.length).toBeGreaterThan(0);
     // Four counted: one more failure locks bob on either instance.
     expect((await signIn(a, 'bob', 'wrong-5')).status).toBe(401);
@@ -127,23 +137,32 @@ describe('when Sync is not well', () => {
     ['fails with 503', 'dave', () => (sync.api.behaviour.failWith = 503), /sync_failed/],
     ['is slow (1.5 s a call)', 'erin', () => (sync.api.behaviour.latencyMs = 1500), /no answer within 300 ms/],
     ['drops every connection', 'frank', () => (sync.api.behaviour.dropConnections = true), /./],
-    ['answers 429 (too many requests)', 'grace', () => (sync.api.behaviour.tooManyRequestsUntil = Date.now() + 60_000), /too_many_requests/],
-  ])('%s: the instance’s own counts decide, no 5xx, no token without the password, degraded in the log and /health', async (_what, user, breakSync, reason) => {
-    breakSync();
-    const wrong = await signIn(a, user, 'wrong-while-degraded');
-    expect(wrong.status).toBe(401);
-    expect(wrong.token).toBeUndefined();
-    expect(lastLog(a)).toMatchObject({ status: 401, throttle: 'sync_degraded' });
-    const right = await signIn(a, user, credentials.passwords[user]!);
-    expect(right.status).toBe(200);
-    const report = await health(a);
-    expect(report.status).toBe(200);
-    expect(report.throttle).toEqual({ store: 'sync', sync: 'degraded', reason: expect.stringMatching(reason) });
-    // Credentials this instance verified lately never wait for Sync: answered without a Sync call.
-    const calls = sync.api.requests().length;
-    expect((await signIn(a, user, credentials.passwords[user]!)).status).toBe(200);
-    expect(sync.api.requests().length).toBe(calls);
-  }, 30_000);
+    [
+      'answers 429 (too many requests)',
+      'grace',
+      () => (sync.api.behaviour.tooManyRequestsUntil = Date.now() + 60_000),
+      /too_many_requests/,
+    ],
+  ])(
+    '%s: the instance’s own counts decide, no 5xx, no token without the password, degraded in the log and /health',
+    async (_what, user, breakSync, reason) => {
+      breakSync();
+      const wrong = await signIn(a, user, 'wrong-while-degraded');
+      expect(wrong.status).toBe(401);
+      expect(wrong.token).toBeUndefined();
+      expect(lastLog(a)).toMatchObject({ status: 401, throttle: 'sync_degraded' });
+      const right = await signIn(a, user, credentials.passwords[user]!);
+      expect(right.status).toBe(200);
+      const report = await health(a);
+      expect(report.status).toBe(200);
+      expect(report.throttle).toEqual({ store: 'sync', sync: 'degraded', reason: expect.stringMatching(reason) });
+      // Credentials this instance verified lately never wait for Sync: answered without a Sync call.
+      const calls = sync.api.requests().length;
+      expect((await signIn(a, user, credentials.passwords[user]!)).status).toBe(200);
+      expect(sync.api.requests().length).toBe(calls);
+    },
+    30_000,
+  );
 
   it('the local counts still lock a name while Sync is down, and every answer is 401 or 429', async () => {
     sync.api.behaviour.failWith = 500;

@@ -25,7 +25,11 @@ describe('the taskrouter grant against the TaskRouter stand-in, through the real
 
   beforeAll(async () => {
     credentials = newCredentials(['alice', 'bob', 'carol', 'twin']);
-    taskrouter = await startFakeTaskRouter({ accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret });
+    taskrouter = await startFakeTaskRouter({
+      accountSid: credentials.accountSid,
+      apiKeySid: credentials.apiKeySid,
+      apiKeySecret: credentials.apiKeySecret,
+    });
     workspaceSid = taskrouter.api.addWorkspace();
     aliceWorker = taskrouter.api.addWorker(workspaceSid, 'alice');
     taskrouter.api.addWorker(workspaceSid, 'dave');
@@ -53,7 +57,10 @@ describe('the taskrouter grant against the TaskRouter stand-in, through the real
     expect(answer.status).toBe(200);
     expect(answer.json.grants).toEqual(['taskrouter']);
     const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
-    expect(claims.grants).toEqual({ identity: 'alice', task_router: { workspace_sid: workspaceSid, worker_sid: aliceWorker, role: 'worker' } });
+    expect(claims.grants).toEqual({
+      identity: 'alice',
+      task_router: { workspace_sid: workspaceSid, worker_sid: aliceWorker, role: 'worker' },
+    });
     const lookups = taskrouter.api.requests().filter((request) => request.path.includes('FriendlyName=alice'));
     expect(lookups).toEqual([
       { method: 'GET', path: `/v1/Workspaces/${workspaceSid}/Workers?FriendlyName=alice&PageSize=2`, status: 200, authenticatedAs: 'key' },
@@ -75,7 +82,12 @@ describe('the taskrouter grant against the TaskRouter stand-in, through the real
   });
 
   it('ignores any worker or workspace the caller names: the token is bound to the Worker of the identity', async () => {
-    const answer = await signIn(server, 'alice', { grants: ['taskrouter'], worker_sid: newSid('WK'), workspace_sid: newSid('WS'), role: 'supervisor' });
+    const answer = await signIn(server, 'alice', {
+      grants: ['taskrouter'],
+      worker_sid: newSid('WK'),
+      workspace_sid: newSid('WS'),
+      role: 'supervisor',
+    });
     expect(answer.status).toBe(200);
     const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
     expect(claims.grants).toMatchObject({ task_router: { workspace_sid: workspaceSid, worker_sid: aliceWorker, role: 'worker' } });
@@ -174,8 +186,13 @@ describe('the TaskRouter stand-in, as twilio-node sees it', () => {
 
   it('refuses a wrong key secret with 401 / 20003 and an unknown Workspace with 404 / 20404', async () => {
     const list = (ws: string) => `return await client.taskrouter.v1.workspaces('${ws}').workers.page({ pageSize: 2 });`;
-    await expect(withTwilioNode(taskrouter.credentials.apiKeySid, 'wrong-secret', list(workspaceSid))).resolves.toEqual({ status: 401, code: 20003 });
-    await expect(withTwilioNode(taskrouter.credentials.apiKeySid, taskrouter.credentials.apiKeySecret, list(newSid('WS')))).resolves.toEqual({
+    await expect(withTwilioNode(taskrouter.credentials.apiKeySid, 'wrong-secret', list(workspaceSid))).resolves.toEqual({
+      status: 401,
+      code: 20003,
+    });
+    await expect(
+      withTwilioNode(taskrouter.credentials.apiKeySid, taskrouter.credentials.apiKeySecret, list(newSid('WS'))),
+    ).resolves.toEqual({
       status: 404,
       code: 20404,
     });

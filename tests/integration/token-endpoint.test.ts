@@ -122,7 +122,9 @@ describe('200: a verified caller gets a signed token', () => {
   it('an allowed cross-origin caller gets Access-Control-Allow-Origin for its origin and Vary: Origin', async () => {
     const answer = await token(basic('alice', credentials.passwords.alice!, {}));
     expect(answer.headers['access-control-allow-origin']).toBeUndefined();
-    const crossOrigin = await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: ALLOWED_ORIGIN }));
+    const crossOrigin = await token(
+      json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: ALLOWED_ORIGIN }),
+    );
     expect(crossOrigin.status).toBe(200);
     expect(crossOrigin.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
     expect(crossOrigin.headers['vary']).toMatch(/Origin/);
@@ -138,9 +140,21 @@ describe('200: a verified caller gets a signed token', () => {
 describe('400: malformed requests and headers', () => {
   const cases: [string, () => HttpCall, string][] = [
     ['Basic credentials that are not base64', () => json({}, { authorization: 'Basic !!!notbase64' }), 'invalid_authorization'],
-    ['Basic credentials without a colon', () => json({}, { authorization: `Basic ${Buffer.from('alice').toString('base64')}` }), 'invalid_authorization'],
-    ['Basic credentials that are not UTF-8', () => json({}, { authorization: `Basic ${Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64')}` }), 'invalid_authorization'],
-    ['two Authorization headers', () => json({}, { authorization: [basicHeader('alice', 'x'), `Bearer ${credentials.sharedSecret}`] }), 'invalid_authorization'],
+    [
+      'Basic credentials without a colon',
+      () => json({}, { authorization: `Basic ${Buffer.from('alice').toString('base64')}` }),
+      'invalid_authorization',
+    ],
+    [
+      'Basic credentials that are not UTF-8',
+      () => json({}, { authorization: `Basic ${Buffer.from([0x61, 0x3a, 0xff, 0xfe]).toString('base64')}` }),
+      'invalid_authorization',
+    ],
+    [
+      'two Authorization headers',
+      () => json({}, { authorization: [basicHeader('alice', 'x'), `Bearer ${credentials.sharedSecret}`] }),
+      'invalid_authorization',
+    ],
     ['an empty Bearer value', () => json({}, { authorization: 'Bearer ' }), 'invalid_authorization'],
     ['a shared secret without an identity', () => bearer(credentials.sharedSecret, {}), 'invalid_identity'],
     ['an identity with a control character', () => bearer(credentials.sharedSecret, { identity: 'eve\u0007' }), 'invalid_identity'],
@@ -150,8 +164,16 @@ describe('400: malformed requests and headers', () => {
     ['an unknown grant', () => bearer(credentials.sharedSecret, { identity: 'a', grants: ['fax'] }), 'invalid_grants'],
     ['a duplicated grant', () => bearer(credentials.sharedSecret, { identity: 'a', grants: ['video', 'video'] }), 'invalid_grants'],
     ['an identity that is an array', () => bearer(credentials.sharedSecret, { identity: ['a'] }), 'invalid_request'],
-    ['credentials in both the header and the body', () => basic('alice', credentials.passwords.alice!, { username: 'alice', password: 'x' }), 'invalid_request'],
-    ['a form field named request (it replaces the runtime headers)', () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'request=x' }), 'invalid_request'],
+    [
+      'credentials in both the header and the body',
+      () => basic('alice', credentials.passwords.alice!, { username: 'alice', password: 'x' }),
+      'invalid_request',
+    ],
+    [
+      'a form field named request (it replaces the runtime headers)',
+      () => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'request=x' }),
+      'invalid_request',
+    ],
   ];
   it.each(cases)('%s', async (_name, call, code) => {
     expectRefusal(await token(call()), 400, code);
@@ -199,7 +221,9 @@ describe('401: missing or wrong credentials', () => {
 
 describe('403: origin, grant or room not allowed', () => {
   it('an origin not in ALLOWED_ORIGINS gets no token, even with valid credentials: a refusal any page may read (*), never with credentials', async () => {
-    const answer = await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }));
+    const answer = await token(
+      json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'https://evil.example' }),
+    );
     expectRefusal(answer, 403, 'origin_not_allowed');
     expect(answer.headers['access-control-allow-origin']).toBe('*');
     expect(answer.headers['access-control-allow-credentials']).toBeUndefined();
@@ -207,7 +231,11 @@ describe('403: origin, grant or room not allowed', () => {
   });
 
   it('the null origin of sandboxed frames is refused', async () => {
-    expectRefusal(await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'null' })), 403, 'origin_not_allowed');
+    expectRefusal(
+      await token(json({}, { authorization: basicHeader('alice', credentials.passwords.alice!), origin: 'null' })),
+      403,
+      'origin_not_allowed',
+    );
   });
 
   it('a grant the service does not issue', async () => {
@@ -228,7 +256,10 @@ describe('body-less requests, 415 and 429', () => {
   });
 
   it('a text/plain body is an unsupported media type', async () => {
-    const answer = await token({ headers: { authorization: basicHeader('alice', credentials.passwords.alice!), 'content-type': 'text/plain' }, body: 'hello' });
+    const answer = await token({
+      headers: { authorization: basicHeader('alice', credentials.passwords.alice!), 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expectRefusal(answer, 415, 'unsupported_media_type');
   });
 

@@ -55,17 +55,46 @@ interface Kind {
 const bearer = { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' };
 const MIX: Kind[] = [
   { name: 'valid bearer', expect: [200], headers: bearer, body: '{"identity":"load-user","ttl":600}', identity: 'load-user' },
-  { name: 'valid bearer, allowed origin, form', expect: [200], headers: { ...bearer, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, body: 'identity=form-user&grants=video', identity: 'form-user' },
-  { name: 'valid basic (cached)', expect: [200], headers: { authorization: basicHeader('alice', credentials.passwords.alice!), 'content-type': 'application/json' }, body: '{}', identity: 'alice' },
-  { name: 'wrong bearer', expect: [401], headers: { ...bearer, authorization: `Bearer ${credentials.sharedSecret.slice(1)}x` }, body: '{"identity":"a"}' },
+  {
+    name: 'valid bearer, allowed origin, form',
+    expect: [200],
+    headers: { ...bearer, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'identity=form-user&grants=video',
+    identity: 'form-user',
+  },
+  {
+    name: 'valid basic (cached)',
+    expect: [200],
+    headers: { authorization: basicHeader('alice', credentials.passwords.alice!), 'content-type': 'application/json' },
+    body: '{}',
+    identity: 'alice',
+  },
+  {
+    name: 'wrong bearer',
+    expect: [401],
+    headers: { ...bearer, authorization: `Bearer ${credentials.sharedSecret.slice(1)}x` },
+    body: '{"identity":"a"}',
+  },
   { name: 'no credentials', expect: [401], headers: { 'content-type': 'application/json' }, body: '{}' },
   { name: 'bad ttl', expect: [400], headers: bearer, body: '{"identity":"a","ttl":"600"}' },
   { name: 'bad identity', expect: [400], headers: bearer, body: '{"identity":"a\\u0000"}' },
   { name: 'origin not allowed', expect: [403], headers: { ...bearer, origin: 'https://evil.example' }, body: '{"identity":"a"}' },
-  { name: 'GET (body-less: a POST of its query fields)', expect: [200], method: 'GET', path: '/token?identity=get-user', headers: { authorization: bearer.authorization }, identity: 'get-user' },
+  {
+    name: 'GET (body-less: a POST of its query fields)',
+    expect: [200],
+    method: 'GET',
+    path: '/token?identity=get-user',
+    headers: { authorization: bearer.authorization },
+    identity: 'get-user',
+  },
   { name: 'text/plain', expect: [415], headers: { ...bearer, 'content-type': 'text/plain' }, body: 'identity=a' },
   // The first 5 failures for eve are checked with scrypt (401); the throttle answers the rest (429).
-  { name: 'wrong basic password', expect: [401, 429], headers: { authorization: basicHeader('eve', 'not-her-password'), 'content-type': 'application/json' }, body: '{}' },
+  {
+    name: 'wrong basic password',
+    expect: [401, 429],
+    headers: { authorization: basicHeader('eve', 'not-her-password'), 'content-type': 'application/json' },
+    body: '{}',
+  },
 ];
 
 interface Outcome {
@@ -79,12 +108,16 @@ function send(url: string, kind: Kind): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...kind.headers };
     if (kind.body !== undefined) headers['content-length'] = Buffer.byteLength(kind.body);
-    const req = request(`${url}${kind.path ?? '/token'}`, { method: kind.method ?? 'POST', headers, agent, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${url}${kind.path ?? '/token'}`,
+      { method: kind.method ?? 'POST', headers, agent, timeout: REQUEST_TIMEOUT_MS },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(kind.body);
@@ -164,7 +197,8 @@ async function main(): Promise<void> {
     if (errors > 0) failures.push(`${errors} errors or timeouts`);
     if (eve401 !== 5) failures.push(`wrong basic password: ${eve401} answers of 401; the throttle should allow exactly 5`);
     const firstHalfPeak = Math.max(rssAfterWarmUp, ...rssSamples.filter((sample) => sample.t <= DURATION_S / 2).map((sample) => sample.mb));
-    if (rssAtEnd - firstHalfPeak > MAX_SECOND_HALF_GROWTH_MB) failures.push(`RSS grew ${(rssAtEnd - firstHalfPeak).toFixed(1)} MB in the second half`);
+    if (rssAtEnd - firstHalfPeak > MAX_SECOND_HALF_GROWTH_MB)
+      failures.push(`RSS grew ${(rssAtEnd - firstHalfPeak).toFixed(1)} MB in the second half`);
     if (rssAtEnd - rssAfterWarmUp > MAX_TOTAL_GROWTH_MB) failures.push(`RSS grew ${(rssAtEnd - rssAfterWarmUp).toFixed(1)} MB in all`);
     const output = server.output();
     const logLines = output.split('\n').filter((line) => line.startsWith('{"event":"token_request"')).length;

@@ -53,11 +53,19 @@ interface Answer {
 }
 
 /** One request through the adapter's event splitting and the core, as the Function runs it. */
-async function answer(request: GeneratedRequest, basic: BasicAuthenticator, extraEventFields: Record<string, unknown> = {}): Promise<Answer> {
+async function answer(
+  request: GeneratedRequest,
+  basic: BasicAuthenticator,
+  extraEventFields: Record<string, unknown> = {},
+): Promise<Answer> {
   const logs: RequestLogEntry[] = [];
   const event = { request: { headers: runtimeHeaders(request), cookies: {} }, ...extraEventFields, ...parsedFields(request) };
   const { headers, fields } = splitEvent(event);
-  const result = await handleTokenRequest({ headers, fields, serviceHost: 'svc.example' }, env, { now: () => clock, log: (entry) => logs.push(entry), basic });
+  const result = await handleTokenRequest({ headers, fields, serviceHost: 'svc.example' }, env, {
+    now: () => clock,
+    log: (entry) => logs.push(entry),
+    basic,
+  });
   return { result, body: result.body, logs };
 }
 
@@ -70,7 +78,13 @@ const jsonRequest = (headers: Record<string, string | string[]>, body: unknown):
 /** An authenticator whose cache already holds alice's password, as on a warm instance. */
 async function warmAuthenticator(throttle = new FailureThrottle(), guard = new ScryptGuard()): Promise<BasicAuthenticator> {
   // No real pause where a refusal waits as long as a check: the clock is frozen anyway.
-  const basic = createBasicAuthenticator(throttle, new VerifiedCredentialsCache(), () => clock, async () => undefined, { guard });
+  const basic = createBasicAuthenticator(
+    throttle,
+    new VerifiedCredentialsCache(),
+    () => clock,
+    async () => undefined,
+    { guard },
+  );
   const warm = await answer(jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!) }, {}), basic);
   expect(warm.result.status).toBe(200);
   return basic;
@@ -101,7 +115,11 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
         fc.asyncProperty(nearMiss(credentials.sharedSecret), fc.boolean(), async (guess, asForm) => {
           const a = await answer(
             asForm
-              ? { headers: { authorization: `Bearer ${guess}`, 'content-type': 'application/x-www-form-urlencoded' }, body: { kind: 'form', text: 'identity=a' }, valid: false }
+              ? {
+                  headers: { authorization: `Bearer ${guess}`, 'content-type': 'application/x-www-form-urlencoded' },
+                  body: { kind: 'form', text: 'identity=a' },
+                  valid: false,
+                }
               : jsonRequest({ authorization: `Bearer ${guess}` }, { identity: 'a' }),
             basic,
           );
@@ -147,7 +165,9 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     // Counted by wall time (> 50 ms), so a little slack for a busy machine; the budget itself is 20.
     expect(hashed).toBeLessThanOrEqual(40);
     expect(statuses.get(429) ?? 0).toBeGreaterThan(RUNS / 2);
-    figures.push(`Basic near misses (name and/or password): ${RUNS} runs, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${hashed} paid for scrypt, ${Math.round(ms)} ms`);
+    figures.push(
+      `Basic near misses (name and/or password): ${RUNS} runs, statuses ${JSON.stringify(Object.fromEntries(statuses))}, ${hashed} paid for scrypt, ${Math.round(ms)} ms`,
+    );
     // The cached right password still works while its name is attacked.
     const right = await answer(jsonRequest({ authorization: basicValue('alice', password) }, {}), basic);
     expect(right.result.status).toBe(200);
@@ -182,7 +202,9 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
       ),
     );
     expect(statuses.get(200) ?? 0).toBeGreaterThan(20);
-    figures.push(`any request: ${RUNS} runs, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((x, y) => x[0] - y[0])))}, ${Math.round(ms)} ms`);
+    figures.push(
+      `any request: ${RUNS} runs, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((x, y) => x[0] - y[0])))}, ${Math.round(ms)} ms`,
+    );
   });
 
   it('no response or log line contains a secret, password, hash or token', async () => {
@@ -224,7 +246,17 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
       fc.assert(
         fc.asyncProperty(ttl, fc.boolean(), async (requested, asForm) => {
           const request: GeneratedRequest = asForm
-            ? { headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/x-www-form-urlencoded' }, body: { kind: 'form', text: new URLSearchParams({ identity: 'a', ttl: typeof requested === 'string' ? requested : JSON.stringify(requested) ?? '' }).toString() }, valid: true }
+            ? {
+                headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/x-www-form-urlencoded' },
+                body: {
+                  kind: 'form',
+                  text: new URLSearchParams({
+                    identity: 'a',
+                    ttl: typeof requested === 'string' ? requested : (JSON.stringify(requested) ?? ''),
+                  }).toString(),
+                },
+                valid: true,
+              }
             : jsonRequest({ authorization: `Bearer ${credentials.sharedSecret}` }, { identity: 'a', ttl: requested });
           const a = await answer(request, basic);
           if (a.result.status !== 200) {
@@ -248,16 +280,33 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     const basic = await warmAuthenticator();
     const key = new TextEncoder().encode(credentials.apiKeySecret);
     // Identities any grant accepts: letters (also decomposed), digits and a few marks; at most 120 bytes.
-    const identity = fc.string({ minLength: 1, maxLength: 30, unit: fc.constantFrom(...'abcXYZ0189_-.@', 'é', 'e\u0301', 'ß', '中', '😀', 'ñ') });
+    const identity = fc.string({
+      minLength: 1,
+      maxLength: 30,
+      unit: fc.constantFrom(...'abcXYZ0189_-.@', 'é', 'e\u0301', 'ß', '中', '😀', 'ñ'),
+    });
     const valid = fc.oneof(
-      identity.map((name) => ({ request: jsonRequest({ authorization: `Bearer ${credentials.sharedSecret}` }, { identity: name }), expected: name.normalize('NFC') })),
       identity.map((name) => ({
-        request: { headers: { authorization: `bearer  ${credentials.sharedSecret}`, 'content-type': 'application/x-www-form-urlencoded' }, body: { kind: 'form', text: new URLSearchParams({ identity: name }).toString() }, valid: true } as GeneratedRequest,
+        request: jsonRequest({ authorization: `Bearer ${credentials.sharedSecret}` }, { identity: name }),
+        expected: name.normalize('NFC'),
+      })),
+      identity.map((name) => ({
+        request: {
+          headers: { authorization: `bearer  ${credentials.sharedSecret}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: { kind: 'form', text: new URLSearchParams({ identity: name }).toString() },
+          valid: true,
+        } as GeneratedRequest,
         expected: name.normalize('NFC'),
       })),
       fc.constant({ request: jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!) }, {}), expected: 'alice' }),
       fc.constant({ request: jsonRequest({}, { username: 'alice', password: credentials.passwords.alice }), expected: 'alice' }),
-      fc.constant({ request: jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!), origin: ALLOWED_ORIGIN }, { identity: 'alice' }), expected: 'alice' }),
+      fc.constant({
+        request: jsonRequest(
+          { authorization: basicValue('alice', credentials.passwords.alice!), origin: ALLOWED_ORIGIN },
+          { identity: 'alice' },
+        ),
+        expected: 'alice',
+      }),
     );
     const [, ms] = await timed(() =>
       fc.assert(
@@ -285,7 +334,12 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     const [, ms] = await timed(() =>
       fc.assert(
         fc.asyncProperty(nearMiss(password, 'abcXYZ019-_:é'), async (guess) => {
-          const basic = createBasicAuthenticator(new FailureThrottle(), new VerifiedCredentialsCache(), () => clock, async () => undefined);
+          const basic = createBasicAuthenticator(
+            new FailureThrottle(),
+            new VerifiedCredentialsCache(),
+            () => clock,
+            async () => undefined,
+          );
           const a = await answer(jsonRequest({ authorization: basicValue('bob', guess) }, {}), basic);
           expectNoToken(a);
           expect(a.body.error.code).toBe('invalid_credentials');
@@ -314,7 +368,13 @@ describe('the verified-credentials cache follows the configuration', () => {
       }
     };
     expect((await withEnv(changed)).result.status).toBe(401);
-    const removed = { ...env, AUTH_BASIC_USERS: env.AUTH_BASIC_USERS!.split(' ').filter((entry) => !entry.startsWith('alice:')).join(' ') };
+    const removed = {
+      ...env,
+      AUTH_BASIC_USERS: env
+        .AUTH_BASIC_USERS!.split(' ')
+        .filter((entry) => !entry.startsWith('alice:'))
+        .join(' '),
+    };
     expect((await withEnv(removed)).result.status).toBe(401);
   }, 30_000);
 });

@@ -18,7 +18,10 @@ function randomIdentity(): string {
   return Array.from({ length }, () => identityAlphabet[randomBytes(1)[0]! % identityAlphabet.length]).join('');
 }
 
-async function configFor(settings: Record<string, string>, secret: string): Promise<{ config: ServiceConfig; env: Record<string, string> }> {
+async function configFor(
+  settings: Record<string, string>,
+  secret: string,
+): Promise<{ config: ServiceConfig; env: Record<string, string> }> {
   const credentials = { ...newCredentials([]), apiKeySecret: secret };
   const env = await environmentFor(credentials, { ...settings, AUTH_BASIC_USERS: undefined });
   const result = parseConfig(env);
@@ -48,7 +51,11 @@ function referenceJwt(env: Record<string, string>, plan: TokenPlan, region: stri
     if (grant === 'sync') token.addGrant(new AccessToken.SyncGrant({ serviceSid: env.SYNC_SERVICE_SID }));
     if (grant === 'taskrouter') {
       token.addGrant(
-        new AccessToken.TaskRouterGrant({ workspaceSid: env.TASKROUTER_WORKSPACE_SID, workerSid: plan.taskrouterWorkerSid, role: 'worker' }),
+        new AccessToken.TaskRouterGrant({
+          workspaceSid: env.TASKROUTER_WORKSPACE_SID,
+          workerSid: plan.taskrouterWorkerSid,
+          role: 'worker',
+        }),
       );
     }
   }
@@ -113,13 +120,23 @@ describe('mintAccessToken', () => {
     const workspaceSid = newSid('WS');
     const workerSid = newSid('WK');
     const { config } = await configFor({ TOKEN_GRANTS: 'taskrouter', TASKROUTER_WORKSPACE_SID: workspaceSid }, secret);
-    const issued = mintAccessToken(config, { identity: 'alice', grants: ['taskrouter'], ttl: 600, taskrouterWorkerSid: workerSid }, Date.now());
+    const issued = mintAccessToken(
+      config,
+      { identity: 'alice', grants: ['taskrouter'], ttl: 600, taskrouterWorkerSid: workerSid },
+      Date.now(),
+    );
     const { claims } = await verifyTwilioToken(issued.token, secret);
-    expect(claims.grants).toEqual({ identity: 'alice', task_router: { workspace_sid: workspaceSid, worker_sid: workerSid, role: 'worker' } });
+    expect(claims.grants).toEqual({
+      identity: 'alice',
+      task_router: { workspace_sid: workspaceSid, worker_sid: workerSid, role: 'worker' },
+    });
   });
 
   it('never signs a taskrouter grant without its worker', async () => {
-    const { config } = await configFor({ TOKEN_GRANTS: 'taskrouter', TASKROUTER_WORKSPACE_SID: newSid('WS') }, randomBytes(24).toString('base64url'));
+    const { config } = await configFor(
+      { TOKEN_GRANTS: 'taskrouter', TASKROUTER_WORKSPACE_SID: newSid('WS') },
+      randomBytes(24).toString('base64url'),
+    );
     expect(() => mintAccessToken(config, { identity: 'alice', grants: ['taskrouter'], ttl: 600 }, Date.now())).toThrow(/worker/);
   });
 

@@ -13,7 +13,11 @@ describe('no header', () => {
 
 describe('Basic', () => {
   it('decodes user and password', () => {
-    expect(parseAuthorizationHeader(basicHeader('alice', 's3cret-pw'))).toEqual({ scheme: 'basic', username: 'alice', password: 's3cret-pw' });
+    expect(parseAuthorizationHeader(basicHeader('alice', 's3cret-pw'))).toEqual({
+      scheme: 'basic',
+      username: 'alice',
+      password: 's3cret-pw',
+    });
   });
 
   it.each(['basic', 'BASIC', 'bAsIc'])('accepts the scheme spelled %s', (scheme) => {
@@ -64,7 +68,10 @@ describe('Basic', () => {
   });
 
   it('refuses Latin-1 encoded credentials that are not UTF-8', () => {
-    expectServiceError(() => parseAuthorizationHeader(`Basic ${Buffer.from('Jos\u00e9:pw', 'latin1').toString('base64')}`), 'invalid_authorization');
+    expectServiceError(
+      () => parseAuthorizationHeader(`Basic ${Buffer.from('Jos\u00e9:pw', 'latin1').toString('base64')}`),
+      'invalid_authorization',
+    );
   });
 
   it('refuses the scheme with no credentials', () => {
@@ -80,7 +87,11 @@ describe('Basic', () => {
 
   it('never echoes the credentials in its error messages', () => {
     const password = 'pw-that-must-not-appear';
-    const headers = [`Basic ${b64(`alice${password}`)}`, `Basic ${b64(`alice:${password}`)}!`, `Basic ${b64(`alice:${password}`).replace(/=+$/, '')}`];
+    const headers = [
+      `Basic ${b64(`alice${password}`)}`,
+      `Basic ${b64(`alice:${password}`)}!`,
+      `Basic ${b64(`alice:${password}`).replace(/=+$/, '')}`,
+    ];
     for (const header of headers) {
       const error = expectServiceError(() => parseAuthorizationHeader(header), 'invalid_authorization');
       expect(error.message).not.toContain(password);

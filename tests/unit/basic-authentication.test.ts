@@ -119,7 +119,8 @@ describe('verifying a password', () => {
     const auth = createBasicAuthenticator(throttle, undefined, now);
     await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
     expect(checksOfPasswordsContaining(control)).toBe(0);
-    for (let i = 1; i < DEFAULT_THROTTLE_LIMITS.perNameFailures; i++) await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
+    for (let i = 1; i < DEFAULT_THROTTLE_LIMITS.perNameFailures; i++)
+      await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
     await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
   });
 

@@ -12,7 +12,10 @@ import {
 import { hashPassword } from '../../src/lib/password-hash';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 
-const hex = (n: number) => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number) =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 const b64 = (bytes: number) => randomBytes(bytes).toString('base64').replace(/=+$/, '');
 
 let credentials: TestCredentials;
@@ -252,7 +255,9 @@ describe('SID variables', () => {
   it('reports TWILIO_ACCOUNT_SID when it names a different account than the platform ACCOUNT_SID', () => {
     const problems = problemsOf({ ...minimalEnv, ACCOUNT_SID: newSid('AC') });
     expect(problems.map((problem) => problem.variable)).toEqual(['TWILIO_ACCOUNT_SID']);
-    expect(problems[0]!.message).toBe('TWILIO_ACCOUNT_SID names another account than ACCOUNT_SID, the account the service runs in (Twilio sets ACCOUNT_SID when deployed)');
+    expect(problems[0]!.message).toBe(
+      'TWILIO_ACCOUNT_SID names another account than ACCOUNT_SID, the account the service runs in (Twilio sets ACCOUNT_SID when deployed)',
+    );
   });
 });
 
@@ -369,7 +374,10 @@ describe('AUTH_BASIC_USERS', () => {
   });
 
   it('accepts the scrypt parameters at the OWASP minimum and at the memory ceiling', () => {
-    const env = { ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}` };
+    const env = {
+      ...minimalEnv,
+      AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=13,r=8,p=10')} c:${phcWith('ln=16,r=8,p=2')}`,
+    };
     expect(configOf(env).basicUsers?.users.map((user) => [user.name, user.hash.ln, user.hash.p])).toEqual([
       ['a', 15, 3],
       ['b', 13, 10],
@@ -379,7 +387,9 @@ describe('AUTH_BASIC_USERS', () => {
 
   it('reports a hash costlier than the service can afford (ln=17, 128 MiB a check) as a problem of that entry', () => {
     const problems = problemsOf({ ...minimalEnv, AUTH_BASIC_USERS: `a:${phcWith('ln=15,r=8,p=3')} b:${phcWith('ln=17,r=8,p=1')}` });
-    expect(problems).toEqual([expect.objectContaining({ variable: 'AUTH_BASIC_USERS', message: expect.stringMatching(/^AUTH_BASIC_USERS entry 2: .*too costly/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ variable: 'AUTH_BASIC_USERS', message: expect.stringMatching(/^AUTH_BASIC_USERS entry 2: .*too costly/) }),
+    ]);
   });
 
   it('keeps the names in NFC form', async () => {
@@ -416,14 +426,19 @@ describe('the users file (assets/basic-users.private.txt) instead of AUTH_BASIC_
     const result = withFile(`# users\n${entries[0]}\ncarol:plaintext-password\n`);
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems).toEqual([
-      expect.objectContaining({ variable: 'assets/basic-users.private.txt', message: 'assets/basic-users.private.txt line 3 is not a password hash; plaintext passwords are refused' }),
+      expect.objectContaining({
+        variable: 'assets/basic-users.private.txt',
+        message: 'assets/basic-users.private.txt line 3 is not a password hash; plaintext passwords are refused',
+      }),
     ]);
     expect(JSON.stringify(result)).not.toContain('carol');
   });
 
   it('refuses two entries on one line, and a file with no user', () => {
     const twoOnALine = withFile(`${entries[0]} ${entries[1]}\n`);
-    expect(!twoOnALine.ok && twoOnALine.problems[0]!.message).toBe('assets/basic-users.private.txt line 1 must hold one name:<hash> entry (made by npm run hash-password)');
+    expect(!twoOnALine.ok && twoOnALine.problems[0]!.message).toBe(
+      'assets/basic-users.private.txt line 1 must hold one name:<hash> entry (made by npm run hash-password)',
+    );
     const empty = withFile('# nobody yet\n\n');
     expect(!empty.ok && empty.problems[0]!.message).toBe('assets/basic-users.private.txt is set but holds no user');
   });

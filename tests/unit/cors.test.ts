@@ -28,7 +28,10 @@ describe('decideOrigin', () => {
   });
 
   it('names a listed origin even when it is also the service’s own host', () => {
-    expect(decideOrigin('http://localhost:5173', listed, ['localhost:5173'])).toEqual({ allowed: true, allowOrigin: 'http://localhost:5173' });
+    expect(decideOrigin('http://localhost:5173', listed, ['localhost:5173'])).toEqual({
+      allowed: true,
+      allowOrigin: 'http://localhost:5173',
+    });
   });
 
   it('matches the service host case-insensitively and with its port', () => {

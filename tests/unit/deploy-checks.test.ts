@@ -11,7 +11,8 @@ beforeAll(async () => {
   valid = await environmentFor(credentials);
 });
 
-const problemsFor = (variables: Record<string, string>, target = {}) => checkDeployment(variables, {}, { serviceName: 'tokens', domainSuffix: 'dev', ...target });
+const problemsFor = (variables: Record<string, string>, target = {}) =>
+  checkDeployment(variables, {}, { serviceName: 'tokens', domainSuffix: 'dev', ...target });
 const named = (variables: Record<string, string>, target = {}) => problemsFor(variables, target).map((problem) => problem.variable);
 
 describe('checkDeployment', () => {
@@ -19,12 +20,20 @@ describe('checkDeployment', () => {
     expect(problemsFor(valid)).toEqual([]);
   });
 
-  it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY_SID', 'CONVERSATIONS_SERVICE_SID'])('refuses the development placeholder in %s', (name) => {
-    const prefix = { TWILIO_ACCOUNT_SID: 'AC', TWILIO_API_KEY_SID: 'SK', CONVERSATIONS_SERVICE_SID: 'IS' }[name]!;
-    const extra: Record<string, string> = name === 'CONVERSATIONS_SERVICE_SID' ? { TOKEN_GRANTS: 'chat' } : {};
-    const problems = problemsFor({ ...valid, ...extra, [name]: `${prefix}${'0'.repeat(32)}` });
-    expect(problems).toContainEqual(expect.objectContaining({ variable: name, message: `${name} is the development placeholder that npm start writes, which Twilio refuses` }));
-  });
+  it.each(['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY_SID', 'CONVERSATIONS_SERVICE_SID'])(
+    'refuses the development placeholder in %s',
+    (name) => {
+      const prefix = { TWILIO_ACCOUNT_SID: 'AC', TWILIO_API_KEY_SID: 'SK', CONVERSATIONS_SERVICE_SID: 'IS' }[name]!;
+      const extra: Record<string, string> = name === 'CONVERSATIONS_SERVICE_SID' ? { TOKEN_GRANTS: 'chat' } : {};
+      const problems = problemsFor({ ...valid, ...extra, [name]: `${prefix}${'0'.repeat(32)}` });
+      expect(problems).toContainEqual(
+        expect.objectContaining({
+          variable: name,
+          message: `${name} is the development placeholder that npm start writes, which Twilio refuses`,
+        }),
+      );
+    },
+  );
 
   it('counts bytes, not characters, against the 450-byte value limit, and says where a large value can go', () => {
     const room = 'é'.repeat(100); // 100 characters, 200 bytes: fine
@@ -61,14 +70,20 @@ describe('checkDeployment', () => {
   });
 
   it('counts the domain name (service name and suffix) in the context', () => {
-    expect(contextBytes({}, { serviceName: 'a'.repeat(40), domainSuffix: 'staging' }) - contextBytes({}, { serviceName: 'a', domainSuffix: '' })).toBe(39 + 8);
+    expect(
+      contextBytes({}, { serviceName: 'a'.repeat(40), domainSuffix: 'staging' }) - contextBytes({}, { serviceName: 'a', domainSuffix: '' }),
+    ).toBe(39 + 8);
   });
 
   it('refuses an identity provider and allowed origins on loopback, which a deployed service cannot use', () => {
     expect(named({ ...valid, OIDC_ISSUER: 'http://localhost:8080', OIDC_AUDIENCE: 'app' })).toContain('OIDC_ISSUER');
-    expect(named({ ...valid, OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app', OIDC_JWKS_URL: 'http://127.0.0.1:9/keys' })).toContain('OIDC_JWKS_URL');
+    expect(
+      named({ ...valid, OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app', OIDC_JWKS_URL: 'http://127.0.0.1:9/keys' }),
+    ).toContain('OIDC_JWKS_URL');
     expect(named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' })).toEqual(['ALLOWED_ORIGINS']);
-    expect(named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' })).toEqual([]);
+    expect(
+      named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' }),
+    ).toEqual([]);
   });
 
   it("runs the service's own checks with the platform's ACCOUNT_SID, so a TWILIO_ACCOUNT_SID of another account is refused", () => {
@@ -77,10 +92,14 @@ describe('checkDeployment', () => {
       {
         variable: 'TWILIO_ACCOUNT_SID',
         message: 'TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to (TWILIO_ACCOUNT_SID in the environment)',
-        fix: expect.stringMatching(/^deploy with credentials of the account TWILIO_ACCOUNT_SID names, or set TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET/),
+        fix: expect.stringMatching(
+          /^deploy with credentials of the account TWILIO_ACCOUNT_SID names, or set TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET/,
+        ),
       },
     ]);
-    expect(JSON.stringify(problemsFor(valid, { accountSid: newSid('AC') }))).not.toMatch(/ACCOUNT_SID name different accounts|remove TWILIO_ACCOUNT_SID/);
+    expect(JSON.stringify(problemsFor(valid, { accountSid: newSid('AC') }))).not.toMatch(
+      /ACCOUNT_SID name different accounts|remove TWILIO_ACCOUNT_SID/,
+    );
     expect(named(valid, { accountSid: credentials.accountSid })).toEqual([]);
     const { TWILIO_ACCOUNT_SID: _provided, ...withoutAccount } = valid;
     expect(named(withoutAccount, { accountSid: credentials.accountSid })).toEqual([]);
@@ -88,17 +107,26 @@ describe('checkDeployment', () => {
 
   it('refuses a near miss of a setting, which would leave the setting it meant unset, and lets a far name through', () => {
     expect(problemsFor({ ...valid, ALLOWED_ORIGIN: 'https://app.example.com' })).toEqual([
-      { variable: 'ALLOWED_ORIGIN', message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?', fix: expect.stringMatching(/^rename ALLOWED_ORIGIN to ALLOWED_ORIGINS/) },
+      {
+        variable: 'ALLOWED_ORIGIN',
+        message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?',
+        fix: expect.stringMatching(/^rename ALLOWED_ORIGIN to ALLOWED_ORIGINS/),
+      },
     ]);
     expect(named({ ...valid, Token_Ttl: '600', AUTH_BASIC_USER: 'x' })).toEqual(['Token_Ttl', 'AUTH_BASIC_USER']);
     expect(named({ ...valid, MY_OWN_NOTE: 'x' })).toEqual([]);
   });
 
   it('never puts a value in a problem', () => {
-    const problems = problemsFor({ ...valid, AUTH_SHARED_SECRETS: `${credentials.sharedSecret},short`, NOTE: credentials.apiKeySecret.repeat(20) });
+    const problems = problemsFor({
+      ...valid,
+      AUTH_SHARED_SECRETS: `${credentials.sharedSecret},short`,
+      NOTE: credentials.apiKeySecret.repeat(20),
+    });
     expect(problems.length).toBeGreaterThan(0);
     const text = JSON.stringify(problems);
-    for (const secret of [credentials.sharedSecret, credentials.apiKeySecret, credentials.passwords.alice!]) expect(text).not.toContain(secret);
+    for (const secret of [credentials.sharedSecret, credentials.apiKeySecret, credentials.passwords.alice!])
+      expect(text).not.toContain(secret);
   });
 });
 
@@ -122,7 +150,9 @@ describe('planVariableSync', () => {
   });
 
   it('deletes nothing when .env sets everything the service has', () => {
-    expect(planVariableSync(existing.slice(0, 3), { TWILIO_API_KEY_SID: 'a', AUTH_SHARED_SECRETS: 'b', VIDEO_ROOM: 'c' }).remove).toEqual([]);
+    expect(planVariableSync(existing.slice(0, 3), { TWILIO_API_KEY_SID: 'a', AUTH_SHARED_SECRETS: 'b', VIDEO_ROOM: 'c' }).remove).toEqual(
+      [],
+    );
   });
 
   it('knows every variable the configuration reads', () => {

@@ -2,7 +2,9 @@
 import { envFileProblems, parseEnvFile, readEnvFile } from '../../src/lib/env-file';
 
 /** The dotenv that twilio-run itself resolves, whatever npm hoists. */
-const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as { parse(text: string): Record<string, string> };
+const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as {
+  parse(text: string): Record<string, string>;
+};
 
 describe('parseEnvFile', () => {
   it('reads KEY=value lines and skips comments and blank lines', () => {
@@ -106,7 +108,11 @@ describe('readEnvFile: the lines dotenv 6 skips or misreads', () => {
         message: 'AUTH_SHARED_SECRETS starts with "export "; twilio-run (dotenv 6) skips the whole line, so AUTH_SHARED_SECRETS is not set',
         fix: 'remove "export " from the start of line 1',
       },
-      { variable: '.env.ci line 2', message: expect.stringMatching(/^TOKEN_TTL's value has what looks like an inline comment/), fix: expect.any(String) },
+      {
+        variable: '.env.ci line 2',
+        message: expect.stringMatching(/^TOKEN_TTL's value has what looks like an inline comment/),
+        fix: expect.any(String),
+      },
     ]);
     expect(JSON.stringify(problems)).not.toMatch(/s3cr3t/);
   });

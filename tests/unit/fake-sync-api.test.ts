@@ -3,7 +3,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeSyncApi } from '../helpers/fake-twilio/sync-api';
 
-const credentials = { accountSid: `AC${'a'.repeat(32)}`, apiKeySid: `SK${'b'.repeat(32)}`, apiKeySecret: 'c'.repeat(32), serviceSid: `IS${'d'.repeat(32)}` };
+const credentials = {
+  accountSid: `AC${'a'.repeat(32)}`,
+  apiKeySid: `SK${'b'.repeat(32)}`,
+  apiKeySecret: 'c'.repeat(32),
+  serviceSid: `IS${'d'.repeat(32)}`,
+};
 let clock = 1_700_000_000_000;
 let api: FakeSyncApi;
 let server: Server;
@@ -21,7 +26,11 @@ afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 async function call(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Basic ${Buffer.from(`${credentials.apiKeySid}:${credentials.apiKeySecret}`).toString('base64')}`, ...headers, ...(form && { 'content-type': 'application/x-www-form-urlencoded' }) },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${credentials.apiKeySid}:${credentials.apiKeySecret}`).toString('base64')}`,
+      ...headers,
+      ...(form && { 'content-type': 'application/x-www-form-urlencoded' }),
+    },
     ...(form && { body: new URLSearchParams(form).toString() }),
   });
   const text = await response.text();
@@ -48,7 +57,10 @@ it('keeps revisions: 54208 for an existing key, 54205 for a stale If-Match, 5400
   const updated = await call('POST', '/Maps/m/Items/k', { Data: '{"f":2}' }, { 'if-match': '0' });
   expect(updated.status).toBe(200);
   expect(updated.etag).not.toBe('0');
-  expect((await call('POST', '/Maps/m/Items/k', { Data: '{"f":3}' }, { 'if-match': '0' })).json).toMatchObject({ status: 412, code: 54205 });
+  expect((await call('POST', '/Maps/m/Items/k', { Data: '{"f":3}' }, { 'if-match': '0' })).json).toMatchObject({
+    status: 412,
+    code: 54205,
+  });
   expect((await call('POST', '/Maps/m/Items/k', { Data: '{}' }, { 'if-match': 'not a revision!' })).json.code).toBe(54003);
   expect((await call('GET', '/Maps/m/Items/k')).json.data).toEqual({ f: 2 });
 });

@@ -76,7 +76,9 @@ describe('errorResult', () => {
   describe('401', () => {
     it('challenges with both configured schemes for a non-browser client, Bearer first', () => {
       const result = errorResult(new ServiceError('missing_credentials', 'x'), context());
-      expect(result.headers['WWW-Authenticate']).toBe('Bearer realm="twilio-access-token", Basic realm="twilio-access-token", charset="UTF-8"');
+      expect(result.headers['WWW-Authenticate']).toBe(
+        'Bearer realm="twilio-access-token", Basic realm="twilio-access-token", charset="UTF-8"',
+      );
       expect((result.body as { error: { schemes: string[] } }).error.schemes).toEqual(['basic', 'bearer']);
     });
 
@@ -123,7 +125,10 @@ describe('errorResult', () => {
   });
 
   it('adds Allow-Origin and exposes Retry-After and WWW-Authenticate only for an allowed browser origin', () => {
-    const allowed = errorResult(new ServiceError('too_many_attempts', 'x', 1), context({ origin: { allowed: true, allowOrigin: 'https://app.example.com' } }));
+    const allowed = errorResult(
+      new ServiceError('too_many_attempts', 'x', 1),
+      context({ origin: { allowed: true, allowOrigin: 'https://app.example.com' } }),
+    );
     expect(allowed.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');
     expect(allowed.headers['Access-Control-Expose-Headers']).toBe('Retry-After, WWW-Authenticate');
   });

@@ -4,9 +4,12 @@ import { GRANT_NAMES } from '../../src/lib/grant-names';
 import { expectServiceError } from '../helpers/service-error';
 
 describe('valid identities', () => {
-  it.each(['alice', 'user-42', 'alice@example.com', 'Jos\u00e9', '\u5f20\u4f1f', 'a.b_c+d'])('returns %j unchanged for every grant', (identity) => {
-    expect(validateIdentity(identity, GRANT_NAMES)).toBe(identity);
-  });
+  it.each(['alice', 'user-42', 'alice@example.com', 'Jos\u00e9', '\u5f20\u4f1f', 'a.b_c+d'])(
+    'returns %j unchanged for every grant',
+    (identity) => {
+      expect(validateIdentity(identity, GRANT_NAMES)).toBe(identity);
+    },
+  );
 
   it('allows inner spaces when the voice grant is not asked for', () => {
     expect(validateIdentity('Alice Smith', ['video', 'chat', 'sync'])).toBe('Alice Smith');
@@ -58,11 +61,14 @@ describe('characters never allowed', () => {
     }
   });
 
-  it.each([' alice', 'alice ', '\u00a0alice', 'alice\u3000', '\u2003alice'])('refuses leading or trailing white space in %j', (identity) => {
-    expect(expectServiceError(() => validateIdentity(identity, ['video']), 'invalid_identity').message).toBe(
-      'identity must not start or end with white space',
-    );
-  });
+  it.each([' alice', 'alice ', '\u00a0alice', 'alice\u3000', '\u2003alice'])(
+    'refuses leading or trailing white space in %j',
+    (identity) => {
+      expect(expectServiceError(() => validateIdentity(identity, ['video']), 'invalid_identity').message).toBe(
+        'identity must not start or end with white space',
+      );
+    },
+  );
 });
 
 describe('length limits in UTF-8 bytes', () => {
@@ -99,10 +105,13 @@ describe('length limits in UTF-8 bytes', () => {
 });
 
 describe('voice client names', () => {
-  it.each([' ', '<', '>', '#', '%', '"', '{', '}', '|', '\\', '^', '[', ']', '`', '\u00a0'])('refuses %j inside a voice identity', (char) => {
-    const error = expectServiceError(() => validateIdentity(`ali${char}ce`, ['voice']), 'invalid_identity');
-    expect(error.message).toMatch(/^identity for the voice grant must not contain/);
-  });
+  it.each([' ', '<', '>', '#', '%', '"', '{', '}', '|', '\\', '^', '[', ']', '`', '\u00a0'])(
+    'refuses %j inside a voice identity',
+    (char) => {
+      const error = expectServiceError(() => validateIdentity(`ali${char}ce`, ['voice']), 'invalid_identity');
+      expect(error.message).toMatch(/^identity for the voice grant must not contain/);
+    },
+  );
 
   it('allows the same characters when voice is not asked for', () => {
     expect(validateIdentity('a#b%c{d}', ['video', 'chat'])).toBe('a#b%c{d}');

@@ -73,7 +73,13 @@ describe('parseOidcConfig', () => {
 
   it('never echoes a value, even credentials someone pasted into a URL', () => {
     const secret = 'hunter2-very-secret';
-    const problems = problemsFor({ OIDC_ISSUER: `https://user:${secret}@id.example.com`, OIDC_AUDIENCE: 'a', OIDC_JWKS_URL: `http://${secret}.example.com`, OIDC_ALGORITHMS: secret, OIDC_CLOCK_SKEW_SECONDS: secret });
+    const problems = problemsFor({
+      OIDC_ISSUER: `https://user:${secret}@id.example.com`,
+      OIDC_AUDIENCE: 'a',
+      OIDC_JWKS_URL: `http://${secret}.example.com`,
+      OIDC_ALGORITHMS: secret,
+      OIDC_CLOCK_SKEW_SECONDS: secret,
+    });
     expect(problems.map((p) => p.variable).sort()).toEqual(['OIDC_ALGORITHMS', 'OIDC_CLOCK_SKEW_SECONDS', 'OIDC_ISSUER', 'OIDC_JWKS_URL']);
     expect(JSON.stringify(problems)).not.toContain(secret);
     for (const problem of problems) {
@@ -82,11 +88,14 @@ describe('parseOidcConfig', () => {
     }
   });
 
-  it.each(['none', 'HS256', 'hs512', 'RS256,HS384', 'None'])('refuses OIDC_ALGORITHMS=%s: unsigned and symmetric algorithms are never allowed', (value) => {
-    expect(problemsFor({ ...base, OIDC_ALGORITHMS: value })).toEqual([
-      expect.objectContaining({ variable: 'OIDC_ALGORITHMS', message: expect.stringContaining('never accepted') }),
-    ]);
-  });
+  it.each(['none', 'HS256', 'hs512', 'RS256,HS384', 'None'])(
+    'refuses OIDC_ALGORITHMS=%s: unsigned and symmetric algorithms are never allowed',
+    (value) => {
+      expect(problemsFor({ ...base, OIDC_ALGORITHMS: value })).toEqual([
+        expect.objectContaining({ variable: 'OIDC_ALGORITHMS', message: expect.stringContaining('never accepted') }),
+      ]);
+    },
+  );
 
   it('refuses unsupported algorithms and an empty list', () => {
     expect(problemsFor({ ...base, OIDC_ALGORITHMS: 'RS1' }).map((p) => p.variable)).toEqual(['OIDC_ALGORITHMS']);

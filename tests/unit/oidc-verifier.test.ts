@@ -230,7 +230,9 @@ describe('createOidcVerifier: issuer, audience, identity, roles', () => {
 
   it('turns a space-separated roles string into a list and a missing claim into no roles', async () => {
     const verifier = verifierFor({ rolesClaim: 'scope' });
-    await expect(verifier.verify(await tokenFrom(rsa, { scope: 'openid  video:join chat' }))).resolves.toMatchObject({ roles: ['openid', 'video:join', 'chat'] });
+    await expect(verifier.verify(await tokenFrom(rsa, { scope: 'openid  video:join chat' }))).resolves.toMatchObject({
+      roles: ['openid', 'video:join', 'chat'],
+    });
     await expect(verifier.verify(await tokenFrom(rsa))).resolves.toMatchObject({ roles: [] });
   });
 });
@@ -273,10 +275,13 @@ describe('createOidcVerifier: forged and malformed tokens', () => {
     expect(provider.requests).toEqual([]);
   });
 
-  it.each(['', 'not-a-jwt', 'a.b.c', 'a.b', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln.extra'])('rejects the malformed bearer value %p', async (value) => {
-    await expectRejection(verifierFor().verify(value), 'oidc_token_invalid');
-    expect(provider.requests).toEqual([]);
-  });
+  it.each(['', 'not-a-jwt', 'a.b.c', 'a.b', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln.extra'])(
+    'rejects the malformed bearer value %p',
+    async (value) => {
+      await expectRejection(verifierFor().verify(value), 'oidc_token_invalid');
+      expect(provider.requests).toEqual([]);
+    },
+  );
 });
 
 describe('createOidcVerifier: unknown keys, rotation and refetch limits', () => {

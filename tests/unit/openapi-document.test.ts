@@ -43,7 +43,8 @@ function documentedCodes(op: OperationObject, status: string): string[] {
 /** ERROR_STATUS as status -> sorted codes: the one table the document must repeat exactly. */
 function codesByStatus(): Map<string, string[]> {
   const grouped = new Map<string, string[]>();
-  for (const [code, status] of Object.entries(ERROR_STATUS)) grouped.set(String(status), [...(grouped.get(String(status)) ?? []), code].sort());
+  for (const [code, status] of Object.entries(ERROR_STATUS))
+    grouped.set(String(status), [...(grouped.get(String(status)) ?? []), code].sort());
   return grouped;
 }
 
@@ -102,11 +103,15 @@ describe('the document', () => {
         const validate = schemaAt(jsonPointer([...at, 'content', mediaType, 'schema']));
         for (const [name, example] of Object.entries<Json>(media.examples ?? {})) {
           checked.push(`${at.join('/')} ${name}`);
-          expect({ example: name, problems: validate(example.value) ? [] : describeSchemaErrors(validate.errors, name) }).toEqual({ example: name, problems: [] });
+          expect({ example: name, problems: validate(example.value) ? [] : describeSchemaErrors(validate.errors, name) }).toEqual({
+            example: name,
+            problems: [],
+          });
         }
       }
     };
-    for (const [name, response] of Object.entries(doc.components.responses as Record<string, Json>)) checkMedia(response.content, ['components', 'responses', name]);
+    for (const [name, response] of Object.entries(doc.components.responses as Record<string, Json>))
+      checkMedia(response.content, ['components', 'responses', name]);
     checkMedia((doc.paths['/token']!.post as Json).requestBody.content, ['paths', '/token', 'post', 'requestBody']);
     for (const [name, value] of Object.entries(doc.components.schemas as Record<string, Json>)) {
       for (const example of value.examples ?? []) expect(schemaAt(jsonPointer(['components', 'schemas', name]))(example)).toBe(true);
@@ -204,7 +209,11 @@ describe('answers built by the code match their schemas', () => {
     const report = healthReportFor(parseConfig(env));
     expect(report.status).toBe('ok');
     // `throttle` is there only with THROTTLE_SYNC_SERVICE_SID (checked against the schema in the Sync suite).
-    expect(Object.keys(report).sort()).toEqual(Object.keys(schema('HealthOk').properties).filter((key) => key !== 'throttle').sort());
+    expect(Object.keys(report).sort()).toEqual(
+      Object.keys(schema('HealthOk').properties)
+        .filter((key) => key !== 'throttle')
+        .sort(),
+    );
     expect(Object.keys(report).sort()).toEqual([...schema('HealthOk').required].sort());
     expect(report.status === 'ok' && [...report.authSchemes].sort()).toEqual([...schema('AuthScheme').enum].sort());
     expectSchemaMatch('HealthOk', report);
@@ -215,13 +224,20 @@ describe('answers built by the code match their schemas', () => {
     expect(report.status).toBe('misconfigured');
     expect(Object.keys(report).sort()).toEqual(Object.keys(schema('HealthMisconfigured').properties).sort());
     if (report.status !== 'misconfigured') return;
-    for (const problem of report.problems) expect(Object.keys(problem).sort()).toEqual(Object.keys(schema('ConfigProblem').properties).sort());
+    for (const problem of report.problems)
+      expect(Object.keys(problem).sort()).toEqual(Object.keys(schema('ConfigProblem').properties).sort());
     expectSchemaMatch('HealthMisconfigured', report);
   });
 });
 
 describe('the contract check fails when an answer differs from the document', () => {
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache', 'x-content-type-options': 'nosniff', vary: 'Origin' };
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    pragma: 'no-cache',
+    'x-content-type-options': 'nosniff',
+    vary: 'Origin',
+  };
   const answer = (status: number, json: unknown, extra: Record<string, string> = {}): HttpAnswer => ({
     status,
     headers: { ...headers, ...extra },
@@ -236,12 +252,32 @@ describe('the contract check fails when an answer differs from the document', ()
   });
 
   it.each([
-    ['a code documented under another status', answer(401, { error: { ...unauthorized.error, code: 'invalid_ttl' } }, challenge), /code: must be equal to one of the allowed values/],
-    ['an undocumented field', answer(401, { error: { ...unauthorized.error, hint: 'x' } }, challenge), /has "hint", which is not documented/],
-    ['a 401 without schemes', answer(401, { error: { code: 'missing_credentials', message: 'x' } }), /must have required property 'schemes'/],
+    [
+      'a code documented under another status',
+      answer(401, { error: { ...unauthorized.error, code: 'invalid_ttl' } }, challenge),
+      /code: must be equal to one of the allowed values/,
+    ],
+    [
+      'an undocumented field',
+      answer(401, { error: { ...unauthorized.error, hint: 'x' } }, challenge),
+      /has "hint", which is not documented/,
+    ],
+    [
+      'a 401 without schemes',
+      answer(401, { error: { code: 'missing_credentials', message: 'x' } }),
+      /must have required property 'schemes'/,
+    ],
     ['a required header missing', answer(429, { error: { code: 'too_many_attempts', message: 'x' } }), /header Retry-After is missing/],
-    ['a header with another value', answer(401, unauthorized, { ...challenge, 'cache-control': 'max-age=60' }), /header Cache-Control .*must be equal to constant/],
-    ['a service header where it is not documented', answer(400, { error: { code: 'invalid_ttl', message: 'x' } }, { 'retry-after': '5' }), /Retry-After is sent but not documented/],
+    [
+      'a header with another value',
+      answer(401, unauthorized, { ...challenge, 'cache-control': 'max-age=60' }),
+      /header Cache-Control .*must be equal to constant/,
+    ],
+    [
+      'a service header where it is not documented',
+      answer(400, { error: { code: 'invalid_ttl', message: 'x' } }, { 'retry-after': '5' }),
+      /Retry-After is sent but not documented/,
+    ],
     ['an undocumented status', answer(405, { error: { code: 'method_not_allowed', message: 'x' } }), /status 405 is not documented/],
     ['a body that is not JSON', { ...answer(400, undefined), text: '<html>', json: undefined }, /not JSON/],
     ['another content type', answer(200, {}, { 'content-type': 'text/html' }), /Content-Type "text\/html" is not documented/],

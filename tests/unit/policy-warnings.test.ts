@@ -36,7 +36,10 @@ describe('policyWarnings', () => {
   });
 
   it('compares names as the policy matches them (NFC): a decomposed name in the rule names the composed user', () => {
-    const config = configWith({ rules: [{ match: { user: 'jose\u0301' } }, { match: { user: 'josef' } }] }, { AUTH_BASIC_USERS: `jos\u00e9:${PHC}` });
+    const config = configWith(
+      { rules: [{ match: { user: 'jose\u0301' } }, { match: { user: 'josef' } }] },
+      { AUTH_BASIC_USERS: `jos\u00e9:${PHC}` },
+    );
     expect(policyWarnings(config).map((warning) => warning.path)).toEqual(['rules[1].match.user']);
   });
 

@@ -4,7 +4,17 @@ import { classifyNames, editDistance, misspelledSettingProblems } from '../../sr
 
 describe('classifyNames', () => {
   it('takes singular/plural, case, separators and up to two edits for near misses, naming the setting meant', () => {
-    expect(classifyNames(['ALLOWED_ORIGIN', 'allowed_origins', 'TOKEN-GRANTS', 'TOKEN_TLL', 'AUTH_SHARED_SECERTS', 'OIDC_ALGORITHM', 'VIDEO_ROM']).misspelled).toEqual([
+    expect(
+      classifyNames([
+        'ALLOWED_ORIGIN',
+        'allowed_origins',
+        'TOKEN-GRANTS',
+        'TOKEN_TLL',
+        'AUTH_SHARED_SECERTS',
+        'OIDC_ALGORITHM',
+        'VIDEO_ROM',
+      ]).misspelled,
+    ).toEqual([
       { name: 'ALLOWED_ORIGIN', settings: ['ALLOWED_ORIGINS'] },
       { name: 'allowed_origins', settings: ['ALLOWED_ORIGINS'] },
       { name: 'TOKEN-GRANTS', settings: ['TOKEN_GRANTS'] },
@@ -16,7 +26,10 @@ describe('classifyNames', () => {
   });
 
   it('leaves names three edits or more from every setting as unread, not misspelled', () => {
-    expect(classifyNames(['MY_NOTE', 'TOKEN_TTL_XYZ', 'NODE_ENV', 'PORT'])).toEqual({ misspelled: [], unread: ['MY_NOTE', 'TOKEN_TTL_XYZ', 'NODE_ENV', 'PORT'] });
+    expect(classifyNames(['MY_NOTE', 'TOKEN_TTL_XYZ', 'NODE_ENV', 'PORT'])).toEqual({
+      misspelled: [],
+      unread: ['MY_NOTE', 'TOKEN_TTL_XYZ', 'NODE_ENV', 'PORT'],
+    });
   });
 
   it('never takes a setting, or a name twilio-run or the Twilio CLI reads, for a misspelling', () => {
@@ -31,7 +44,9 @@ describe('classifyNames', () => {
     }
     // A setting no release has yet: adding it to the list is all it takes.
     const later = [...CONFIG_VARIABLES, 'FLEX_PLUGIN_SERVICE_SID'];
-    expect(classifyNames(['FLEX_PLUGIN_SERVICE_SIDS'], later).misspelled).toEqual([{ name: 'FLEX_PLUGIN_SERVICE_SIDS', settings: ['FLEX_PLUGIN_SERVICE_SID'] }]);
+    expect(classifyNames(['FLEX_PLUGIN_SERVICE_SIDS'], later).misspelled).toEqual([
+      { name: 'FLEX_PLUGIN_SERVICE_SIDS', settings: ['FLEX_PLUGIN_SERVICE_SID'] },
+    ]);
     expect(classifyNames(['FLEX_PLUGIN_SERVICE_SID'], later)).toEqual({ misspelled: [], unread: [] });
   });
 

@@ -34,7 +34,7 @@ async function refusal(work: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe('createWorkerDirectory', () => {
-  it("answers the SID of the Worker whose FriendlyName is the identity, asking for two so a twin is seen", async () => {
+  it('answers the SID of the Worker whose FriendlyName is the identity, asking for two so a twin is seen', async () => {
     const alice = newSid('WK');
     const table = tableLookup({ alice: [{ sid: alice, friendlyName: 'alice' }] });
     await expect(createWorkerDirectory(table.lookup).workerSidFor(WORKSPACE, 'alice')).resolves.toBe(alice);
@@ -53,7 +53,12 @@ describe('createWorkerDirectory', () => {
   });
 
   it('refuses two Workers with the same name rather than picking one', async () => {
-    const table = tableLookup({ bob: [{ sid: newSid('WK'), friendlyName: 'bob' }, { sid: newSid('WK'), friendlyName: 'bob' }] });
+    const table = tableLookup({
+      bob: [
+        { sid: newSid('WK'), friendlyName: 'bob' },
+        { sid: newSid('WK'), friendlyName: 'bob' },
+      ],
+    });
     const error = await refusal(createWorkerDirectory(table.lookup).workerSidFor(WORKSPACE, 'bob'));
     expect([error.code, error.status]).toEqual(['taskrouter_worker_ambiguous', 403]);
   });

@@ -94,7 +94,8 @@ const observable = ({ status, retryAfter, message }: Answer) => ({ status, retry
 
 async function probe(auth: BasicAuthenticator, table: BasicUserTable, name: string, times: number) {
   const answers = [];
-  for (let i = 0; i < times; i++) answers.push(observable(await attempt(auth, table, name, `guess-${i}-${randomBytes(3).toString('hex')}`)));
+  for (let i = 0; i < times; i++)
+    answers.push(observable(await attempt(auth, table, name, `guess-${i}-${randomBytes(3).toString('hex')}`)));
   return answers;
 }
 

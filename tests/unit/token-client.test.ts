@@ -179,9 +179,7 @@ describe('request shape', () => {
   });
 
   it('builds the same Basic value as the RFC 7617 example', () => {
-    expect(authorizationHeader({ kind: 'basic', username: 'Aladdin', password: 'open sesame' })).toBe(
-      'Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==',
-    );
+    expect(authorizationHeader({ kind: 'basic', username: 'Aladdin', password: 'open sesame' })).toBe('Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==');
   });
 
   it('sends Bearer credentials with the identity and request fields in the body, to a configured absolute URL', async () => {
@@ -208,12 +206,10 @@ describe('request shape', () => {
     expect(() =>
       createTokenClient({ endpoint: 'https://alice:pw@tokens.example.test/token', credentials: basicCredentials, fetch }),
     ).toThrow(/must not contain a username or password/);
-    expect(() =>
-      createTokenClient({ credentials: { kind: 'basic', username: 'a:b', password: 'x' }, fetch }),
-    ).toThrow(/cannot contain ":"/);
-    expect(() => createTokenClient({ credentials: { kind: 'bearer', secret: '', identity: 'x' }, fetch })).toThrow(
-      /need a secret/,
+    expect(() => createTokenClient({ credentials: { kind: 'basic', username: 'a:b', password: 'x' }, fetch })).toThrow(
+      /cannot contain ":"/,
     );
+    expect(() => createTokenClient({ credentials: { kind: 'bearer', secret: '', identity: 'x' }, fetch })).toThrow(/need a secret/);
     expect(fetch.requests).toHaveLength(0);
   });
 });
@@ -261,7 +257,10 @@ describe('where credentials travel (sendCredentialsIn)', () => {
   });
 
   it('body: a shared secret travels as access_token, beside the identity', async () => {
-    const request = await firstRequest({ sendCredentialsIn: 'body', credentials: { kind: 'bearer', secret: 'shared-secret-x', identity: 'kiosk-7' } });
+    const request = await firstRequest({
+      sendCredentialsIn: 'body',
+      credentials: { kind: 'bearer', secret: 'shared-secret-x', identity: 'kiosk-7' },
+    });
     expect(request.init.headers.Authorization).toBeUndefined();
     expect(request.body).toEqual({ access_token: 'shared-secret-x', identity: 'kiosk-7' });
   });
@@ -274,7 +273,7 @@ describe('where credentials travel (sendCredentialsIn)', () => {
     expect(request.body).toEqual({});
   });
 
-  it('oidc: the identity provider\'s token as Bearer, or as access_token in the body; no identity is sent', async () => {
+  it("oidc: the identity provider's token as Bearer, or as access_token in the body; no identity is sent", async () => {
     const header = await firstRequest({ credentials: { kind: 'oidc', token: 'eyJh.eyJz.sig' } });
     expect(header.init.headers.Authorization).toBe('Bearer eyJh.eyJz.sig');
     expect(header.body).toEqual({});
@@ -305,7 +304,9 @@ describe('where credentials travel (sendCredentialsIn)', () => {
 
   it('refuses at construction an unknown placement, an oidc credential without a token, and an endpoint with a query string', () => {
     const fetch = fakeFetch(tokenResponse(3600));
-    expect(() => createTokenClient({ credentials: basicCredentials, fetch, sendCredentialsIn: 'query' as never })).toThrow(/sendCredentialsIn/);
+    expect(() => createTokenClient({ credentials: basicCredentials, fetch, sendCredentialsIn: 'query' as never })).toThrow(
+      /sendCredentialsIn/,
+    );
     expect(() => createTokenClient({ credentials: { kind: 'oidc', token: '' }, fetch })).toThrow(/need a token/);
     expect(() => createTokenClient({ credentials: basicCredentials, fetch, endpoint: '/token?identity=alice' })).toThrow(/query string/);
     expect(fetch.requests).toHaveLength(0);
@@ -725,7 +726,9 @@ describe('authentication failures', () => {
     await client.getToken();
 
     expect(fetch.requests).toHaveLength(2);
-    expect(fetch.requests[1]!.init.headers.Authorization).toBe(authorizationHeader({ kind: 'basic', username: 'alice', password: 'second-try' }));
+    expect(fetch.requests[1]!.init.headers.Authorization).toBe(
+      authorizationHeader({ kind: 'basic', username: 'alice', password: 'second-try' }),
+    );
   });
 
   it('clearCredentials() forgets the cached token and the credentials: no further request is made', async () => {

@@ -69,7 +69,12 @@ describe('planToken', () => {
   });
 
   it('passes the requested room through with the video grant', () => {
-    expect(planToken(configWith(), 'alice', { room: 'standup' })).toEqual({ identity: 'alice', grants: ['video'], room: 'standup', ttl: 3600 });
+    expect(planToken(configWith(), 'alice', { room: 'standup' })).toEqual({
+      identity: 'alice',
+      grants: ['video'],
+      room: 'standup',
+      ttl: 3600,
+    });
   });
 
   it('refuses a room when the token carries no video grant', () => {

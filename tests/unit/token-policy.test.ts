@@ -39,7 +39,11 @@ function refusal(run: () => unknown): { code: string; message: string } {
 describe('validation points at the offending entry and never echoes a value', () => {
   it.each<[string, unknown, string]>([
     ['not JSON', '{"rules": [', '(policy): is not valid JSON (line 1, column 12)'],
-    ['not JSON: a trailing comma on line 3', '{\n  "rules": [\n    {"match": {"any": true},}\n  ]\n}', '(policy): is not valid JSON (line 3, column 29)'],
+    [
+      'not JSON: a trailing comma on line 3',
+      '{\n  "rules": [\n    {"match": {"any": true},}\n  ]\n}',
+      '(policy): is not valid JSON (line 3, column 29)',
+    ],
     ['not JSON: single quotes', "{'rules': []}", '(policy): is not valid JSON (line 1, column 2)'],
     ['not JSON: a comment', '{"rules": [] // none yet\n}', '(policy): is not valid JSON (line 1, column 14)'],
     ['not JSON: text after the object', '{"rules": []}\n{}', '(policy): is not valid JSON (line 2, column 1)'],
@@ -52,29 +56,65 @@ describe('validation points at the offending entry and never echoes a value', ()
     ['a match with two kinds', { rules: [{ match: { user: 'a', role: 'b' } }] }, 'rules[0].match: must be exactly one of'],
     ['any that is not true', { rules: [{ match: { any: 1 } }] }, 'rules[0].match.any: must be true'],
     ['an empty user name', { rules: [{ match: { user: '' } }] }, 'rules[0].match.user: must be a user name'],
-    ['an unknown grant', { rules: [{ match: { any: true }, grants: ['video', 'fax'] }] }, 'rules[0].grants[1]: must be one of video, voice, chat, sync, taskrouter'],
+    [
+      'an unknown grant',
+      { rules: [{ match: { any: true }, grants: ['video', 'fax'] }] },
+      'rules[0].grants[1]: must be one of video, voice, chat, sync, taskrouter',
+    ],
     ['an empty grant list', { rules: [{ match: { any: true }, grants: [] }] }, 'rules[0].grants: must be a non-empty list'],
-    ['a room with a control character', { rules: [{ match: { any: true }, rooms: ['ok', 'bad\u0007'] }] }, 'rules[0].rooms[1]: must be a room name'],
-    ['rooms without the video grant', { rules: [{ match: { any: true }, grants: ['chat'], rooms: ['a'] }] }, 'rules[0].rooms: applies only to the video grant'],
-    ['a maxTtl that is a string', { rules: [{ match: { any: true }, maxTtl: '600' }] }, 'rules[0].maxTtl: must be whole seconds from 60 to 86400'],
+    [
+      'a room with a control character',
+      { rules: [{ match: { any: true }, rooms: ['ok', 'bad\u0007'] }] },
+      'rules[0].rooms[1]: must be a room name',
+    ],
+    [
+      'rooms without the video grant',
+      { rules: [{ match: { any: true }, grants: ['chat'], rooms: ['a'] }] },
+      'rules[0].rooms: applies only to the video grant',
+    ],
+    [
+      'a maxTtl that is a string',
+      { rules: [{ match: { any: true }, maxTtl: '600' }] },
+      'rules[0].maxTtl: must be whole seconds from 60 to 86400',
+    ],
     ['a maxTtl beyond 24 h', { rules: [{ match: { any: true }, maxTtl: 90000 }] }, 'rules[0].maxTtl: must be whole seconds'],
     ['a typo in a rule field', { rules: [{ match: { any: true }, room: ['a'] }] }, 'rules[0]: field 2 is not a rule field'],
-    ['a deny rule that also grants', { rules: [{ match: { user: 'eve' }, deny: true, grants: ['video'] }] }, 'rules[0].deny: a denying rule cannot also grant'],
-    ['two rules for one user', { rules: [{ match: { user: 'a' } }, { match: { user: 'a' } }] }, 'rules[1].match: matches the same callers as rules[0]'],
-    ['two any rules', { rules: [{ match: { any: true } }, { match: { role: 'x' } }, { match: { any: true } }] }, 'rules[2].match: matches the same callers as rules[0]'],
+    [
+      'a deny rule that also grants',
+      { rules: [{ match: { user: 'eve' }, deny: true, grants: ['video'] }] },
+      'rules[0].deny: a denying rule cannot also grant',
+    ],
+    [
+      'two rules for one user',
+      { rules: [{ match: { user: 'a' } }, { match: { user: 'a' } }] },
+      'rules[1].match: matches the same callers as rules[0]',
+    ],
+    [
+      'two any rules',
+      { rules: [{ match: { any: true } }, { match: { role: 'x' } }, { match: { any: true } }] },
+      'rules[2].match: matches the same callers as rules[0]',
+    ],
   ])('%s', (_name, document, expected) => {
     const problems = problemsOf(document);
     expect(problems.some((problem) => problem.startsWith(expected))).toBe(true);
   });
 
   it('collects every problem, each with its own path', () => {
-    const problems = problemsOf({ rules: [{ match: { any: true }, grants: ['fax'] }, { match: { user: 'bob' }, rooms: [], maxTtl: 1 }] });
+    const problems = problemsOf({
+      rules: [
+        { match: { any: true }, grants: ['fax'] },
+        { match: { user: 'bob' }, rooms: [], maxTtl: 1 },
+      ],
+    });
     expect(problems.map((problem) => problem.split(':')[0])).toEqual(['rules[0].grants[0]', 'rules[1].rooms', 'rules[1].maxTtl']);
   });
 
   it('names an unknown field by its position, never by the text the operator wrote (it may be a pasted secret)', () => {
     const problems = problemsOf({ rules: [{ match: { any: true }, 'sk-pasted-by-mistake': true }], 'Bearer abc123': 1 });
-    expect(problems).toEqual([expect.stringMatching(/^\(policy\): field 2 is not a policy field/), expect.stringMatching(/^rules\[0\]: field 2 is not a rule field/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^\(policy\): field 2 is not a policy field/),
+      expect.stringMatching(/^rules\[0\]: field 2 is not a rule field/),
+    ]);
     expect(problems.join('\n')).not.toMatch(/pasted|abc123/);
   });
 
@@ -201,7 +241,9 @@ describe('planToken with a rule: narrowing grants, rooms, lifetime and incoming 
   });
 
   it('asking for a grant the rule does not list is policy_grant_denied', () => {
-    expect(refusal(() => planToken(config, 'a', { grants: ['video', 'voice'] }, { rule: 'rules[0]', grants: ['voice'] })).code).toBe('policy_grant_denied');
+    expect(refusal(() => planToken(config, 'a', { grants: ['video', 'voice'] }, { rule: 'rules[0]', grants: ['voice'] })).code).toBe(
+      'policy_grant_denied',
+    );
   });
 
   it('a room outside the patterns is policy_room_denied; a video token without a room is too, unless the rule names one room', () => {

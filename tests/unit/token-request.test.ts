@@ -6,7 +6,9 @@ import { expectServiceError } from '../helpers/service-error';
 const json = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'json', Buffer.byteLength(JSON.stringify(body)));
 const formBytes = (body: Record<string, unknown>) =>
   Buffer.byteLength(
-    new URLSearchParams(Object.entries(body).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => [name, String(item)]))).toString(),
+    new URLSearchParams(
+      Object.entries(body).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => [name, String(item)])),
+    ).toString(),
   );
 const form = (body: Record<string, unknown>) => parseTokenRequestFields(body, 'form', formBytes(body));
 
@@ -151,11 +153,13 @@ describe('identity, username and password', () => {
     const partner = field === 'username' ? { password: 'pw' } : field === 'password' ? { username: 'u' } : {};
     const ok = { ...partner, [field]: 'r'.repeat(field === 'room' ? 128 : 1024) };
     expect(() => json(ok)).not.toThrow();
-    expect(expectServiceError(() => json({ ...partner, [field]: 'r'.repeat(1025) }), 'invalid_request').message).toBe(`${field} is too long`);
+    expect(expectServiceError(() => json({ ...partner, [field]: 'r'.repeat(1025) }), 'invalid_request').message).toBe(
+      `${field} is too long`,
+    );
   });
 });
 
-describe('text that was not UTF-8 (U+FFFD from the runtime\'s decoder)', () => {
+describe("text that was not UTF-8 (U+FFFD from the runtime's decoder)", () => {
   it.each([
     ['identity', 'invalid_identity'],
     ['room', 'invalid_room'],
@@ -175,15 +179,24 @@ describe('text that was not UTF-8 (U+FFFD from the runtime\'s decoder)', () => {
 describe('a body-less request: every field came from the query string', () => {
   const query = (fields: Record<string, unknown>) => parseTokenRequestFields(fields, 'none');
 
-  it.each(['username', 'password', 'access_token', 'id_token', 'token', 'secret', 'passcode', 'authorization', 'api_key', 'Password', 'ACCESS_TOKEN'])(
-    'refuses the credential field %s in the URL, naming it but never its value',
-    (name) => {
-      const error = expectServiceError(() => query({ [name]: 'hunter2-secret-value' }), 'invalid_request');
-      expect(error.message).toContain('never accepted in the URL');
-      expect(error.message).toContain(JSON.stringify(name));
-      expect(error.message).not.toContain('hunter2');
-    },
-  );
+  it.each([
+    'username',
+    'password',
+    'access_token',
+    'id_token',
+    'token',
+    'secret',
+    'passcode',
+    'authorization',
+    'api_key',
+    'Password',
+    'ACCESS_TOKEN',
+  ])('refuses the credential field %s in the URL, naming it but never its value', (name) => {
+    const error = expectServiceError(() => query({ [name]: 'hunter2-secret-value' }), 'invalid_request');
+    expect(error.message).toContain('never accepted in the URL');
+    expect(error.message).toContain(JSON.stringify(name));
+    expect(error.message).not.toContain('hunter2');
+  });
 
   it('refuses credentials in the URL even when other fields are fine', () => {
     expectServiceError(() => query({ identity: 'alice', password: 'x' }), 'invalid_request');

@@ -36,7 +36,10 @@ describe('splitEvent', () => {
     ['cookies that are not an object', { headers: {}, cookies: 'a=b' }],
     ['a header that is a number', { headers: { authorization: 1 }, cookies: {} }],
     ['null', null],
-    ['cookies the headers hold no Cookie for (?request[headers][authorization]=…&request[cookies][a]=1)', { headers: { authorization: 'Bearer s' }, cookies: { a: '1' } }],
+    [
+      'cookies the headers hold no Cookie for (?request[headers][authorization]=…&request[cookies][a]=1)',
+      { headers: { authorization: 'Bearer s' }, cookies: { a: '1' } },
+    ],
     ['a cookie the Cookie header does not name', { headers: { cookie: 'b=2' }, cookies: { a: '1' } }],
     ['a header name in capitals (the runtime lower-cases them)', { headers: { Authorization: 'Bearer s' }, cookies: {} }],
     ['a header the runtime never passes on (Connection)', { headers: { connection: 'close', authorization: 'Bearer s' }, cookies: {} }],
@@ -47,7 +50,9 @@ describe('splitEvent', () => {
   });
 
   it("accepts the runtime's own cookies, parsed from its Cookie header (one header or repeated ones)", () => {
-    expect(splitEvent({ request: { headers: { cookie: 'a=1; b=%22x%22' }, cookies: { a: '1', b: '"x"' } } }).headers).toEqual({ cookie: 'a=1; b=%22x%22' });
+    expect(splitEvent({ request: { headers: { cookie: 'a=1; b=%22x%22' }, cookies: { a: '1', b: '"x"' } } }).headers).toEqual({
+      cookie: 'a=1; b=%22x%22',
+    });
     expect(splitEvent({ request: { headers: { cookie: ['a=1', 'b=2'] }, cookies: { a: '1', b: '2' } } }).headers).toBeDefined();
     expect(splitEvent({ request: { headers: { cookie: 'a=1' }, cookies: Object.create(null) } }).headers).toBeDefined();
   });
@@ -67,9 +72,12 @@ describe('respond', () => {
   }
 
   it.each([
-    ['throws', () => {
-      throw new Error('boom: secret-ish detail');
-    }],
+    [
+      'throws',
+      () => {
+        throw new Error('boom: secret-ish detail');
+      },
+    ],
     ['rejects', () => Promise.reject(new TypeError('boom: secret-ish detail'))],
   ])('answers once with 500 internal_error and the usual headers when the work %s, logging only the kind', async (_how, work) => {
     const { calls, logged } = await answerOf(work as () => Promise<never>);
@@ -78,7 +86,12 @@ describe('respond', () => {
     expect(error).toBeNull();
     expect(response.statusCode).toBe(500);
     expect(response.body).toEqual({ error: { code: 'internal_error', message: 'the token service failed; try again' } });
-    expect(response.headers).toMatchObject({ 'Cache-Control': 'no-store', Pragma: 'no-cache', 'X-Content-Type-Options': 'nosniff', Vary: 'Origin' });
+    expect(response.headers).toMatchObject({
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      Vary: 'Origin',
+    });
     expect(logged.join('\n')).not.toContain('secret-ish');
   });
 });

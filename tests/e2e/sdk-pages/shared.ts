@@ -35,7 +35,10 @@ export function recordError(error: unknown): void {
 /** Starts the token client exactly as the README shows, and returns it with the first token. */
 export async function startTokens(): Promise<{ tokens: any; token: string }> {
   const { username, password, grants, ttl } = window.sdkTest;
-  const tokens = createTokenClient({ credentials: { kind: 'basic', username, password }, request: { grants, ...(ttl !== undefined && { ttl }) } });
+  const tokens = createTokenClient({
+    credentials: { kind: 'basic', username, password },
+    request: { grants, ...(ttl !== undefined && { ttl }) },
+  });
   tokens.onToken(({ token }: { token: string }) => report.tokens.push(token));
   tokens.onError(recordError);
   const { token } = await tokens.start();

@@ -130,7 +130,10 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
 
   /** What a booted instance depends on: the deployed Build and the Variables. */
   const fingerprintOf = (environmentSid: string) =>
-    JSON.stringify([api.state.environment(environmentSid)?.buildSid, api.state.variables(environmentSid).map(({ key, value }) => [key, value])]);
+    JSON.stringify([
+      api.state.environment(environmentSid)?.buildSid,
+      api.state.variables(environmentSid).map(({ key, value }) => [key, value]),
+    ]);
 
   /** The environment's deployment, running and up to date: booted, or booted again, as needed (one boot at a time). */
   async function serve(environmentSid: string, bootOptions: Parameters<FakeTwilio['bootDeployedEnvironment']>[1] = {}): Promise<Served> {
@@ -238,7 +241,10 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
       served.clear();
       await runningProxy.close();
       for (const installed of dependencyCache.values()) {
-        await installed.then((dir) => rmSync(dir, { recursive: true, force: true }), () => undefined);
+        await installed.then(
+          (dir) => rmSync(dir, { recursive: true, force: true }),
+          () => undefined,
+        );
       }
       certificates.dispose();
     },

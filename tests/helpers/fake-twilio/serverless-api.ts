@@ -306,13 +306,25 @@ export class FakeServerlessApi {
     return { status: 200, body: { account_sid: accountSid, balance: '0.00', currency: 'USD' }, summary: { user: pair!.user } };
   }
 
-  private async dispatch(host: string, handle: (method: string, url: URL, body: Buffer) => Reply, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async dispatch(
+    host: string,
+    handle: (method: string, url: URL, body: Buffer) => Reply,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `https://${host}`);
     const fault = this.faultFor(method, url.pathname);
     const record = (status: number, summary?: Record<string, unknown>) =>
       this.recorded.push(
-        Object.freeze({ method, host, path: `${url.pathname}${url.search}`, status, ...(summary && { summary: Object.freeze(summary) }), ...(fault && { fault: fault.spec.action }) }),
+        Object.freeze({
+          method,
+          host,
+          path: `${url.pathname}${url.search}`,
+          status,
+          ...(summary && { summary: Object.freeze(summary) }),
+          ...(fault && { fault: fault.spec.action }),
+        }),
       );
     if (fault?.spec.action === 'pause') {
       fault.reachedResolve();
@@ -504,7 +516,11 @@ export class FakeServerlessApi {
     service.includeCredentials = booleanField(form, 'IncludeCredentials', service.includeCredentials);
     service.uiEditable = booleanField(form, 'UiEditable', service.uiEditable);
     service.updated = timestamp();
-    return { status: 200, body: this.json.service(service), summary: { fields: [...form.keys()], IncludeCredentials: form.get('IncludeCredentials') } };
+    return {
+      status: 200,
+      body: this.json.service(service),
+      summary: { fields: [...form.keys()], IncludeCredentials: form.get('IncludeCredentials') },
+    };
   }
 
   private createEnvironment(context: RouteContext): Reply {

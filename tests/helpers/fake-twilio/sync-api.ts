@@ -134,7 +134,8 @@ export class FakeSyncApi {
     let route = 'unknown';
     let mapName: string | undefined;
     try {
-      if (this.behaviour.failWith !== undefined) throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
+      if (this.behaviour.failWith !== undefined)
+        throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
       if (this.clock() < this.behaviour.tooManyRequestsUntil) throw new Refusal(429, 20429, 'Too many requests');
       this.authenticate(req);
       const match = /^\/v1\/Services\/([^/]+)\/Maps(?:\/([^/]+)(?:\/Items(?:\/([^/]+))?)?)?$/.exec(path);
@@ -153,7 +154,9 @@ export class FakeSyncApi {
     } catch (error) {
       const refusal = error instanceof Refusal ? error : new Refusal(500, 20500, 'Internal error in the stand-in');
       this.recorded.push({ method, route, ...(mapName !== undefined && { map: mapName }), status: refusal.status, code: refusal.code });
-      res.writeHead(refusal.status, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody(refusal.status, refusal.code, refusal.message)));
+      res
+        .writeHead(refusal.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(errorBody(refusal.status, refusal.code, refusal.message)));
     }
   }
 
@@ -255,7 +258,13 @@ export class FakeSyncApi {
       if (!newKey || newKey.length > 320) throw new Refusal(400, 54209, 'Invalid Map Item key');
       if (live(newKey)) throw new Refusal(409, 54208, 'Map Item already exists');
       const ttl = this.ttl(form);
-      const item: Item = { data: this.data(form), revision: '0', createdAt: now, updatedAt: now, ...(ttl && { expiresAt: now + ttl * 1000 }) };
+      const item: Item = {
+        data: this.data(form),
+        revision: '0',
+        createdAt: now,
+        updatedAt: now,
+        ...(ttl && { expiresAt: now + ttl * 1000 }),
+      };
       map.items.set(newKey, item);
       return { status: 201, body: this.itemJson(map, newKey, item), etag: item.revision };
     }
@@ -270,7 +279,8 @@ export class FakeSyncApi {
       this.spend(this.writes, map.sid, WRITES_PER_SECOND_PER_OBJECT);
       const item = live(key);
       if (!item) throw new Refusal(404, 54201, 'Map Item not found');
-      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== item.revision) throw new Refusal(412, 54205, 'Map Item revision mismatch');
+      if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== item.revision)
+        throw new Refusal(412, 54205, 'Map Item revision mismatch');
       if (method === 'DELETE') {
         map.items.delete(key);
         return { status: 204 };

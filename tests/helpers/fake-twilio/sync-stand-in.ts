@@ -8,7 +8,6 @@ import { createTestCertificates } from './certificates';
 import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
 import { FakeSyncApi, SYNC_HOST, type SyncCredentials } from './sync-api';
 
-
 export interface FakeSync {
   readonly api: FakeSyncApi;
   readonly credentials: SyncCredentials;

@@ -76,7 +76,13 @@ export class FakeTaskRouterApi {
   /** Adds a Worker to a Workspace and returns its SID. Names are not unique-checked: a test can make twins. */
   addWorker(workspaceSid: string, friendlyName: string, attributes: object = {}): string {
     if (!this.workspaces.has(workspaceSid)) throw new Error(`no workspace ${workspaceSid} in the stand-in`);
-    const worker: FakeWorker = { sid: sid('WK'), friendlyName, workspaceSid, attributes: JSON.stringify(attributes), created: new Date().toISOString() };
+    const worker: FakeWorker = {
+      sid: sid('WK'),
+      friendlyName,
+      workspaceSid,
+      attributes: JSON.stringify(attributes),
+      created: new Date().toISOString(),
+    };
     this.workers.push(worker);
     return worker.sid;
   }
@@ -121,7 +127,8 @@ export class FakeTaskRouterApi {
       let errorBody: TwilioErrorBody;
       if (error instanceof InjectedFailure) errorBody = error.body;
       else if (error instanceof ApiRefusal) errorBody = twilioErrorBody(error.kind, error.message);
-      else errorBody = { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 };
+      else
+        errorBody = { code: 20500, message: 'Internal Server Error', more_info: 'https://www.twilio.com/docs/errors/20500', status: 500 };
       if (errorBody.code === 20003) headers = { 'www-authenticate': 'Basic realm="Twilio API"' };
       status = errorBody.status;
       body = errorBody;
@@ -140,7 +147,12 @@ export class FakeTaskRouterApi {
     const body =
       failure.status === undefined
         ? undefined
-        : { code: failure.code ?? 20500, message: 'Service unavailable (stand-in outage)', more_info: `https://www.twilio.com/docs/errors/${failure.code ?? 20500}`, status: failure.status };
+        : {
+            code: failure.code ?? 20500,
+            message: 'Service unavailable (stand-in outage)',
+            more_info: `https://www.twilio.com/docs/errors/${failure.code ?? 20500}`,
+            status: failure.status,
+          };
     return { ...(failure.delayMs !== undefined && { delayMs: failure.delayMs }), ...(body && { body }) };
   }
 
@@ -177,7 +189,10 @@ export class FakeTaskRouterApi {
     // next_page_url carries Page with a PageToken (which a client follows); Page alone is the offset paging Twilio warns against.
     const page = url.searchParams.get('Page');
     if (page !== null && page !== '0' && !url.searchParams.has('PageToken')) {
-      throw new ApiRefusal('invalidParameter', 'Pagination is not supported under this resource: follow next_page_url instead of sending Page');
+      throw new ApiRefusal(
+        'invalidParameter',
+        'Pagination is not supported under this resource: follow next_page_url instead of sending Page',
+      );
     }
     const friendlyName = url.searchParams.get('FriendlyName');
     const matching = this.workers.filter(
@@ -210,7 +225,11 @@ export class FakeTaskRouterApi {
       sid: worker.sid,
       workspace_sid: worker.workspaceSid,
       url,
-      links: { channels: `${url}/Channels`, activity: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Activities/WA${'0'.repeat(32)}`, workspace: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}` },
+      links: {
+        channels: `${url}/Channels`,
+        activity: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Activities/WA${'0'.repeat(32)}`,
+        workspace: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}`,
+      },
     };
   }
 }

@@ -8,7 +8,6 @@ import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
 import type { FakeCredentials } from './serverless-api';
 import { FakeTaskRouterApi, TASKROUTER_HOST } from './taskrouter-api';
 
-
 export interface FakeTaskRouter {
   /** Workspaces, Workers, outages and the requests seen. */
   readonly api: FakeTaskRouterApi;

@@ -9,7 +9,10 @@ import { copyProject } from '../../helpers/project-copy';
 import { runCli } from '../../helpers/run-cli';
 
 const validEnvironment = () => environmentFor(newCredentials(['alice']));
-const envLines = (env: Record<string, string>) => Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join('');
+const envLines = (env: Record<string, string>) =>
+  Object.entries(env)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
 
 /** KEY=value lines as dotenv 6 reads them here: no quotes, no inline comments. */
 function parseDotEnv(text: string): Record<string, string> {
@@ -115,7 +118,7 @@ describe('dev-env', () => {
     for (const value of ['lobby', 'app.example.com', env.TWILIO_API_KEY_SECRET!]) expect(run.stdout).not.toContain(value);
   });
 
-  it('reads .env alone, as npm start\'s twilio-run does: the environment does not fill an empty value', async () => {
+  it("reads .env alone, as npm start's twilio-run does: the environment does not fill an empty value", async () => {
     const env = await validEnvironment();
     writeFileSync(join(dir, '.env'), envLines({ ...env, TWILIO_API_KEY_SECRET: '' }));
     const run = runCli('dev-env', [], { cwd: dir, env: { ...process.env, TWILIO_API_KEY_SECRET: env.TWILIO_API_KEY_SECRET! } });

@@ -37,7 +37,14 @@ const secrets = () => [credentials.apiKeySecret, credentials.sharedSecret, crede
 
 describe('npm run doctor reads the configuration as npm run deploy does', () => {
   it('--load-system-env fills the empty KEY= lines of a CI template from the environment, as twilio-run deploy does', () => {
-    const template = writeEnvFile('.env.ci', ['# CI template: values come from the CI secrets', 'TWILIO_ACCOUNT_SID=', 'TWILIO_API_KEY_SID=', 'TWILIO_API_KEY_SECRET=', 'AUTH_SHARED_SECRETS=', 'TOKEN_TTL=600']);
+    const template = writeEnvFile('.env.ci', [
+      '# CI template: values come from the CI secrets',
+      'TWILIO_ACCOUNT_SID=',
+      'TWILIO_API_KEY_SID=',
+      'TWILIO_API_KEY_SECRET=',
+      'AUTH_SHARED_SECRETS=',
+      'TOKEN_TTL=600',
+    ]);
     const fromCi = cleanEnvironment({
       TWILIO_ACCOUNT_SID: credentials.accountSid,
       TWILIO_API_KEY_SID: credentials.apiKeySid,
@@ -88,10 +95,16 @@ describe('npm run doctor reports lines twilio-run cannot read, by number and rea
     const base = lines(valid).length;
     const run = doctor([file]);
     expect(run.status).toBe(1);
-    expect(run.stdout).toContain(`✗ .env line ${base + 1}: VIDEO_ROOM starts with "export "; twilio-run (dotenv 6) skips the whole line, so VIDEO_ROOM is not set`);
+    expect(run.stdout).toContain(
+      `✗ .env line ${base + 1}: VIDEO_ROOM starts with "export "; twilio-run (dotenv 6) skips the whole line, so VIDEO_ROOM is not set`,
+    );
     expect(run.stdout).toContain(`✗ .env line ${base + 2}: the line has no "="; twilio-run (dotenv 6) skips it`);
-    expect(run.stdout).toContain(`✗ .env line ${base + 3}: TOKEN_POLICY's value contains a line separator (U+2028); twilio-run (dotenv 6) skips the whole line, so TOKEN_POLICY is not set`);
-    expect(run.stdout).toContain(`✗ .env line ${base + 4}: TOKEN_TTL's value has what looks like an inline comment; twilio-run (dotenv 6) keeps it as part of the value`);
+    expect(run.stdout).toContain(
+      `✗ .env line ${base + 3}: TOKEN_POLICY's value contains a line separator (U+2028); twilio-run (dotenv 6) skips the whole line, so TOKEN_POLICY is not set`,
+    );
+    expect(run.stdout).toContain(
+      `✗ .env line ${base + 4}: TOKEN_TTL's value has what looks like an inline comment; twilio-run (dotenv 6) keeps it as part of the value`,
+    );
     expect(run.stdout).not.toContain('lobby');
     expect(run.stdout).not.toContain('ten minutes');
     expect(doctor([file, '--deploy']).stdout).toContain(`✗ .env line ${base + 1}: VIDEO_ROOM starts with "export "`);
@@ -121,9 +134,14 @@ describe('npm run doctor refuses a name close to a setting', () => {
 describe('npm run doctor -- --deploy names the account that differs', () => {
   it('blames the deploy account, not an ACCOUNT_SID the user never set', () => {
     const file = writeEnvFile('.env', lines(valid));
-    const run = doctor([file, '--deploy'], cleanEnvironment({ TWILIO_ACCOUNT_SID: newSid('AC'), TWILIO_API_KEY: newSid('SK'), TWILIO_API_SECRET: 'x'.repeat(32) }));
+    const run = doctor(
+      [file, '--deploy'],
+      cleanEnvironment({ TWILIO_ACCOUNT_SID: newSid('AC'), TWILIO_API_KEY: newSid('SK'), TWILIO_API_SECRET: 'x'.repeat(32) }),
+    );
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/✗ TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to \(TWILIO_ACCOUNT_SID in the environment\)/);
+    expect(run.stdout).toMatch(
+      /✗ TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to \(TWILIO_ACCOUNT_SID in the environment\)/,
+    );
     expect(run.stdout).not.toMatch(/ACCOUNT_SID name different accounts/);
   });
 });

@@ -125,7 +125,14 @@ describe('hash-password', () => {
 function hashPasswordOnTerminal(name: string, answers: string[]): { status: number; stdout: string; stderr: string; timedOut: boolean } {
   const run = spawnSync(
     '/usr/bin/python3',
-    [join(PROJECT_ROOT, 'tests', 'helpers', 'on-terminal.py'), '20', process.execPath, join(PROJECT_ROOT, 'scripts', 'run-ts.mjs'), 'src/cli/hash-password.ts', name],
+    [
+      join(PROJECT_ROOT, 'tests', 'helpers', 'on-terminal.py'),
+      '20',
+      process.execPath,
+      join(PROJECT_ROOT, 'scripts', 'run-ts.mjs'),
+      'src/cli/hash-password.ts',
+      name,
+    ],
     { input: answers.map((answer) => `${answer}\n`).join(''), encoding: 'utf8', timeout: 30_000 },
   );
   if (run.status !== 0) throw new Error(`on-terminal.py failed: ${run.stderr}`);

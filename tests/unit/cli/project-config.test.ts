@@ -35,7 +35,8 @@ const write = (name: string, lines: string[]) => {
   return name;
 };
 const linesOf = (env: Record<string, string>) => Object.entries(env).map(([key, value]) => `${key}=${value}`);
-const read = (options: Parameters<typeof readProjectConfiguration>[0] = {}) => readProjectConfiguration({ cwd: dir, systemEnv: {}, ...options });
+const read = (options: Parameters<typeof readProjectConfiguration>[0] = {}) =>
+  readProjectConfiguration({ cwd: dir, systemEnv: {}, ...options });
 const target = { serviceName: 'tokens', domainSuffix: 'dev' };
 const variablesOf = (problems: readonly { variable: string }[]) => problems.map((problem) => problem.variable);
 
@@ -50,7 +51,11 @@ describe('readProjectConfiguration', () => {
   it('--load-system-env fills only the empty KEY= lines the file lists, from the environment, as twilio-run does', () => {
     write('.env.ci', ['TWILIO_API_KEY_SECRET=', 'TOKEN_TTL=600', 'VIDEO_ROOM=']);
     const systemEnv = { TWILIO_API_KEY_SECRET: 'from-ci', TOKEN_TTL: '900', AUTH_SHARED_SECRETS: 'not-listed' };
-    expect(read({ envFile: '.env.ci', loadSystemEnv: true, systemEnv }).values).toEqual({ TWILIO_API_KEY_SECRET: 'from-ci', TOKEN_TTL: '600', VIDEO_ROOM: '' });
+    expect(read({ envFile: '.env.ci', loadSystemEnv: true, systemEnv }).values).toEqual({
+      TWILIO_API_KEY_SECRET: 'from-ci',
+      TOKEN_TTL: '600',
+      VIDEO_ROOM: '',
+    });
     const without = read({ envFile: '.env.ci', systemEnv });
     expect(without.values).toEqual({ TWILIO_API_KEY_SECRET: '', TOKEN_TTL: '600', VIDEO_ROOM: '' });
     expect(without.fillableFromEnvironment).toEqual(['TWILIO_API_KEY_SECRET']);
@@ -68,8 +73,26 @@ describe('readProjectConfiguration', () => {
 
   it('agrees with twilio-run’s own deploy configuration on a CI template with --load-system-env', async () => {
     const file = join(dir, '.env.ci');
-    writeFileSync(file, ['# CI', 'TWILIO_ACCOUNT_SID=', 'TWILIO_API_KEY_SID=', 'TWILIO_API_KEY_SECRET=', `AUTH_SHARED_SECRETS=${credentials.sharedSecret}`, 'VIDEO_ROOM=', 'TOKEN_TTL=600 # note', 'export X=1', 'AUTH_TOKEN='].join('\n'));
-    const fromCi = { TWILIO_ACCOUNT_SID: credentials.accountSid, TWILIO_API_KEY_SID: credentials.apiKeySid, TWILIO_API_KEY_SECRET: credentials.apiKeySecret, AUTH_TOKEN: 'ci-token' };
+    writeFileSync(
+      file,
+      [
+        '# CI',
+        'TWILIO_ACCOUNT_SID=',
+        'TWILIO_API_KEY_SID=',
+        'TWILIO_API_KEY_SECRET=',
+        `AUTH_SHARED_SECRETS=${credentials.sharedSecret}`,
+        'VIDEO_ROOM=',
+        'TOKEN_TTL=600 # note',
+        'export X=1',
+        'AUTH_TOKEN=',
+      ].join('\n'),
+    );
+    const fromCi = {
+      TWILIO_ACCOUNT_SID: credentials.accountSid,
+      TWILIO_API_KEY_SID: credentials.apiKeySid,
+      TWILIO_API_KEY_SECRET: credentials.apiKeySecret,
+      AUTH_TOKEN: 'ci-token',
+    };
     const saved = { ...process.env };
     Object.assign(process.env, fromCi);
     try {
@@ -89,7 +112,11 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
   it('a missing .env is one problem saying so and how to make one, not a list of unset variables', () => {
     for (const report of [checkLocalConfiguration(read()), checkDeployConfiguration(read(), target)]) {
       expect(report.problems).toEqual([
-        { variable: '.env', message: expect.stringMatching(/^there is no \.env/), fix: 'cp .env.example .env and fill it in, or run npm start once: its prestart writes a development .env' },
+        {
+          variable: '.env',
+          message: expect.stringMatching(/^there is no \.env/),
+          fix: 'cp .env.example .env and fill it in, or run npm start once: its prestart writes a development .env',
+        },
       ]);
     }
     expect(checkDeployConfiguration(read({ envFile: '.env.ci' }), target).problems).toEqual([
@@ -101,7 +128,9 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
     mkdirSync(join(dir, '.env'));
     const project = read();
     for (const report of [checkLocalConfiguration(project), checkDeployConfiguration(project, target)]) {
-      expect(report.problems).toEqual([{ variable: '.env', message: '.env exists but cannot be read', fix: 'make it a file readable by this user (chmod 600 .env)' }]);
+      expect(report.problems).toEqual([
+        { variable: '.env', message: '.env exists but cannot be read', fix: 'make it a file readable by this user (chmod 600 .env)' },
+      ]);
     }
   });
 
@@ -122,7 +151,9 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
 
   it('the deploy check also refuses a near miss left empty (not uploaded), which leaves the setting meant unset', () => {
     write('.env', [...linesOf(valid), 'ALLOWED_ORIGIN=']);
-    expect(checkDeployConfiguration(read(), target).problems).toEqual([expect.objectContaining({ variable: 'ALLOWED_ORIGIN', message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?' })]);
+    expect(checkDeployConfiguration(read(), target).problems).toEqual([
+      expect.objectContaining({ variable: 'ALLOWED_ORIGIN', message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?' }),
+    ]);
   });
 
   it('the deploy check is checkDeployment on what twilio-run uploads, plus the file: nothing more', () => {
@@ -150,9 +181,17 @@ describe('deployTargetFor', () => {
     const other = newSid('AC');
     write('.env', [...linesOf(valid), `ACCOUNT_SID=${other}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     writeFileSync(join(dir, 'package.json'), '{"name":"my-tokens"}');
-    expect(deployTargetFor(read(), { systemEnv: {}, cwd: dir })).toEqual({ accountSid: other, accountSource: "ACCOUNT_SID in .env, twilio-run's deploy credentials", serviceName: 'my-tokens', domainSuffix: 'dev' });
+    expect(deployTargetFor(read(), { systemEnv: {}, cwd: dir })).toEqual({
+      accountSid: other,
+      accountSource: "ACCOUNT_SID in .env, twilio-run's deploy credentials",
+      serviceName: 'my-tokens',
+      domainSuffix: 'dev',
+    });
     write('.env', linesOf(valid));
-    expect(deployTargetFor(read(), { systemEnv: { TWILIO_ACCOUNT_SID: other }, cwd: dir })).toMatchObject({ accountSid: other, accountSource: 'TWILIO_ACCOUNT_SID in the environment' });
+    expect(deployTargetFor(read(), { systemEnv: { TWILIO_ACCOUNT_SID: other }, cwd: dir })).toMatchObject({
+      accountSid: other,
+      accountSource: 'TWILIO_ACCOUNT_SID in the environment',
+    });
     expect(deployTargetFor(read(), { systemEnv: {}, cwd: dir })).toEqual({ serviceName: 'my-tokens', domainSuffix: 'dev' });
   });
 
@@ -160,7 +199,11 @@ describe('deployTargetFor', () => {
     write('.env', [...linesOf(valid), `ACCOUNT_SID=${newSid('AC')}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     const project = read();
     expect(checkDeployConfiguration(project, deployTargetFor(project, { systemEnv: {}, cwd: dir })).problems).toEqual([
-      expect.objectContaining({ variable: 'TWILIO_ACCOUNT_SID', message: "TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to (ACCOUNT_SID in .env, twilio-run's deploy credentials)" }),
+      expect.objectContaining({
+        variable: 'TWILIO_ACCOUNT_SID',
+        message:
+          "TWILIO_ACCOUNT_SID names another account than the one npm run deploy deploys to (ACCOUNT_SID in .env, twilio-run's deploy credentials)",
+      }),
     ]);
   });
 });
