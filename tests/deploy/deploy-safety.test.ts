@@ -476,7 +476,7 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
       signal: 'SIGINT',
       group: true,
       at: { method: 'POST', path: /\/Builds$/ },
-      said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build\n\s+delete variable VIDEO_ROOM/,
+      said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build[^\n]*\n\s+delete variable VIDEO_ROOM/,
     },
     {
       name: 'SIGTERM to the group while the variables are set',
