@@ -19,7 +19,7 @@ export interface ProxyRefusal {
   readonly reason: string;
 }
 
-type TlsRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type TlsRequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface ConnectProxyOptions {
   /** Server certificate and key (PEM) covering every allowed host. */

@@ -4,8 +4,8 @@
  * support) and TLS trusted via NODE_EXTRA_CA_CERTS. Separate from startFakeTwilio (the Serverless stand-in).
  */
 import { randomBytes } from 'node:crypto';
-import { createTestCertificates } from './certificates';
-import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
+import type { ProxyRefusal } from './connect-proxy';
+import { serveSingleHost } from './single-host';
 import { FakeSyncApi, SYNC_HOST, type SyncCredentials } from './sync-api';
 
 export interface FakeSync {
@@ -34,27 +34,12 @@ export async function startFakeSync(credentials: Partial<SyncCredentials> = {}):
     ...credentials,
   };
   const api = new FakeSyncApi(full);
-  const certificates = await createTestCertificates([SYNC_HOST]);
-  let proxy;
-  try {
-    proxy = await startConnectProxy({
-      tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (host) => host === SYNC_HOST,
-      handlerFor: (host) => (host === SYNC_HOST ? api.handle : undefined),
-    });
-  } catch (error) {
-    certificates.dispose();
-    throw error;
-  }
-  const running = proxy;
+  const served = await serveSingleHost(SYNC_HOST, api.handle);
   return {
     api,
     credentials: Object.freeze(full),
-    env: Object.freeze({ HTTP_PROXY: running.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
-    refusals: () => running.refusals(),
-    async stop() {
-      await running.close();
-      certificates.dispose();
-    },
+    env: served.env,
+    refusals: () => served.refusals(),
+    stop: () => served.stop(),
   };
 }

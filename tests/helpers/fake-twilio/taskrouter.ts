@@ -3,8 +3,8 @@
  * lets only that host through. twilio-node reaches it as it reaches Twilio, via HTTP_PROXY and NODE_EXTRA_CA_CERTS.
  */
 import { randomBytes } from 'node:crypto';
-import { createTestCertificates } from './certificates';
-import { startConnectProxy, type ProxyRefusal } from './connect-proxy';
+import type { ProxyRefusal } from './connect-proxy';
+import { serveSingleHost } from './single-host';
 import type { FakeCredentials } from './serverless-api';
 import { FakeTaskRouterApi, TASKROUTER_HOST } from './taskrouter-api';
 
@@ -38,27 +38,12 @@ export async function startFakeTaskRouter(credentials: Partial<FakeCredentials> 
     ...credentials,
   };
   const api = new FakeTaskRouterApi(accepted);
-  const certificates = await createTestCertificates([TASKROUTER_HOST]);
-  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
-  try {
-    proxy = await startConnectProxy({
-      tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (host) => host === TASKROUTER_HOST,
-      handlerFor: (host) => (host === TASKROUTER_HOST ? api.handle : undefined),
-    });
-  } catch (error) {
-    certificates.dispose();
-    throw error;
-  }
-  const running = proxy;
+  const served = await serveSingleHost(TASKROUTER_HOST, api.handle);
   return {
     api,
     credentials: Object.freeze({ ...accepted }),
-    env: Object.freeze({ HTTP_PROXY: running.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
-    refusals: () => running.refusals(),
-    async stop() {
-      await running.close();
-      certificates.dispose();
-    },
+    env: served.env,
+    refusals: () => served.refusals(),
+    stop: () => served.stop(),
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * One stand-in host behind its own CONNECT proxy, with a CA made for this run: a client in another process reaches it
+ * as it reaches the real host, through HTTP_PROXY and with the CA trusted via NODE_EXTRA_CA_CERTS. The Sync and
+ * TaskRouter stand-ins each run on one of these, apart from startFakeTwilio (the Serverless stand-in).
+ */
+import { createTestCertificates } from './certificates';
+import { startConnectProxy, type ProxyRefusal, type TlsRequestHandler } from './connect-proxy';
+
+export interface SingleHost {
+  /** For the client process: HTTP_PROXY (read by twilio-node) and NODE_EXTRA_CA_CERTS (read by Node at start). */
+  readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
+  /** CONNECTs the proxy refused (any other host). */
+  refusals(): readonly ProxyRefusal[];
+  stop(): Promise<void>;
+}
+
+/** @example const served = await serveSingleHost('sync.twilio.com', api.handle); // ...; await served.stop() */
+export async function serveSingleHost(host: string, handler: TlsRequestHandler): Promise<SingleHost> {
+  const certificates = await createTestCertificates([host]);
+  let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
+  try {
+    proxy = await startConnectProxy({
+      tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
+      allowHost: (name) => name === host,
+      handlerFor: (name) => (name === host ? handler : undefined),
+    });
+  } catch (error) {
+    certificates.dispose();
+    throw error;
+  }
+  const running = proxy;
+  return {
+    env: Object.freeze({ HTTP_PROXY: running.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
+    refusals: () => running.refusals(),
+    async stop() {
+      await running.close();
+      certificates.dispose();
+    },
+  };
+}
