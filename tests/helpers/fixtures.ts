@@ -1,5 +1,6 @@
 /** Test configuration generated per run: random SIDs, secrets and users; never real credentials. */
 import { randomBytes } from 'node:crypto';
+import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users';
 import { hashPassword } from '../../src/lib/password-hash';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -50,4 +51,14 @@ export async function environmentFor(
 
 export function basicHeader(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** A Basic user table from name → PHC string, as AUTH_BASIC_USERS would give it; throws on a bad entry. */
+export function basicUserTable(entries: Record<string, string>): BasicUserTable {
+  const raw = Object.entries(entries)
+    .map(([name, phc]) => `${name}:${phc}`)
+    .join(' ');
+  const table = parseBasicUsers(raw, () => undefined);
+  if ('problem' in table) throw new Error(table.problem);
+  return table;
 }

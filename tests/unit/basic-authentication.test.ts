@@ -4,29 +4,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createBasicAuthenticator } from '../../src/lib/basic-authentication';
-import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users';
+import type { BasicUserTable } from '../../src/lib/basic-users';
 import { ServiceError } from '../../src/lib/errors';
 import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/failure-throttle';
 import { findBasicUser } from '../../src/lib/basic-users';
 import { ScryptGuard } from '../../src/lib/scrypt-guard';
 import * as passwordHash from '../../src/lib/password-hash';
 import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
-import { newCredentials } from '../helpers/fixtures';
+import { basicUserTable, newCredentials } from '../helpers/fixtures';
 import { expectRejection } from '../helpers/service-error';
 
 const MINUTE = 60_000;
 const passwords = newCredentials(['alice', 'bob', 'Jos\u00e9']).passwords;
 /** name → PHC, made once: each hash costs a few hundred milliseconds. */
 const phcs: Record<string, string> = {};
-
-function tableOf(entries: Record<string, string>): BasicUserTable {
-  const raw = Object.entries(entries)
-    .map(([name, phc]) => `${name}:${phc}`)
-    .join(' ');
-  const table = parseBasicUsers(raw, () => undefined);
-  if ('problem' in table) throw new Error(table.problem);
-  return table;
-}
 
 let table: BasicUserTable;
 let verifySpy: jest.SpiedFunction<typeof passwordHash.verifyPassword>;
@@ -35,7 +26,7 @@ const now = () => clock;
 
 beforeAll(async () => {
   for (const [name, password] of Object.entries(passwords)) phcs[name] = await passwordHash.hashPassword(password);
-  table = tableOf(phcs);
+  table = basicUserTable(phcs);
 });
 
 beforeEach(() => {
@@ -260,7 +251,7 @@ describe('the verified-credentials cache', () => {
 
   it('hits the cache for an NFC-equivalent password', async () => {
     const password = 'caf\u00e9-au-lait-99';
-    const cafeTable = tableOf({ carol: await passwordHash.hashPassword(password) });
+    const cafeTable = basicUserTable({ carol: await passwordHash.hashPassword(password) });
     const auth = createBasicAuthenticator(undefined, undefined, now);
     await auth.verify(cafeTable, 'carol', password);
     verifySpy.mockClear();
@@ -272,7 +263,7 @@ describe('the verified-credentials cache', () => {
     const auth = createBasicAuthenticator(undefined, undefined, now);
     await auth.verify(table, 'alice', alice());
     const newPassword = `new-${randomBytes(6).toString('hex')}`;
-    const changed = tableOf({ ...phcs, alice: await passwordHash.hashPassword(newPassword) });
+    const changed = basicUserTable({ ...phcs, alice: await passwordHash.hashPassword(newPassword) });
     verifySpy.mockClear();
     await expectRejection(auth.verify(changed, 'alice', alice()), 'invalid_credentials');
     expect(verifySpy).toHaveBeenCalledTimes(1);
@@ -284,7 +275,7 @@ describe('the verified-credentials cache', () => {
     const auth = createBasicAuthenticator(undefined, undefined, now);
     await auth.verify(table, 'alice', alice());
     const { alice: _removed, ...rest } = phcs;
-    const withoutAlice = tableOf(rest);
+    const withoutAlice = basicUserTable(rest);
     verifySpy.mockClear();
     await expectRejection(auth.verify(withoutAlice, 'alice', alice()), 'invalid_credentials');
     expect(verifySpy).not.toHaveBeenCalled();

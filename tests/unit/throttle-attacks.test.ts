@@ -10,6 +10,7 @@ import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users'
 import { ServiceError } from '../../src/lib/errors';
 import * as passwordHash from '../../src/lib/password-hash';
 import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
+import { basicUserTable } from '../helpers/fixtures';
 
 const T0 = 1_700_000_000_000;
 /** What one check with the default parameters (ln=15, r=8, p=3) costs on the injected clock. */
@@ -33,15 +34,6 @@ const realVerify = passwordHash.verifyPassword;
 
 function checkCostMs(hash: passwordHash.ScryptParams): number {
   return (DEFAULT_CHECK_MS * 2 ** hash.ln * hash.r * hash.p) / DEFAULT_COST;
-}
-
-function tableOf(entries: Record<string, string>): BasicUserTable {
-  const raw = Object.entries(entries)
-    .map(([name, phc]) => `${name}:${phc}`)
-    .join(' ');
-  const table = parseBasicUsers(raw, () => undefined);
-  if ('problem' in table) throw new Error(table.problem);
-  return table;
 }
 
 const password = `pw-${randomBytes(9).toString('base64url')}`;
@@ -107,7 +99,7 @@ async function floodOfRandomNames(auth: BasicAuthenticator, table: BasicUserTabl
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 describe('no user-name oracle', () => {
-  const users = () => tableOf({ alice: defaultPhc, bob: defaultPhc });
+  const users = () => basicUserTable({ alice: defaultPhc, bob: defaultPhc });
 
   it.each([
     ['during a flood of 101 random names', true],
@@ -133,7 +125,7 @@ describe('no user-name oracle', () => {
   });
 
   it('a refused attempt takes as long for a configured name (either hash cost), an unknown name and a NUL password: medians within 10%', async () => {
-    const table = tableOf({ alice: defaultPhc, carol: costlierPhc });
+    const table = basicUserTable({ alice: defaultPhc, carol: costlierPhc });
     const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
     const durations: Record<string, number[]> = { alice: [], carol: [], unknown: [], nul: [] };
     for (let round = 0; round < 30; round++) {
@@ -157,7 +149,7 @@ describe('no user-name oracle', () => {
 describe('no collective lockout', () => {
   it('with 30 users, 100 wrong attempts over 20 names and 10,000 random names in one minute, each of the other 10 users signs in', async () => {
     const names = Array.from({ length: 30 }, (_, i) => `user-${i}`);
-    const table = tableOf(Object.fromEntries(names.map((name) => [name, defaultPhc])));
+    const table = basicUserTable(Object.fromEntries(names.map((name) => [name, defaultPhc])));
     const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
     const attacked = names.slice(0, 20);
     chargeTime = false;
@@ -180,7 +172,7 @@ describe('no collective lockout', () => {
 });
 
 describe('refusals without hashing', () => {
-  const users = () => tableOf({ alice: defaultPhc, bob: defaultPhc });
+  const users = () => basicUserTable({ alice: defaultPhc, bob: defaultPhc });
 
   it('a NUL or control-character password counts as a failure of that name and answers like a wrong password, without scrypt', async () => {
     const table = users();
