@@ -10,7 +10,13 @@ import {
 } from './config';
 import type { GrantName } from './grant-names';
 import { jsonResult, type HttpResult } from './http-result';
-import { lastSharedStoreStatus, SHARED_STORE_BUDGET_MS, withinBudget, type SharedFailureLedger } from './shared-failure-ledger';
+import {
+  lastSharedStoreStatus,
+  SHARED_STORE_BUDGET_MS,
+  withinBudget,
+  type Budgeted,
+  type SharedFailureLedger,
+} from './shared-failure-ledger';
 
 /** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
 interface ThrottleStoreReport {
@@ -55,12 +61,25 @@ const DEGRADED_MEMORY_MS = 60_000;
 /** The name /health reads: one no sign-in can use (it holds a NUL). */
 const PROBE_NAME = '\u0000health';
 
+/** How long one Sync read answers for /health: a flood of the public /health spends at most one read per this. */
+const PROBE_MEMO_MS = 10_000;
+let probeMemo: { readonly ledger: SharedFailureLedger; readonly at: number; readonly read: Budgeted<unknown> } | undefined;
+
+/** The read /health reports on: one Sync read per instance and PROBE_MEMO_MS, so /health cannot drain Sync's rate. */
+async function probeRead(ledger: SharedFailureLedger, now: () => number): Promise<Budgeted<unknown>> {
+  if (probeMemo && probeMemo.ledger === ledger && now() - probeMemo.at < PROBE_MEMO_MS) return probeMemo.read;
+  const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
+  probeMemo = { ledger, at: now(), read };
+  return read;
+}
+
 /**
- * Asks Sync for one item within the budget a sign-in has. Degraded when that fails, or when /token in this process
- * found Sync degraded within the last minute (deployed, /health and /token may not share a process).
+ * Asks Sync for one item within the budget a sign-in has (at most once per PROBE_MEMO_MS). Degraded when that fails,
+ * or when /token in this process found Sync degraded within the last minute (deployed, /health and /token may not
+ * share a process).
  */
 async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number = Date.now): Promise<ThrottleStoreReport> {
-  const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
+  const read = await probeRead(ledger, now);
   if (!read.ok) return { store: 'sync', sync: 'degraded', reason: read.reason };
   const seen = lastSharedStoreStatus();
   if (seen?.state === 'degraded' && now() - seen.at < DEGRADED_MEMORY_MS)

@@ -129,6 +129,12 @@ describe('one budget across instances', () => {
   it('/health reports Sync as ok while it answers', async () => {
     expect(await health(a)).toEqual({ status: 200, throttle: { store: 'sync', sync: 'ok' } });
   });
+
+  it('a flood of the public /health makes at most one Sync read per instance in 10 s', async () => {
+    const before = sync.api.requests().length;
+    for (let i = 0; i < 50; i++) expect((await health(a)).status).toBe(200);
+    expect(sync.api.requests().length - before).toBeLessThanOrEqual(1);
+  });
 });
 
 describe('when Sync is not well', () => {
