@@ -10,10 +10,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callDeployed } from '../helpers/fake-twilio/call-deployed';
-import { startFakeTwilio, type FakeTwilio, type RecordedRequest } from '../helpers/fake-twilio';
+import type { RecordedRequest } from '../helpers/fake-twilio';
+import { useDeployHarness } from '../helpers/deploy-harness';
 import { basicHeader, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { killGroupAfter, signalGroup } from '../helpers/process-group';
-import { cleanEnvironment, copyProject, type CommandResult, type ProjectCopy } from '../helpers/project-copy';
+import { cleanEnvironment, type CommandResult, type ProjectCopy } from '../helpers/project-copy';
 
 const DEPLOY_TIMEOUT_MS = 240_000;
 const USERS_FILE = 'src/assets/basic-users.private.txt';
@@ -21,34 +22,8 @@ const POLICY_FILE = 'src/assets/policy.private.json';
 /** A deny-by-default policy: shared-secret callers get video in the lobby for 900 s at most. */
 const POLICY = { default: 'deny', rules: [{ match: { any: true }, grants: ['video'], rooms: ['lobby'], maxTtl: 900 }] };
 
-let fake: FakeTwilio;
-const copies: ProjectCopy[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-}, 60_000);
-
-afterAll(async () => {
-  for (const copy of copies) copy.remove();
-  await fake?.stop();
-}, 60_000);
-
-function newCopy(): ProjectCopy {
-  const copy = copyProject();
-  copies.push(copy);
-  return copy;
-}
-
-function registeredCredentials(userNames: string[]): TestCredentials {
-  const credentials = newCredentials(userNames);
-  fake.addApiKey(credentials.apiKeySid, credentials.apiKeySecret);
-  return credentials;
-}
-
-/** A CI job's environment: the stand-in's proxy and CA, and deploy credentials from its secrets. */
-function ciEnvironment(): NodeJS.ProcessEnv {
-  return { ...fake.env, TWILIO_ACCOUNT_SID: fake.credentials.accountSid, TWILIO_AUTH_TOKEN: fake.credentials.authToken };
-}
+const harness = useDeployHarness();
+const { newCopy, registeredCredentials, ciEnvironment, expectNoSecretIn } = harness;
 
 function deploy(copy: ProjectCopy, args: readonly string[], env: NodeJS.ProcessEnv = ciEnvironment()): Promise<CommandResult> {
   return copy.npmRun('deploy', ['--no-smoke', ...args], env, DEPLOY_TIMEOUT_MS);
@@ -61,7 +36,7 @@ async function configure(
   overrides: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, {
-    TWILIO_ACCOUNT_SID: fake.credentials.accountSid,
+    TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid,
     ...overrides,
   });
   copy.writeEnv(env);
@@ -70,20 +45,16 @@ async function configure(
   return env;
 }
 
-const since = (count: number): readonly RecordedRequest[] => fake.requests().slice(count);
+const since = (count: number): readonly RecordedRequest[] => harness.fake.requests().slice(count);
 const methods = (requests: readonly RecordedRequest[]) => [...new Set(requests.map((request) => request.method))];
 
 function liveOf(serviceName: string) {
-  const service = fake.state.service(serviceName)!;
-  const environment = fake.state.environments(service.sid)[0]!;
-  const build = environment.buildSid ? fake.state.build(environment.buildSid) : undefined;
-  const paths = build ? [...build.functionVersionSids, ...build.assetVersionSids].map((sid) => fake.state.version(sid)!.path) : [];
-  const variables = Object.fromEntries(fake.state.variables(environment.sid).map(({ key, value }) => [key, value]));
+  const service = harness.fake.state.service(serviceName)!;
+  const environment = harness.fake.state.environments(service.sid)[0]!;
+  const build = environment.buildSid ? harness.fake.state.build(environment.buildSid) : undefined;
+  const paths = build ? [...build.functionVersionSids, ...build.assetVersionSids].map((sid) => harness.fake.state.version(sid)!.path) : [];
+  const variables = Object.fromEntries(harness.fake.state.variables(environment.sid).map(({ key, value }) => [key, value]));
   return { service, environment, build, paths, variables };
-}
-
-function expectNoSecretIn(text: string, secrets: readonly string[]): void {
-  for (const secret of [...secrets, fake.credentials.authToken, fake.credentials.apiKeySecret]) expect(text.includes(secret)).toBe(false);
 }
 
 describe('--plan reads the live service with GETs only and names every change, never a value', () => {
@@ -103,7 +74,7 @@ describe('--plan reads the live service with GETs only and names every change, n
   it(
     'exits 0 with "nothing to change" right after a deploy, and sent only GET requests',
     async () => {
-      const before = fake.requests().length;
+      const before = harness.fake.requests().length;
       const plan = await deploy(copy, ['--plan']);
       expect(plan.stdout).toMatch(/plan for service plan-tokens \(ZS\w+\), environment dev: nothing to change/);
       expect(plan.code).toBe(0);
@@ -124,7 +95,7 @@ describe('--plan reads the live service with GETs only and names every change, n
       copy.writeFile(USERS_FILE, users.join('\n'));
       copy.writeFile(POLICY_FILE, JSON.stringify({ ...POLICY, rules: [{ ...POLICY.rules[0], maxTtl: 600 }] }));
       copy.writeEnv({ ...env, TWILIO_API_KEY_SID: rotated.apiKeySid, TWILIO_API_KEY_SECRET: rotated.apiKeySecret });
-      const before = fake.requests().length;
+      const before = harness.fake.requests().length;
       const plan = await deploy(copy, ['--plan']);
       console.log(
         `npm run deploy -- --plan, for a redeploy that rotates the key, removes a user and changes the policy (exit ${plan.code}):\n${plan.stdout}`,
@@ -183,7 +154,7 @@ describe('a deploy from a fresh clone or CI never drops the users file or the po
     env = await configure(copy, registeredCredentials(['cat', 'dan']));
     usersText = copy.read(USERS_FILE);
     expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
-    serviceSid = fake.state.service(SERVICE)!.sid;
+    serviceSid = harness.fake.state.service(SERVICE)!.sid;
   }, DEPLOY_TIMEOUT_MS);
 
   it(
@@ -191,7 +162,7 @@ describe('a deploy from a fresh clone or CI never drops the users file or the po
     async () => {
       const clone = newCopy();
       clone.writeEnv(env);
-      const before = fake.requests().length;
+      const before = harness.fake.requests().length;
       const buildBefore = liveOf(SERVICE).build!.sid;
       const result = await deploy(clone, ['--service-sid', serviceSid]);
       expect(result.code).toBe(1);
@@ -264,7 +235,7 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
       const { AUTH_SHARED_SECRETS: _removed, ...rest } = env;
       copy.writeEnv(rest);
       copy.writeFile('src/assets/demo.css', `${readFileSync(join(copy.dir, 'src/assets/demo.css'), 'utf8')}\n/* changed */\n`);
-      const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-after' });
+      const fault = harness.fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-after' });
       const cut = await deploy(copy, []);
       await fault.reached;
       expect(cut.code).toBe(1);
@@ -273,7 +244,7 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
       );
       expect(cut.stdout).toMatch(/run `npm run deploy` again/);
       expect(liveOf(SERVICE).variables).not.toHaveProperty('AUTH_SHARED_SECRETS');
-      const refused = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
+      const refused = await callDeployed(harness.fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
         method: 'POST',
         headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
         body: '{"identity":"kiosk"}',
@@ -292,7 +263,7 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
       const current = liveOf(SERVICE).variables;
       const rotated = registeredCredentials([]);
       copy.writeEnv({ ...current, ...rotatedKeys(rotated) });
-      const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, nth: 1, action: 'drop-before' });
+      const fault = harness.fake.addFault({ method: 'POST', path: /\/Variables$/, nth: 1, action: 'drop-before' });
       const cut = await deploy(copy, []);
       await fault.reached;
       expect(cut.code).toBe(1);
@@ -300,7 +271,7 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
       expect(live).not.toHaveProperty('TWILIO_API_KEY_SID');
       expect(live['TWILIO_API_KEY_SECRET']).toBe(rotated.apiKeySecret);
       expect(cut.stdout).toMatch(/TWILIO_API_KEY_SID is not set on the service now, so it refuses to sign tokens/);
-      const health = await callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/health`);
+      const health = await callDeployed(harness.fake, `https://${liveOf(SERVICE).environment.domainName}/health`);
       expect(health.status).not.toBe(200);
       const again = await deploy(copy, []);
       expect(again.code).toBe(0);
@@ -314,16 +285,16 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
     async () => {
       const { service, environment, variables } = liveOf(SERVICE);
       copy.writeEnv({ ...variables, TOKEN_TTL: '700' });
-      const fault = fake.addFault({ method: 'POST', path: /\/Variables$/, action: 'pause' });
+      const fault = harness.fake.addFault({ method: 'POST', path: /\/Variables$/, action: 'pause' });
       const running = deploy(copy, []);
       await fault.reached;
       const meddled = await callDeployed(
-        fake,
+        harness.fake,
         `https://serverless.twilio.com/v1/Services/${service.sid}/Environments/${environment.sid}/Variables`,
         {
           method: 'POST',
           headers: {
-            authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken),
+            authorization: basicHeader(harness.fake.credentials.accountSid, harness.fake.credentials.authToken),
             'content-type': 'application/x-www-form-urlencoded',
           },
           body: 'Key=VIDEO_ROOM&Value=backroom',
@@ -415,13 +386,13 @@ describe('a policy moved from TOKEN_POLICY into the policy file keeps applying w
       const copy = newCopy();
       const credentials = registeredCredentials(['amy']);
       const env = await environmentFor(credentials, {
-        TWILIO_ACCOUNT_SID: fake.credentials.accountSid,
+        TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid,
         TOKEN_POLICY: JSON.stringify(POLICY),
       });
       copy.writeEnv(env);
       expect((await deploy(copy, ['--service-name', SERVICE])).code).toBe(0);
       const outsideTheLobby = () =>
-        callDeployed(fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
+        callDeployed(harness.fake, `https://${liveOf(SERVICE).environment.domainName}/token`, {
           method: 'POST',
           headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
           body: '{"identity":"kiosk","room":"backroom"}',
@@ -431,7 +402,7 @@ describe('a policy moved from TOKEN_POLICY into the policy file keeps applying w
       const { TOKEN_POLICY: _moved, ...rest } = env;
       copy.writeEnv(rest);
       copy.writeFile(POLICY_FILE, JSON.stringify(POLICY));
-      const fault = fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-before' });
+      const fault = harness.fake.addFault({ method: 'POST', path: /\/Deployments$/, action: 'drop-before' });
       const cut = await deploy(copy, []);
       await fault.reached;
       expect(cut.code).toBe(1);
@@ -491,11 +462,11 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
     it(
       phase.name,
       async () => {
-        const secrets = [fake.credentials.authToken, credentials.apiKeySecret, credentials.sharedSecret];
+        const secrets = [harness.fake.credentials.authToken, credentials.apiKeySecret, credentials.sharedSecret];
         const started = Date.now();
         copy.writeEnv({ ...env, VIDEO_ROOM: '', TOKEN_TTL: String(600 + Math.floor(Math.random() * 1000)) });
         copy.writeFile('src/assets/demo.css', `/* ${started} */\n`);
-        const fault = fake.addFault({ ...phase.at, action: 'hold' });
+        const fault = harness.fake.addFault({ ...phase.at, action: 'hold' });
         const running = startDeploy(copy, []);
         const argvSeen: string[] = [];
         const sampler = setInterval(() => argvSeen.push(...processes().map((entry) => entry.args)), 100);
@@ -561,7 +532,7 @@ describe('the signing key is checked with Twilio before anything changes', () =>
 
   async function expectKeyRefused(keys: Record<string, string>): Promise<void> {
     copy.writeEnv({ ...env, ...keys });
-    const before = fake.requests().length;
+    const before = harness.fake.requests().length;
     const result = await deploy(copy, []);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
@@ -584,7 +555,7 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     'refuses a key of another account',
     async () => {
       const other = newCredentials([]);
-      fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
+      harness.fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
       await expectKeyRefused(rotatedKeys(other));
     },
     DEPLOY_TIMEOUT_MS,
@@ -592,13 +563,13 @@ describe('the signing key is checked with Twilio before anything changes', () =>
 
   it('npm run doctor -- --online makes the same check', async () => {
     copy.writeEnv({ ...env, TWILIO_API_KEY_SECRET: newCredentials([]).apiKeySecret });
-    const refused = await copy.npmRun('doctor', ['--online'], { ...fake.env });
+    const refused = await copy.npmRun('doctor', ['--online'], { ...harness.fake.env });
     expect(refused.stdout).toMatch(
       /✗ TWILIO_API_KEY_SID: Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account AC\w+ \(error 20003\)/,
     );
     expect(refused.code).toBe(1);
     copy.writeEnv(env);
-    const accepted = await copy.npmRun('doctor', ['--online'], { ...fake.env });
+    const accepted = await copy.npmRun('doctor', ['--online'], { ...harness.fake.env });
     expect(accepted.stdout).toMatch(/online: {3}Twilio accepts TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for AC\w+/);
     expect(accepted.code).toBe(0);
   }, 60_000);
@@ -607,23 +578,23 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     'least privilege: a service that gives functions the account auth token is corrected to IncludeCredentials false on redeploy, and the plan says so',
     async () => {
       copy.writeEnv(env);
-      const sid = fake.state.service(SERVICE)!.sid;
+      const sid = harness.fake.state.service(SERVICE)!.sid;
       // As a user could in the Console or with twilio-node: the Serverless API's own update.
-      const flipped = await callDeployed(fake, `https://serverless.twilio.com/v1/Services/${sid}`, {
+      const flipped = await callDeployed(harness.fake, `https://serverless.twilio.com/v1/Services/${sid}`, {
         method: 'POST',
         headers: {
-          authorization: basicHeader(fake.credentials.accountSid, fake.credentials.authToken),
+          authorization: basicHeader(harness.fake.credentials.accountSid, harness.fake.credentials.authToken),
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: 'IncludeCredentials=true',
       });
       expect(flipped.status).toBe(200);
-      expect(fake.state.service(sid)!.includeCredentials).toBe(true);
+      expect(harness.fake.state.service(sid)!.includeCredentials).toBe(true);
       const redeploy = await deploy(copy, []);
       expect(redeploy.code).toBe(0);
       expect(redeploy.stdout).toMatch(/~ service IncludeCredentials true -> false/);
-      expect(fake.state.service(sid)!.includeCredentials).toBe(false);
-      const update = fake
+      expect(harness.fake.state.service(sid)!.includeCredentials).toBe(false);
+      const update = harness.fake
         .requests()
         .filter((request) => request.method === 'POST' && request.path === `/v1/Services/${sid}`)
         .pop();

@@ -1,5 +1,5 @@
 /**
- * The real `npm run deploy`, run as a user runs it in a clone of this project, against the loopback fake of
+ * The real `npm run deploy`, run as a user runs it in a clone of this project, against the loopback harness.fake of
  * Twilio's Serverless API (tests/helpers/fake-twilio): a first deploy, a redeploy, a redeploy from a fresh
  * clone, the refusals before anything is sent, and the deployed artifact booted alone and called through
  * the fake's edge for tokens, /health and the demo page.
@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callDeployed } from '../helpers/fake-twilio/call-deployed';
-import { startFakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
+import { useDeployHarness } from '../helpers/deploy-harness';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
-import { copyProject, type CommandResult, type ProjectCopy } from '../helpers/project-copy';
+import type { CommandResult, ProjectCopy } from '../helpers/project-copy';
 import { verifyTwilioToken } from '../helpers/token-verifier';
 import { findProjectRoot } from '../helpers/twilio-run-server';
 
@@ -20,48 +20,11 @@ const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), '
 };
 const DEPLOY_TIMEOUT_MS = 240_000;
 
-let fake: FakeTwilio;
-const copies: ProjectCopy[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeTwilio();
-}, 60_000);
-
-afterAll(async () => {
-  for (const copy of copies) copy.remove();
-  await fake?.stop();
-}, 60_000);
-
-/** A test's configuration, its signing key registered with the fake's account (the deploy checks it with Twilio). */
-function registeredCredentials(userNames?: string[]): TestCredentials {
-  const credentials = newCredentials(userNames);
-  fake.addApiKey(credentials.apiKeySid, credentials.apiKeySecret);
-  return credentials;
-}
-
-function newCopy(): ProjectCopy {
-  const copy = copyProject();
-  copies.push(copy);
-  return copy;
-}
-
-/** The environment a CI job would give npm run deploy: the fake's proxy and CA, and credentials from its secrets. */
-function ciEnvironment(kind: 'account' | 'apiKey' = 'account'): NodeJS.ProcessEnv {
-  const { accountSid, authToken, apiKeySid, apiKeySecret } = fake.credentials;
-  const credentials =
-    kind === 'account'
-      ? { TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken }
-      : { TWILIO_ACCOUNT_SID: accountSid, TWILIO_API_KEY: apiKeySid, TWILIO_API_SECRET: apiKeySecret };
-  return { ...fake.env, ...credentials };
-}
+const harness = useDeployHarness();
+const { newCopy, registeredCredentials, ciEnvironment, expectNoSecretIn } = harness;
 
 async function deploy(copy: ProjectCopy, args: readonly string[] = [], kind: 'account' | 'apiKey' = 'account'): Promise<CommandResult> {
   return copy.npmRun('deploy', args, ciEnvironment(kind), DEPLOY_TIMEOUT_MS);
-}
-
-/** Every secret the fake or the test holds must stay out of what a deploy prints. */
-function expectNoSecretIn(text: string, secrets: readonly string[]): void {
-  for (const secret of [...secrets, fake.credentials.authToken, fake.credentials.apiKeySecret]) expect(text.includes(secret)).toBe(false);
 }
 
 describe('a first deploy, then the deployed artifact on its own', () => {
@@ -74,22 +37,26 @@ describe('a first deploy, then the deployed artifact on its own', () => {
   beforeAll(async () => {
     copy = newCopy();
     credentials = registeredCredentials(['alice', 'bob']);
-    env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, VIDEO_ROOM: 'standup', TOKEN_TTL: '600' });
+    env = await environmentFor(credentials, {
+      TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid,
+      VIDEO_ROOM: 'standup',
+      TOKEN_TTL: '600',
+    });
     copy.writeEnv({ ...env, OIDC_ISSUER: '', TOKEN_POLICY: '' });
-    requestsBefore = fake.requests().length;
+    requestsBefore = harness.fake.requests().length;
     result = await deploy(copy);
   }, DEPLOY_TIMEOUT_MS);
 
   it('succeeds, prints the URLs and reports the deployed service healthy', () => {
     expect(result.code).toBe(0);
-    const service = fake.state.service(packageJson.name)!;
-    const environment = fake.state.environments(service.sid)[0]!;
+    const service = harness.fake.state.service(packageJson.name)!;
+    const environment = harness.fake.state.environments(service.sid)[0]!;
     expect(result.stdout).toContain(`https://${environment.domainName}/token`);
     expect(result.stdout).toContain(`https://${environment.domainName}/health`);
     expect(result.stdout).toMatch(/✓ GET \/health/);
     expect(result.stdout).toMatch(/deploy: done/);
     expectNoSecretIn(result.output, [credentials.apiKeySecret, credentials.sharedSecret, ...Object.values(credentials.passwords)]);
-    const record = fake
+    const record = harness.fake
       .requests()
       .slice(requestsBefore)
       .map(
@@ -100,10 +67,10 @@ describe('a first deploy, then the deployed artifact on its own', () => {
   });
 
   it('uploaded each function public, the assets public with no source map, and nothing private by URL', () => {
-    const service = fake.state.service(packageJson.name)!;
-    const environment = fake.state.environments(service.sid)[0]!;
-    const build = fake.state.build(environment.buildSid!)!;
-    const uploaded = [...build.functionVersionSids, ...build.assetVersionSids].map((sid) => fake.state.version(sid)!);
+    const service = harness.fake.state.service(packageJson.name)!;
+    const environment = harness.fake.state.environments(service.sid)[0]!;
+    const build = harness.fake.state.build(environment.buildSid!)!;
+    const uploaded = [...build.functionVersionSids, ...build.assetVersionSids].map((sid) => harness.fake.state.version(sid)!);
     const byKind = (kind: string) =>
       uploaded
         .filter((version) => version.kind === kind)
@@ -117,29 +84,29 @@ describe('a first deploy, then the deployed artifact on its own', () => {
   });
 
   it('created the service with IncludeCredentials false: no function receives the account auth token', () => {
-    const service = fake.state.service(packageJson.name)!;
+    const service = harness.fake.state.service(packageJson.name)!;
     expect(service.includeCredentials).toBe(false);
-    const created = fake.requests().find((request) => request.method === 'POST' && request.path === '/v1/Services');
+    const created = harness.fake.requests().find((request) => request.method === 'POST' && request.path === '/v1/Services');
     expect(created?.summary).toMatchObject({ IncludeCredentials: 'false' });
   });
 
   it('built with exactly the dependencies of package.json, on node22', () => {
-    const service = fake.state.service(packageJson.name)!;
-    const build = fake.state.build(fake.state.environments(service.sid)[0]!.buildSid!)!;
+    const service = harness.fake.state.service(packageJson.name)!;
+    const build = harness.fake.state.build(harness.fake.state.environments(service.sid)[0]!.buildSid!)!;
     expect(build.runtime).toBe('node22');
     expect(Object.fromEntries(build.dependencies.map(({ name, version }) => [name, version]))).toEqual(packageJson.dependencies);
   });
 
   it('set the variables to exactly the non-empty values of .env', () => {
-    const service = fake.state.service(packageJson.name)!;
-    const variables = fake.state.variables(fake.state.environments(service.sid)[0]!.sid);
+    const service = harness.fake.state.service(packageJson.name)!;
+    const variables = harness.fake.state.variables(harness.fake.state.environments(service.sid)[0]!.sid);
     expect(Object.fromEntries(variables.map(({ key, value }) => [key, value]))).toEqual(env);
   });
 
   it('the artifact, booted alone from the uploaded bytes and dependencies, gives tokens, /health and the demo page', async () => {
-    const service = fake.state.service(packageJson.name)!;
-    const domain = fake.state.environments(service.sid)[0]!.domainName;
-    const basic = await callDeployed(fake, `https://${domain}/token`, {
+    const service = harness.fake.state.service(packageJson.name)!;
+    const domain = harness.fake.state.environments(service.sid)[0]!.domainName;
+    const basic = await callDeployed(harness.fake, `https://${domain}/token`, {
       method: 'POST',
       headers: { authorization: basicHeader('alice', credentials.passwords.alice!), 'content-type': 'application/json' },
       body: '{}',
@@ -147,28 +114,28 @@ describe('a first deploy, then the deployed artifact on its own', () => {
     expect(basic.status).toBe(200);
     const verified = await verifyTwilioToken(basic.json.token, credentials.apiKeySecret);
     expect(verified.claims.grants).toMatchObject({ identity: 'alice', video: { room: 'standup' } });
-    expect(verified.claims.sub).toBe(fake.credentials.accountSid);
-    const bearer = await callDeployed(fake, `https://${domain}/token`, {
+    expect(verified.claims.sub).toBe(harness.fake.credentials.accountSid);
+    const bearer = await callDeployed(harness.fake, `https://${domain}/token`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
       body: '{"identity":"kiosk-7"}',
     });
     expect(bearer.status).toBe(200);
     expect((await verifyTwilioToken(bearer.json.token, credentials.apiKeySecret)).claims.grants?.identity).toBe('kiosk-7');
-    const health = await callDeployed(fake, `https://${domain}/health`);
+    const health = await callDeployed(harness.fake, `https://${domain}/health`);
     expect(health).toMatchObject({ status: 200, json: { status: 'ok', authSchemes: ['basic', 'bearer'] } });
-    const page = await callDeployed(fake, `https://${domain}/`);
+    const page = await callDeployed(harness.fake, `https://${domain}/`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>Twilio Access Token demo</title>');
   }, 120_000);
 
   it('npm run smoke -- https://<domain> checks the deployed service again, through HTTP_PROXY', async () => {
-    const service = fake.state.service(packageJson.name)!;
-    const domain = fake.state.environments(service.sid)[0]!.domainName;
-    const smoke = await copy.npmRun('smoke', [`https://${domain}`], { ...fake.env });
+    const service = harness.fake.state.service(packageJson.name)!;
+    const domain = harness.fake.state.environments(service.sid)[0]!.domainName;
+    const smoke = await copy.npmRun('smoke', [`https://${domain}`], { ...harness.fake.env });
     expect(smoke.code).toBe(0);
     expect(smoke.stdout).toMatch(/✓ GET \/health[\s\S]*✓ POST \/token without credentials[\s\S]*all checks passed/);
-    const unknown = await copy.npmRun('smoke', ['https://not-deployed-0000-dev.twil.io'], { ...fake.env });
+    const unknown = await copy.npmRun('smoke', ['https://not-deployed-0000-dev.twil.io'], { ...harness.fake.env });
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toMatch(/✗ GET \/health: the proxy refused to connect/);
   }, 60_000);
@@ -186,17 +153,17 @@ describe('redeploys', () => {
   beforeAll(async () => {
     copy = newCopy();
     credentials = registeredCredentials(['carol']);
-    env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid, VIDEO_ROOM: 'lobby' });
+    env = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid, VIDEO_ROOM: 'lobby' });
     copy.writeEnv(env);
     const first = await deploy(copy, ['--service-name', SERVICE]);
     expect(first.code).toBe(0);
-    serviceSid = fake.state.service(SERVICE)!.sid;
-    ({ sid: environmentSid, domainName: domain } = fake.state.environments(serviceSid)[0]!);
+    serviceSid = harness.fake.state.service(SERVICE)!.sid;
+    ({ sid: environmentSid, domainName: domain } = harness.fake.state.environments(serviceSid)[0]!);
   }, DEPLOY_TIMEOUT_MS);
 
-  const variables = () => Object.fromEntries(fake.state.variables(environmentSid).map(({ key, value }) => [key, value]));
+  const variables = () => Object.fromEntries(harness.fake.state.variables(environmentSid).map(({ key, value }) => [key, value]));
   const bearerToken = () =>
-    callDeployed(fake, `https://${domain}/token`, {
+    callDeployed(harness.fake, `https://${domain}/token`, {
       method: 'POST',
       headers: { authorization: `Bearer ${credentials.sharedSecret}`, 'content-type': 'application/json' },
       body: '{"identity":"kiosk","room":"boardroom"}',
@@ -215,11 +182,11 @@ describe('redeploys', () => {
       expect(redeploy.stdout).toMatch(/the service read back matches this checkout/);
       const { VIDEO_ROOM: _unpinned, ...expected } = rest;
       expect(variables()).toEqual(expected);
-      expect(fake.state.services().filter((service) => service.uniqueName === SERVICE)).toHaveLength(1);
+      expect(harness.fake.state.services().filter((service) => service.uniqueName === SERVICE)).toHaveLength(1);
       const refused = await bearerToken();
       expect(refused.status).toBe(401);
       expect(refused.json.error.code).toBe('invalid_credentials');
-      const basic = await callDeployed(fake, `https://${domain}/token`, {
+      const basic = await callDeployed(harness.fake, `https://${domain}/token`, {
         method: 'POST',
         headers: { authorization: basicHeader('carol', credentials.passwords.carol!), 'content-type': 'application/json' },
         body: '{"room":"boardroom"}',
@@ -251,7 +218,7 @@ describe('redeploys', () => {
       const clone = newCopy();
       expect(clone.exists('.twiliodeployinfo')).toBe(false);
       clone.writeEnv({ ...env, TOKEN_TTL: '900' });
-      const buildsBefore = fake.state.builds(serviceSid).length;
+      const buildsBefore = harness.fake.state.builds(serviceSid).length;
       const variablesBefore = variables();
       const conflict = await deploy(clone, ['--service-name', SERVICE]);
       expect(conflict.code).not.toBe(0);
@@ -259,7 +226,7 @@ describe('redeploys', () => {
       expect(conflict.output).toMatch(/--service-sid ZS\w+ \(or --override-existing-project\)/);
       expect(conflict.output).toMatch(/nothing was changed/);
       expect(conflict.output).not.toMatch(/20003/);
-      expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
+      expect(harness.fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
       expect(variables()).toEqual(variablesBefore);
 
       const bySid = await deploy(clone, ['--service-sid', serviceSid, '--no-smoke'], 'apiKey');
@@ -267,20 +234,20 @@ describe('redeploys', () => {
       expect(variables()['TOKEN_TTL']).toBe('900');
       // Only a variable changed: the live build already holds these files (its manifest says so), so none is made.
       expect(bySid.stdout).toMatch(/\+ variable TOKEN_TTL added/);
-      expect(fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
+      expect(harness.fake.state.builds(serviceSid)).toHaveLength(buildsBefore);
 
       const another = newCopy();
       another.writeEnv({ ...env, TOKEN_TTL: '1200' });
       const overriding = await deploy(another, ['--service-name', SERVICE, '--override-existing-project', '--no-smoke']);
       expect(overriding.code).toBe(0);
       expect(variables()['TOKEN_TTL']).toBe('1200');
-      expect(fake.state.services().filter((service) => service.uniqueName === SERVICE)).toHaveLength(1);
+      expect(harness.fake.state.services().filter((service) => service.uniqueName === SERVICE)).toHaveLength(1);
     },
     3 * DEPLOY_TIMEOUT_MS,
   );
 });
 
-/** Runs twilio-node in a child process against the fake, with `variables` bound to one environment's Variables. */
+/** Runs twilio-node in a child process against the harness.fake, with `variables` bound to one environment's Variables. */
 async function runTwilioNode(body: string, serviceSid: string, environmentSid: string): Promise<void> {
   const { execFile } = await import('node:child_process');
   const script = `
@@ -296,12 +263,12 @@ const variables = twilio(account, token).serverless.v1.services(serviceSid).envi
         '-e',
         script,
         join(projectRoot, 'package.json'),
-        fake.credentials.accountSid,
-        fake.credentials.authToken,
+        harness.fake.credentials.accountSid,
+        harness.fake.credentials.authToken,
         serviceSid,
         environmentSid,
       ],
-      { env: { PATH: process.env.PATH, ...fake.env } },
+      { env: { PATH: process.env.PATH, ...harness.fake.env } },
       (error, _stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve()),
     ),
   );
@@ -315,7 +282,7 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
   beforeAll(async () => {
     copy = newCopy();
     credentials = registeredCredentials(['dora']);
-    valid = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid });
+    valid = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid });
   });
 
   /** Deploys this .env and expects a refusal that sent nothing, built nothing and names what it should. */
@@ -327,13 +294,13 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
   ): Promise<CommandResult> {
     copy.writeEnv(variables);
     copy.removeFile('dist');
-    const requests = fake.requests().length;
-    const refusals = fake.refusals().length;
+    const requests = harness.fake.requests().length;
+    const refusals = harness.fake.refusals().length;
     const result = env ? await copy.npmRun('deploy', args, env) : await deploy(copy, args);
     expect(result.code).not.toBe(0);
     for (const pattern of named) expect(result.output).toMatch(pattern);
-    expect(fake.requests()).toHaveLength(requests);
-    expect(fake.refusals()).toHaveLength(refusals);
+    expect(harness.fake.requests()).toHaveLength(requests);
+    expect(harness.fake.refusals()).toHaveLength(refusals);
     expect(copy.exists('dist')).toBe(false);
     expectNoSecretIn(result.output, [credentials.apiKeySecret, credentials.sharedSecret, ...Object.values(credentials.passwords)]);
     return result;
@@ -347,13 +314,13 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
       expect(written.code).toBe(0);
       copy.writeFile('.env', devCopy.read('.env'));
       copy.removeFile('dist');
-      const requests = fake.requests().length;
+      const requests = harness.fake.requests().length;
       const result = await deploy(copy);
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/refused; nothing was sent to Twilio/);
       expect(result.output).toMatch(/✗ TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT_SID is the development placeholder/);
       expect(result.output).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
-      expect(fake.requests()).toHaveLength(requests);
+      expect(harness.fake.requests()).toHaveLength(requests);
     },
     DEPLOY_TIMEOUT_MS,
   );
@@ -457,25 +424,27 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
   it(
     "no credentials, half a pair of them, and --cwd (the checks and the build are this project's)",
     async () => {
-      await expectRefused(valid, [/no Twilio credentials: set TWILIO_API_KEY and TWILIO_API_SECRET/], [], { ...fake.env });
+      await expectRefused(valid, [/no Twilio credentials: set TWILIO_API_KEY and TWILIO_API_SECRET/], [], { ...harness.fake.env });
       const cwd = await expectRefused(valid, [/--cwd is not supported/], ['--cwd', '/tmp']);
       expect(cwd.code).toBe(2);
       const argv = await expectRefused(
         valid,
         [/visible to every user of this machine in `ps`: pass them in the environment instead, TWILIO_API_KEY and TWILIO_API_SECRET/],
         ['--password', 'not-a-secret'],
-        { ...fake.env },
+        { ...harness.fake.env },
       );
       expect(argv.code).toBe(2);
-      const username = await expectRefused(valid, [/--username\/--password/], ['--username', fake.credentials.accountSid], { ...fake.env });
+      const username = await expectRefused(valid, [/--username\/--password/], ['--username', harness.fake.credentials.accountSid], {
+        ...harness.fake.env,
+      });
       expect(username.code).toBe(2);
       await expectRefused(
         valid,
         [/half a pair of Twilio credentials: TWILIO_API_KEY is set in the environment but TWILIO_API_SECRET is not/],
         [],
         {
-          ...fake.env,
-          TWILIO_API_KEY: fake.credentials.apiKeySid,
+          ...harness.fake.env,
+          TWILIO_API_KEY: harness.fake.credentials.apiKeySid,
         },
       );
     },
@@ -490,7 +459,9 @@ describe('users beyond what fits in a variable: src/assets/basic-users.private.t
       const copy = newCopy();
       const names = ['ann', 'ben', 'cat', 'dan', 'eve', 'fay'];
       const credentials = registeredCredentials(names);
-      const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid });
+      const { AUTH_BASIC_USERS: users, ...env } = await environmentFor(credentials, {
+        TWILIO_ACCOUNT_SID: harness.fake.credentials.accountSid,
+      });
       const lines = users!.split(' ');
       copy.writeFile(
         'src/assets/basic-users.private.txt',
@@ -499,26 +470,26 @@ describe('users beyond what fits in a variable: src/assets/basic-users.private.t
       copy.writeEnv(env);
       const result = await deploy(copy, ['--service-name', 'users-file-tokens']);
       expect(result.code).toBe(0);
-      const service = fake.state.service('users-file-tokens')!;
-      const environment = fake.state.environments(service.sid)[0]!;
-      const build = fake.state.build(environment.buildSid!)!;
+      const service = harness.fake.state.service('users-file-tokens')!;
+      const environment = harness.fake.state.environments(service.sid)[0]!;
+      const build = harness.fake.state.build(environment.buildSid!)!;
       const usersAsset = build.assetVersionSids
-        .map((sid) => fake.state.version(sid)!)
+        .map((sid) => harness.fake.state.version(sid)!)
         .find((version) => version.path === '/basic-users.txt');
       expect(usersAsset).toMatchObject({ visibility: 'private' });
-      expect(fake.state.variables(environment.sid).map((variable) => variable.key)).not.toContain('AUTH_BASIC_USERS');
-      const token = await callDeployed(fake, `https://${environment.domainName}/token`, {
+      expect(harness.fake.state.variables(environment.sid).map((variable) => variable.key)).not.toContain('AUTH_BASIC_USERS');
+      const token = await callDeployed(harness.fake, `https://${environment.domainName}/token`, {
         method: 'POST',
         headers: { authorization: basicHeader('fay', credentials.passwords.fay!), 'content-type': 'application/json' },
         body: '{}',
       });
       expect(token.status).toBe(200);
       expect((await verifyTwilioToken(token.json.token, credentials.apiKeySecret)).claims.grants?.identity).toBe('fay');
-      expect((await callDeployed(fake, `https://${environment.domainName}/health`)).json).toMatchObject({
+      expect((await callDeployed(harness.fake, `https://${environment.domainName}/health`)).json).toMatchObject({
         status: 'ok',
         authSchemes: ['basic', 'bearer'],
       });
-      const byUrl = await callDeployed(fake, `https://${environment.domainName}/basic-users.txt`);
+      const byUrl = await callDeployed(harness.fake, `https://${environment.domainName}/basic-users.txt`);
       expect(byUrl.status).not.toBe(200);
       expect(byUrl.text).not.toContain('$scrypt$');
     },
