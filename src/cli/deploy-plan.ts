@@ -3,8 +3,8 @@
  * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
  * the service read back after.
  */
-import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config';
-import { planVariableSync } from '../lib/deploy-checks';
+import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config/config';
+import { planVariableSync } from './deploy-checks';
 import type { Manifest } from './deploy-manifest';
 
 /** The private assets that hold configuration, by their deployed path. */

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { hashPassword } from '../lib/password-hash';
-import { generateSharedSecret } from '../lib/shared-secrets';
+import { hashPassword } from '../lib/auth/password-hash';
+import { generateSharedSecret } from '../lib/auth/shared-secrets';
 import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project-config';
 
 const ENV_FILE = '.env';

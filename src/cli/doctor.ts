@@ -5,9 +5,9 @@
  * (Twilio's limits, placeholders, loopback-only settings), so it passes exactly when they do. Exit 1 on a
  * problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
  */
-import { healthReportFor } from '../lib/health-report';
-import { parseConfig } from '../lib/config';
-import { policyWarnings } from '../lib/policy-warnings';
+import { healthReportFor } from '../lib/endpoints/health-report';
+import { parseConfig } from '../lib/config/config';
+import { policyWarnings } from './policy-warnings';
 import {
   checkDeployConfiguration,
   checkLocalConfiguration,

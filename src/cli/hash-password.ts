@@ -1,9 +1,9 @@
 /** npm run --silent hash-password -- NAME: prints a `NAME:<scrypt hash>` entry for AUTH_BASIC_USERS (asks twice on a terminal). */
-import { normaliseUserName } from '../lib/basic-users';
-import { GRANT_NAMES } from '../lib/grant-names';
-import { validateIdentity } from '../lib/identity';
-import { hashPassword } from '../lib/password-hash';
-import { hasControlCharacter, hasReplacementCharacter } from '../lib/text';
+import { normaliseUserName } from '../lib/auth/basic-users';
+import { GRANT_NAMES } from '../lib/token/grant-names';
+import { validateIdentity } from '../lib/token/identity';
+import { hashPassword } from '../lib/auth/password-hash';
+import { hasControlCharacter, hasReplacementCharacter } from '../lib/base/text';
 import { readPassword } from './read-password';
 
 const MIN_PASSWORD_LENGTH = 8;

@@ -1,14 +1,14 @@
 /**
  * The project's configuration as npm start, npm run doctor and npm run deploy read it: one env file (`.env`,
  * or the one named, with twilio-run's --load-system-env), the users file and the policy file, through one
- * parser (dotenv 6's rules, lib/env-file) and one set of checks, so the three never disagree.
+ * parser (dotenv 6's rules, cli/env-file) and one set of checks, so the three never disagree.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseConfig, type ConfigProblem, type ConfigSources, type ServiceConfig } from '../lib/config';
-import { checkDeployment, type DeployTarget } from '../lib/deploy-checks';
-import { envFileProblems, readEnvFile, type EnvFileReading } from '../lib/env-file';
-import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from '../lib/setting-names';
+import { parseConfig, type ConfigProblem, type ConfigSources, type ServiceConfig } from '../lib/config/config';
+import { checkDeployment, type DeployTarget } from './deploy-checks';
+import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
+import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from './setting-names';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
 export interface ProjectConfigurationOptions {

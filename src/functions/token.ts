@@ -1,9 +1,9 @@
 /** POST /token: the Twilio Function that hands Access Tokens to browser apps. */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
-import { createBasicAuthenticator } from '../lib/basic-authentication';
-import { handleTokenRequest, type TokenEndpointDeps } from '../lib/token-endpoint';
-import { DEFAULT_THROTTLE_LIMITS } from '../lib/failure-throttle';
+import { createBasicAuthenticator } from '../lib/auth/basic-authentication';
+import { handleTokenRequest, type TokenEndpointDeps } from '../lib/endpoints/token-endpoint';
+import { DEFAULT_THROTTLE_LIMITS } from '../lib/throttle/failure-throttle';
 import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
 import { syncLedgerFor } from '../runtime/twilio-sync';
 

@@ -1,7 +1,7 @@
 /** The thin layer between the Sync failure ledger and Twilio's Sync REST API, through twilio-node. */
-import type { ServiceConfig } from '../lib/config';
-import type { SharedFailureLedger } from '../lib/shared-failure-ledger';
-import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/sync-failure-ledger';
+import type { ServiceConfig } from '../lib/config/config';
+import type { SharedFailureLedger } from '../lib/throttle/shared-failure-ledger';
+import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/throttle/sync-failure-ledger';
 
 interface RestError {
   status?: number;

@@ -1,7 +1,7 @@
 /** Test configuration generated per run: random SIDs, secrets and users; never real credentials. */
 import { randomBytes } from 'node:crypto';
-import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users';
-import { hashPassword } from '../../src/lib/password-hash';
+import { parseBasicUsers, type BasicUserTable } from '../../src/lib/auth/basic-users';
+import { hashPassword } from '../../src/lib/auth/password-hash';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 

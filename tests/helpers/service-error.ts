@@ -1,5 +1,5 @@
 /** Asserts that a call throws (or rejects with) a ServiceError with exactly this code. */
-import { ServiceError, type ErrorCode } from '../../src/lib/errors';
+import { ServiceError, type ErrorCode } from '../../src/lib/base/errors';
 
 function thrownBy(fn: () => unknown): unknown {
   try {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { ERROR_STATUS } from '../../src/lib/errors';
+import { ERROR_STATUS } from '../../src/lib/base/errors';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpAnswer, type HttpCall } from '../helpers/http';
 import { anyRequest } from '../helpers/request-arbitraries';

@@ -6,8 +6,8 @@
  */
 import { base64url } from 'jose';
 import { readFileSync } from 'node:fs';
-import { ERROR_STATUS, type ErrorCode } from '../../src/lib/errors';
-import { GRANT_NAMES, type GrantName } from '../../src/lib/grant-names';
+import { ERROR_STATUS, type ErrorCode } from '../../src/lib/base/errors';
+import { GRANT_NAMES, type GrantName } from '../../src/lib/token/grant-names';
 import { closedLoopbackUrl, startFakeOidcProvider, type FakeOidcProvider } from '../helpers/fake-oidc-provider';
 import { startFakeTaskRouter, type FakeTaskRouter } from '../helpers/fake-twilio/taskrouter';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { startFakeTaskRouter, type FakeTaskRouter } from '../helpers/fake-twilio/taskrouter';
 import { send } from '../helpers/http';
-import { WORKER_LOOKUP_TIMEOUT_MS } from '../../src/lib/taskrouter-workers';
+import { WORKER_LOOKUP_TIMEOUT_MS } from '../../src/lib/token/taskrouter-workers';
 import { verifyTwilioToken } from '../helpers/token-verifier';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 

@@ -1,5 +1,5 @@
 /** parseAuthorizationHeader: the Basic and Bearer syntaxes, and every malformed form refused with a stable code. */
-import { parseAuthorizationHeader } from '../../src/lib/authorization-header';
+import { parseAuthorizationHeader } from '../../src/lib/auth/authorization-header';
 import { basicHeader } from '../helpers/fixtures';
 import { expectServiceError } from '../helpers/service-error';
 

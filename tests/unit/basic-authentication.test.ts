@@ -3,14 +3,14 @@
  * cache working together. verifyPassword is spied on (not replaced) so tests can see when scrypt ran.
  */
 import { randomBytes } from 'node:crypto';
-import { createBasicAuthenticator } from '../../src/lib/basic-authentication';
-import type { BasicUserTable } from '../../src/lib/basic-users';
-import { ServiceError } from '../../src/lib/errors';
-import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/failure-throttle';
-import { findBasicUser } from '../../src/lib/basic-users';
-import { ScryptGuard } from '../../src/lib/scrypt-guard';
-import * as passwordHash from '../../src/lib/password-hash';
-import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
+import { createBasicAuthenticator } from '../../src/lib/auth/basic-authentication';
+import type { BasicUserTable } from '../../src/lib/auth/basic-users';
+import { ServiceError } from '../../src/lib/base/errors';
+import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/throttle/failure-throttle';
+import { findBasicUser } from '../../src/lib/auth/basic-users';
+import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
+import * as passwordHash from '../../src/lib/auth/password-hash';
+import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
 import { basicUserTable, newCredentials } from '../helpers/fixtures';
 import { expectRejection } from '../helpers/service-error';
 

@@ -8,8 +8,8 @@ import {
   type ConfigProblem,
   type ConfigResult,
   type Environment,
-} from '../../src/lib/config';
-import { hashPassword } from '../../src/lib/password-hash';
+} from '../../src/lib/config/config';
+import { hashPassword } from '../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 
 const hex = (n: number) =>

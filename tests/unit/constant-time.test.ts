@@ -1,6 +1,6 @@
 /** matchesAnyDigest and indexOfDigest: their answers (timing is not measured here). */
 import { createHash } from 'node:crypto';
-import { indexOfDigest, matchesAnyDigest, secretDigest } from '../../src/lib/constant-time';
+import { indexOfDigest, matchesAnyDigest, secretDigest } from '../../src/lib/base/constant-time';
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 

@@ -1,5 +1,5 @@
 /** decideOrigin: who may call cross-origin, and the normalised Access-Control-Allow-Origin value. */
-import { decideOrigin } from '../../src/lib/cors';
+import { decideOrigin } from '../../src/lib/http/cors';
 
 const listed = new Set(['https://app.example.com', 'http://localhost:5173']);
 const hosts = ['svc-1234-dev.twil.io', undefined];

@@ -1,6 +1,6 @@
 /** FailureThrottle and ScryptGuard with an injected clock: per-name fixed windows, reset on success, bounded memory; the scrypt guard. */
-import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/failure-throttle';
-import { DEFAULT_SCRYPT_GUARD_LIMITS, ScryptGuard } from '../../src/lib/scrypt-guard';
+import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/throttle/failure-throttle';
+import { DEFAULT_SCRYPT_GUARD_LIMITS, ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
 
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;

@@ -1,6 +1,6 @@
 /** validateIdentity: NFC form, characters never allowed, and each grant's length and character rules. */
-import { validateIdentity } from '../../src/lib/identity';
-import { GRANT_NAMES } from '../../src/lib/grant-names';
+import { validateIdentity } from '../../src/lib/token/identity';
+import { GRANT_NAMES } from '../../src/lib/token/grant-names';
 import { expectServiceError } from '../helpers/service-error';
 
 describe('valid identities', () => {

@@ -1,6 +1,6 @@
 /** jsonSyntaxErrorAt: agrees with JSON.parse on what is JSON, and says where a text stops being JSON. */
 import fc from 'fast-check';
-import { jsonSyntaxErrorAt } from '../../src/lib/json-syntax-error';
+import { jsonSyntaxErrorAt } from '../../src/lib/base/json-syntax-error';
 
 const parses = (text: string) => {
   try {

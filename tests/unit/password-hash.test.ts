@@ -8,7 +8,7 @@ import {
   parsePasswordHash,
   unmatchableHash,
   verifyPassword,
-} from '../../src/lib/password-hash';
+} from '../../src/lib/auth/password-hash';
 
 const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
 const phcWith = (params: string, saltBytes = 16, hashBytes = 32) =>

@@ -8,7 +8,7 @@ import {
   splitSecretList,
   verifySharedSecret,
   type SharedSecretSet,
-} from '../../src/lib/shared-secrets';
+} from '../../src/lib/auth/shared-secrets';
 
 function parsed(raw: string): SharedSecretSet {
   const result = parseSharedSecrets(raw);

@@ -1,5 +1,5 @@
 /** The Worker directory: the identity's Worker or a clear refusal, cached briefly, never an answer without a Worker. */
-import { ServiceError } from '../../src/lib/errors';
+import { ServiceError } from '../../src/lib/base/errors';
 import {
   createWorkerDirectory,
   MAX_CACHED_WORKERS,
@@ -7,7 +7,7 @@ import {
   WORKER_CACHE_TTL_MS,
   type WorkerLookup,
   type WorkerRecord,
-} from '../../src/lib/taskrouter-workers';
+} from '../../src/lib/token/taskrouter-workers';
 import { newSid } from '../helpers/fixtures';
 
 const WORKSPACE = newSid('WS');

@@ -5,11 +5,11 @@
  * the injected clock, never on the wall clock.
  */
 import { randomBytes } from 'node:crypto';
-import { createBasicAuthenticator, type BasicAuthenticator } from '../../src/lib/basic-authentication';
-import { parseBasicUsers, type BasicUserTable } from '../../src/lib/basic-users';
-import { ServiceError } from '../../src/lib/errors';
-import * as passwordHash from '../../src/lib/password-hash';
-import { VerifiedCredentialsCache } from '../../src/lib/verified-credentials-cache';
+import { createBasicAuthenticator, type BasicAuthenticator } from '../../src/lib/auth/basic-authentication';
+import { parseBasicUsers, type BasicUserTable } from '../../src/lib/auth/basic-users';
+import { ServiceError } from '../../src/lib/base/errors';
+import * as passwordHash from '../../src/lib/auth/password-hash';
+import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
 import { basicUserTable } from '../helpers/fixtures';
 
 const T0 = 1_700_000_000_000;

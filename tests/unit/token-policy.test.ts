@@ -1,7 +1,7 @@
 /** The token policy: validation that points at the entry, the most specific rule winning, and room patterns. */
-import { parseConfig } from '../../src/lib/config';
-import { ServiceError } from '../../src/lib/errors';
-import { planToken } from '../../src/lib/token-plan';
+import { parseConfig } from '../../src/lib/config/config';
+import { ServiceError } from '../../src/lib/base/errors';
+import { planToken } from '../../src/lib/token/token-plan';
 import {
   matchesRoomPattern,
   parseTokenPolicy,
@@ -10,7 +10,7 @@ import {
   selectPolicyRule,
   type PolicySubject,
   type TokenPolicy,
-} from '../../src/lib/token-policy';
+} from '../../src/lib/policy/token-policy';
 import { newCredentials } from '../helpers/fixtures';
 
 function policyOf(document: unknown): TokenPolicy {

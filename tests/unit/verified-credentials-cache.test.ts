@@ -1,5 +1,5 @@
 /** VerifiedCredentialsCache: keyed HMACs that never hold the password, expiry, and a bound on entries. */
-import { VerifiedCredentialsCache, DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL_MS } from '../../src/lib/verified-credentials-cache';
+import { VerifiedCredentialsCache, DEFAULT_CACHE_SIZE, DEFAULT_CACHE_TTL_MS } from '../../src/lib/auth/verified-credentials-cache';
 
 const T0 = 1_700_000_000_000;
 const PHC = '$scrypt$ln=15,r=8,p=3$c29tZXNhbHRzb21lc2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g';

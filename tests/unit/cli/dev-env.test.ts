@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/lib/config';
-import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
+import { parseConfig } from '../../../src/lib/config/config';
+import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials } from '../../helpers/fixtures';
 import { copyProject } from '../../helpers/project-copy';
 import { runCli } from '../../helpers/run-cli';

@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/lib/config';
-import { parsePasswordHash, verifyPassword } from '../../../src/lib/password-hash';
+import { parseConfig } from '../../../src/lib/config/config';
+import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
 import { newCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli';
 

@@ -1,5 +1,5 @@
 /** new-secret: prints one strong shared secret per run. */
-import { parseSharedSecrets } from '../../../src/lib/shared-secrets';
+import { parseSharedSecrets } from '../../../src/lib/auth/shared-secrets';
 import { runCli } from '../../helpers/run-cli';
 
 describe('new-secret', () => {

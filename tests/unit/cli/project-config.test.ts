@@ -12,7 +12,7 @@ import {
   ProjectConfigurationError,
   readProjectConfiguration,
 } from '../../../src/cli/project-config';
-import { checkDeployment } from '../../../src/lib/deploy-checks';
+import { checkDeployment } from '../../../src/cli/deploy-checks';
 import { readTwilioRunDeployConfig } from '../../../src/cli/twilio-run-deploy-config';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT } from '../../helpers/run-cli';

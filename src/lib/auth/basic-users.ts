@@ -1,5 +1,5 @@
 /** AUTH_BASIC_USERS or the users file: the user table, and constant-time lookup of a user by name. */
-import { indexOfDigest, secretDigest } from './constant-time';
+import { indexOfDigest, secretDigest } from '../base/constant-time';
 import { PasswordHashFormatError, parsePasswordHash, unmatchableHash, type PasswordHash } from './password-hash';
 
 export interface BasicUser {

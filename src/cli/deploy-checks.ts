@@ -1,8 +1,15 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables it removes after. */
-import { BASIC_USERS_ASSET_NAME, CONFIG_VARIABLES, parseConfig, POLICY_ASSET_NAME, type ConfigProblem, type ConfigSources } from './config';
-import { isLoopbackHostname } from './loopback';
+import {
+  BASIC_USERS_ASSET_NAME,
+  CONFIG_VARIABLES,
+  parseConfig,
+  POLICY_ASSET_NAME,
+  type ConfigProblem,
+  type ConfigSources,
+} from '../lib/config/config';
+import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems } from './setting-names';
-import { splitList } from './text';
+import { splitList } from '../lib/base/text';
 
 /**
  * Twilio's limits on environment variables (Serverless API, Variable resource): a Key of at most 128

@@ -7,16 +7,16 @@ import {
   type ConfigSources,
   type Environment,
   type ServiceConfig,
-} from './config';
-import type { GrantName } from './grant-names';
-import { jsonResult, type HttpResult } from './http-result';
+} from '../config/config';
+import type { GrantName } from '../token/grant-names';
+import { jsonResult, type HttpResult } from '../http/http-result';
 import {
   lastSharedStoreStatus,
   SHARED_STORE_BUDGET_MS,
   withinBudget,
   type Budgeted,
   type SharedFailureLedger,
-} from './shared-failure-ledger';
+} from '../throttle/shared-failure-ledger';
 
 /** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
 interface ThrottleStoreReport {

@@ -1,7 +1,7 @@
 /** The runtime-neutral HTTP answer the core returns; a thin adapter turns it into a Twilio.Response. */
-import type { AuthScheme } from './config';
+import type { AuthScheme } from '../config/config';
 import type { OriginDecision } from './cors';
-import { ERROR_STATUS, type ErrorCode, type ServiceError } from './errors';
+import { ERROR_STATUS, type ErrorCode, type ServiceError } from '../base/errors';
 
 export interface HttpResult {
   readonly status: number;

@@ -1,5 +1,5 @@
 /** Why an OIDC bearer token was refused, as stable codes the HTTP layer maps to statuses in one table. */
-import type { ERROR_STATUS } from './errors';
+import type { ERROR_STATUS } from '../base/errors';
 
 /**
  * Every reason `OidcVerifier.verify` can refuse a token. Callers switch on these, never on messages;

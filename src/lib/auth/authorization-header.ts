@@ -1,5 +1,5 @@
 /** Parses the Authorization header into Basic or Bearer credentials (RFC 7617, RFC 6750). */
-import { ServiceError } from './errors';
+import { ServiceError } from '../base/errors';
 
 export type PresentedCredentials = { scheme: 'basic'; username: string; password: string } | { scheme: 'bearer'; token: string };
 

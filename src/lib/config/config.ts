@@ -1,13 +1,13 @@
 /** Reads and validates the service's configuration from the Functions context (`.env` locally). */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import { parseBasicUsers, parseBasicUsersFile, type BasicUserTable } from './basic-users';
-import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
-import { validateIdentity } from './identity';
-import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
-import { parseOidcConfig, type OidcConfig } from './oidc-config';
-import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
-import { parseTokenPolicy, policyConflicts, type TokenPolicy } from './token-policy';
-import { splitList } from './text';
+import { parseBasicUsers, parseBasicUsersFile, type BasicUserTable } from '../auth/basic-users';
+import { GRANT_NAMES, isGrantName, type GrantName } from '../token/grant-names';
+import { validateIdentity } from '../token/identity';
+import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from '../token/limits';
+import { parseOidcConfig, type OidcConfig } from '../oidc/oidc-config';
+import { parseSharedSecrets, type SharedSecretSet } from '../auth/shared-secrets';
+import { parseTokenPolicy, policyConflicts, type TokenPolicy } from '../policy/token-policy';
+import { splitList } from '../base/text';
 
 /** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */
 export type AuthScheme = 'basic' | 'bearer' | 'oidc';

@@ -1,8 +1,8 @@
 /** Reads the fields of a token request (JSON body, form body, or the query string of a body-less request) into checked values. */
 import { MAX_ROOM_NAME_LENGTH, isValidRoomName } from './limits';
-import { ServiceError, type ErrorCode } from './errors';
+import { ServiceError, type ErrorCode } from '../base/errors';
 import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
-import { hasReplacementCharacter } from './text';
+import { hasReplacementCharacter } from '../base/text';
 
 /** `none`: no body, so every field came from the query string (Functions merge both into the event). */
 export type BodyKind = 'json' | 'form' | 'none';

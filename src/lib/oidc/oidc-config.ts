@@ -1,6 +1,6 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
-import { isLoopbackHostname } from './loopback';
-import { splitList } from './text';
+import { isLoopbackHostname } from '../base/loopback';
+import { splitList } from '../base/text';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
 const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;

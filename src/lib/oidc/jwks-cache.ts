@@ -1,6 +1,6 @@
 /** Fetches and caches an identity provider's discovery document and JSON Web Key Set (JWKS). */
 import type { JSONWebKeySet } from 'jose';
-import { isJsonObject } from './json-object';
+import { isJsonObject } from '../base/json-object';
 import { urlProblem } from './oidc-config';
 import { OidcError } from './oidc-errors';
 

@@ -1,10 +1,10 @@
 /** The plan: which grants, room, lifetime and identity a token gets, given the configuration, the request and the policy. */
 import type { TokenPlan } from './access-token';
-import type { ServiceConfig } from './config';
+import type { ServiceConfig } from '../config/config';
 import { TTL_FLOOR_SECONDS } from './limits';
-import { ServiceError } from './errors';
+import { ServiceError } from '../base/errors';
 import { validateIdentity } from './identity';
-import { matchesRoomPattern, type PolicyLimits } from './token-policy';
+import { matchesRoomPattern, type PolicyLimits } from '../policy/token-policy';
 import type { TokenRequestFields } from './token-request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */

@@ -1,11 +1,11 @@
 /** Verifies a user name and password against the Basic users, with the failure throttle and the verified cache. */
 import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
-import { ServiceError } from './errors';
-import { FailureThrottle, type NameWindow } from './failure-throttle';
-import { MAX_IDENTITY_BYTES } from './identity';
+import { ServiceError } from '../base/errors';
+import { FailureThrottle, type NameWindow } from '../throttle/failure-throttle';
+import { MAX_IDENTITY_BYTES } from '../token/identity';
 import { verifyPassword } from './password-hash';
 import { RefusalTiming } from './refusal-timing';
-import { ScryptGuard } from './scrypt-guard';
+import { ScryptGuard } from '../throttle/scrypt-guard';
 import {
   reportSharedStore,
   SHARED_STORE_BUDGET_MS,
@@ -13,8 +13,8 @@ import {
   type Budgeted,
   type LedgerEntry,
   type SharedFailureLedger,
-} from './shared-failure-ledger';
-import { hasControlCharacter } from './text';
+} from '../throttle/shared-failure-ledger';
+import { hasControlCharacter } from '../base/text';
 import { VerifiedCredentialsCache } from './verified-credentials-cache';
 
 /** What one verification did with the shared store, for the request's log line. */

@@ -1,7 +1,7 @@
 /** AUTH_SHARED_SECRETS: parsing, the entropy rule, and constant-time verification. */
 import { randomBytes } from 'node:crypto';
-import { matchesAnyDigest, secretDigest } from './constant-time';
-import { splitList } from './text';
+import { matchesAnyDigest, secretDigest } from '../base/constant-time';
+import { splitList } from '../base/text';
 
 export const MIN_SECRET_BITS = 128;
 const MIN_DISTINCT_CHARACTERS = 12;

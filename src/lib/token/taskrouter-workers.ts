@@ -1,5 +1,5 @@
 /** Which TaskRouter Worker an identity signs in as: the Workspace's Worker whose FriendlyName equals the identity. */
-import { ServiceError } from './errors';
+import { ServiceError } from '../base/errors';
 
 /** One Worker as TaskRouter lists it. */
 export interface WorkerRecord {

@@ -1,6 +1,6 @@
 /** Decides whether a browser origin may call the service, and which CORS headers say so. */
-import { normaliseOrigin } from './config';
-import { isLoopbackHostname } from './loopback';
+import { normaliseOrigin } from '../config/config';
+import { isLoopbackHostname } from '../base/loopback';
 
 export type OriginDecision =
   /** `allowOrigin` is only ever an origin listed in ALLOWED_ORIGINS. */

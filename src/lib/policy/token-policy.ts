@@ -1,9 +1,9 @@
 /** Per-user and per-role token policy: parse and validate its JSON, then decide what one caller may get. */
-import { isPlainText, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from './limits';
-import { ServiceError } from './errors';
-import { GRANT_NAMES, isGrantName, type GrantName } from './grant-names';
-import { jsonSyntaxErrorAt } from './json-syntax-error';
-import { isJsonObject } from './json-object';
+import { isPlainText, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from '../token/limits';
+import { ServiceError } from '../base/errors';
+import { GRANT_NAMES, isGrantName, type GrantName } from '../token/grant-names';
+import { jsonSyntaxErrorAt } from '../base/json-syntax-error';
+import { isJsonObject } from '../base/json-object';
 
 /** Bounds on a policy's size, so a mistaken or hostile policy cannot make requests slow. */
 const MAX_POLICY_CHARS = 64 * 1024;

@@ -2,8 +2,8 @@
  * Policy rules that are valid but can match no caller under the rest of the configuration: worth a warning
  * from `npm run doctor`, never a reason to refuse the configuration (it still fails closed).
  */
-import type { ServiceConfig } from './config';
-import type { PolicyProblem } from './token-policy';
+import type { ServiceConfig } from '../lib/config/config';
+import type { PolicyProblem } from '../lib/policy/token-policy';
 
 /**
  * With OIDC off, only Basic users prove an identity, so a user rule for anyone else matches nobody (shared-secret

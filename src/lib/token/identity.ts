@@ -1,7 +1,7 @@
 /** Identity rules, as Twilio documents them for each product a token can grant. */
-import { ServiceError } from './errors';
+import { ServiceError } from '../base/errors';
 import type { GrantName } from './grant-names';
-import { hasReplacementCharacter } from './text';
+import { hasReplacementCharacter } from '../base/text';
 
 /**
  * Twilio's limits: Video counts at most 128 characters with double-byte characters counted twice
