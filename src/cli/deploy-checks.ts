@@ -6,7 +6,7 @@ import {
   POLICY_ASSET_NAME,
   type ConfigProblem,
   type ConfigSources,
-} from '../lib/config/config';
+} from '../lib/config/service-config';
 import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems } from './setting-names';
 import { splitList } from '../lib/base/text';

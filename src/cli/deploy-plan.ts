@@ -3,7 +3,7 @@
  * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
  * the service read back after.
  */
-import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config/config';
+import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config/service-config';
 import { planVariableSync } from './deploy-checks';
 import type { Manifest } from './deploy-manifest';
 

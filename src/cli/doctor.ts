@@ -6,7 +6,7 @@
  * problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
  */
 import { healthReportFor } from '../lib/endpoints/health-report';
-import { parseConfig } from '../lib/config/config';
+import { parseConfig } from '../lib/config/service-config';
 import { policyWarnings } from './policy-warnings';
 import {
   checkDeployConfiguration,

@@ -2,7 +2,7 @@
  * Policy rules that are valid but can match no caller under the rest of the configuration: worth a warning
  * from `npm run doctor`, never a reason to refuse the configuration (it still fails closed).
  */
-import type { ServiceConfig } from '../lib/config/config';
+import type { ServiceConfig } from '../lib/config/service-config';
 import type { PolicyProblem } from '../lib/policy/token-policy';
 
 /**

@@ -1,7 +1,7 @@
 /** Reads the private assets that hold configuration (the policy, the users file) from src/assets, as the build copies them. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME, type AssetText, type ConfigSources } from '../lib/config/config';
+import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME, type AssetText, type ConfigSources } from '../lib/config/service-config';
 
 export const POLICY_ASSET_PATH = join('src', 'assets', POLICY_ASSET_NAME);
 export const BASIC_USERS_ASSET_PATH = join('src', 'assets', BASIC_USERS_ASSET_NAME);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseConfig, type ConfigProblem, type ConfigSources, type ServiceConfig } from '../lib/config/config';
+import { parseConfig, type ConfigProblem, type ConfigSources, type ServiceConfig } from '../lib/config/service-config';
 import { checkDeployment, type DeployTarget } from './deploy-checks';
 import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
 import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from './setting-names';

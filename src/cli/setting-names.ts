@@ -3,7 +3,7 @@
  * (ALLOWED_ORIGIN for ALLOWED_ORIGINS): a near miss leaves the real setting unset, so it is a problem, not a note.
  * Driven by CONFIG_VARIABLES alone, so a new setting is recognised (and its misspellings caught) by being listed there.
  */
-import { CONFIG_VARIABLES, type ConfigProblem } from '../lib/config/config';
+import { CONFIG_VARIABLES, type ConfigProblem } from '../lib/config/service-config';
 
 /**
  * Read from .env by twilio-run itself, not by the service: the deploy credentials (never uploaded).

@@ -1,9 +1,9 @@
 /** The thin layer between Twilio's Functions runtime and the core: events in, Twilio.Response out. */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
-import type { AssetText, ConfigSources } from '../lib/config/config';
+import type { AssetText, ConfigSources } from '../lib/config/service-config';
 import { ServiceError } from '../lib/base/errors';
-import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http/http-result';
+import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http/result';
 
 /**
  * Keys of the private assets in Runtime.getAssets(): the runtime drops `.private` from the name. Private

@@ -1,5 +1,5 @@
 /** The thin layer between the Sync failure ledger and Twilio's Sync REST API, through twilio-node. */
-import type { ServiceConfig } from '../lib/config/config';
+import type { ServiceConfig } from '../lib/config/service-config';
 import type { SharedFailureLedger } from '../lib/throttle/shared-failure-ledger';
 import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/throttle/sync-failure-ledger';
 

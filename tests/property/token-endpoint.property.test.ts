@@ -10,7 +10,7 @@ import { createBasicAuthenticator, type BasicAuthenticator } from '../../src/lib
 import { ERROR_STATUS, type ErrorCode } from '../../src/lib/base/errors';
 import { FailureThrottle } from '../../src/lib/throttle/failure-throttle';
 import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
-import type { HttpResult } from '../../src/lib/http/http-result';
+import type { HttpResult } from '../../src/lib/http/result';
 import { handleTokenRequest, type RequestLogEntry } from '../../src/lib/endpoints/token-endpoint';
 import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
 import { splitEvent } from '../../src/runtime/twilio-adapter';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import AccessToken = require('twilio/lib/jwt/AccessToken');
 import { mintAccessToken, type TokenPlan } from '../../src/lib/token/access-token';
-import { parseConfig, type ServiceConfig } from '../../src/lib/config/config';
+import { parseConfig, type ServiceConfig } from '../../src/lib/config/service-config';
 import { GRANT_NAMES, type GrantName } from '../../src/lib/token/grant-names';
 import { environmentFor, newCredentials, newSid } from '../helpers/fixtures';
 import { verifyTwilioToken } from '../helpers/token-verifier';

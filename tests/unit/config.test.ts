@@ -8,7 +8,7 @@ import {
   type ConfigProblem,
   type ConfigResult,
   type Environment,
-} from '../../src/lib/config/config';
+} from '../../src/lib/config/service-config';
 import { hashPassword } from '../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 

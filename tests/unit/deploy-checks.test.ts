@@ -1,5 +1,5 @@
 /** checkDeployment and planVariableSync: what npm run deploy refuses before sending anything, and what it deletes after. */
-import { CONFIG_VARIABLES } from '../../src/lib/config/config';
+import { CONFIG_VARIABLES } from '../../src/lib/config/service-config';
 import { checkDeployment, contextBytes, planVariableSync, TWILIO_VARIABLE_LIMITS } from '../../src/cli/deploy-checks';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 

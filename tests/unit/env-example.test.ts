@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_VARIABLES } from '../../src/lib/config/config';
+import { CONFIG_VARIABLES } from '../../src/lib/config/service-config';
 
 const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
 

@@ -1,6 +1,6 @@
 /** errorResult and jsonResult: status from ERROR_STATUS, the headers each status needs, and no caching ever. */
 import { ERROR_STATUS, ServiceError, type ErrorCode } from '../../src/lib/base/errors';
-import { authenticateChallenge, errorResult, jsonResult, type ErrorContext } from '../../src/lib/http/http-result';
+import { authenticateChallenge, errorResult, jsonResult, type ErrorContext } from '../../src/lib/http/result';
 
 const expectedStatus: Record<ErrorCode, number> = {
   invalid_request: 400,

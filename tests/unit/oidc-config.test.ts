@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseOidcConfig, urlProblem } from '../../src/lib/oidc/oidc-config';
+import { parseOidcConfig, urlProblem } from '../../src/lib/oidc/config';
 
 const base = { OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'my-app' };
 

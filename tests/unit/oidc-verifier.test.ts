@@ -2,13 +2,13 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/gl
 import { SignJWT, UnsecuredJWT, base64url, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { JWK, JWTPayload, KeyLike } from 'jose';
 import { JwksCache } from '../../src/lib/oidc/jwks-cache';
-import type { OidcConfig } from '../../src/lib/oidc/oidc-config';
+import type { OidcConfig } from '../../src/lib/oidc/config';
 import { ERROR_STATUS } from '../../src/lib/base/errors';
 import { looksLikeJwt } from '../../src/lib/oidc/jwt-shape';
-import { OidcError } from '../../src/lib/oidc/oidc-errors';
-import type { OidcErrorCode } from '../../src/lib/oidc/oidc-errors';
-import { createOidcVerifier, readClaim, rolesFromClaim } from '../../src/lib/oidc/oidc-verifier';
-import type { OidcVerifierDeps } from '../../src/lib/oidc/oidc-verifier';
+import { OidcError } from '../../src/lib/oidc/errors';
+import type { OidcErrorCode } from '../../src/lib/oidc/errors';
+import { createOidcVerifier, readClaim, rolesFromClaim } from '../../src/lib/oidc/verifier';
+import type { OidcVerifierDeps } from '../../src/lib/oidc/verifier';
 import { closedLoopbackUrl, startFakeOidcProvider } from '../helpers/fake-oidc-provider';
 import type { FakeOidcProvider } from '../helpers/fake-oidc-provider';
 

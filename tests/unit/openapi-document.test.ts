@@ -7,13 +7,13 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mintAccessToken } from '../../src/lib/token/access-token';
-import { parseConfig, type ServiceConfig } from '../../src/lib/config/config';
+import { parseConfig, type ServiceConfig } from '../../src/lib/config/service-config';
 import { ERROR_STATUS } from '../../src/lib/base/errors';
 import { GRANT_NAMES } from '../../src/lib/token/grant-names';
 import { healthReportFor } from '../../src/lib/endpoints/health-report';
 import { MAX_IDENTITY_BYTES } from '../../src/lib/token/identity';
 import { MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from '../../src/lib/token/limits';
-import { CREDENTIAL_FIELD_NAMES, parseTokenRequestFields, type BodyKind } from '../../src/lib/token/token-request';
+import { CREDENTIAL_FIELD_NAMES, parseTokenRequestFields, type BodyKind } from '../../src/lib/token/request';
 import { environmentFor, newCredentials } from '../helpers/fixtures';
 import type { HttpAnswer } from '../helpers/http';
 import {

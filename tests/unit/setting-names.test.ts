@@ -1,5 +1,5 @@
 /** Near misses of a setting's name are problems; other unknown names are the user's own. Driven by CONFIG_VARIABLES alone. */
-import { CONFIG_VARIABLES } from '../../src/lib/config/config';
+import { CONFIG_VARIABLES } from '../../src/lib/config/service-config';
 import { classifyNames, editDistance, misspelledSettingProblems } from '../../src/cli/setting-names';
 
 describe('classifyNames', () => {

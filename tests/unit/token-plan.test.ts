@@ -1,6 +1,6 @@
 /** clampTtl and planToken: lifetime clamping, grants the service does not issue, room pinning, identity per grant. */
-import { parseConfig, type Environment, type ServiceConfig } from '../../src/lib/config/config';
-import { clampTtl, planToken } from '../../src/lib/token/token-plan';
+import { parseConfig, type Environment, type ServiceConfig } from '../../src/lib/config/service-config';
+import { clampTtl, planToken } from '../../src/lib/token/plan';
 import { newCredentials, newSid } from '../helpers/fixtures';
 import { expectServiceError } from '../helpers/service-error';
 

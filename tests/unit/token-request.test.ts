@@ -1,5 +1,5 @@
 /** parseTokenRequestFields: JSON keeps types, forms send strings; every field's refused forms. */
-import { parseTokenRequestFields, type BodyKind } from '../../src/lib/token/token-request';
+import { parseTokenRequestFields, type BodyKind } from '../../src/lib/token/request';
 import { expectServiceError } from '../helpers/service-error';
 
 /** Each body as sent, with its Content-Length (credential fields need one). */

@@ -7,9 +7,9 @@ import {
   type ConfigSources,
   type Environment,
   type ServiceConfig,
-} from '../config/config';
+} from '../config/service-config';
 import type { GrantName } from '../token/grant-names';
-import { jsonResult, type HttpResult } from '../http/http-result';
+import { jsonResult, type HttpResult } from '../http/result';
 import {
   lastSharedStoreStatus,
   SHARED_STORE_BUDGET_MS,

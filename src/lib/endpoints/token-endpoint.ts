@@ -2,20 +2,20 @@
 import { mintAccessToken, type TokenPlan } from '../token/access-token';
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from '../auth/authorization-header';
 import type { BasicAuthenticator, VerificationNotes } from '../auth/basic-authentication';
-import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from '../config/config';
+import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from '../config/service-config';
 import { decideOrigin, type OriginDecision } from '../http/cors';
 import { ServiceError } from '../base/errors';
-import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/http-result';
-import type { OidcConfig } from '../oidc/oidc-config';
-import { OidcError } from '../oidc/oidc-errors';
+import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/result';
+import type { OidcConfig } from '../oidc/config';
+import { OidcError } from '../oidc/errors';
 import { looksLikeJwt } from '../oidc/jwt-shape';
-import type { OidcVerifier, OidcVerifierDeps } from '../oidc/oidc-verifier';
+import type { OidcVerifier, OidcVerifierDeps } from '../oidc/verifier';
 import { verifySharedSecret } from '../auth/shared-secrets';
 import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from '../token/taskrouter-workers';
 import type { SharedFailureLedger } from '../throttle/shared-failure-ledger';
-import { planToken } from '../token/token-plan';
+import { planToken } from '../token/plan';
 import { policyLimitsFor } from '../policy/token-policy';
-import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from '../token/token-request';
+import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from '../token/request';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */
 export interface TokenEndpointRequest {
@@ -79,7 +79,7 @@ function oidcVerifierFor(config: OidcConfig, deps: TokenEndpointDeps): OidcVerif
   let verifier = verifiers.get(config);
   if (!verifier) {
     // Loaded on first use: the JOSE library stays out of the cold start of services without OIDC.
-    const { createOidcVerifier } = require('../oidc/oidc-verifier') as typeof import('../oidc/oidc-verifier');
+    const { createOidcVerifier } = require('../oidc/verifier') as typeof import('../oidc/verifier');
     verifier = createOidcVerifier(config, deps.oidc ?? {});
     verifiers.set(config, verifier);
   }

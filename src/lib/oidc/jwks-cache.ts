@@ -1,8 +1,8 @@
 /** Fetches and caches an identity provider's discovery document and JSON Web Key Set (JWKS). */
 import type { JSONWebKeySet } from 'jose';
 import { isJsonObject } from '../base/json-object';
-import { urlProblem } from './oidc-config';
-import { OidcError } from './oidc-errors';
+import { urlProblem } from './config';
+import { OidcError } from './errors';
 
 /** How long fetched documents are trusted before being fetched again, in milliseconds. */
 export const DEFAULT_JWKS_MAX_AGE_MS = 10 * 60 * 1000;

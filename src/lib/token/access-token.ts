@@ -1,7 +1,7 @@
 /** Mints Twilio Access Tokens: twilio's AccessToken and grant classes for the claims, a cached HMAC key to sign. */
 import { createHmac, type KeyObject } from 'node:crypto';
 import type AccessToken = require('twilio/lib/jwt/AccessToken');
-import type { GrantSettings, ServiceConfig } from '../config/config';
+import type { GrantSettings, ServiceConfig } from '../config/service-config';
 import type { GrantName } from './grant-names';
 
 let accessTokenModule: typeof AccessToken | undefined;

@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/lib/config/config';
+import { parseConfig } from '../../../src/lib/config/service-config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials } from '../../helpers/fixtures';
 import { copyProject } from '../../helpers/project-copy';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/lib/config/config';
+import { parseConfig } from '../../../src/lib/config/service-config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
 import { newCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli';

@@ -10,8 +10,8 @@ import {
 } from './jwks-cache';
 import type { FetchLike, JwksCache } from './jwks-cache';
 import { looksLikeJwt } from './jwt-shape';
-import type { OidcConfig } from './oidc-config';
-import { OidcError } from './oidc-errors';
+import type { OidcConfig } from './config';
+import { OidcError } from './errors';
 
 /** Who the token says the caller is. `claims` is the whole verified payload. */
 interface OidcPrincipal {

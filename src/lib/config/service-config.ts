@@ -4,7 +4,7 @@ import { parseBasicUsers, parseBasicUsersFile, type BasicUserTable } from '../au
 import { GRANT_NAMES, isGrantName, type GrantName } from '../token/grant-names';
 import { validateIdentity } from '../token/identity';
 import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from '../token/limits';
-import { parseOidcConfig, type OidcConfig } from '../oidc/oidc-config';
+import { parseOidcConfig, type OidcConfig } from '../oidc/config';
 import { parseSharedSecrets, type SharedSecretSet } from '../auth/shared-secrets';
 import { parseTokenPolicy, policyConflicts, type TokenPolicy } from '../policy/token-policy';
 import { splitList } from '../base/text';

@@ -1,11 +1,11 @@
 /** The plan: which grants, room, lifetime and identity a token gets, given the configuration, the request and the policy. */
 import type { TokenPlan } from './access-token';
-import type { ServiceConfig } from '../config/config';
+import type { ServiceConfig } from '../config/service-config';
 import { TTL_FLOOR_SECONDS } from './limits';
 import { ServiceError } from '../base/errors';
 import { validateIdentity } from './identity';
 import { matchesRoomPattern, type PolicyLimits } from '../policy/token-policy';
-import type { TokenRequestFields } from './token-request';
+import type { TokenRequestFields } from './request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */
 export function clampTtl(requested: number | undefined, defaultTtl: number, maxTtl: number): number {
