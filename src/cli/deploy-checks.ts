@@ -1,12 +1,7 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables it removes after. */
-import {
-  BASIC_USERS_ASSET_NAME,
-  CONFIG_VARIABLES,
-  parseConfig,
-  POLICY_ASSET_NAME,
-  type ConfigProblem,
-  type ConfigSources,
-} from '../lib/config/service-config';
+import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
+import { CONFIG_VARIABLES, parseConfig, type ConfigProblem, type ConfigSources } from '../lib/config/service-config';
+import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems } from './setting-names';
 import { splitList } from '../lib/base/text';

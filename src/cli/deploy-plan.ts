@@ -3,7 +3,8 @@
  * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
  * the service read back after.
  */
-import { BASIC_USERS_ASSET_NAME, POLICY_ASSET_NAME } from '../lib/config/service-config';
+import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
+import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { planVariableSync } from './deploy-checks';
 import type { Manifest } from './deploy-manifest';
 

@@ -1,7 +1,8 @@
 /** The thin layer between Twilio's Functions runtime and the core: events in, Twilio.Response out. */
 /// <reference types="@twilio-labs/serverless-runtime-types" />
 import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless-runtime-types/types';
-import type { AssetText, ConfigSources } from '../lib/config/service-config';
+import type { AssetText } from '../lib/base/setting-source';
+import type { ConfigSources } from '../lib/config/service-config';
 import { ServiceError } from '../lib/base/errors';
 import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http/result';
 

@@ -58,7 +58,7 @@ export function basicUserTable(entries: Record<string, string>): BasicUserTable 
   const raw = Object.entries(entries)
     .map(([name, phc]) => `${name}:${phc}`)
     .join(' ');
-  const table = parseBasicUsers(raw, () => undefined);
-  if ('problem' in table) throw new Error(table.problem);
-  return table;
+  const parsed = parseBasicUsers(raw, () => undefined);
+  if (!parsed.ok) throw new Error(parsed.problems[0]!.message);
+  return parsed.table;
 }

@@ -1,14 +1,8 @@
 /** parseConfig / loadConfig: every variable's accepted and refused forms, and that problems never echo a secret. */
 import { randomBytes } from 'node:crypto';
-import {
-  CONFIG_VARIABLES,
-  loadConfig,
-  normaliseOrigin,
-  parseConfig,
-  type ConfigProblem,
-  type ConfigResult,
-  type Environment,
-} from '../../src/lib/config/service-config';
+import { CONFIG_VARIABLES, loadConfig, parseConfig, type ConfigProblem, type ConfigResult } from '../../src/lib/config/service-config';
+import type { Environment } from '../../src/lib/base/settings-reader';
+import { normaliseOrigin } from '../../src/lib/http/origins';
 import { hashPassword } from '../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 

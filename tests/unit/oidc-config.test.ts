@@ -5,20 +5,20 @@ const base = { OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'my-app' };
 
 function problemsFor(env: Record<string, string | undefined>) {
   const result = parseOidcConfig(env);
-  if (result.status !== 'invalid') throw new Error(`expected problems, got ${result.status}`);
+  if (result.ok) throw new Error(`expected problems, got ${result.config ? 'a config' : 'OIDC off'}`);
   return result.problems;
 }
 
 function configFor(env: Record<string, string | undefined>) {
   const result = parseOidcConfig(env);
-  if (result.status !== 'enabled') throw new Error(`expected a config, got ${JSON.stringify(result)}`);
+  if (!result.ok || !result.config) throw new Error(`expected a config, got ${JSON.stringify(result)}`);
   return result.config;
 }
 
 describe('parseOidcConfig', () => {
   it('is disabled, not an error, when neither OIDC_ISSUER nor OIDC_AUDIENCE is set (blank counts as unset)', () => {
-    expect(parseOidcConfig({})).toEqual({ status: 'disabled' });
-    expect(parseOidcConfig({ OIDC_ISSUER: '  ', OIDC_AUDIENCE: '' })).toEqual({ status: 'disabled' });
+    expect(parseOidcConfig({})).toEqual({ ok: true });
+    expect(parseOidcConfig({ OIDC_ISSUER: '  ', OIDC_AUDIENCE: '' })).toEqual({ ok: true });
   });
 
   it('reports the missing half when only one of OIDC_ISSUER and OIDC_AUDIENCE is set', () => {

@@ -10,10 +10,18 @@ import {
   type SharedSecretSet,
 } from '../../src/lib/auth/shared-secrets';
 
+/** The one problem parseSharedSecrets reports: AUTH_SHARED_SECRETS, what is wrong, and the fix. */
+const secretsProblem = (what: string) => ({
+  ok: false,
+  problems: [
+    { variable: 'AUTH_SHARED_SECRETS', message: `AUTH_SHARED_SECRETS ${what}`, fix: 'generate each secret with npm run new-secret' },
+  ],
+});
+
 function parsed(raw: string): SharedSecretSet {
   const result = parseSharedSecrets(raw);
-  if ('problem' in result) throw new Error(result.problem);
-  return result;
+  if (!result.ok) throw new Error(result.problems[0]!.message);
+  return result.secrets;
 }
 
 describe('generateSharedSecret', () => {
@@ -22,7 +30,7 @@ describe('generateSharedSecret', () => {
       const secret = generateSharedSecret();
       expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(estimateSecretBits(secret)).toBeGreaterThanOrEqual(MIN_SECRET_BITS);
-      expect('problem' in parseSharedSecrets(secret)).toBe(false);
+      expect(parseSharedSecrets(secret).ok).toBe(true);
     }
   });
 
@@ -43,21 +51,21 @@ describe('the entropy rule', () => {
   ])('refuses %s', (_what, secret) => {
     expect(estimateSecretBits(secret)).toBeLessThan(MIN_SECRET_BITS);
     const result = parseSharedSecrets(secret);
-    expect(result).toEqual({ problem: 'entry 1 of 1 is too weak (needs at least 128 bits of entropy)' });
+    expect(result).toEqual(secretsProblem('entry 1 of 1 is too weak (needs at least 128 bits of entropy)'));
   });
 
   it('accepts a 32-character random hex string (128 bits)', () => {
-    expect('problem' in parseSharedSecrets(randomBytes(16).toString('hex'))).toBe(false);
+    expect(parseSharedSecrets(randomBytes(16).toString('hex')).ok).toBe(true);
   });
 
   it('refuses a list whose only weak entry is last, naming its position', () => {
-    expect(parseSharedSecrets(`${generateSharedSecret()},${generateSharedSecret()},password123`)).toEqual({
-      problem: 'entry 3 of 3 is too weak (needs at least 128 bits of entropy)',
-    });
+    expect(parseSharedSecrets(`${generateSharedSecret()},${generateSharedSecret()},password123`)).toEqual(
+      secretsProblem('entry 3 of 3 is too weak (needs at least 128 bits of entropy)'),
+    );
   });
 
   it('refuses a list of separators only', () => {
-    expect(parseSharedSecrets(' ,\n, ')).toEqual({ problem: 'is set but holds no secret' });
+    expect(parseSharedSecrets(' ,\n, ')).toEqual(secretsProblem('is set but holds no secret'));
   });
 
   it('keeps digests, never the secrets themselves', () => {

@@ -212,6 +212,9 @@ describe('hash costs the service cannot afford', () => {
   it('refuses an ln=17 hash (128 MiB a check) as a configuration problem instead of accepting it', async () => {
     const phc = `$scrypt$ln=17,r=8,p=1$${randomBytes(16).toString('base64').replace(/=+$/, '')}$${randomBytes(32).toString('base64').replace(/=+$/, '')}`;
     const parsed = parseBasicUsers(`alice:${defaultPhc} bob:${phc}`, () => undefined);
-    expect(parsed).toEqual({ problem: expect.stringMatching(/^entry 2: .*too costly/) });
+    expect(parsed).toEqual({
+      ok: false,
+      problems: [expect.objectContaining({ message: expect.stringMatching(/^AUTH_BASIC_USERS entry 2: .*too costly/) })],
+    });
   });
 });

@@ -1,6 +1,7 @@
 /** clampTtl and planToken: lifetime clamping, grants the service does not issue, room pinning, identity per grant. */
-import { parseConfig, type Environment, type ServiceConfig } from '../../src/lib/config/service-config';
-import { clampTtl, planToken } from '../../src/lib/token/plan';
+import type { Environment } from '../../src/lib/base/settings-reader';
+import { parseConfig, type ServiceConfig } from '../../src/lib/config/service-config';
+import { clampTtl, planToken } from '../../src/lib/policy/plan';
 import { newCredentials, newSid } from '../helpers/fixtures';
 import { expectServiceError } from '../helpers/service-error';
 

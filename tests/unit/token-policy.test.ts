@@ -1,7 +1,7 @@
 /** The token policy: validation that points at the entry, the most specific rule winning, and room patterns. */
 import { parseConfig } from '../../src/lib/config/service-config';
 import { ServiceError } from '../../src/lib/base/errors';
-import { planToken } from '../../src/lib/token/plan';
+import { planToken } from '../../src/lib/policy/plan';
 import {
   matchesRoomPattern,
   parseTokenPolicy,

@@ -1,6 +1,7 @@
 /** AUTH_SHARED_SECRETS: parsing, the entropy rule, and constant-time verification. */
 import { randomBytes } from 'node:crypto';
 import { matchesAnyDigest, secretDigest } from '../base/constant-time';
+import { failed, type Checked } from '../base/problems';
 import { splitList } from '../base/text';
 
 export const MIN_SECRET_BITS = 128;
@@ -39,21 +40,22 @@ export function splitSecretList(raw: string): string[] {
   return splitList(raw);
 }
 
+const SECRETS_FIX = 'generate each secret with npm run new-secret';
+
 /**
- * Checks each secret and returns their digests, or the reason the list was refused (never the value).
- * @example parseSharedSecrets('k3Qf…, Zx9p…') // { digests: [...] }
+ * Checks each secret (AUTH_SHARED_SECRETS) and returns their digests, or why the list was refused (never a value).
+ * @example parseSharedSecrets('k3Qf…, Zx9p…') // { ok: true, secrets: { digests: [...] } }
  */
-export function parseSharedSecrets(raw: string): SharedSecretSet | { problem: string } {
+export function parseSharedSecrets(raw: string): Checked<{ secrets: SharedSecretSet }> {
+  const refused = (what: string) => failed({ variable: 'AUTH_SHARED_SECRETS', message: `AUTH_SHARED_SECRETS ${what}`, fix: SECRETS_FIX });
   const secrets = splitSecretList(raw);
-  if (secrets.length === 0) return { problem: 'is set but holds no secret' };
+  if (secrets.length === 0) return refused('is set but holds no secret');
   for (const [index, secret] of secrets.entries()) {
     if (estimateSecretBits(secret) < MIN_SECRET_BITS) {
-      return {
-        problem: `entry ${index + 1} of ${secrets.length} is too weak (needs at least ${MIN_SECRET_BITS} bits of entropy)`,
-      };
+      return refused(`entry ${index + 1} of ${secrets.length} is too weak (needs at least ${MIN_SECRET_BITS} bits of entropy)`);
     }
   }
-  return { digests: secrets.map((secret) => secretDigest(secret)) };
+  return { ok: true, secrets: { digests: secrets.map((secret) => secretDigest(secret)) } };
 }
 
 /** True when the candidate equals one of the secrets; every entry is compared, in constant time. */

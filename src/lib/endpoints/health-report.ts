@@ -1,13 +1,7 @@
 /** GET /health: whether the configuration is usable, and which modes it enables; never a value, no authentication. */
-import {
-  loadConfig,
-  type AuthScheme,
-  type ConfigProblem,
-  type ConfigResult,
-  type ConfigSources,
-  type Environment,
-  type ServiceConfig,
-} from '../config/service-config';
+import type { AuthScheme } from '../auth/settings';
+import type { Environment } from '../base/settings-reader';
+import { loadConfig, type ConfigProblem, type ConfigResult, type ConfigSources, type ServiceConfig } from '../config/service-config';
 import type { GrantName } from '../token/grant-names';
 import { jsonResult, type HttpResult } from '../http/result';
 import {

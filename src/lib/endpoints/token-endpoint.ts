@@ -2,7 +2,9 @@
 import { mintAccessToken, type TokenPlan } from '../token/access-token';
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from '../auth/authorization-header';
 import type { BasicAuthenticator, VerificationNotes } from '../auth/basic-authentication';
-import { loadConfig, type AuthScheme, type ConfigSources, type Environment, type ServiceConfig } from '../config/service-config';
+import type { AuthScheme } from '../auth/settings';
+import type { Environment } from '../base/settings-reader';
+import { loadConfig, type ConfigSources, type ServiceConfig } from '../config/service-config';
 import { decideOrigin, type OriginDecision } from '../http/cors';
 import { ServiceError } from '../base/errors';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/result';
@@ -13,7 +15,7 @@ import type { OidcVerifier, OidcVerifierDeps } from '../oidc/verifier';
 import { verifySharedSecret } from '../auth/shared-secrets';
 import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from '../token/taskrouter-workers';
 import type { SharedFailureLedger } from '../throttle/shared-failure-ledger';
-import { planToken } from '../token/plan';
+import { planToken } from '../policy/plan';
 import { policyLimitsFor } from '../policy/token-policy';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from '../token/request';
 

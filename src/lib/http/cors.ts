@@ -1,5 +1,5 @@
 /** Decides whether a browser origin may call the service, and which CORS headers say so. */
-import { normaliseOrigin } from '../config/service-config';
+import { normaliseOrigin } from './origins';
 import { isLoopbackHostname } from '../base/loopback';
 
 export type OriginDecision =

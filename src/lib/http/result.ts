@@ -1,5 +1,5 @@
 /** The runtime-neutral HTTP answer the core returns; a thin adapter turns it into a Twilio.Response. */
-import type { AuthScheme } from '../config/service-config';
+import type { AuthScheme } from '../auth/settings';
 import type { OriginDecision } from './cors';
 import { ERROR_STATUS, type ErrorCode, type ServiceError } from '../base/errors';
 

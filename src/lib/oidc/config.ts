@@ -1,5 +1,7 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
 import { isLoopbackHostname } from '../base/loopback';
+import { ConfigProblems, type Checked } from '../base/problems';
+import type { SettingsReader } from '../base/settings-reader';
 import { splitList } from '../base/text';
 
 /** Asymmetric signature algorithms we accept. `none` and HS* are never allowed: see `parseAlgorithms`. */
@@ -30,15 +32,8 @@ export interface OidcConfig {
   clockSkewSeconds: number;
 }
 
-/** One thing wrong with the environment: which variable, what is wrong (never its value), how to fix it. */
-interface OidcConfigProblem {
-  variable: string;
-  message: string;
-  fix: string;
-}
-
-export type OidcConfigResult =
-  { status: 'disabled' } | { status: 'enabled'; config: OidcConfig } | { status: 'invalid'; problems: OidcConfigProblem[] };
+/** OIDC off (`ok` without a config), on (`ok` with one), or every problem found. */
+export type OidcConfigResult = Checked<{ config?: OidcConfig }>;
 
 type Env = Record<string, string | undefined>;
 
@@ -68,28 +63,28 @@ function present(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function parseIssuer(value: string, problems: OidcConfigProblem[]): string {
+function parseIssuer(value: string, problems: ConfigProblems): string {
   const reason = urlProblem(value);
   if (reason) {
-    problems.push({
-      variable: 'OIDC_ISSUER',
-      message: `OIDC_ISSUER ${reason}.`,
-      fix: 'Set OIDC_ISSUER to your identity provider\'s issuer exactly as it appears in the "iss" claim, e.g. https://your-tenant.eu.auth0.com/',
-    });
+    problems.report(
+      'OIDC_ISSUER',
+      `OIDC_ISSUER ${reason}`,
+      'set OIDC_ISSUER to your identity provider\'s issuer exactly as it appears in the "iss" claim, e.g. https://your-tenant.eu.auth0.com/',
+    );
     return value;
   }
   const url = new URL(value);
   if (url.search || url.hash) {
-    problems.push({
-      variable: 'OIDC_ISSUER',
-      message: 'OIDC_ISSUER must not contain a query string or fragment.',
-      fix: 'Use the issuer exactly as it appears in the "iss" claim of your tokens.',
-    });
+    problems.report(
+      'OIDC_ISSUER',
+      'OIDC_ISSUER must not contain a query string or fragment',
+      'use the issuer exactly as it appears in the "iss" claim of your tokens',
+    );
   }
   return value;
 }
 
-function parseAlgorithms(value: string | undefined, problems: OidcConfigProblem[]): OidcAlgorithm[] {
+function parseAlgorithms(value: string | undefined, problems: ConfigProblems): OidcAlgorithm[] {
   if (value === undefined) return [...DEFAULT_OIDC_ALGORITHMS];
   const algorithms: OidcAlgorithm[] = [];
   for (const item of splitList(value)) {
@@ -97,56 +92,56 @@ function parseAlgorithms(value: string | undefined, problems: OidcConfigProblem[
     if (upper === 'NONE' || upper.startsWith('HS')) {
       // HS* would let anyone holding the provider's *public* key material forge tokens (algorithm
       // confusion), and none means unsigned: neither is a configuration we will run with.
-      problems.push({
-        variable: 'OIDC_ALGORITHMS',
-        message: 'OIDC_ALGORITHMS lists an unsigned ("none") or symmetric (HS*) algorithm, which is never accepted.',
-        fix: `Use only asymmetric algorithms: ${SUPPORTED_OIDC_ALGORITHMS.join(', ')}. Or leave OIDC_ALGORITHMS unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}.`,
-      });
+      problems.report(
+        'OIDC_ALGORITHMS',
+        'OIDC_ALGORITHMS lists an unsigned ("none") or symmetric (HS*) algorithm, which is never accepted',
+        `use only asymmetric algorithms (${SUPPORTED_OIDC_ALGORITHMS.join(', ')}), or leave OIDC_ALGORITHMS unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}`,
+      );
       continue;
     }
     const known = SUPPORTED_OIDC_ALGORITHMS.find((alg) => alg.toUpperCase() === upper);
     if (!known) {
-      problems.push({
-        variable: 'OIDC_ALGORITHMS',
-        message: 'OIDC_ALGORITHMS lists an algorithm this service does not support.',
-        fix: `Allowed values: ${SUPPORTED_OIDC_ALGORITHMS.join(', ')} (comma separated).`,
-      });
+      problems.report(
+        'OIDC_ALGORITHMS',
+        'OIDC_ALGORITHMS lists an algorithm this service does not support',
+        `allowed values: ${SUPPORTED_OIDC_ALGORITHMS.join(', ')} (comma separated)`,
+      );
       continue;
     }
     if (!algorithms.includes(known)) algorithms.push(known);
   }
-  if (algorithms.length === 0 && problems.every((p) => p.variable !== 'OIDC_ALGORITHMS')) {
-    problems.push({
-      variable: 'OIDC_ALGORITHMS',
-      message: 'OIDC_ALGORITHMS is set but lists no algorithm.',
-      fix: `Leave it unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}, or list some of ${SUPPORTED_OIDC_ALGORITHMS.join(', ')}.`,
-    });
+  if (algorithms.length === 0 && problems.all.every((p) => p.variable !== 'OIDC_ALGORITHMS')) {
+    problems.report(
+      'OIDC_ALGORITHMS',
+      'OIDC_ALGORITHMS is set but lists no algorithm',
+      `leave it unset for ${DEFAULT_OIDC_ALGORITHMS.join(',')}, or list some of ${SUPPORTED_OIDC_ALGORITHMS.join(', ')}`,
+    );
   }
   return algorithms;
 }
 
-function parseClockSkew(value: string | undefined, problems: OidcConfigProblem[]): number {
+function parseClockSkew(value: string | undefined, problems: ConfigProblems): number {
   if (value === undefined) return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
   const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(seconds) || seconds > MAX_OIDC_CLOCK_SKEW_SECONDS) {
-    problems.push({
-      variable: 'OIDC_CLOCK_SKEW_SECONDS',
-      message: `OIDC_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to ${MAX_OIDC_CLOCK_SKEW_SECONDS}.`,
-      fix: `Leave it unset for ${DEFAULT_OIDC_CLOCK_SKEW_SECONDS}, or set e.g. OIDC_CLOCK_SKEW_SECONDS=30.`,
-    });
+    problems.report(
+      'OIDC_CLOCK_SKEW_SECONDS',
+      `OIDC_CLOCK_SKEW_SECONDS must be a whole number of seconds from 0 to ${MAX_OIDC_CLOCK_SKEW_SECONDS}`,
+      `leave it unset for ${DEFAULT_OIDC_CLOCK_SKEW_SECONDS}, or set e.g. OIDC_CLOCK_SKEW_SECONDS=30`,
+    );
     return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
   }
   return seconds;
 }
 
-function parseClaimPath(variable: string, value: string | undefined, fallback: string, problems: OidcConfigProblem[]): string {
+function parseClaimPath(variable: string, value: string | undefined, fallback: string, problems: ConfigProblems): string {
   if (value === undefined) return fallback;
   if (/\s/.test(value) || value.split('.').some((segment) => segment.length === 0)) {
-    problems.push({
+    problems.report(
       variable,
-      message: `${variable} must be a claim name or a dotted path without spaces or empty segments.`,
-      fix: `Leave it unset for "${fallback}", or set e.g. ${variable}=${variable === 'OIDC_ROLES_CLAIM' ? 'realm_access.roles' : 'email'}.`,
-    });
+      `${variable} must be a claim name or a dotted path without spaces or empty segments`,
+      `leave it unset for "${fallback}", or set e.g. ${variable}=${variable === 'OIDC_ROLES_CLAIM' ? 'realm_access.roles' : 'email'}`,
+    );
     return fallback;
   }
   return value;
@@ -158,27 +153,27 @@ function parseClaimPath(variable: string, value: string | undefined, fallback: s
  *
  * @example
  * const result = parseOidcConfig({ OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'my-app' });
- * if (result.status === 'enabled') createOidcVerifier(result.config);
+ * if (result.ok && result.config) createOidcVerifier(result.config);
  */
 export function parseOidcConfig(env: Env): OidcConfigResult {
   const issuerValue = present(env, 'OIDC_ISSUER');
   const audienceValue = present(env, 'OIDC_AUDIENCE');
-  if (issuerValue === undefined && audienceValue === undefined) return { status: 'disabled' };
+  if (issuerValue === undefined && audienceValue === undefined) return { ok: true };
 
-  const problems: OidcConfigProblem[] = [];
+  const problems = new ConfigProblems();
   if (issuerValue === undefined) {
-    problems.push({
-      variable: 'OIDC_ISSUER',
-      message: 'OIDC_AUDIENCE is set but OIDC_ISSUER is not; both are needed to accept identity-provider tokens.',
-      fix: "Set OIDC_ISSUER to your provider's issuer URL, or unset OIDC_AUDIENCE to turn OIDC off.",
-    });
+    problems.report(
+      'OIDC_ISSUER',
+      'OIDC_AUDIENCE is set but OIDC_ISSUER is not; both are needed to accept identity-provider tokens',
+      "set OIDC_ISSUER to your provider's issuer URL, or unset OIDC_AUDIENCE to turn OIDC off",
+    );
   }
   if (audienceValue === undefined) {
-    problems.push({
-      variable: 'OIDC_AUDIENCE',
-      message: 'OIDC_ISSUER is set but OIDC_AUDIENCE is not; without it any token from that provider would be accepted.',
-      fix: "Set OIDC_AUDIENCE to your app's client ID or API identifier (several may be comma separated), or unset OIDC_ISSUER to turn OIDC off.",
-    });
+    problems.report(
+      'OIDC_AUDIENCE',
+      'OIDC_ISSUER is set but OIDC_AUDIENCE is not; without it any token from that provider would be accepted',
+      "set OIDC_AUDIENCE to your app's client ID or API identifier (several may be comma separated), or unset OIDC_ISSUER to turn OIDC off",
+    );
   }
 
   const issuer = issuerValue === undefined ? '' : parseIssuer(issuerValue, problems);
@@ -188,11 +183,11 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
   if (jwksValue !== undefined) {
     const reason = urlProblem(jwksValue);
     if (reason) {
-      problems.push({
-        variable: 'OIDC_JWKS_URL',
-        message: `OIDC_JWKS_URL ${reason}.`,
-        fix: "Set it to the provider's jwks_uri (an https URL), or leave it unset to discover it from the issuer.",
-      });
+      problems.report(
+        'OIDC_JWKS_URL',
+        `OIDC_JWKS_URL ${reason}`,
+        "set it to the provider's jwks_uri (an https URL), or leave it unset to discover it from the issuer",
+      );
     }
   }
 
@@ -206,5 +201,31 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
   };
   if (jwksValue !== undefined) config.jwksUrl = jwksValue;
 
-  return problems.length > 0 ? { status: 'invalid', problems } : { status: 'enabled', config };
+  return problems.result({ config });
+}
+
+/** Every OIDC_* variable, in the order the doctor lists them. */
+export const OIDC_VARIABLES = [
+  'OIDC_ISSUER',
+  'OIDC_AUDIENCE',
+  'OIDC_JWKS_URL',
+  'OIDC_IDENTITY_CLAIM',
+  'OIDC_ROLES_CLAIM',
+  'OIDC_ALGORITHMS',
+  'OIDC_CLOCK_SKEW_SECONDS',
+] as const;
+
+/**
+ * The OIDC settings from the environment, their problems reported to `settings`; `configured` is false when OIDC is off.
+ * @example readOidcSetting(settings).value?.issuer
+ */
+export function readOidcSetting(settings: SettingsReader): { readonly value?: OidcConfig; readonly configured: boolean } {
+  const env: Record<string, string | undefined> = {};
+  for (const name of OIDC_VARIABLES) env[name] = settings.text(name);
+  const parsed = parseOidcConfig(env);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems) settings.problems.add(problem);
+    return { configured: true };
+  }
+  return parsed.config ? { value: parsed.config, configured: true } : { configured: false };
 }

@@ -1,7 +1,7 @@
 /** Mints Twilio Access Tokens: twilio's AccessToken and grant classes for the claims, a cached HMAC key to sign. */
 import { createHmac, type KeyObject } from 'node:crypto';
 import type AccessToken = require('twilio/lib/jwt/AccessToken');
-import type { GrantSettings, ServiceConfig } from '../config/service-config';
+import type { GrantSettings, TokenSettings } from './settings';
 import type { GrantName } from './grant-names';
 
 let accessTokenModule: typeof AccessToken | undefined;
@@ -73,7 +73,7 @@ function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan):
 }
 
 /** twilio's AccessToken for the plan (identity in the constructor, as twilio-node 4+ requires). */
-function buildAccessToken(config: ServiceConfig, plan: TokenPlan): AccessToken {
+function buildAccessToken(config: TokenSettings, plan: TokenPlan): AccessToken {
   const AccessTokenClass = twilioAccessToken();
   const token = new AccessTokenClass(config.accountSid, config.apiKeySid, 'unused: signed by signAccessToken', {
     identity: plan.identity,
@@ -118,7 +118,7 @@ function signAccessToken(token: AccessToken, key: KeyObject, nowSeconds: number)
  * Signs a token for the plan and describes it for the response.
  * @example mintAccessToken(config, { identity: 'alice', grants: ['video'], ttl: 3600 }, Date.now())
  */
-export function mintAccessToken(config: ServiceConfig, plan: TokenPlan, nowMs: number): IssuedToken {
+export function mintAccessToken(config: TokenSettings, plan: TokenPlan, nowMs: number): IssuedToken {
   const nowSeconds = Math.floor(nowMs / 1000);
   const token = signAccessToken(buildAccessToken(config, plan), config.signingKey, nowSeconds);
   return {

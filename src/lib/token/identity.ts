@@ -18,32 +18,35 @@ const VOICE_FORBIDDEN = /[\s<>#%"{}|\\^[\]`]/u;
 const NEVER_ALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]|\p{Cs}/u;
 
 /**
+ * Which identity rule the text breaks, or undefined when it breaks none; the text is taken in NFC form.
+ * Configuration (a Basic user name) and requests (400 invalid_identity) share these rules.
+ * @example identityProblem(' alice', ['video']) // 'identity must not start or end with white space'
+ */
+export function identityProblem(raw: string, grants: readonly GrantName[]): string | undefined {
+  const identity = raw.normalize('NFC');
+  if (identity.length === 0) return 'identity must not be empty';
+  if (!identity.isWellFormed() || hasReplacementCharacter(identity)) {
+    return 'identity must be valid Unicode text (U+FFFD marks bytes that were not UTF-8)';
+  }
+  if (NEVER_ALLOWED.test(identity)) return 'identity must not contain control or invisible formatting characters';
+  if (identity.trim() !== identity) return 'identity must not start or end with white space';
+  const bytes = Buffer.byteLength(identity, 'utf8');
+  for (const grant of grants) {
+    if (bytes > MAX_UTF8_BYTES[grant])
+      return `identity is too long for the ${grant} grant (at most ${MAX_UTF8_BYTES[grant]} bytes of UTF-8)`;
+  }
+  if (grants.includes('voice') && VOICE_FORBIDDEN.test(identity)) {
+    return 'identity for the voice grant must not contain spaces or any of < > # % " { } | \\ ^ [ ] `';
+  }
+  return undefined;
+}
+
+/**
  * Returns the identity in NFC form, or throws 400 invalid_identity explaining which rule it broke.
  * @example validateIdentity('alice', ['video', 'voice']) // 'alice'
  */
 export function validateIdentity(raw: string, grants: readonly GrantName[]): string {
-  const identity = raw.normalize('NFC');
-  if (identity.length === 0) throw new ServiceError('invalid_identity', 'identity must not be empty');
-  if (!identity.isWellFormed() || hasReplacementCharacter(identity)) {
-    throw new ServiceError('invalid_identity', 'identity must be valid Unicode text (U+FFFD marks bytes that were not UTF-8)');
-  }
-  if (NEVER_ALLOWED.test(identity)) {
-    throw new ServiceError('invalid_identity', 'identity must not contain control or invisible formatting characters');
-  }
-  if (identity.trim() !== identity) {
-    throw new ServiceError('invalid_identity', 'identity must not start or end with white space');
-  }
-  const bytes = Buffer.byteLength(identity, 'utf8');
-  for (const grant of grants) {
-    if (bytes > MAX_UTF8_BYTES[grant]) {
-      throw new ServiceError(
-        'invalid_identity',
-        `identity is too long for the ${grant} grant (at most ${MAX_UTF8_BYTES[grant]} bytes of UTF-8)`,
-      );
-    }
-  }
-  if (grants.includes('voice') && VOICE_FORBIDDEN.test(identity)) {
-    throw new ServiceError('invalid_identity', 'identity for the voice grant must not contain spaces or any of < > # % " { } | \\ ^ [ ] `');
-  }
-  return identity;
+  const problem = identityProblem(raw, grants);
+  if (problem !== undefined) throw new ServiceError('invalid_identity', problem);
+  return raw.normalize('NFC');
 }

@@ -13,7 +13,7 @@ describe('new-secret', () => {
     });
     expect(secrets[0]).not.toBe(secrets[1]);
     const parsed = parseSharedSecrets(secrets.join(','));
-    expect('problem' in parsed).toBe(false);
-    expect('digests' in parsed && parsed.digests).toHaveLength(2);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.ok && parsed.secrets.digests).toHaveLength(2);
   });
 });

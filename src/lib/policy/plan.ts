@@ -1,11 +1,11 @@
 /** The plan: which grants, room, lifetime and identity a token gets, given the configuration, the request and the policy. */
-import type { TokenPlan } from './access-token';
-import type { ServiceConfig } from '../config/service-config';
-import { TTL_FLOOR_SECONDS } from './limits';
+import type { TokenPlan } from '../token/access-token';
+import type { TokenSettings } from '../token/settings';
+import { TTL_FLOOR_SECONDS } from '../token/limits';
 import { ServiceError } from '../base/errors';
-import { validateIdentity } from './identity';
-import { matchesRoomPattern, type PolicyLimits } from '../policy/token-policy';
-import type { TokenRequestFields } from './request';
+import { validateIdentity } from '../token/identity';
+import { matchesRoomPattern, type PolicyLimits } from './token-policy';
+import type { TokenRequestFields } from '../token/request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */
 export function clampTtl(requested: number | undefined, defaultTtl: number, maxTtl: number): number {
@@ -23,7 +23,7 @@ function onlyRoom(rooms: readonly string[] | undefined): string | undefined {
  * the policy rule's limits (which can only narrow it).
  * @example planToken(config, 'alice', { grants: ['video'], room: 'standup' }, { rule: 'rules[0]', rooms: ['standup'] })
  */
-export function planToken(config: ServiceConfig, identity: string, fields: TokenRequestFields, limits?: PolicyLimits): TokenPlan {
+export function planToken(config: TokenSettings, identity: string, fields: TokenRequestFields, limits?: PolicyLimits): TokenPlan {
   const enabled = config.grants.enabled;
   const allowedByPolicy = limits?.grants;
   const grants = fields.grants ?? (allowedByPolicy ? enabled.filter((grant) => allowedByPolicy.includes(grant)) : enabled);
