@@ -6,7 +6,9 @@ import { validateIdentity } from '../token/identity';
 import { DEFAULT_TTL_SECONDS, isValidRoomName, MAX_ROOM_NAME_LENGTH, TTL_CEILING_SECONDS, TTL_FLOOR_SECONDS } from '../token/limits';
 import { parseOidcConfig, type OidcConfig } from '../oidc/config';
 import { parseSharedSecrets, type SharedSecretSet } from '../auth/shared-secrets';
-import { parseTokenPolicy, policyConflicts, type TokenPolicy } from '../policy/token-policy';
+import { policyConflicts } from '../policy/conflicts';
+import { parseTokenPolicy } from '../policy/parse';
+import type { TokenPolicy } from '../policy/types';
 import { splitList } from '../base/text';
 
 /** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */

@@ -14,7 +14,7 @@ import { verifySharedSecret } from '../auth/shared-secrets';
 import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from '../token/taskrouter-workers';
 import type { SharedFailureLedger } from '../throttle/shared-failure-ledger';
 import { planToken } from '../token/plan';
-import { policyLimitsFor } from '../policy/token-policy';
+import { policyLimitsFor } from '../policy/decide';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from '../token/request';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */

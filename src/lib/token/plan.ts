@@ -4,7 +4,8 @@ import type { ServiceConfig } from '../config/service-config';
 import { TTL_FLOOR_SECONDS } from './limits';
 import { ServiceError } from '../base/errors';
 import { validateIdentity } from './identity';
-import { matchesRoomPattern, type PolicyLimits } from '../policy/token-policy';
+import { matchesRoomPattern } from '../policy/room-pattern';
+import type { PolicyLimits } from '../policy/types';
 import type { TokenRequestFields } from './request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */
