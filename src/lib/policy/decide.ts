@@ -1,6 +1,6 @@
-/** What one caller may get under the policy: the most specific rule that matches, and what it allows. */
+/** What one caller may get under the policy: the most specific rule that matches, and the decision it makes. */
 import { ServiceError } from '../base/errors';
-import type { PolicyLimits, PolicyRule, PolicySubject, TokenPolicy } from './types';
+import type { PolicyDecision, PolicyLimits, PolicyRule, PolicySubject, TokenPolicy } from './types';
 
 /**
  * The rule that applies to a caller, by specificity: the rule for the caller's user name, else the first
@@ -30,24 +30,36 @@ function policyRuleName(rule: PolicyRule | undefined): string {
 }
 
 /**
- * What the caller may get under the policy, or 403 policy_user_not_allowed naming the rule that refused.
- * `onRule` hears the deciding rule's name either way (for the log).
+ * Allows the caller with the deciding rule's limits, or refuses with 403 policy_user_not_allowed; either way
+ * the decision names the rule, so the caller can log it without catching anything.
+ * @example const decision = decidePolicy(policy, subject); if (!decision.allowed) throw decision.refusal; log(decision.rule)
+ */
+export function decidePolicy(policy: TokenPolicy, subject: PolicySubject): PolicyDecision {
+  const matched = selectPolicyRule(policy, subject);
+  const rule = policyRuleName(matched);
+  if (matched === undefined) {
+    if (policy.defaultDecision === 'allow') return { allowed: true, rule, limits: { rule } };
+    const message = 'no policy rule matches this caller and the policy default is deny';
+    return { allowed: false, rule, refusal: new ServiceError('policy_user_not_allowed', message) };
+  }
+  if (matched.deny)
+    return { allowed: false, rule, refusal: new ServiceError('policy_user_not_allowed', `policy rule ${rule} refuses this caller`) };
+  const limits: PolicyLimits = {
+    rule,
+    ...(matched.grants && { grants: matched.grants }),
+    ...(matched.rooms && { rooms: matched.rooms }),
+    ...(matched.maxTtl !== undefined && { maxTtl: matched.maxTtl }),
+    ...(matched.voiceIncoming !== undefined && { voiceIncoming: matched.voiceIncoming }),
+  };
+  return { allowed: true, rule, limits };
+}
+
+/**
+ * What the caller may get under the policy, or throws the refusal (403 policy_user_not_allowed naming the rule).
  * @example policyLimitsFor(policy, subject) // { rule: 'rules[1]', rooms: ['class-*'], maxTtl: 600 }
  */
-export function policyLimitsFor(policy: TokenPolicy, subject: PolicySubject, onRule?: (name: string) => void): PolicyLimits {
-  const rule = selectPolicyRule(policy, subject);
-  const name = policyRuleName(rule);
-  onRule?.(name);
-  if (rule === undefined) {
-    if (policy.defaultDecision === 'allow') return { rule: name };
-    throw new ServiceError('policy_user_not_allowed', 'no policy rule matches this caller and the policy default is deny');
-  }
-  if (rule.deny) throw new ServiceError('policy_user_not_allowed', `policy rule ${name} refuses this caller`);
-  return {
-    rule: name,
-    ...(rule.grants && { grants: rule.grants }),
-    ...(rule.rooms && { rooms: rule.rooms }),
-    ...(rule.maxTtl !== undefined && { maxTtl: rule.maxTtl }),
-    ...(rule.voiceIncoming !== undefined && { voiceIncoming: rule.voiceIncoming }),
-  };
+export function policyLimitsFor(policy: TokenPolicy, subject: PolicySubject): PolicyLimits {
+  const decision = decidePolicy(policy, subject);
+  if (!decision.allowed) throw decision.refusal;
+  return decision.limits;
 }

@@ -1,4 +1,5 @@
-/** The policy's vocabulary: checked rules, who asks, what a rule allows, what is wrong with a policy. */
+/** The policy's vocabulary: checked rules, who asks, what a rule allows, what is wrong, what was decided. */
+import type { ServiceError } from '../base/errors';
 import type { GrantName } from '../token/grant-names';
 
 /** Whom a rule is for: one user name, one role, or anyone. */
@@ -60,3 +61,11 @@ export interface PolicyLimits {
   readonly maxTtl?: number;
   readonly voiceIncoming?: boolean;
 }
+
+/**
+ * What the policy decided for one caller. `rule` names the deciding rule either way ("rules[2]", or "default"),
+ * for the log; an allowed caller gets the rule's limits, a refused one the 403 to answer with.
+ */
+export type PolicyDecision =
+  | { readonly allowed: true; readonly rule: string; readonly limits: PolicyLimits }
+  | { readonly allowed: false; readonly rule: string; readonly refusal: ServiceError };
