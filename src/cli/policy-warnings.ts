@@ -3,7 +3,7 @@
  * from `npm run doctor`, never a reason to refuse the configuration (it still fails closed).
  */
 import type { ServiceConfig } from '../lib/config/service-config';
-import type { PolicyProblem } from '../lib/policy/token-policy';
+import type { PolicyProblem } from '../lib/policy/types';
 
 /**
  * With OIDC off, only Basic users prove an identity, so a user rule for anyone else matches nobody (shared-secret

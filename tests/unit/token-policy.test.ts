@@ -2,15 +2,11 @@
 import { parseConfig } from '../../src/lib/config/service-config';
 import { ServiceError } from '../../src/lib/base/errors';
 import { planToken } from '../../src/lib/policy/plan';
-import {
-  matchesRoomPattern,
-  parseTokenPolicy,
-  policyConflicts,
-  policyLimitsFor,
-  selectPolicyRule,
-  type PolicySubject,
-  type TokenPolicy,
-} from '../../src/lib/policy/token-policy';
+import { policyConflicts } from '../../src/lib/policy/conflicts';
+import { policyLimitsFor, selectPolicyRule } from '../../src/lib/policy/decide';
+import { parseTokenPolicy } from '../../src/lib/policy/parse';
+import { matchesRoomPattern } from '../../src/lib/policy/room-pattern';
+import type { PolicySubject, TokenPolicy } from '../../src/lib/policy/types';
 import { newCredentials } from '../helpers/fixtures';
 
 function policyOf(document: unknown): TokenPolicy {

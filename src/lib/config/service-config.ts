@@ -8,7 +8,7 @@ import type { SharedSecretSet } from '../auth/shared-secrets';
 import { readAllowedOrigins } from '../http/origins';
 import { OIDC_VARIABLES, readOidcSetting, type OidcConfig } from '../oidc/config';
 import { readPolicySetting } from '../policy/settings';
-import type { TokenPolicy } from '../policy/token-policy';
+import type { TokenPolicy } from '../policy/types';
 import { readThrottleSyncServiceSid } from '../throttle/settings';
 import { readGrantSettings, readLifetimeSettings, readRegion, readSigningSettings, type TokenSettings } from '../token/settings';
 

@@ -16,7 +16,7 @@ import { verifySharedSecret } from '../auth/shared-secrets';
 import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from '../token/taskrouter-workers';
 import type { SharedFailureLedger } from '../throttle/shared-failure-ledger';
 import { planToken } from '../policy/plan';
-import { policyLimitsFor } from '../policy/token-policy';
+import { decidePolicy } from '../policy/decide';
 import { parseTokenRequestFields, type BodyKind, type TokenRequestFields } from '../token/request';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */
@@ -283,7 +283,10 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
     authenticated = await authenticate(config, presentedCredentials(headers, fields), fields, deps, notes);
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
-    const limits = config.policy ? policyLimitsFor(config.policy, subject, (name) => (rule = name)) : undefined;
+    const decision = config.policy ? decidePolicy(config.policy, subject) : undefined;
+    rule = decision?.rule;
+    if (decision && !decision.allowed) throw decision.refusal;
+    const limits = decision?.limits;
     const plan = await bindTaskRouterWorker(config, planToken(config, authenticated.identity, fields, limits), deps);
     const issued = mintAccessToken(config, plan, deps.now());
     return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });

@@ -4,7 +4,8 @@ import type { TokenSettings } from '../token/settings';
 import { TTL_FLOOR_SECONDS } from '../token/limits';
 import { ServiceError } from '../base/errors';
 import { validateIdentity } from '../token/identity';
-import { matchesRoomPattern, type PolicyLimits } from './token-policy';
+import { matchesRoomPattern } from './room-pattern';
+import type { PolicyLimits } from './types';
 import type { TokenRequestFields } from '../token/request';
 
 /** Clamps a requested lifetime into [60, max] seconds; no request means the configured default. */

@@ -1,7 +1,9 @@
 /** The token policy setting: TOKEN_POLICY or the private policy file, checked against the global settings. */
 import { settingText, type AssetText } from '../base/setting-source';
 import type { SettingsReader } from '../base/settings-reader';
-import { parseTokenPolicy, policyConflicts, type GlobalLimits, type TokenPolicy } from './token-policy';
+import { policyConflicts } from './conflicts';
+import { parseTokenPolicy } from './parse';
+import type { GlobalLimits, TokenPolicy } from './types';
 
 /** How the policy asset is named in problems: the file a user adds to src/assets. */
 export const POLICY_ASSET_NAME = 'policy.private.json';
