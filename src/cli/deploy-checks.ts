@@ -1,6 +1,7 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables it removes after. */
+import { ConfigProblems, type Problem } from '../lib/base/problems';
 import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import { CONFIG_VARIABLES, parseConfig, type ConfigProblem, type ConfigSources } from '../lib/config/service-config';
+import { CONFIG_VARIABLES, parseConfig, type ConfigSources } from '../lib/config/service-config';
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems } from './setting-names';
@@ -71,13 +72,9 @@ function loopbackUrlIn(value: string): boolean {
  * this machine. Problems name variables and files, never values.
  * @example checkDeployment({ TWILIO_API_KEY_SID: 'SK000…' }, {}, { serviceName: 'tokens' }) // [{ variable: 'TWILIO_API_KEY_SID', … }, …]
  */
-export function checkDeployment(
-  variables: Readonly<Record<string, string>>,
-  sources: ConfigSources,
-  target: DeployTarget,
-): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (variable: string, message: string, fix: string) => problems.push({ variable, message, fix });
+export function checkDeployment(variables: Readonly<Record<string, string>>, sources: ConfigSources, target: DeployTarget): Problem[] {
+  const problems = new ConfigProblems();
+  const add = problems.report.bind(problems);
 
   for (const [key, value] of Object.entries(variables)) {
     if (PLACEHOLDER_SID.test(value)) {
@@ -132,7 +129,7 @@ export function checkDeployment(
   }
 
   // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one).
-  problems.push(...misspelledSettingProblems(Object.keys(variables)));
+  for (const problem of misspelledSettingProblems(Object.keys(variables))) problems.add(problem);
 
   // The service's own checks, on what it will see: the platform adds ACCOUNT_SID. When .env names another
   // account, the cause is where the deploy goes, not an ACCOUNT_SID the user set: say that, once.
@@ -151,8 +148,8 @@ export function checkDeployment(
   }
   const deployed = { ...(otherAccount ? others : variables), ACCOUNT_SID: target.accountSid ?? fileAccountSid ?? SAMPLE_ACCOUNT_SID };
   const parsed = parseConfig(deployed, sources);
-  if (!parsed.ok) problems.push(...parsed.problems);
-  return problems;
+  if (!parsed.ok) problems.add(...parsed.problems);
+  return problems.all;
 }
 
 /** Variables of the environment (from Twilio's Variables list) as the sync needs them. */

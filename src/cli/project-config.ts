@@ -3,9 +3,10 @@
  * or the one named, with twilio-run's --load-system-env), the users file and the policy file, through one
  * parser (dotenv 6's rules, cli/env-file) and one set of checks, so the three never disagree.
  */
+import type { Problem } from '../lib/base/problems';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseConfig, type ConfigProblem, type ConfigSources, type ServiceConfig } from '../lib/config/service-config';
+import { parseConfig, type ConfigSources, type ServiceConfig } from '../lib/config/service-config';
 import { checkDeployment, type DeployTarget } from './deploy-checks';
 import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
 import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from './setting-names';
@@ -52,8 +53,8 @@ export interface ProjectConfiguration {
 
 /** What is wrong (the commands refuse it) and what is only worth knowing. Both name variables and lines, never values. */
 export interface ConfigurationReport {
-  readonly problems: readonly ConfigProblem[];
-  readonly warnings: readonly ConfigProblem[];
+  readonly problems: readonly Problem[];
+  readonly warnings: readonly Problem[];
 }
 
 /** A usage mistake, with a stable code, before anything is read. */
@@ -201,7 +202,7 @@ function readText(path: string): string | undefined {
 }
 
 /** No env file, or one that cannot be read: then this is the one problem, not a list of every variable as unset. */
-function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectConfiguration): ConfigProblem | undefined {
+function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectConfiguration): Problem | undefined {
   if (envFileUnreadable) {
     return {
       variable: envFile,
@@ -223,7 +224,7 @@ function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectCo
       };
 }
 
-function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): ConfigProblem[] {
+function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): Problem[] {
   const unread = classifyNames(names.filter((name) => !TWILIO_RUN_VARIABLES.includes(name))).unread.map((name) => ({
     variable: name,
     message: `${name} is not a setting this service reads${uploaded}`,

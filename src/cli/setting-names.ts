@@ -3,7 +3,8 @@
  * (ALLOWED_ORIGIN for ALLOWED_ORIGINS): a near miss leaves the real setting unset, so it is a problem, not a note.
  * Driven by CONFIG_VARIABLES alone, so a new setting is recognised (and its misspellings caught) by being listed there.
  */
-import { CONFIG_VARIABLES, type ConfigProblem } from '../lib/config/service-config';
+import type { Problem } from '../lib/base/problems';
+import { CONFIG_VARIABLES } from '../lib/config/service-config';
 
 /**
  * Read from .env by twilio-run itself, not by the service: the deploy credentials (never uploaded).
@@ -41,7 +42,7 @@ export function classifyNames(names: Iterable<string>, settings: readonly string
 }
 
 /** One problem per near miss: the deploy checks and the doctor refuse them. */
-export function misspelledSettingProblems(names: Iterable<string>): ConfigProblem[] {
+export function misspelledSettingProblems(names: Iterable<string>): Problem[] {
   return classifyNames(names).misspelled.map(({ name, settings }) => ({
     variable: name,
     message: `${name} is not a setting; did you mean ${settings.join(' or ')}?`,

@@ -1,6 +1,7 @@
 /** parseConfig / loadConfig: every variable's accepted and refused forms, and that problems never echo a secret. */
 import { randomBytes } from 'node:crypto';
-import { CONFIG_VARIABLES, loadConfig, parseConfig, type ConfigProblem, type ConfigResult } from '../../src/lib/config/service-config';
+import { CONFIG_VARIABLES, loadConfig, parseConfig, type ConfigResult } from '../../src/lib/config/service-config';
+import type { Problem as ConfigProblem } from '../../src/lib/base/problems';
 import type { Environment } from '../../src/lib/base/settings-reader';
 import { normaliseOrigin } from '../../src/lib/http/origins';
 import { hashPassword } from '../../src/lib/auth/password-hash';

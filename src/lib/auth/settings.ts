@@ -24,7 +24,7 @@ export function readSharedSecretsSetting(settings: SettingsReader): CredentialSe
   if (raw === undefined) return { configured: false };
   const parsed = parseSharedSecrets(raw);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) settings.problems.add(problem);
+    settings.problems.add(...parsed.problems);
     return { configured: true };
   }
   return { value: parsed.secrets, configured: true };
@@ -53,7 +53,7 @@ export function readBasicUsersSetting(
   const checkName = (name: string) => (name.includes(':') ? 'it must not contain a colon' : identityProblem(name, grants));
   const parsed = setting.fromAsset ? parseBasicUsersFile(setting.text, checkName) : parseBasicUsers(setting.text, checkName);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) settings.problems.add(problem);
+    settings.problems.add(...parsed.problems);
     return { configured };
   }
   return { value: parsed.table, configured };

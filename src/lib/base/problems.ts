@@ -25,8 +25,8 @@ export type Checked<T extends object, P = Problem> = ({ readonly ok: true } & T)
 export class ProblemList<P = Problem> {
   readonly all: P[] = [];
 
-  add(problem: P): void {
-    this.all.push(problem);
+  add(...problems: readonly P[]): void {
+    this.all.push(...problems);
   }
 
   get empty(): boolean {

@@ -1,5 +1,5 @@
 /** The service's configuration: every domain's settings, read from the Functions context (`.env` locally) together. */
-import { ConfigProblems, type Checked, type Problem } from '../base/problems';
+import { ConfigProblems, type Checked } from '../base/problems';
 import type { AssetText } from '../base/setting-source';
 import { SettingsReader, type Environment } from '../base/settings-reader';
 import { BASIC_USERS_ASSET_NAME, type BasicUserTable } from '../auth/basic-users';
@@ -36,9 +36,6 @@ export interface ConfigSources {
   /** `assets/basic-users.private.txt`: the Basic users, one a line, instead of AUTH_BASIC_USERS. */
   readonly basicUsersAsset?: AssetText;
 }
-
-/** A configuration problem (the one vocabulary every parser shares; see base/problems.ts). */
-export type ConfigProblem = Problem;
 
 export type ConfigResult = Checked<{ config: ServiceConfig }>;
 

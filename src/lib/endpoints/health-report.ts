@@ -1,7 +1,8 @@
 /** GET /health: whether the configuration is usable, and which modes it enables; never a value, no authentication. */
 import type { AuthScheme } from '../auth/settings';
 import type { Environment } from '../base/settings-reader';
-import { loadConfig, type ConfigProblem, type ConfigResult, type ConfigSources, type ServiceConfig } from '../config/service-config';
+import type { Problem } from '../base/problems';
+import { loadConfig, type ConfigResult, type ConfigSources, type ServiceConfig } from '../config/service-config';
 import type { GrantName } from '../token/grant-names';
 import { jsonResult, type HttpResult } from '../http/result';
 import {
@@ -29,7 +30,7 @@ export type HealthReport =
       /** Only with THROTTLE_SYNC_SERVICE_SID. */
       readonly throttle?: ThrottleStoreReport;
     }
-  | { readonly status: 'misconfigured'; readonly problems: readonly ConfigProblem[] };
+  | { readonly status: 'misconfigured'; readonly problems: readonly Problem[] };
 
 /**
  * The report for a parsed configuration. Problems name variables and rules, never values, and the same

@@ -224,7 +224,7 @@ export function readOidcSetting(settings: SettingsReader): { readonly value?: Oi
   for (const name of OIDC_VARIABLES) env[name] = settings.text(name);
   const parsed = parseOidcConfig(env);
   if (!parsed.ok) {
-    for (const problem of parsed.problems) settings.problems.add(problem);
+    settings.problems.add(...parsed.problems);
     return { configured: true };
   }
   return parsed.config ? { value: parsed.config, configured: true } : { configured: false };
