@@ -7,13 +7,18 @@ import { requestThroughProxy } from './http-through-proxy';
 
 export type KeyCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string };
 
-/** @example await checkSigningKey('AC…', 'SK…', secret) // { ok: true } */
-export async function checkSigningKey(
-  accountSid: string,
-  keySid: string,
-  keySecret: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<KeyCheck> {
+interface SigningKey {
+  /** The account the service is deployed to, which the key must belong to. */
+  readonly accountSid: string;
+  readonly keySid: string;
+  readonly keySecret: string;
+  /** Where HTTP_PROXY and the like are read; process.env when unset. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** @example await checkSigningKey({ accountSid: 'AC…', keySid: 'SK…', keySecret }) // { ok: true } */
+export async function checkSigningKey(key: SigningKey): Promise<KeyCheck> {
+  const { accountSid, keySid, keySecret, env = process.env } = key;
   const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
   let answer;
   try {
@@ -62,7 +67,7 @@ export async function printSigningKeyCheck(variables: Readonly<Record<string, st
     say('✗ TWILIO_API_KEY_SID: --online needs TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET\n  fix: set all three');
     return 1;
   }
-  const check = await checkSigningKey(accountSid, keySid, keySecret);
+  const check = await checkSigningKey({ accountSid, keySid, keySecret });
   if (check.ok) {
     say(`  online:   Twilio accepts TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for ${accountSid}`);
     return 0;

@@ -169,7 +169,7 @@ async function reportWhatIsLive(
 ): Promise<void> {
   let now;
   try {
-    now = await readLiveState(api, serviceSid, environment);
+    now = await readLiveState(api, { serviceSid, environment });
   } catch {
     say('deploy: the service could not be read back to say more');
     return;
@@ -251,8 +251,8 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   const cwd = process.cwd();
   const target = {
-    ...(config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region)
-      ? { serviceSid: config.serviceSid || recordedServiceSid(cwd, accountSid!, config.region) }
+    ...(config.serviceSid || recordedServiceSid({ cwd, accountSid: accountSid!, region: config.region })
+      ? { serviceSid: config.serviceSid || recordedServiceSid({ cwd, accountSid: accountSid!, region: config.region }) }
       : {}),
     serviceName: config.serviceName || packageName,
     environment: environmentName,
@@ -267,7 +267,7 @@ async function main(argv: readonly string[]): Promise<number> {
           `  fix: to redeploy that service add --service-sid ${found.conflict} (or --override-existing-project); to make a new one, choose another --service-name`,
       );
     }
-    live = await readLiveState(api, found.sid, environmentName);
+    live = await readLiveState(api, { serviceSid: found.sid, environment: environmentName });
   } catch (error) {
     if (error instanceof TwilioRequestError) throw new DeployStop(`${describeTwilioError(error, credentials)}; nothing was changed`);
     throw error;
@@ -286,7 +286,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const keySid = config.env['TWILIO_API_KEY_SID'];
   const keySecret = config.env['TWILIO_API_KEY_SECRET'];
   if (keySid && keySecret) {
-    const check = await checkSigningKey(accountSid!, keySid, keySecret);
+    const check = await checkSigningKey({ accountSid: accountSid!, keySid, keySecret });
     if (!check.ok) {
       say(`deploy: refused; nothing was changed on Twilio:`);
       say(`✗ TWILIO_API_KEY_SID: ${check.message}\n  fix: ${check.fix}`);
@@ -318,14 +318,15 @@ async function main(argv: readonly string[]): Promise<number> {
       desired,
       uploads,
       journal,
-      onService: (serviceSid, buildSid) => recordService(cwd, accountSid!, config.region, serviceSid, buildSid),
+      onService: (serviceSid, buildSid) =>
+        recordService({ cwd, accountSid: accountSid!, region: config.region, serviceSid, latestBuild: buildSid }),
     });
   } catch (error) {
     const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
     reportInterruption(`failed (${cause})`);
     await reportWhatIsLive(
       api,
-      live.service?.sid ?? recordedServiceSid(cwd, accountSid!, config.region),
+      live.service?.sid ?? recordedServiceSid({ cwd, accountSid: accountSid!, region: config.region }),
       environmentName,
       desired,
       options.allowRemoval,
@@ -334,7 +335,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let after;
   try {
-    after = await readLiveState(api, applied.serviceSid, environmentName);
+    after = await readLiveState(api, { serviceSid: applied.serviceSid, environment: environmentName });
   } catch (error) {
     say(`deploy: every change was sent, but reading the service back failed (${(error as Error).message})`);
     say('deploy: run `npm run deploy` again: it plans against what is live and applies what is missing');
