@@ -33,6 +33,14 @@ export class TwilioRequestError extends Error {
   }
 }
 
+/** Twilio's refusals, named by cause for the user: a wrong credential is not a taken name. */
+export function describeTwilioError(error: TwilioRequestError, credentials: DeployCredentials): string {
+  if (error.code === 20003 || error.status === 401) {
+    return `Twilio refused the deploy credentials (${credentials.source}) with error 20003 (Authenticate): the secret does not belong to that SID, or it was revoked`;
+  }
+  return error.message;
+}
+
 type Form = Record<string, string | boolean | readonly string[]>;
 
 /** One list page of up to 1,000 items (the API's maximum PageSize): more than this project ever has. */
