@@ -6,11 +6,12 @@
 import type { DeployCredentials } from './deploy-serverless';
 
 export class CredentialProblem extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
+  /** 2 for a usage mistake (credentials on the command line), 1 otherwise. */
+  readonly exitCode: number;
+
+  constructor(message: string, options: { readonly exitCode?: number } = {}) {
     super(message);
+    this.exitCode = options.exitCode ?? 1;
   }
 }
 
@@ -32,7 +33,7 @@ export function resolveDeployCredentials(
       'credentials on the command line (--username/--password) are visible to every user of this machine in `ps`: ' +
         'pass them in the environment instead, TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN), ' +
         "e.g. `read -rs TWILIO_API_SECRET && export TWILIO_API_SECRET` or your CI's secret variables",
-      2,
+      { exitCode: 2 },
     );
   }
   const key = PAIRS[0];

@@ -24,21 +24,31 @@ function readAll(cwd: string): Record<string, { serviceSid?: unknown; latestBuil
   }
 }
 
+/** Where a checkout's record of a service is kept: the project folder, and the account and region deployed to. */
+interface DeployRecordKey {
+  readonly cwd: string;
+  readonly accountSid: string;
+  /** Twilio's region; us1 when unset, as twilio-run keys it. */
+  readonly region?: string | undefined;
+}
+
 /** The service this checkout last deployed to on this account, if recorded. */
-export function recordedServiceSid(cwd: string, accountSid: string, region?: string): string | undefined {
-  const all = readAll(cwd);
-  const entry = all[keyFor(accountSid, region)] ?? all[accountSid];
+export function recordedServiceSid(key: DeployRecordKey): string | undefined {
+  const all = readAll(key.cwd);
+  const entry = all[keyFor(key.accountSid, key.region)] ?? all[key.accountSid];
   return typeof entry?.serviceSid === 'string' && /^ZS[0-9a-f]{32}$/i.test(entry.serviceSid) ? entry.serviceSid : undefined;
 }
 
-export function recordService(
-  cwd: string,
-  accountSid: string,
-  region: string | undefined,
-  serviceSid: string,
-  latestBuild: string | undefined,
-): void {
-  const all = readAll(cwd);
-  all[keyFor(accountSid, region)] = { serviceSid, ...(latestBuild && { latestBuild }) };
-  writeFileSync(join(cwd, FILE), `${JSON.stringify(all, null, '\t')}\n`);
+interface ServiceRecord extends DeployRecordKey {
+  readonly serviceSid: string;
+  /** The Build live now, when there is one. */
+  readonly latestBuild?: string | undefined;
+}
+
+/** Records the service (and its live Build) as this checkout's, for the next deploy to find. */
+export function recordService(record: ServiceRecord): void {
+  const all = readAll(record.cwd);
+  const { serviceSid, latestBuild } = record;
+  all[keyFor(record.accountSid, record.region)] = { serviceSid, ...(latestBuild && { latestBuild }) };
+  writeFileSync(join(record.cwd, FILE), `${JSON.stringify(all, null, '\t')}\n`);
 }

@@ -5,15 +5,20 @@
  */
 import { requestThroughProxy } from './http-through-proxy';
 
-export type KeyCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string };
+type KeyCheck = { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string };
 
-/** @example await checkSigningKey('AC…', 'SK…', secret) // { ok: true } */
-export async function checkSigningKey(
-  accountSid: string,
-  keySid: string,
-  keySecret: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<KeyCheck> {
+interface SigningKey {
+  /** The account the service is deployed to, which the key must belong to. */
+  readonly accountSid: string;
+  readonly keySid: string;
+  readonly keySecret: string;
+  /** Where HTTP_PROXY and the like are read; process.env when unset. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** @example await checkSigningKey({ accountSid: 'AC…', keySid: 'SK…', keySecret }) // { ok: true } */
+async function checkSigningKey(key: SigningKey): Promise<KeyCheck> {
+  const { accountSid, keySid, keySecret, env = process.env } = key;
   const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
   let answer;
   try {
@@ -62,11 +67,35 @@ export async function printSigningKeyCheck(variables: Readonly<Record<string, st
     say('✗ TWILIO_API_KEY_SID: --online needs TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET\n  fix: set all three');
     return 1;
   }
-  const check = await checkSigningKey(accountSid, keySid, keySecret);
+  const check = await checkSigningKey({ accountSid, keySid, keySecret });
   if (check.ok) {
     say(`  online:   Twilio accepts TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for ${accountSid}`);
     return 0;
   }
-  say(`✗ TWILIO_API_KEY_SID: ${check.message}\n  fix: ${check.fix}`);
+  say(refusalLine(check));
   return 1;
+}
+
+/**
+ * Step 4 of npm run deploy: the signing key among the variables to deploy, checked with Twilio itself when both
+ * halves are set. false when Twilio refuses it, with the refusal printed.
+ */
+export async function signingKeyAccepted(options: {
+  readonly accountSid: string;
+  readonly variables: Readonly<Record<string, string>>;
+  readonly say: (line: string) => void;
+}): Promise<boolean> {
+  const { accountSid, variables, say } = options;
+  const keySid = variables['TWILIO_API_KEY_SID'];
+  const keySecret = variables['TWILIO_API_KEY_SECRET'];
+  if (!keySid || !keySecret) return true;
+  const check = await checkSigningKey({ accountSid, keySid, keySecret });
+  if (check.ok) return true;
+  say(`deploy: refused; nothing was changed on Twilio:`);
+  say(refusalLine(check));
+  return false;
+}
+
+function refusalLine(check: Extract<KeyCheck, { ok: false }>): string {
+  return `✗ TWILIO_API_KEY_SID: ${check.message}\n  fix: ${check.fix}`;
 }

@@ -57,8 +57,12 @@ export async function findService(api: ServerlessApi, target: ServiceTarget, tak
   return takeOver ? { sid: named.sid } : { conflict: named.sid };
 }
 
-/** @example await readLiveState(api, 'ZS…', 'dev') */
-export async function readLiveState(api: ServerlessApi, serviceSid: string | undefined, environment: string): Promise<LiveState> {
+/** The service and environment to read; no service SID (none found or made yet) reads as nothing deployed. */
+type LiveTarget = Pick<ServiceTarget, 'serviceSid' | 'environment'>;
+
+/** @example await readLiveState(api, { serviceSid: 'ZS…', environment: 'dev' }) */
+export async function readLiveState(api: ServerlessApi, target: LiveTarget): Promise<LiveState> {
+  const { serviceSid, environment } = target;
   if (!serviceSid) return { variables: [] };
   const service = await api.get<ServiceJson>(`Services/${serviceSid}`);
   const environments = await api.list<EnvironmentJson>(`Services/${serviceSid}/Environments`, 'environments');

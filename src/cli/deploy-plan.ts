@@ -201,7 +201,7 @@ function changeLine(what: string, change: Change): string {
 
 /**
  * The plan as lines: one per change, naming variables and files, never a value.
- * @example renderPlan(plan, 'twilio-token-service', 'dev') // ['  ~ variable TWILIO_API_KEY_SECRET changed', …]
+ * @example renderPlan(plan, desired) // ['  ~ variable TWILIO_API_KEY_SECRET changed', …]
  */
 export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
   const lines: string[] = [];

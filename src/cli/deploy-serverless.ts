@@ -14,16 +14,31 @@ export interface DeployCredentials {
 
 /** A refusal from Twilio (code and message, never a credential) or a connection that failed. */
 export class TwilioRequestError extends Error {
-  constructor(
-    readonly operation: string,
-    /** HTTP status; 0 when no answer arrived (connection cut, timeout). */
-    readonly status: number,
-    /** Twilio's error code (20003, 20404, …) when it answered with one. */
-    readonly code: number | undefined,
-    detail: string,
-  ) {
-    super(`${operation}: ${detail}`);
+  readonly operation: string;
+  /** HTTP status; 0 when no answer arrived (connection cut, timeout). */
+  readonly status: number;
+  /** Twilio's error code (20003, 20404, …) when it answered with one. */
+  readonly code: number | undefined;
+
+  constructor(refusal: {
+    readonly operation: string;
+    readonly status: number;
+    readonly code?: number | undefined;
+    readonly detail: string;
+  }) {
+    super(`${refusal.operation}: ${refusal.detail}`);
+    this.operation = refusal.operation;
+    this.status = refusal.status;
+    this.code = refusal.code;
   }
+}
+
+/** Twilio's refusals, named by cause for the user: a wrong credential is not a taken name. */
+export function describeTwilioError(error: TwilioRequestError, credentials: DeployCredentials): string {
+  if (error.code === 20003 || error.status === 401) {
+    return `Twilio refused the deploy credentials (${credentials.source}) with error 20003 (Authenticate): the secret does not belong to that SID, or it was revoked`;
+  }
+  return error.message;
 }
 
 type Form = Record<string, string | boolean | readonly string[]>;
@@ -101,8 +116,8 @@ export function asRequestError(operation: string, error: unknown): TwilioRequest
     }
     const code = typeof body === 'object' && typeof body?.code === 'number' ? body.code : undefined;
     const text = typeof body === 'object' && typeof body?.message === 'string' ? body.message : `HTTP ${response.statusCode}`;
-    return new TwilioRequestError(operation, response.statusCode, code, code ? `Twilio error ${code}: ${text}` : text);
+    return new TwilioRequestError({ operation, status: response.statusCode, code, detail: code ? `Twilio error ${code}: ${text}` : text });
   }
   const reason = typeof errorCode === 'string' ? errorCode : typeof message === 'string' ? message : 'no answer';
-  return new TwilioRequestError(operation, 0, undefined, `no answer from Twilio (${reason})`);
+  return new TwilioRequestError({ operation, status: 0, detail: `no answer from Twilio (${reason})` });
 }

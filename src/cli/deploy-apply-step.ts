@@ -1,0 +1,54 @@
+/** Step 6 of npm run deploy: applies the plan in a journal; after a failure, says what was applied and what is live now. */
+import { applyPlan, planSteps, type Applied } from './deploy-apply';
+import { recordedServiceSid, recordService } from './deploy-info';
+import type { DeployProgress } from './deploy-interruption';
+import { DeployJournal } from './deploy-journal';
+import type { UploadFile } from './deploy-local';
+import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './deploy-plan';
+import type { Preflight } from './deploy-preflight';
+import { reportWhatIsLive } from './deploy-read-back';
+import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
+
+interface ApplyStepOptions extends PlanOptions {
+  readonly api: ServerlessApi;
+  readonly preflight: Preflight;
+  /** The project folder, where .twiliodeployinfo records the service as soon as it exists. */
+  readonly cwd: string;
+  readonly progress: DeployProgress;
+  readonly plan: DeployPlan;
+  readonly live: LiveState;
+  readonly desired: DesiredState;
+  readonly uploads: readonly UploadFile[];
+}
+
+/** What was applied, or undefined after a failure (reported: the steps applied and not, and what is live). */
+export async function applyWithJournal(options: ApplyStepOptions): Promise<Applied | undefined> {
+  const { api, preflight, cwd, progress, plan, live, desired, uploads } = options;
+  const { accountSid, credentials } = preflight;
+  const region = preflight.config.region;
+  const journal = new DeployJournal();
+  progress.journal = journal;
+  planSteps({ plan, desired, uploads, journal, live });
+  try {
+    return await applyPlan({
+      api,
+      plan,
+      live,
+      desired,
+      uploads,
+      journal,
+      onService: (serviceSid, buildSid) => recordService({ cwd, accountSid, region, serviceSid, latestBuild: buildSid }),
+    });
+  } catch (error) {
+    const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
+    progress.reportInterruption(`failed (${cause})`);
+    await reportWhatIsLive({
+      api,
+      // A service made before the failure is recorded by then.
+      serviceSid: live.service?.sid ?? recordedServiceSid({ cwd, accountSid, region }),
+      desired,
+      allowRemoval: options.allowRemoval,
+    });
+    return undefined;
+  }
+}

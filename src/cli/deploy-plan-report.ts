@@ -1,0 +1,52 @@
+/** Step 5 of npm run deploy: the plan printed before anything changes, the removals it refuses, and --plan's exit status. */
+import {
+  countChanges,
+  planDeployment,
+  PRIVATE_CONFIG_FILES,
+  renderPlan,
+  type DeployPlan,
+  type DesiredState,
+  type LiveState,
+  type PlanOptions,
+} from './deploy-plan';
+import { say } from './deploy-say';
+
+/** --plan's exit statuses, as `terraform plan -detailed-exitcode`. */
+const PLAN_NOTHING_TO_CHANGE = 0;
+const PLAN_HAS_CHANGES = 2;
+
+/** Plans the deploy and prints the plan, headed by where it goes and how many changes it makes. */
+export function planAndPrint(options: PlanOptions & { readonly live: LiveState; readonly desired: DesiredState }): DeployPlan {
+  const { live, desired } = options;
+  const plan = planDeployment(live, desired, { allowRemoval: options.allowRemoval });
+  const where = `service ${desired.serviceName}${live.service ? ` (${live.service.sid})` : ''}, environment ${desired.environment || 'production'}`;
+  const changes = countChanges(plan);
+  say(changes === 0 ? `deploy: plan for ${where}: nothing to change` : `deploy: plan for ${where}: ${changes} change(s)`);
+  for (const line of renderPlan(plan, desired)) say(line);
+  return plan;
+}
+
+/** Prints why the plan's removals of private configuration files are refused; the deploy's exit status, 1. */
+export function refuseRemovals(plan: DeployPlan): number {
+  say(`deploy: refused; nothing was changed on Twilio:`);
+  for (const name of plan.refusedRemovals) {
+    const file = PRIVATE_CONFIG_FILES[name];
+    const what =
+      name === 'users'
+        ? 'every Basic user of the live service would be locked out'
+        : 'the live policy would disappear and access would fall back to the variables alone (the grants, rooms and TTLs it restricted would widen)';
+    const supply =
+      name === 'users'
+        ? `put ${file.source} in place (in CI, write it from a secret: see the README, "Deploying from CI")`
+        : `commit ${file.source} (a policy holds no secret) or put it in place before deploying`;
+    say(
+      `✗ ${file.path}: the live build has it and this checkout has no ${file.source}: ${what}\n  fix: ${supply}, or pass ${file.flag} to remove it on purpose`,
+    );
+  }
+  return 1;
+}
+
+/** --plan's exit status: 0 when nothing would change, 2 when something would. */
+export function planExitCode(plan: DeployPlan): number {
+  return countChanges(plan) === 0 ? PLAN_NOTHING_TO_CHANGE : PLAN_HAS_CHANGES;
+}
