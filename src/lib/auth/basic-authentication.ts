@@ -63,7 +63,10 @@ export function createBasicAuthenticator(
   const guard = parts.guard ?? new ScryptGuard();
   const timing = parts.timing ?? new RefusalTiming();
   const wrong = () => new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const tooMany = (seconds: number) => new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', seconds);
+  const tooMany = (seconds: number) =>
+    new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', {
+      retryAfterSeconds: seconds,
+    });
   let calibrating: Promise<void> | undefined;
 
   /** One timed scrypt run: the guard counts it, the timing learns from it. */

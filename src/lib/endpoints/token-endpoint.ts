@@ -116,12 +116,10 @@ const PROVIDER_RETRY_AFTER_SECONDS = 5;
 /** An OIDC refusal as a ServiceError with the same code; the provider's URL goes to the log only. */
 function fromOidcError(error: OidcError): ServiceError {
   if (error.code === 'oidc_provider_unavailable') {
-    return new ServiceError(
-      error.code,
-      'the identity provider could not be reached to check the token; try again shortly',
-      PROVIDER_RETRY_AFTER_SECONDS,
-      error.message,
-    );
+    return new ServiceError(error.code, 'the identity provider could not be reached to check the token; try again shortly', {
+      retryAfterSeconds: PROVIDER_RETRY_AFTER_SECONDS,
+      logDetail: error.message,
+    });
   }
   return new ServiceError(error.code, error.message);
 }
