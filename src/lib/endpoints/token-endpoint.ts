@@ -214,13 +214,10 @@ async function authenticate(
     return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const identity = await deps.basic.verify(
-    config.basicUsers,
-    credentials.username,
-    credentials.password,
-    deps.sharedLedger?.(config),
+  const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password, {
+    ledger: deps.sharedLedger?.(config),
     notes,
-  );
+  });
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
