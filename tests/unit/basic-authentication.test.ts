@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { createBasicAuthenticator } from '../../src/lib/auth/basic-authentication';
 import type { BasicUserTable } from '../../src/lib/auth/basic-users';
 import { ServiceError } from '../../src/lib/base/errors';
+import type { NameWindow } from '../../src/lib/throttle/failure-throttle';
+import type { LedgerEntry, SharedFailureLedger } from '../../src/lib/throttle/shared-failure-ledger';
 import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/throttle/failure-throttle';
 import { findBasicUser } from '../../src/lib/auth/basic-users';
 import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
@@ -340,4 +342,55 @@ describe('the verified-credentials cache', () => {
 it('rejects only with ServiceErrors', async () => {
   const auth = createBasicAuthenticator({ now });
   await expect(auth.verify(table, 'bob', 'x')).rejects.toBeInstanceOf(ServiceError);
+});
+
+/**
+ * The counts every instance shares, in memory (Sync's semantics without Sync: one writer at a time here, so a
+ * conditional write never conflicts). Each instance gets its own view; a view's reads may be made to fail.
+ */
+function sharedWindows(windowMs = DEFAULT_THROTTLE_LIMITS.perNameWindowMs) {
+  const windows = new Map<string, LedgerEntry>();
+  let revisions = 0;
+  const view = (read: (name: string) => Promise<LedgerEntry | undefined>): SharedFailureLedger => ({
+    read,
+    async addFailure(name, _seen, at) {
+      const current = windows.get(name);
+      const next: NameWindow =
+        !current || at - current.startedAt >= windowMs
+          ? { failures: 1, startedAt: at }
+          : { failures: current.failures + 1, startedAt: current.startedAt };
+      windows.set(name, { ...next, revision: String(++revisions) });
+      return next;
+    },
+    async clear(name, seen) {
+      if (windows.get(name)?.revision === seen.revision) windows.delete(name);
+    },
+  });
+  return {
+    answering: () => view(async (name) => windows.get(name)),
+    readingWith: (read: () => Promise<LedgerEntry | undefined>) => view(read),
+  };
+}
+
+describe('the shared count (a ledger every instance shares)', () => {
+  const noPause = async () => undefined;
+
+  type Shared = ReturnType<typeof sharedWindows>;
+
+  it.each([
+    ['answers', (shared: Shared) => shared.answering()],
+    ['never answers (slower than its budget)', (shared: Shared) => shared.readingWith(() => new Promise(() => undefined))],
+    ['fails', (shared: Shared) => shared.readingWith(() => Promise.reject(new Error('sync_failed')))],
+  ])('counts a failure whose shared read %s, so failures on one instance lock the name on the others', async (_what, viewOf) => {
+    const shared = sharedWindows();
+    const one = createBasicAuthenticator({ now, pause: noPause });
+    const other = createBasicAuthenticator({ now, pause: noPause });
+    const oneView = viewOf(shared);
+    for (let i = 0; i < 5; i++) {
+      verifySpy.mockResolvedValueOnce(false);
+      await expectRejection(one.verify(table, 'alice', `bad-${i}`, { ledger: oneView }), 'invalid_credentials');
+    }
+    // The other instance saw none of those failures itself: only the shared count can lock alice there.
+    await expectRejection(other.verify(table, 'alice', alice(), { ledger: shared.answering() }), 'too_many_attempts');
+  });
 });

@@ -158,7 +158,9 @@ export function createBasicAuthenticator({
         throttle.adopt(name, seen!, now());
         throw tooMany(sharedWait);
       }
-      if (ledger && shared?.ok) {
+      // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
+      // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
+      if (ledger) {
         const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
         noteShared(notes, written);
         if (written.ok) throttle.adopt(name, written.value, now());
