@@ -9,5 +9,7 @@ import { syncLedgerFor } from '../runtime/twilio-sync';
 const sharedLedger = (config: Parameters<typeof syncLedgerFor>[0]) => syncLedgerFor(config, DEFAULT_THROTTLE_LIMITS.perNameWindowMs);
 
 export const handler = (context: Context, _event: ServerlessEventObject, callback: ServerlessCallback): void => {
-  respond(callback, () => handleHealthRequest(context as unknown as Record<string, unknown>, readConfigSources(), sharedLedger));
+  respond(callback, () =>
+    handleHealthRequest(context as unknown as Record<string, unknown>, { sources: readConfigSources(), sharedLedger }),
+  );
 };

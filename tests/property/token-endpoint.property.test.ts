@@ -78,13 +78,13 @@ const jsonRequest = (headers: Record<string, string | string[]>, body: unknown):
 /** An authenticator whose cache already holds alice's password, as on a warm instance. */
 async function warmAuthenticator(throttle = new FailureThrottle(), guard = new ScryptGuard()): Promise<BasicAuthenticator> {
   // No real pause where a refusal waits as long as a check: the clock is frozen anyway.
-  const basic = createBasicAuthenticator(
+  const basic = createBasicAuthenticator({
     throttle,
-    new VerifiedCredentialsCache(),
-    () => clock,
-    async () => undefined,
-    { guard },
-  );
+    cache: new VerifiedCredentialsCache(),
+    now: () => clock,
+    pause: async () => undefined,
+    guard,
+  });
   const warm = await answer(jsonRequest({ authorization: basicValue('alice', credentials.passwords.alice!) }, {}), basic);
   expect(warm.result.status).toBe(200);
   return basic;
@@ -334,12 +334,12 @@ describe(`properties, ${RUNS.toLocaleString('en')} generated requests each`, () 
     const [, ms] = await timed(() =>
       fc.assert(
         fc.asyncProperty(nearMiss(password, 'abcXYZ019-_:é'), async (guess) => {
-          const basic = createBasicAuthenticator(
-            new FailureThrottle(),
-            new VerifiedCredentialsCache(),
-            () => clock,
-            async () => undefined,
-          );
+          const basic = createBasicAuthenticator({
+            throttle: new FailureThrottle(),
+            cache: new VerifiedCredentialsCache(),
+            now: () => clock,
+            pause: async () => undefined,
+          });
           const a = await answer(jsonRequest({ authorization: basicValue('bob', guess) }, {}), basic);
           expectNoToken(a);
           expect(a.body.error.code).toBe('invalid_credentials');

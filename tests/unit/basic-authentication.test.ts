@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { createBasicAuthenticator } from '../../src/lib/auth/basic-authentication';
 import type { BasicUserTable } from '../../src/lib/auth/basic-users';
 import { ServiceError } from '../../src/lib/base/errors';
+import type { NameWindow } from '../../src/lib/throttle/failure-throttle';
+import type { LedgerEntry, SharedFailureLedger } from '../../src/lib/throttle/shared-failure-ledger';
 import { DEFAULT_THROTTLE_LIMITS, FailureThrottle } from '../../src/lib/throttle/failure-throttle';
 import { findBasicUser } from '../../src/lib/auth/basic-users';
 import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
@@ -45,26 +47,26 @@ const wrong = (password: string) => `${password.slice(0, -1)}${password.endsWith
 
 describe('verifying a password', () => {
   it('resolves to the user name for the right password, after one scrypt verification against that user', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
     expect(verifySpy).toHaveBeenCalledTimes(1);
     expect(verifySpy.mock.calls[0]![1]).toBe(table.users[0]!.hash);
   });
 
   it('refuses a password that differs by one character with invalid_credentials', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     const error = await expectRejection(auth.verify(table, 'alice', wrong(alice())), 'invalid_credentials');
     expect(error.status).toBe(401);
     expect(verifySpy).toHaveBeenCalledTimes(1);
   });
 
   it('refuses another user’s password', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expectRejection(auth.verify(table, 'alice', passwords['bob']!), 'invalid_credentials');
   });
 
   it('refuses an unknown user with the same code without hashing its password; a fresh instance times one check against the costliest hash first', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     const error = await expectRejection(auth.verify(table, 'mallory', alice()), 'invalid_credentials');
     expect(error.message).toBe('the user name or password is wrong');
     expect(verifySpy).toHaveBeenCalledTimes(1);
@@ -76,14 +78,14 @@ describe('verifying a password', () => {
   });
 
   it('gives an unknown user and a wrong password the same message', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     const unknown = await expectRejection(auth.verify(table, 'mallory', 'whatever-pw'), 'invalid_credentials');
     const wrongPassword = await expectRejection(auth.verify(table, 'bob', 'whatever-pw'), 'invalid_credentials');
     expect(unknown.message).toBe(wrongPassword.message);
   });
 
   it('refuses an empty user name or password without running scrypt', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expectRejection(auth.verify(table, '', alice()), 'invalid_credentials');
     await expectRejection(auth.verify(table, 'alice', ''), 'invalid_credentials');
     expect(verifySpy).not.toHaveBeenCalled();
@@ -93,7 +95,7 @@ describe('verifying a password', () => {
     // Proof of the hazard: scrypt itself derives the same hash for the password with and without NULs.
     await expect(passwordHash.verifyPassword(`${alice()}\u0000\u0000`, table.users[0]!.hash)).resolves.toBe(true);
     verifySpy.mockClear();
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expectRejection(auth.verify(table, 'alice', `${alice()}\u0000`), 'invalid_credentials');
     await expectRejection(auth.verify(table, 'alice', `${alice()}\u0000\u0000\u0000`), 'invalid_credentials');
     expect(checksOfPasswordsContaining('\u0000')).toBe(0);
@@ -107,7 +109,7 @@ describe('verifying a password', () => {
     ['DEL', '\u007f'],
   ])('refuses a password containing %s without hashing, and counts it as a failure', async (_what, control) => {
     const throttle = new FailureThrottle();
-    const auth = createBasicAuthenticator(throttle, undefined, now);
+    const auth = createBasicAuthenticator({ throttle, now });
     await expectRejection(auth.verify(table, 'alice', `pass${control}word`), 'invalid_credentials');
     expect(checksOfPasswordsContaining(control)).toBe(0);
     for (let i = 1; i < DEFAULT_THROTTLE_LIMITS.perNameFailures; i++)
@@ -116,12 +118,12 @@ describe('verifying a password', () => {
   });
 
   it('finds a user whose name is sent in decomposed form, and returns the configured NFC name', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expect(auth.verify(table, 'Jose\u0301', passwords['Jos\u00e9']!)).resolves.toBe('Jos\u00e9');
   });
 
   it('does not match user names case-insensitively', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await expectRejection(auth.verify(table, 'Alice', alice()), 'invalid_credentials');
     expect(verifySpy.mock.calls[0]![1]).toBe(table.unknownUserHash);
   });
@@ -143,7 +145,7 @@ describe('the failure throttle', () => {
   const failFiveTimes = (auth: ReturnType<typeof createBasicAuthenticator>, name: string) => failTimes(auth, name, 5);
 
   it('refuses a name after 5 failures with too_many_attempts and a Retry-After, without running scrypt, even for the right password', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await failFiveTimes(auth, 'alice');
     verifySpy.mockClear();
     const error = await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
@@ -153,7 +155,7 @@ describe('the failure throttle', () => {
   });
 
   it('throttles unknown names the same way', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await failFiveTimes(auth, 'mallory');
     verifySpy.mockClear();
     const error = await expectRejection(auth.verify(table, 'mallory', 'anything-else'), 'too_many_attempts');
@@ -162,19 +164,19 @@ describe('the failure throttle', () => {
   });
 
   it('leaves other names alone while one is throttled', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await failFiveTimes(auth, 'mallory');
     await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
   });
 
   it('counts a decomposed spelling of a name against the same name', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await failFiveTimes(auth, 'Jos\u00e9');
     await expectRejection(auth.verify(table, 'Jose\u0301', passwords['Jos\u00e9']!), 'too_many_attempts');
   });
 
   it('lets the name try again once the window has passed (injected clock)', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await failFiveTimes(auth, 'alice');
     clock += 15 * MINUTE - 1000;
     await expectRejection(auth.verify(table, 'alice', alice()), 'too_many_attempts');
@@ -187,7 +189,12 @@ describe('the failure throttle', () => {
   describe('the scrypt guard (an attack on many configured names spent it)', () => {
     const spent = async () => {
       const guard = new ScryptGuard({ runsPerWindow: 3, windowMs: MINUTE });
-      const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, async () => undefined, { guard });
+      const auth = createBasicAuthenticator({
+        cache: new VerifiedCredentialsCache({ ttlMs: 0 }),
+        now,
+        pause: async () => undefined,
+        guard,
+      });
       for (const name of ['alice', 'bob', 'Jos\u00e9']) await failTimes(auth, name, 1);
       verifySpy.mockClear();
       return { auth, guard };
@@ -204,7 +211,12 @@ describe('the failure throttle', () => {
 
     it('is not spent by unknown names or by passwords refused without hashing', async () => {
       const guard = new ScryptGuard({ runsPerWindow: 3, windowMs: MINUTE });
-      const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, async () => undefined, { guard });
+      const auth = createBasicAuthenticator({
+        cache: new VerifiedCredentialsCache({ ttlMs: 0 }),
+        now,
+        pause: async () => undefined,
+        guard,
+      });
       await failTimes(auth, 'alice', 1); // one real check: the refusal timing is known from here on
       for (let i = 0; i < 50; i++) await failTimes(auth, `random-${i}`, 1);
       for (let i = 0; i < 3; i++) await expectRejection(auth.verify(table, 'bob', `pw\u0000${i}`), 'invalid_credentials');
@@ -221,7 +233,7 @@ describe('the failure throttle', () => {
   });
 
   it('resets the per-name count on success', async () => {
-    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now);
+    const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now });
     await failTimes(auth, 'bob', 4);
     await expect(auth.verify(table, 'bob', passwords['bob']!)).resolves.toBe('bob');
     await failTimes(auth, 'bob', 4);
@@ -234,7 +246,7 @@ describe('the failure throttle', () => {
 
 describe('the verified-credentials cache', () => {
   it('does not run scrypt again for a second correct request', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(table, 'alice', alice());
     verifySpy.mockClear();
     await expect(auth.verify(table, 'alice', alice())).resolves.toBe('alice');
@@ -242,7 +254,7 @@ describe('the verified-credentials cache', () => {
   });
 
   it('still checks, and refuses, a wrong password for a cached user', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(table, 'alice', alice());
     verifySpy.mockClear();
     await expectRejection(auth.verify(table, 'alice', wrong(alice())), 'invalid_credentials');
@@ -252,7 +264,7 @@ describe('the verified-credentials cache', () => {
   it('hits the cache for an NFC-equivalent password', async () => {
     const password = 'caf\u00e9-au-lait-99';
     const cafeTable = basicUserTable({ carol: await passwordHash.hashPassword(password) });
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(cafeTable, 'carol', password);
     verifySpy.mockClear();
     await expect(auth.verify(cafeTable, 'carol', 'cafe\u0301-au-lait-99')).resolves.toBe('carol');
@@ -260,7 +272,7 @@ describe('the verified-credentials cache', () => {
   });
 
   it('misses when the user’s configured hash changes (a new table), and verifies against the new hash', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(table, 'alice', alice());
     const newPassword = `new-${randomBytes(6).toString('hex')}`;
     const changed = basicUserTable({ ...phcs, alice: await passwordHash.hashPassword(newPassword) });
@@ -272,7 +284,7 @@ describe('the verified-credentials cache', () => {
   });
 
   it('refuses a user removed from the table although their credentials were cached', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(table, 'alice', alice());
     const { alice: _removed, ...rest } = phcs;
     const withoutAlice = basicUserTable(rest);
@@ -282,7 +294,7 @@ describe('the verified-credentials cache', () => {
   });
 
   it('runs scrypt again once the cached entry has expired', async () => {
-    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(5 * MINUTE), now);
+    const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 5 * MINUTE }), now });
     await auth.verify(table, 'alice', alice());
     clock += 5 * MINUTE - 1;
     verifySpy.mockClear();
@@ -294,8 +306,8 @@ describe('the verified-credentials cache', () => {
   });
 
   it('stays bounded: with room for one entry, a second user evicts the first', async () => {
-    const cache = new VerifiedCredentialsCache(5 * MINUTE, 1);
-    const auth = createBasicAuthenticator(undefined, cache, now);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 5 * MINUTE, maxEntries: 1 });
+    const auth = createBasicAuthenticator({ cache, now });
     await auth.verify(table, 'alice', alice());
     await auth.verify(table, 'bob', passwords['bob']!);
     expect(cache.size).toBe(1);
@@ -305,7 +317,7 @@ describe('the verified-credentials cache', () => {
   });
 
   it('keeps a recently verified user working while someone else throttles their name', async () => {
-    const auth = createBasicAuthenticator(undefined, undefined, now);
+    const auth = createBasicAuthenticator({ now });
     await auth.verify(table, 'alice', alice());
     await failTimes(auth, 'alice', 5);
     await expectRejection(auth.verify(table, 'alice', 'guess-6'), 'too_many_attempts');
@@ -316,7 +328,7 @@ describe('the verified-credentials cache', () => {
     const cache = new VerifiedCredentialsCache();
     const remember = jest.spyOn(cache, 'remember');
     const has = jest.spyOn(cache, 'has');
-    const auth = createBasicAuthenticator(undefined, cache, now);
+    const auth = createBasicAuthenticator({ cache, now });
     await auth.verify(table, 'alice', alice());
     const keys = [...remember.mock.calls, ...has.mock.calls].map((call) => call[0]);
     expect(keys.length).toBeGreaterThanOrEqual(2);
@@ -328,6 +340,57 @@ describe('the verified-credentials cache', () => {
 });
 
 it('rejects only with ServiceErrors', async () => {
-  const auth = createBasicAuthenticator(undefined, undefined, now);
+  const auth = createBasicAuthenticator({ now });
   await expect(auth.verify(table, 'bob', 'x')).rejects.toBeInstanceOf(ServiceError);
+});
+
+/**
+ * The counts every instance shares, in memory (Sync's semantics without Sync: one writer at a time here, so a
+ * conditional write never conflicts). Each instance gets its own view; a view's reads may be made to fail.
+ */
+function sharedWindows(windowMs = DEFAULT_THROTTLE_LIMITS.perNameWindowMs) {
+  const windows = new Map<string, LedgerEntry>();
+  let revisions = 0;
+  const view = (read: (name: string) => Promise<LedgerEntry | undefined>): SharedFailureLedger => ({
+    read,
+    async addFailure(name, _seen, at) {
+      const current = windows.get(name);
+      const next: NameWindow =
+        !current || at - current.startedAt >= windowMs
+          ? { failures: 1, startedAt: at }
+          : { failures: current.failures + 1, startedAt: current.startedAt };
+      windows.set(name, { ...next, revision: String(++revisions) });
+      return next;
+    },
+    async clear(name, seen) {
+      if (windows.get(name)?.revision === seen.revision) windows.delete(name);
+    },
+  });
+  return {
+    answering: () => view(async (name) => windows.get(name)),
+    readingWith: (read: () => Promise<LedgerEntry | undefined>) => view(read),
+  };
+}
+
+describe('the shared count (a ledger every instance shares)', () => {
+  const noPause = async () => undefined;
+
+  type Shared = ReturnType<typeof sharedWindows>;
+
+  it.each([
+    ['answers', (shared: Shared) => shared.answering()],
+    ['never answers (slower than its budget)', (shared: Shared) => shared.readingWith(() => new Promise(() => undefined))],
+    ['fails', (shared: Shared) => shared.readingWith(() => Promise.reject(new Error('sync_failed')))],
+  ])('counts a failure whose shared read %s, so failures on one instance lock the name on the others', async (_what, viewOf) => {
+    const shared = sharedWindows();
+    const one = createBasicAuthenticator({ now, pause: noPause });
+    const other = createBasicAuthenticator({ now, pause: noPause });
+    const oneView = viewOf(shared);
+    for (let i = 0; i < 5; i++) {
+      verifySpy.mockResolvedValueOnce(false);
+      await expectRejection(one.verify(table, 'alice', `bad-${i}`, { ledger: oneView }), 'invalid_credentials');
+    }
+    // The other instance saw none of those failures itself: only the shared count can lock alice there.
+    await expectRejection(other.verify(table, 'alice', alice(), { ledger: shared.answering() }), 'too_many_attempts');
+  });
 });

@@ -58,7 +58,7 @@ describe('errorResult', () => {
   });
 
   it.each(codes)('forbids caching and sniffing on %s', (code) => {
-    const { headers } = errorResult(new ServiceError(code, 'x', 5), context());
+    const { headers } = errorResult(new ServiceError(code, 'x', { retryAfterSeconds: 5 }), context());
     expect(headers['Cache-Control']).toBe('no-store');
     expect(headers['Pragma']).toBe('no-cache');
     expect(headers['X-Content-Type-Options']).toBe('nosniff');
@@ -67,7 +67,7 @@ describe('errorResult', () => {
   });
 
   it.each(codes)('adds WWW-Authenticate and Retry-After only where %s needs them', (code) => {
-    const { headers } = errorResult(new ServiceError(code, 'x', 7), context());
+    const { headers } = errorResult(new ServiceError(code, 'x', { retryAfterSeconds: 7 }), context());
     expect('WWW-Authenticate' in headers).toBe(expectedStatus[code] === 401);
     expect('Allow' in headers).toBe(false);
     expect('Retry-After' in headers).toBe(expectedStatus[code] === 429 || expectedStatus[code] === 503);
@@ -121,12 +121,12 @@ describe('errorResult', () => {
   });
 
   it('answers 429 with Retry-After in whole seconds', () => {
-    expect(errorResult(new ServiceError('too_many_attempts', 'x', 42), context()).headers['Retry-After']).toBe('42');
+    expect(errorResult(new ServiceError('too_many_attempts', 'x', { retryAfterSeconds: 42 }), context()).headers['Retry-After']).toBe('42');
   });
 
   it('adds Allow-Origin and exposes Retry-After and WWW-Authenticate only for an allowed browser origin', () => {
     const allowed = errorResult(
-      new ServiceError('too_many_attempts', 'x', 1),
+      new ServiceError('too_many_attempts', 'x', { retryAfterSeconds: 1 }),
       context({ origin: { allowed: true, allowOrigin: 'https://app.example.com' } }),
     );
     expect(allowed.headers['Access-Control-Allow-Origin']).toBe('https://app.example.com');

@@ -109,7 +109,7 @@ describe('no user-name oracle', () => {
     for (const name of ['alice', 'mallory']) {
       clock = T0;
       const table = users();
-      const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
+      const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now, pause });
       if (flood) await floodOfRandomNames(auth, table, 101);
       const during = await probe(auth, table, name, 6);
       // One minute on, the flood's instance window is over: one more try.
@@ -126,7 +126,7 @@ describe('no user-name oracle', () => {
 
   it('a refused attempt takes as long for a configured name (either hash cost), an unknown name and a NUL password: medians within 10%', async () => {
     const table = basicUserTable({ alice: defaultPhc, carol: costlierPhc });
-    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
+    const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now, pause });
     const durations: Record<string, number[]> = { alice: [], carol: [], unknown: [], nul: [] };
     for (let round = 0; round < 30; round++) {
       // A fresh name each round keeps every attempt below the per-name lock: what a careful prober does.
@@ -150,7 +150,7 @@ describe('no collective lockout', () => {
   it('with 30 users, 100 wrong attempts over 20 names and 10,000 random names in one minute, each of the other 10 users signs in', async () => {
     const names = Array.from({ length: 30 }, (_, i) => `user-${i}`);
     const table = basicUserTable(Object.fromEntries(names.map((name) => [name, defaultPhc])));
-    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
+    const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now, pause });
     const attacked = names.slice(0, 20);
     chargeTime = false;
     for (let i = 0; i < 100; i++) {
@@ -179,7 +179,7 @@ describe('refusals without hashing', () => {
     const sequences = [];
     for (const guess of ['pass\u0000word', 'pass\u001bword', 'an-ordinary-wrong-password']) {
       clock = T0;
-      const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
+      const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now, pause });
       verifySpy.mockClear();
       const answers = [];
       for (let i = 0; i < 6; i++) answers.push(await attempt(auth, table, 'alice', guess));
@@ -199,7 +199,7 @@ describe('refusals without hashing', () => {
 
   it('10,000 such refusals over random names spend no budget: a configured user’s wrong password still answers 401, the right one signs in', async () => {
     const table = users();
-    const auth = createBasicAuthenticator(undefined, new VerifiedCredentialsCache(0), now, pause);
+    const auth = createBasicAuthenticator({ cache: new VerifiedCredentialsCache({ ttlMs: 0 }), now, pause });
     chargeTime = false;
     await floodOfRandomNames(auth, table, 10_000);
     expect((await attempt(auth, table, 'bob', 'not-his-password')).status).toBe(401);

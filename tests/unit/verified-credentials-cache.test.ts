@@ -46,7 +46,7 @@ describe('remember and has', () => {
   });
 
   it('knows a remembered key until its time to live has passed', () => {
-    const cache = new VerifiedCredentialsCache(1000, 10);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 1000, maxEntries: 10 });
     cache.remember('k', T0);
     expect(cache.has('k', T0)).toBe(true);
     expect(cache.has('k', T0 + 999)).toBe(true);
@@ -54,7 +54,7 @@ describe('remember and has', () => {
   });
 
   it('drops an expired entry when it is looked up', () => {
-    const cache = new VerifiedCredentialsCache(1000, 10);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 1000, maxEntries: 10 });
     cache.remember('k', T0);
     cache.has('k', T0 + 1000);
     expect(cache.size).toBe(0);
@@ -62,7 +62,7 @@ describe('remember and has', () => {
   });
 
   it('extends an entry remembered again', () => {
-    const cache = new VerifiedCredentialsCache(1000, 10);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 1000, maxEntries: 10 });
     cache.remember('k', T0);
     cache.remember('k', T0 + 500);
     expect(cache.has('k', T0 + 1400)).toBe(true);
@@ -70,14 +70,14 @@ describe('remember and has', () => {
   });
 
   it('holds at most maxEntries, evicting the oldest', () => {
-    const cache = new VerifiedCredentialsCache(60_000, 3);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 60_000, maxEntries: 3 });
     for (const key of ['a', 'b', 'c', 'd', 'e']) cache.remember(key, T0);
     expect(cache.size).toBe(3);
     expect(['a', 'b', 'c', 'd', 'e'].map((key) => cache.has(key, T0))).toEqual([false, false, true, true, true]);
   });
 
   it('treats a re-remembered entry as the newest when evicting', () => {
-    const cache = new VerifiedCredentialsCache(60_000, 2);
+    const cache = new VerifiedCredentialsCache({ ttlMs: 60_000, maxEntries: 2 });
     cache.remember('a', T0);
     cache.remember('b', T0);
     cache.remember('a', T0);

@@ -28,17 +28,29 @@ export interface BasicAuthenticator {
    * Resolves to the user name (the identity) or rejects with 401 invalid_credentials or 429 too_many_attempts.
    * With a ledger, the per-name counts are the ones every instance shares.
    */
-  verify(
-    table: BasicUserTable,
-    username: string,
-    password: string,
-    ledger?: SharedFailureLedger,
-    notes?: VerificationNotes,
-  ): Promise<string>;
+  verify(table: BasicUserTable, username: string, password: string, options?: VerifyOptions): Promise<string>;
 }
 
-export interface AuthenticatorParts {
+interface VerifyOptions {
+  /** The failure counts every instance shares (Sync). Default: none, this instance's own counts decide. */
+  readonly ledger?: SharedFailureLedger;
+  /** Filled in with what the verification did with the shared store, for the request's log line. */
+  readonly notes?: VerificationNotes;
+}
+
+/** What one authenticator is made of; every part has a default, tests inject the clock and the pause. */
+export interface BasicAuthenticatorOptions {
+  /** This instance's per-name failure counts. Default: 5 failures per name per 15 minutes (DEFAULT_THROTTLE_LIMITS). */
+  readonly throttle?: FailureThrottle;
+  /** Recently verified credentials, answered without hashing. Default: 5 minutes, 1,000 credentials. */
+  readonly cache?: VerifiedCredentialsCache;
+  /** The clock, in ms since the epoch. Default: Date.now. */
+  readonly now?: () => number;
+  /** How a refusal waits out the rest of the costliest check. Default: a real timer (setTimeout). */
+  readonly pause?: (ms: number) => Promise<void>;
+  /** Bounds this instance's scrypt runs. Default: 1,000 a minute (DEFAULT_SCRYPT_GUARD_LIMITS). */
   readonly guard?: ScryptGuard;
+  /** Learns how long the costliest configured check takes, for the refusal floor. Default: nothing learnt yet. */
   readonly timing?: RefusalTiming;
 }
 
@@ -53,17 +65,19 @@ const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, 
  * itself differs, and it is inside that time.
  * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
  */
-export function createBasicAuthenticator(
+export function createBasicAuthenticator({
   throttle = new FailureThrottle(),
   cache = new VerifiedCredentialsCache(),
-  now: () => number = Date.now,
-  pause: (ms: number) => Promise<void> = wait,
-  parts: AuthenticatorParts = {},
-): BasicAuthenticator {
-  const guard = parts.guard ?? new ScryptGuard();
-  const timing = parts.timing ?? new RefusalTiming();
+  now = Date.now,
+  pause = wait,
+  guard = new ScryptGuard(),
+  timing = new RefusalTiming(),
+}: BasicAuthenticatorOptions = {}): BasicAuthenticator {
   const wrong = () => new ServiceError('invalid_credentials', 'the user name or password is wrong');
-  const tooMany = (seconds: number) => new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', seconds);
+  const tooMany = (seconds: number) =>
+    new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', {
+      retryAfterSeconds: seconds,
+    });
   let calibrating: Promise<void> | undefined;
 
   /** One timed scrypt run: the guard counts it, the timing learns from it. */
@@ -96,7 +110,7 @@ export function createBasicAuthenticator(
   }
 
   return {
-    async verify(table, rawName, password, ledger, notes) {
+    async verify(table, rawName, password, { ledger, notes } = {}) {
       const name = normaliseUserName(rawName);
       // A name longer than any identity cannot be a user: refuse it before hashing, and before the
       // throttle would keep it (a 16 kB header name, 10,000 times, is 160 MB of throttle keys).
@@ -144,7 +158,9 @@ export function createBasicAuthenticator(
         throttle.adopt(name, seen!, now());
         throw tooMany(sharedWait);
       }
-      if (ledger && shared?.ok) {
+      // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
+      // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
+      if (ledger) {
         const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
         noteShared(notes, written);
         if (written.ok) throttle.adopt(name, written.value, now());

@@ -44,22 +44,34 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/** What a refusal may carry besides its code and message. */
+export interface ServiceErrorOptions {
+  /** Seconds the client should wait before retrying (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
+  /** For the log only, never the response: what went wrong out of the caller's reach (e.g. the provider's URL). */
+  readonly logDetail?: string;
+}
+
 /**
  * A refusal the HTTP layer turns into `{"error": {"code", "message"}}`.
  * Messages are written for the caller and never contain a secret, password or token.
- * @example throw new ServiceError('invalid_ttl', 'ttl must be a whole number of seconds')
+ * @example throw new ServiceError('too_many_attempts', 'try again later', { retryAfterSeconds: 30 })
  */
 export class ServiceError extends Error {
   override readonly name = 'ServiceError';
+  /** Seconds the client should wait before retrying (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
+  /** For the log only, never the response: what went wrong out of the caller's reach (e.g. the provider's URL). */
+  readonly logDetail?: string;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** Seconds the client should wait before retrying (sent as Retry-After). */
-    readonly retryAfterSeconds?: number,
-    /** For the log only, never the response: what went wrong out of the caller's reach (e.g. the provider's URL). */
-    readonly logDetail?: string,
+    { retryAfterSeconds, logDetail }: ServiceErrorOptions = {},
   ) {
     super(message);
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.logDetail = logDetail;
   }
 
   get status(): number {

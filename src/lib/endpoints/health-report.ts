@@ -82,16 +82,22 @@ async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number
   return { store: 'sync', sync: 'ok' };
 }
 
+export interface HealthRequestOptions {
+  /** Configuration that is not in the environment (the policy asset), read by the adapter. Default: none. */
+  readonly sources?: ConfigSources;
+  /** The failure counts shared by every instance for this configuration (Sync), to probe. Default: none to probe. */
+  readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
+}
+
 /**
  * Answers /health: 200 when the configuration is valid, 503 when /token would answer 500 server_misconfigured.
  * Sync being degraded is reported in `throttle` with 200: sign-ins still work, on each instance's own counts.
  * Any method; the body is ignored. Not cached, so a monitor always sees the current state.
- * @example await handleHealthRequest(context, { policyAsset: { text } })
+ * @example await handleHealthRequest(context, { sources: { policyAsset: { text } } })
  */
 export async function handleHealthRequest(
   env: Environment,
-  sources: ConfigSources = {},
-  sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined,
+  { sources = {}, sharedLedger }: HealthRequestOptions = {},
 ): Promise<HttpResult> {
   const loaded = loadConfig(env, sources);
   let report = healthReportFor(loaded);

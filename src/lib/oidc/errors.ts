@@ -10,7 +10,7 @@ export type OidcErrorCode = Extract<keyof typeof ERROR_STATUS, `oidc_${string}`>
 /**
  * A refused token or an unreachable provider. The message never contains the token. It reaches the CLIENT as the
  * error body's message for every code but `oidc_provider_unavailable`, whose message (it names the provider's URL)
- * goes to the log only (token-endpoint.ts, fromOidcError): write it for the caller.
+ * goes to the log only (endpoints/credentials.ts, fromOidcError): write it for the caller.
  *
  * @example if (e instanceof OidcError && e.code === 'oidc_token_expired') { ... }
  */

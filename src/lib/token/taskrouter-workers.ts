@@ -39,12 +39,10 @@ interface CachedAnswer {
 }
 
 function unavailable(detail: string): ServiceError {
-  return new ServiceError(
-    'taskrouter_unavailable',
-    'TaskRouter could not be asked which Worker you are; try again shortly',
-    TASKROUTER_RETRY_AFTER_SECONDS,
-    detail,
-  );
+  return new ServiceError('taskrouter_unavailable', 'TaskRouter could not be asked which Worker you are; try again shortly', {
+    retryAfterSeconds: TASKROUTER_RETRY_AFTER_SECONDS,
+    logDetail: detail,
+  });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
