@@ -25,7 +25,7 @@ const FORBIDDEN_PATH_CHARACTERS = /[#;,?:@+&$()' "]/;
 const VISIBILITIES: readonly Visibility[] = ['public', 'protected', 'private'];
 
 /** A rule a request broke: Twilio's kind of error and its message. */
-export interface Problem {
+interface Problem {
   readonly kind: TwilioErrorKind;
   readonly message: string;
 }
