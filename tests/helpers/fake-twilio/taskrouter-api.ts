@@ -13,7 +13,7 @@ import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listPage } from './twilio-json';
 import { ApiRefusal, notFound, twilioErrorBody, type TwilioErrorBody } from './twilio-errors';
-import type { FakeCredentials } from './serverless-api';
+import type { FakeCredentials } from './account-keys';
 
 export const TASKROUTER_HOST = 'taskrouter.twilio.com';
 

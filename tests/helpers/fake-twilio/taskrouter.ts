@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ProxyRefusal } from './connect-proxy';
 import { serveSingleHost } from './single-host';
-import type { FakeCredentials } from './serverless-api';
+import type { FakeCredentials } from './account-keys';
 import { FakeTaskRouterApi, TASKROUTER_HOST } from './taskrouter-api';
 
 export interface FakeTaskRouter {
