@@ -9,11 +9,12 @@
  * - only GET is served (the service never writes), anything else is 405 with error 20004.
  * Tests can make it fail (a status and code for the next requests, or a delay) to rehearse an outage.
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listPage } from './twilio-json';
 import { ApiRefusal, notFound, twilioErrorBody, type TwilioErrorBody } from './twilio-errors';
 import type { FakeCredentials } from './account-keys';
+import { basicPair, secretsEqual } from './basic-auth';
 
 export const TASKROUTER_HOST = 'taskrouter.twilio.com';
 
@@ -51,12 +52,6 @@ class InjectedFailure extends Error {
 }
 
 const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
-
-// Hashing both sides first gives equal lengths, so the comparison itself says nothing about the length.
-function secretsEqual(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
 
 export class FakeTaskRouterApi {
   private readonly workspaces = new Map<string, { sid: string; friendlyName: string }>();
@@ -158,13 +153,9 @@ export class FakeTaskRouterApi {
 
   private authenticate(header: string | undefined): 'key' | 'account' {
     const refusal = new ApiRefusal('authenticate', 'Authenticate');
-    const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-    if (!match) throw refusal;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw refusal;
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
+    const pair = basicPair(header);
+    if (!pair) throw refusal;
+    const { user, password } = pair;
     const { accountSid, authToken, apiKeySid, apiKeySecret } = this.credentials;
     const accountOk = [secretsEqual(user, accountSid), secretsEqual(password, authToken)].every(Boolean);
     const keyOk = [secretsEqual(user, apiKeySid), secretsEqual(password, apiKeySecret)].every(Boolean);
