@@ -22,11 +22,10 @@ async function checkSigningKey(key: SigningKey): Promise<KeyCheck> {
   const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
   let answer;
   try {
-    answer = await requestThroughProxy(
-      url,
-      { headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` } },
+    answer = await requestThroughProxy(url, {
+      headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` },
       env,
-    );
+    });
   } catch (error) {
     return {
       ok: false,

@@ -17,7 +17,10 @@ export interface PlainRequest {
   readonly method?: 'GET' | 'POST';
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: string;
+  /** Default 15 s. */
   readonly timeoutMs?: number;
+  /** Where HTTP_PROXY is read from; default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The proxy to use for this URL, or undefined to go direct. Only the upper-case name, like twilio-run. */
@@ -66,11 +69,8 @@ function tunnel(proxy: URL, host: string, port: number, timeoutMs: number): Prom
 /**
  * @example const { status, text } = await requestThroughProxy('https://svc-1234-dev.twil.io/health')
  */
-export async function requestThroughProxy(
-  target: string,
-  options: PlainRequest = {},
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<PlainResponse> {
+export async function requestThroughProxy(target: string, options: PlainRequest = {}): Promise<PlainResponse> {
+  const { env = process.env } = options;
   const url = new URL(target);
   const timeoutMs = options.timeoutMs ?? 15_000;
   const headers: OutgoingHttpHeaders = { accept: 'application/json, text/html;q=0.9, */*;q=0.1', ...options.headers };

@@ -158,7 +158,7 @@ export async function runSmokeChecks(baseUrl: string, options: SmokeOptions = {}
     for (;;) {
       let answer: PlainResponse;
       try {
-        answer = await requestThroughProxy(`${origin}${check.path}`, request, options.env);
+        answer = await requestThroughProxy(`${origin}${check.path}`, { ...request, ...(options.env && { env: options.env }) });
       } catch (error) {
         answer = { status: 0, headers: {}, text: '' };
         reason = (error as Error).message;
