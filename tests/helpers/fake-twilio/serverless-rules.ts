@@ -124,7 +124,7 @@ export function variableProblem(key: string, value: string, otherKeys: readonly 
   // Bytes, not characters: "é" counts twice.
   if (Buffer.byteLength(value) > MAX_VARIABLE_VALUE_BYTES) return invalid(`Value must be at most ${MAX_VARIABLE_VALUE_BYTES} bytes`);
   if (otherKeys.includes(key)) return { kind: 'conflict', message: `Variable with Key ${key} already exists` };
-  // The 3 KB context limit (82006) is not checked here: Twilio accepts the Variable and fails invocations (functions-context.ts).
+  // The 3 KB context limit (82006) is not checked here: Twilio accepts the Variable and fails invocations (function-context.ts).
   return undefined;
 }
 
