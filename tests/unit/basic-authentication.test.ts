@@ -187,7 +187,8 @@ describe('the failure throttle', () => {
   });
 
   describe('the scrypt guard (an attack on many configured names spent it)', () => {
-    const spent = async () => {
+    /** A guard of 3 scrypt runs a minute, no cache (every check hashes) and no real pause. */
+    const guarded = () => {
       const guard = new ScryptGuard({ runsPerWindow: 3, windowMs: MINUTE });
       const auth = createBasicAuthenticator({
         cache: new VerifiedCredentialsCache({ ttlMs: 0 }),
@@ -195,6 +196,10 @@ describe('the failure throttle', () => {
         pause: async () => undefined,
         guard,
       });
+      return { auth, guard };
+    };
+    const spent = async () => {
+      const { auth, guard } = guarded();
       for (const name of ['alice', 'bob', 'Jos\u00e9']) await failTimes(auth, name, 1);
       verifySpy.mockClear();
       return { auth, guard };
@@ -210,13 +215,7 @@ describe('the failure throttle', () => {
     });
 
     it('is not spent by unknown names or by passwords refused without hashing', async () => {
-      const guard = new ScryptGuard({ runsPerWindow: 3, windowMs: MINUTE });
-      const auth = createBasicAuthenticator({
-        cache: new VerifiedCredentialsCache({ ttlMs: 0 }),
-        now,
-        pause: async () => undefined,
-        guard,
-      });
+      const { auth, guard } = guarded();
       await failTimes(auth, 'alice', 1); // one real check: the refusal timing is known from here on
       for (let i = 0; i < 50; i++) await failTimes(auth, `random-${i}`, 1);
       for (let i = 0; i < 3; i++) await expectRejection(auth.verify(table, 'bob', `pw\u0000${i}`), 'invalid_credentials');
