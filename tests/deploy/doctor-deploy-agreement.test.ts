@@ -5,7 +5,7 @@
  * gets past its checks is seen trying to reach Twilio there, and fails.
  */
 import { createServer, type Server } from 'node:net';
-import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
+import { dotenvText, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { copyProject, type CommandResult, type ProjectCopy } from '../helpers/project-copy';
 
 const TIMEOUT_MS = 180_000;
@@ -43,10 +43,6 @@ const ciEnvironment = (extra: Record<string, string> = {}) => ({
 });
 const problemLines = (result: CommandResult) =>
   result.stdout.split('\n').filter((line) => line.startsWith('✗ ') || line.startsWith('  fix: '));
-const lines = (env: Record<string, string>) =>
-  `${Object.entries(env)
-    .map(([key, value]) => `${key}=${value}`)
-    .join('\n')}\n`;
 
 interface Both {
   doctor: CommandResult;
@@ -84,7 +80,7 @@ describe('the doctor and the deploy agree', () => {
   it(
     'on a valid .env: both go ahead',
     async () => {
-      copy.writeFile('.env', lines(valid));
+      copy.writeFile('.env', dotenvText(valid));
       expectBothAccept(await both(plain, ciEnvironment()));
     },
     TIMEOUT_MS,
@@ -96,7 +92,7 @@ describe('the doctor and the deploy agree', () => {
       // Each alone leaves a valid configuration, so only these checks stand between them and the service.
       copy.writeFile(
         '.env',
-        `${lines(valid)}ALLOWED_ORIGIN=https://app.example.com\nexport VIDEO_ROOM=lobby\nVIDEO_ROOM=team # the default room\n`,
+        `${dotenvText(valid)}ALLOWED_ORIGIN=https://app.example.com\nexport VIDEO_ROOM=lobby\nVIDEO_ROOM=team # the default room\n`,
       );
       const result = await both(plain, ciEnvironment());
       expectBothRefuse(result);
@@ -144,7 +140,7 @@ describe('the doctor and the deploy agree', () => {
   it(
     'on a TWILIO_ACCOUNT_SID of another account than the deploy credentials: both refuse it, naming the deploy account',
     async () => {
-      copy.writeFile('.env', lines(valid));
+      copy.writeFile('.env', dotenvText(valid));
       const result = await both(plain, ciEnvironment({ TWILIO_ACCOUNT_SID: newSid('AC') }));
       expect([result.doctor.code, result.deploy.code]).toEqual([1, 1]);
       for (const run of [result.doctor, result.deploy]) {

@@ -62,3 +62,19 @@ export function basicUserTable(entries: Record<string, string>): BasicUserTable 
   if (!parsed.ok) throw new Error(parsed.problems[0]!.message);
   return parsed.table;
 }
+
+/**
+ * A .env's lines for these variables, one `KEY=value` each. twilio-run reads .env with dotenv 6, one line per
+ * entry, so a value holding a line break cannot be written: that throws rather than writing another setting.
+ */
+export function dotenvLines(variables: Record<string, string>): string[] {
+  return Object.entries(variables).map(([key, value]) => {
+    if (/[\r\n]/.test(value)) throw new Error(`${key} holds a line break, which a .env line cannot carry`);
+    return `${key}=${value}`;
+  });
+}
+
+/** The text of a .env file holding these variables (see dotenvLines). */
+export function dotenvText(variables: Record<string, string>): string {
+  return `${dotenvLines(variables).join('\n')}\n`;
+}

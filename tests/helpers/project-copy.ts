@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killGroupAfter } from './process-group';
 import { findProjectRoot } from './twilio-run-server';
+import { dotenvText } from './fixtures';
 
 const projectRoot = findProjectRoot(__dirname);
 /** What a deploy needs from a clone: the sources, the build, the configuration files. */
@@ -71,13 +72,7 @@ export function copyProject(): ProjectCopy {
   return {
     dir,
     writeEnv(variables) {
-      writeFileSync(
-        join(dir, '.env'),
-        `${Object.entries(variables)
-          .map(([key, value]) => `${key}=${value}`)
-          .join('\n')}\n`,
-        { mode: 0o600 },
-      );
+      writeFileSync(join(dir, '.env'), dotenvText(variables), { mode: 0o600 });
     },
     writeFile(relativePath, text) {
       writeFileSync(join(dir, relativePath), text);

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { stopProcessGroup } from './process-group';
+import { dotenvText } from './fixtures';
 
 /** The nearest folder with a package.json: also right when a script bundles this file elsewhere. */
 export function findProjectRoot(start: string): string {
@@ -40,15 +41,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function toDotenv(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([key, value]) => {
-      if (/[\r\n]/.test(value)) throw new Error(`${key} must be a single line`);
-      return `${key}=${value}`;
-    })
-    .join('\n');
-}
-
 async function waitUntilAnswering(url: string, child: ChildProcess, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`twilio-run exited with ${child.exitCode}`);
@@ -77,7 +69,7 @@ export interface StartOptions {
 export async function startServer(env: Record<string, string>, options: StartOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'token-service-test-'));
   const envFile = join(dir, '.env');
-  writeFileSync(envFile, toDotenv(env), { mode: 0o600 });
+  writeFileSync(envFile, dotenvText(env), { mode: 0o600 });
   const port = await freePort();
   const child = spawn(
     join(projectRoot, 'node_modules', '.bin', 'twilio-run'),

@@ -10,6 +10,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { killGroupAfter, stopProcessGroup } from '../process-group';
 import { findProjectRoot, freePort } from '../twilio-run-server';
 import type { ServerlessStateView, VersionSnapshot } from './state-view';
+import { dotenvText } from '../fixtures';
 
 const projectRoot = findProjectRoot(__dirname);
 
@@ -54,16 +55,6 @@ function fileFor(version: VersionSnapshot): string {
   if (version.kind === 'function') return join('functions', `${relativePath}${marker}.js`);
   const ext = extname(relativePath);
   return join('assets', `${relativePath.slice(0, relativePath.length - ext.length)}${marker}${ext}`);
-}
-
-function toDotenv(variables: Record<string, string>): string {
-  return Object.entries(variables)
-    .map(([key, value]) => {
-      // twilio-run parses .env with dotenv 6: one line per entry, so a newline cannot be represented.
-      if (/[\r\n]/.test(value)) throw new Error(`Variable ${key} holds a newline, which a .env file cannot carry`);
-      return `${key}=${value}`;
-    })
-    .join('\n');
 }
 
 /** The folder must not sit below any node_modules (nor below the repository), so Node resolves nothing outside it. */
@@ -146,7 +137,7 @@ export async function bootDeployedEnvironment(options: BootOptions): Promise<Dep
     const packageJson = { name: service.uniqueName.toLowerCase(), private: true, dependencies };
     writeFileSync(join(dir, 'package.json'), JSON.stringify(packageJson, null, 2));
     const variables = Object.fromEntries(state.variables(environment.sid).map(({ key, value }) => [key, value]));
-    writeFileSync(join(dir, '.env'), toDotenv({ ...variables, ACCOUNT_SID: options.accountSid }), { mode: 0o600 });
+    writeFileSync(join(dir, '.env'), dotenvText({ ...variables, ACCOUNT_SID: options.accountSid }), { mode: 0o600 });
 
     if (build.dependencies.length > 0) {
       const install = async (into: string) => {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
+import { dotenvLines, environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
 import { runCli } from '../../helpers/run-cli';
 
 let credentials: TestCredentials;
@@ -27,7 +27,6 @@ function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv
   return { ...env, ...extra };
 }
 
-const lines = (variables: Record<string, string>) => Object.entries(variables).map(([key, value]) => `${key}=${value}`);
 function writeEnvFile(name: string, content: string[]): string {
   writeFileSync(join(dir, name), `${content.join('\n')}\n`);
   return name;
@@ -65,7 +64,7 @@ describe('npm run doctor reads the configuration as npm run deploy does', () => 
   });
 
   it('refuses --load-system-env without a named file, as twilio-run does', () => {
-    writeEnvFile('.env', lines(valid));
+    writeEnvFile('.env', dotenvLines(valid));
     const run = doctor(['--load-system-env']);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--load-system-env needs the env file named/);
@@ -86,13 +85,13 @@ describe('npm run doctor reads the configuration as npm run deploy does', () => 
 describe('npm run doctor reports lines twilio-run cannot read, by number and reason', () => {
   it('an export prefix, a line without =, a line separator inside a value, an inline comment', () => {
     const file = writeEnvFile('.env', [
-      ...lines(valid),
+      ...dotenvLines(valid),
       'export VIDEO_ROOM=lobby',
       'TOKEN_GRANTS video',
       `TOKEN_POLICY={"rules":[],"default":"deny"\u2028}`,
       'TOKEN_TTL=600 # ten minutes',
     ]);
-    const base = lines(valid).length;
+    const base = dotenvLines(valid).length;
     const run = doctor([file]);
     expect(run.status).toBe(1);
     expect(run.stdout).toContain(
@@ -113,7 +112,7 @@ describe('npm run doctor reports lines twilio-run cannot read, by number and rea
 
 describe('npm run doctor refuses a name close to a setting', () => {
   it('ALLOWED_ORIGIN is a problem naming ALLOWED_ORIGINS, with and without --deploy; a far name is a warning', () => {
-    const file = writeEnvFile('.env', [...lines(valid), 'ALLOWED_ORIGIN=https://app.example.com', 'MY_OWN_NOTE=x']);
+    const file = writeEnvFile('.env', [...dotenvLines(valid), 'ALLOWED_ORIGIN=https://app.example.com', 'MY_OWN_NOTE=x']);
     for (const args of [[file], [file, '--deploy']]) {
       const run = doctor(args);
       expect(run.status).toBe(1);
@@ -124,7 +123,7 @@ describe('npm run doctor refuses a name close to a setting', () => {
   });
 
   it('does not take the names twilio-run reads (ACCOUNT_SID, AUTH_TOKEN) for typos', () => {
-    const file = writeEnvFile('.env', [...lines(valid), `ACCOUNT_SID=${credentials.accountSid}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
+    const file = writeEnvFile('.env', [...dotenvLines(valid), `ACCOUNT_SID=${credentials.accountSid}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     const run = doctor([file, '--deploy']);
     expect(run.stdout).not.toMatch(/AUTH_TOKEN is not a setting/);
     expect(run.status).toBe(0);
@@ -133,7 +132,7 @@ describe('npm run doctor refuses a name close to a setting', () => {
 
 describe('npm run doctor -- --deploy names the account that differs', () => {
   it('blames the deploy account, not an ACCOUNT_SID the user never set', () => {
-    const file = writeEnvFile('.env', lines(valid));
+    const file = writeEnvFile('.env', dotenvLines(valid));
     const run = doctor(
       [file, '--deploy'],
       cleanEnvironment({ TWILIO_ACCOUNT_SID: newSid('AC'), TWILIO_API_KEY: newSid('SK'), TWILIO_API_SECRET: 'x'.repeat(32) }),

@@ -14,7 +14,7 @@ import {
 } from '../../../src/cli/project-config';
 import { checkDeployment } from '../../../src/cli/deploy-checks';
 import { readTwilioRunDeployConfig } from '../../../src/cli/twilio-run-deploy-config';
-import { environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
+import { dotenvLines, environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT } from '../../helpers/run-cli';
 
 let credentials: TestCredentials;
@@ -34,7 +34,6 @@ const write = (name: string, lines: string[]) => {
   writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
   return name;
 };
-const linesOf = (env: Record<string, string>) => Object.entries(env).map(([key, value]) => `${key}=${value}`);
 const read = (options: Parameters<typeof readProjectConfiguration>[0] = {}) =>
   readProjectConfiguration({ cwd: dir, systemEnv: {}, ...options });
 const target = { serviceName: 'tokens', domainSuffix: 'dev' };
@@ -42,7 +41,7 @@ const variablesOf = (problems: readonly { variable: string }[]) => problems.map(
 
 describe('readProjectConfiguration', () => {
   it('reads .env in the project folder, and the private assets there, naming them relative to it', () => {
-    write('.env', linesOf(valid));
+    write('.env', dotenvLines(valid));
     const project = read();
     expect(project).toMatchObject({ envFile: '.env', envFileExists: true, values: valid, files: ['.env'], sources: {} });
     expect(checkLocalConfiguration(project)).toMatchObject({ problems: [], warnings: [] });
@@ -67,7 +66,7 @@ describe('readProjectConfiguration', () => {
   });
 
   it('uploads what twilio-run deploy uploads: no empty values, no ACCOUNT_SID or AUTH_TOKEN', () => {
-    write('.env', [...linesOf(valid), 'VIDEO_ROOM=', `ACCOUNT_SID=${credentials.accountSid}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
+    write('.env', [...dotenvLines(valid), 'VIDEO_ROOM=', `ACCOUNT_SID=${credentials.accountSid}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     expect(read().deployVariables).toEqual(valid);
   });
 
@@ -135,7 +134,7 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
   });
 
   it('both report unreadable lines first, then near misses, then the service’s own problems', () => {
-    write('.env', [...linesOf(valid), 'export TOKEN_POLICY={"rules":[],"default":"deny"}', 'TOKEN_GRANT=video', 'TOKEN_TTL=5']);
+    write('.env', [...dotenvLines(valid), 'export TOKEN_POLICY={"rules":[],"default":"deny"}', 'TOKEN_GRANT=video', 'TOKEN_TTL=5']);
     const local = checkLocalConfiguration(read());
     expect(variablesOf(local.problems)).toEqual([`.env line ${Object.keys(valid).length + 1}`, 'TOKEN_GRANT', 'TOKEN_TTL']);
     expect(local.config).toBeUndefined();
@@ -143,21 +142,21 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
   });
 
   it('sets config when the service would answer, even with file problems (npm start then starts and prints them)', () => {
-    write('.env', [...linesOf(valid), 'ALLOWED_ORIGIN=https://app.example.com']);
+    write('.env', [...dotenvLines(valid), 'ALLOWED_ORIGIN=https://app.example.com']);
     const local = checkLocalConfiguration(read());
     expect(variablesOf(local.problems)).toEqual(['ALLOWED_ORIGIN']);
     expect(local.config?.authSchemes).toEqual(['basic', 'bearer']);
   });
 
   it('the deploy check also refuses a near miss left empty (not uploaded), which leaves the setting meant unset', () => {
-    write('.env', [...linesOf(valid), 'ALLOWED_ORIGIN=']);
+    write('.env', [...dotenvLines(valid), 'ALLOWED_ORIGIN=']);
     expect(checkDeployConfiguration(read(), target).problems).toEqual([
       expect.objectContaining({ variable: 'ALLOWED_ORIGIN', message: 'ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?' }),
     ]);
   });
 
   it('the deploy check is checkDeployment on what twilio-run uploads, plus the file: nothing more', () => {
-    write('.env', [...linesOf(valid), `TWILIO_REGION=${'x'.repeat(500)}`, 'NOTE=far from any setting']);
+    write('.env', [...dotenvLines(valid), `TWILIO_REGION=${'x'.repeat(500)}`, 'NOTE=far from any setting']);
     const project = read();
     expect(checkDeployConfiguration(project, target).problems).toEqual(checkDeployment(project.deployVariables, project.sources, target));
     expect(checkDeployConfiguration(project, target).warnings).toEqual([
@@ -166,7 +165,7 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
   });
 
   it('warns about a key set twice and about empty values the environment would fill', () => {
-    write('.env', [...linesOf(valid), 'TOKEN_TTL=600', 'VIDEO_ROOM=', 'TOKEN_TTL=900']);
+    write('.env', [...dotenvLines(valid), 'TOKEN_TTL=600', 'VIDEO_ROOM=', 'TOKEN_TTL=900']);
     const warnings = checkLocalConfiguration(read({ envFile: '.env', systemEnv: { VIDEO_ROOM: 'lobby' } })).warnings;
     expect(warnings.map((warning) => warning.message)).toEqual([
       `TOKEN_TTL is set on lines ${Object.keys(valid).length + 1} and ${Object.keys(valid).length + 3} of .env; twilio-run uses the last one`,
@@ -179,7 +178,7 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
 describe('deployTargetFor', () => {
   it('takes the account from .env’s ACCOUNT_SID/AUTH_TOKEN (twilio-run’s credentials), else TWILIO_ACCOUNT_SID in the environment', () => {
     const other = newSid('AC');
-    write('.env', [...linesOf(valid), `ACCOUNT_SID=${other}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
+    write('.env', [...dotenvLines(valid), `ACCOUNT_SID=${other}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     writeFileSync(join(dir, 'package.json'), '{"name":"my-tokens"}');
     expect(deployTargetFor(read(), { systemEnv: {}, cwd: dir })).toEqual({
       accountSid: other,
@@ -187,7 +186,7 @@ describe('deployTargetFor', () => {
       serviceName: 'my-tokens',
       domainSuffix: 'dev',
     });
-    write('.env', linesOf(valid));
+    write('.env', dotenvLines(valid));
     expect(deployTargetFor(read(), { systemEnv: { TWILIO_ACCOUNT_SID: other }, cwd: dir })).toMatchObject({
       accountSid: other,
       accountSource: 'TWILIO_ACCOUNT_SID in the environment',
@@ -196,7 +195,7 @@ describe('deployTargetFor', () => {
   });
 
   it('with .env’s ACCOUNT_SID of another account, the problem names it as the deploy credentials', () => {
-    write('.env', [...linesOf(valid), `ACCOUNT_SID=${newSid('AC')}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
+    write('.env', [...dotenvLines(valid), `ACCOUNT_SID=${newSid('AC')}`, `AUTH_TOKEN=${'a'.repeat(32)}`]);
     const project = read();
     expect(checkDeployConfiguration(project, deployTargetFor(project, { systemEnv: {}, cwd: dir })).problems).toEqual([
       expect.objectContaining({
