@@ -8,6 +8,7 @@ import {
   type TokenClientOptions,
   type TokenRequestInit,
 } from '../../src/assets/token-client';
+import { basicHeader } from '../helpers/fixtures';
 
 const START_MS = Date.UTC(2025, 0, 1, 12, 0, 0);
 /** A distinctive per-attempt timeout, so backoff tests can tell its timers apart from retry delays. */
@@ -726,9 +727,7 @@ describe('authentication failures', () => {
     await client.getToken();
 
     expect(fetch.requests).toHaveLength(2);
-    expect(fetch.requests[1]!.init.headers.Authorization).toBe(
-      authorizationHeader({ kind: 'basic', username: 'alice', password: 'second-try' }),
-    );
+    expect(fetch.requests[1]!.init.headers.Authorization).toBe(basicHeader('alice', 'second-try'));
   });
 
   it('clearCredentials() forgets the cached token and the credentials: no further request is made', async () => {

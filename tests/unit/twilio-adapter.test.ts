@@ -53,8 +53,10 @@ describe('splitEvent', () => {
     expect(splitEvent({ request: { headers: { cookie: 'a=1; b=%22x%22' }, cookies: { a: '1', b: '"x"' } } }).headers).toEqual({
       cookie: 'a=1; b=%22x%22',
     });
-    expect(splitEvent({ request: { headers: { cookie: ['a=1', 'b=2'] }, cookies: { a: '1', b: '2' } } }).headers).toBeDefined();
-    expect(splitEvent({ request: { headers: { cookie: 'a=1' }, cookies: Object.create(null) } }).headers).toBeDefined();
+    expect(splitEvent({ request: { headers: { cookie: ['a=1', 'b=2'] }, cookies: { a: '1', b: '2' } } }).headers).toEqual({
+      cookie: ['a=1', 'b=2'],
+    });
+    expect(splitEvent({ request: { headers: { cookie: 'a=1' }, cookies: Object.create(null) } }).headers).toEqual({ cookie: 'a=1' });
   });
 });
 

@@ -158,7 +158,10 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
   it('the deploy check is checkDeployment on what twilio-run uploads, plus the file: nothing more', () => {
     write('.env', [...dotenvLines(valid), `TWILIO_REGION=${'x'.repeat(500)}`, 'NOTE=far from any setting']);
     const project = read();
-    expect(checkDeployConfiguration(project, target).problems).toEqual(checkDeployment(project.deployVariables, project.sources, target));
+    const problems = checkDeployConfiguration(project, target).problems;
+    expect(problems).toEqual(checkDeployment(project.deployVariables, project.sources, target));
+    // Not an empty list on both sides: the 500-byte region is refused by Twilio's limit and by the service's check.
+    expect(problems.map((problem) => problem.variable)).toEqual(['TWILIO_REGION', 'TWILIO_REGION']);
     expect(checkDeployConfiguration(project, target).warnings).toEqual([
       { variable: 'NOTE', message: 'NOTE is not a setting this service reads; it is uploaded as it is', fix: expect.any(String) },
     ]);
