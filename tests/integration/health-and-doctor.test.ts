@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
+import { basicHeader, dotenvText, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { send } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
@@ -118,7 +118,7 @@ describe('the users file (basic-users.private.txt) served by twilio-run as a pri
     expect(health.json).toMatchObject({ status: 'ok', authSchemes: ['basic', 'bearer'] });
     const token = await send(`${server.url}/token`, {
       json: {},
-      headers: { authorization: `Basic ${Buffer.from(`ben:${users.passwords.ben}`).toString('base64')}` },
+      headers: { authorization: basicHeader('ben', users.passwords.ben!) },
     });
     expect(token.status).toBe(200);
     expect(token.json.identity).toBe('ben');
@@ -153,12 +153,7 @@ describe('npm run doctor', () => {
   }
   const writeEnv = (name: string, env: Record<string, string>, extra = '') => {
     const path = join(dir, name);
-    writeFileSync(
-      path,
-      `# written by the test\n${Object.entries(env)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('\n')}\n${extra}`,
-    );
+    writeFileSync(path, `# written by the test\n${dotenvText(env)}${extra}`);
     return path;
   };
 

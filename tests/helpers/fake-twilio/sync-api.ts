@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basicPair, secretsEqual } from './basic-auth';
 import { parseUrlencoded, readBody } from './request-body';
 
 export const SYNC_HOST = 'sync.twilio.com';
@@ -161,10 +162,10 @@ export class FakeSyncApi {
   }
 
   private authenticate(req: IncomingMessage): void {
-    const header = req.headers.authorization ?? '';
-    const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : '';
-    const expected = `${this.credentials.apiKeySid}:${this.credentials.apiKeySecret}`;
-    if (decoded !== expected) throw new Refusal(401, 20003, 'Authenticate');
+    const pair = basicPair(req.headers.authorization);
+    const { apiKeySid, apiKeySecret } = this.credentials;
+    const accepted = pair !== undefined && [secretsEqual(pair.user, apiKeySid), secretsEqual(pair.password, apiKeySecret)].every(Boolean);
+    if (!accepted) throw new Refusal(401, 20003, 'Authenticate');
   }
 
   private findMap(id: string): SyncMap | undefined {

@@ -4,15 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../src/lib/config/service-config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
-import { environmentFor, newCredentials } from '../../helpers/fixtures';
+import { environmentFor, newCredentials, dotenvText } from '../../helpers/fixtures';
 import { copyProject } from '../../helpers/project-copy';
 import { runCli } from '../../helpers/run-cli';
 
 const validEnvironment = () => environmentFor(newCredentials(['alice']));
-const envLines = (env: Record<string, string>) =>
-  Object.entries(env)
-    .map(([key, value]) => `${key}=${value}\n`)
-    .join('');
 
 /** KEY=value lines as dotenv 6 reads them here: no quotes, no inline comments. */
 function parseDotEnv(text: string): Record<string, string> {
@@ -84,7 +80,7 @@ describe('dev-env', () => {
   });
 
   it('leaves an existing valid .env untouched and says so, and nothing else', async () => {
-    const existing = `${envLines(await validEnvironment())}# keep me\n`;
+    const existing = `${dotenvText(await validEnvironment())}# keep me\n`;
     writeFileSync(join(dir, '.env'), existing);
     const run = runDevEnv();
     expect(run.status).toBe(0);
@@ -94,7 +90,7 @@ describe('dev-env', () => {
 
   it('stops npm start (exit 1) when the configuration makes every request fail, naming the problems, and leaves the file alone', async () => {
     const { TWILIO_API_KEY_SECRET: _missing, ...withoutSecret } = await validEnvironment();
-    const existing = envLines(withoutSecret);
+    const existing = dotenvText(withoutSecret);
     writeFileSync(join(dir, '.env'), existing);
     const run = runDevEnv();
     expect(run.status).toBe(1);
@@ -106,7 +102,7 @@ describe('dev-env', () => {
 
   it('prints the problems that leave the service answering (an unreadable line, a misspelled setting) and starts', async () => {
     const env = await validEnvironment();
-    writeFileSync(join(dir, '.env'), `${envLines(env)}export VIDEO_ROOM=lobby\nALLOWED_ORIGIN=https://app.example.com\nMY_NOTE=x\n`);
+    writeFileSync(join(dir, '.env'), `${dotenvText(env)}export VIDEO_ROOM=lobby\nALLOWED_ORIGIN=https://app.example.com\nMY_NOTE=x\n`);
     const run = runDevEnv();
     expect(run.status).toBe(0);
     const line = Object.keys(env).length + 1;
@@ -120,7 +116,7 @@ describe('dev-env', () => {
 
   it("reads .env alone, as npm start's twilio-run does: the environment does not fill an empty value", async () => {
     const env = await validEnvironment();
-    writeFileSync(join(dir, '.env'), envLines({ ...env, TWILIO_API_KEY_SECRET: '' }));
+    writeFileSync(join(dir, '.env'), dotenvText({ ...env, TWILIO_API_KEY_SECRET: '' }));
     const run = runCli('dev-env', [], { cwd: dir, env: { ...process.env, TWILIO_API_KEY_SECRET: env.TWILIO_API_KEY_SECRET! } });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain('✗ TWILIO_API_KEY_SECRET: TWILIO_API_KEY_SECRET is not set');
@@ -141,7 +137,7 @@ describe('npm start in a clone of this project', () => {
     const copy = copyProject();
     try {
       const { AUTH_SHARED_SECRETS: _a, AUTH_BASIC_USERS: _b, ...noAuthentication } = await validEnvironment();
-      copy.writeFile('.env', envLines(noAuthentication));
+      copy.writeFile('.env', dotenvText(noAuthentication));
       const run = await copy.npmRun('start', [], { PORT: '1' }, 60_000);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('✗ AUTH_SHARED_SECRETS: no authentication is configured');
