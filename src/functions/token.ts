@@ -3,7 +3,6 @@
 import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio-labs/serverless-runtime-types/types';
 import { createBasicAuthenticator } from '../lib/auth/basic-authentication';
 import { handleTokenRequest, type TokenEndpointDeps } from '../lib/endpoints/token-endpoint';
-import { DEFAULT_THROTTLE_LIMITS } from '../lib/throttle/failure-throttle';
 import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
 import { syncLedgerFor } from '../runtime/twilio-sync';
 
@@ -13,7 +12,7 @@ const deps: TokenEndpointDeps = {
   now: Date.now,
   log: logJson,
   basic: createBasicAuthenticator(),
-  sharedLedger: (config) => syncLedgerFor(config, DEFAULT_THROTTLE_LIMITS.perNameWindowMs),
+  sharedLedger: syncLedgerFor,
 };
 
 export const handler = (context: Context, event: ServerlessEventObject, callback: ServerlessCallback): void => {

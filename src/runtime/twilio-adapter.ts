@@ -4,6 +4,7 @@ import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless
 import type { AssetText } from '../lib/base/setting-source';
 import type { ConfigSources } from '../lib/config/service-config';
 import { ServiceError } from '../lib/base/errors';
+import { isJsonObject } from '../lib/base/json-object';
 import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http/result';
 
 /**
@@ -49,7 +50,7 @@ export interface SplitEvent {
 }
 
 function isHeaderMap(value: unknown): value is RequestHeaders {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!isJsonObject(value)) return false;
   return Object.values(value).every(
     (header) => typeof header === 'string' || (Array.isArray(header) && header.every((item) => typeof item === 'string')),
   );
@@ -98,10 +99,10 @@ function cookieNamesIn(header: string | string[] | undefined): Set<string> {
  * no Cookie header sent). One that copies all of them cannot be told apart (see SECURITY.md).
  */
 function isRuntimeRequest(value: unknown): value is { headers: RequestHeaders; cookies: object } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  if (!isJsonObject(value)) return false;
   const { headers, cookies, ...others } = value as { headers?: unknown; cookies?: unknown };
   if (Object.keys(others).length > 0 || !isHeaderMap(headers)) return false;
-  if (typeof cookies !== 'object' || cookies === null || Array.isArray(cookies)) return false;
+  if (!isJsonObject(cookies)) return false;
   if (!Object.keys(headers).every(isHeaderNameTheRuntimePasses)) return false;
   const sent = cookieNamesIn(headers['cookie']);
   return Object.keys(cookies).every((name) => sent.has(name));

@@ -1,5 +1,6 @@
 /** The thin layer between the Sync failure ledger and Twilio's Sync REST API, through twilio-node. */
 import type { ServiceConfig } from '../lib/config/service-config';
+import { DEFAULT_THROTTLE_LIMITS } from '../lib/throttle/failure-throttle';
 import type { SharedFailureLedger } from '../lib/throttle/shared-failure-ledger';
 import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/throttle/sync-failure-ledger';
 
@@ -62,8 +63,12 @@ function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySi
 // One ledger per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
 const ledgers = new WeakMap<ServiceConfig, SharedFailureLedger>();
 
-/** The shared ledger when THROTTLE_SYNC_SERVICE_SID is set, else undefined (this instance's counts only). */
-export function syncLedgerFor(config: ServiceConfig, windowMs: number): SharedFailureLedger | undefined {
+/**
+ * The shared ledger when THROTTLE_SYNC_SERVICE_SID is set, else undefined (this instance's counts only).
+ * `windowMs` (default: the failure throttle's per-name window) is how long a name's failures are counted.
+ * @example const deps = { sharedLedger: syncLedgerFor }
+ */
+export function syncLedgerFor(config: ServiceConfig, windowMs = DEFAULT_THROTTLE_LIMITS.perNameWindowMs): SharedFailureLedger | undefined {
   if (config.throttleSyncServiceSid === undefined) return undefined;
   let ledger = ledgers.get(config);
   if (!ledger) {

@@ -1,7 +1,7 @@
 /** AUTH_BASIC_USERS or the users file: the user table, and constant-time lookup of a user by name. */
 import { indexOfDigest, secretDigest } from '../base/constant-time';
 import { failed, type Checked } from '../base/problems';
-import { PasswordHashFormatError, parsePasswordHash, unmatchableHash, type PasswordHash } from './password-hash';
+import { PasswordHashFormatError, parsePasswordHash, scryptWork, unmatchableHash, type PasswordHash } from './password-hash';
 
 export interface BasicUser {
   /** The user name, which is also the token identity. */
@@ -97,7 +97,7 @@ function parseEntries(source: string, entries: readonly LabelledEntry[], checkNa
       throw error;
     }
   }
-  const strongest = users.reduce((a, b) => (2 ** b.hash.ln * b.hash.r * b.hash.p > 2 ** a.hash.ln * a.hash.r * a.hash.p ? b : a));
+  const strongest = users.reduce((a, b) => (scryptWork(b.hash) > scryptWork(a.hash) ? b : a));
   return {
     ok: true,
     table: { users, nameDigests: users.map((user) => secretDigest(user.name)), unknownUserHash: unmatchableHash(strongest.hash) },

@@ -36,7 +36,7 @@ const MIN_R = 8;
  * (N·r·p) at most 8× the default's: about 1.2 s of a core where the default takes 0.15 s.
  */
 const MAX_MEMORY_BYTES = 64 * 1024 * 1024;
-const MAX_WORK = 8 * 2 ** DEFAULT_SCRYPT_PARAMS.ln * DEFAULT_SCRYPT_PARAMS.r * DEFAULT_SCRYPT_PARAMS.p;
+const MAX_WORK = 8 * scryptWork(DEFAULT_SCRYPT_PARAMS);
 const MAX_P = 16;
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
@@ -50,6 +50,14 @@ export class PasswordHashFormatError extends Error {
   override readonly name = 'PasswordHashFormatError';
 }
 
+/**
+ * The work of one scrypt run (N · r · p): what the cost ceiling, the strongest configured hash and refusal timing compare.
+ * @example scryptWork(DEFAULT_SCRYPT_PARAMS) // 786432 (2^15 · 8 · 3)
+ */
+export function scryptWork(hash: ScryptParams): number {
+  return 2 ** hash.ln * hash.r * hash.p;
+}
+
 function memoryBytes(params: ScryptParams): number {
   return 128 * params.r * 2 ** params.ln;
 }
@@ -60,7 +68,7 @@ export function assertAcceptableParams(params: ScryptParams): void {
   if (minP === undefined || params.r < MIN_R || params.p < minP) {
     throw new PasswordHashFormatError('scrypt parameters are below the OWASP minimum (for example ln=15,r=8,p=3 or ln=16,r=8,p=2)');
   }
-  if (memoryBytes(params) > MAX_MEMORY_BYTES || params.p > MAX_P || 2 ** params.ln * params.r * params.p > MAX_WORK) {
+  if (memoryBytes(params) > MAX_MEMORY_BYTES || params.p > MAX_P || scryptWork(params) > MAX_WORK) {
     throw new PasswordHashFormatError(
       'scrypt parameters are too costly to verify on a public endpoint (at most 64 MiB and 8 times the default work; make the hash again with npm run hash-password)',
     );

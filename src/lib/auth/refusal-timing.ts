@@ -2,15 +2,10 @@
  * How long a refused password check takes on this instance, so every refusal (a wrong password of any user, an
  * unknown name, a password refused without hashing) is answered after as long as the costliest configured check.
  */
-import type { ScryptParams } from './password-hash';
+import { scryptWork, type ScryptParams } from './password-hash';
 
 /** Recent checks kept: the floor follows the instance's load up and down. */
 const SAMPLES = 16;
-
-/** The work of one scrypt run, in the units samples are kept in (N · r · p). */
-function scryptWork(params: ScryptParams): number {
-  return 2 ** params.ln * params.r * params.p;
-}
 
 /**
  * Durations of real checks, each divided by its work, so that a check of a cheap hash predicts one of the

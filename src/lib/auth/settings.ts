@@ -1,5 +1,5 @@
 /** The callers' credentials: AUTH_SHARED_SECRETS, and the Basic users from AUTH_BASIC_USERS or the users file. */
-import { settingText, type AssetText } from '../base/setting-source';
+import { settingText, type AssetText, type ReadSetting } from '../base/setting-source';
 import type { SettingsReader } from '../base/settings-reader';
 import type { GrantName } from '../token/grant-names';
 import { identityProblem } from '../token/identity';
@@ -9,17 +9,11 @@ import { parseSharedSecrets, type SharedSecretSet } from './shared-secrets';
 /** `bearer` is a shared secret; `oidc` is a bearer JWT from the app's identity provider. */
 export type AuthScheme = 'basic' | 'bearer' | 'oidc';
 
-/** What was read, and whether the setting was there at all (a setting that is there but wrong is a problem). */
-export interface CredentialSetting<T> {
-  readonly value?: T;
-  readonly configured: boolean;
-}
-
 /**
  * AUTH_SHARED_SECRETS, as digests.
  * @example readSharedSecretsSetting(settings).value?.digests.length
  */
-export function readSharedSecretsSetting(settings: SettingsReader): CredentialSetting<SharedSecretSet> {
+export function readSharedSecretsSetting(settings: SettingsReader): ReadSetting<SharedSecretSet> {
   const raw = settings.text('AUTH_SHARED_SECRETS');
   if (raw === undefined) return { configured: false };
   const parsed = parseSharedSecrets(raw);
@@ -38,7 +32,7 @@ export function readBasicUsersSetting(
   settings: SettingsReader,
   asset: AssetText | undefined,
   grants: readonly GrantName[],
-): CredentialSetting<BasicUserTable> {
+): ReadSetting<BasicUserTable> {
   const variableText = settings.text('AUTH_BASIC_USERS');
   const configured = variableText !== undefined || asset !== undefined;
   const setting = settingText(settings, {

@@ -4,6 +4,15 @@ import type { SettingsReader } from './settings-reader';
 /** A private asset's text, or `unreadable` when it exists but could not be read. */
 export type AssetText = { readonly text: string } | { readonly unreadable: true };
 
+/**
+ * A domain's setting after reading: its value when usable, and whether it was there at all (a setting that is
+ * there but wrong is a problem, reported to the reader).
+ */
+export interface ReadSetting<T> {
+  readonly value?: T;
+  readonly configured: boolean;
+}
+
 /** The text to parse and where it came from. */
 export interface SettingText {
   /** The variable or the asset's name, for problems. */

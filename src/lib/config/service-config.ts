@@ -1,5 +1,5 @@
 /** The service's configuration: every domain's settings, read from the Functions context (`.env` locally) together. */
-import { ConfigProblems, type Checked } from '../base/problems';
+import type { Checked } from '../base/problems';
 import type { AssetText } from '../base/setting-source';
 import { SettingsReader, type Environment } from '../base/settings-reader';
 import { BASIC_USERS_ASSET_NAME, type BasicUserTable } from '../auth/basic-users';
@@ -70,7 +70,7 @@ export const CONFIG_VARIABLES = [
  * @example const result = parseConfig(process.env); if (!result.ok) console.error(result.problems)
  */
 export function parseConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
-  const settings = new SettingsReader(env, new ConfigProblems());
+  const settings = new SettingsReader(env);
   // The order here is the order problems are listed in.
   const signing = readSigningSettings(settings);
   const grants = readGrantSettings(settings);

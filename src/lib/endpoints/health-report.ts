@@ -83,7 +83,7 @@ async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number
 }
 
 export interface HealthRequestOptions {
-  /** Configuration that is not in the environment (the policy asset), read by the adapter. Default: none. */
+  /** Configuration that is not in the environment (the policy and users files), read by the adapter. Default: none. */
   readonly sources?: ConfigSources;
   /** The failure counts shared by every instance for this configuration (Sync), to probe. Default: none to probe. */
   readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
@@ -92,7 +92,8 @@ export interface HealthRequestOptions {
 /**
  * Answers /health: 200 when the configuration is valid, 503 when /token would answer 500 server_misconfigured.
  * Sync being degraded is reported in `throttle` with 200: sign-ins still work, on each instance's own counts.
- * Any method; the body is ignored. Not cached, so a monitor always sees the current state.
+ * Any method; the body is ignored. The configuration is checked on every call, but one Sync probe read answers for
+ * PROBE_MEMO_MS (10 s) on an instance, so the Sync state a monitor sees may be that old.
  * @example await handleHealthRequest(context, { sources: { policyAsset: { text } } })
  */
 export async function handleHealthRequest(

@@ -9,7 +9,7 @@ import { ServiceError } from '../base/errors';
 import { describeBody, singleHeader } from '../http/request-body';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/result';
 import { authenticate, type Authenticated, type CredentialDeps } from './credentials';
-import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory, type WorkerLookup } from '../token/taskrouter-workers';
+import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory } from '../token/taskrouter-workers';
 import { planToken } from '../policy/plan';
 import { decidePolicy } from '../policy/decide';
 import { parseTokenRequestFields } from '../token/request';
@@ -22,7 +22,7 @@ export interface TokenEndpointRequest {
   readonly fields: Readonly<Record<string, unknown>>;
   /** The service's own host (DOMAIN_NAME), for recognising same-origin browser calls. */
   readonly serviceHost?: string;
-  /** Configuration that is not in the environment (the policy asset), read by the adapter. */
+  /** Configuration that is not in the environment (the policy and users files), read by the adapter. */
   readonly sources?: ConfigSources;
 }
 
@@ -38,7 +38,10 @@ export interface RequestLogEntry {
   readonly ttl?: number;
   /** The policy rule that decided ("rules[2]" or "default"), when a policy is configured. */
   readonly rule?: string;
-  /** Why the identity provider could not be used (URL and HTTP status; never a token), on 503. */
+  /**
+   * Why a service the answer depends on could not be used, on 503: the identity provider (URL and HTTP status) or
+   * TaskRouter (what failed asking for the Worker); never a token or secret.
+   */
   readonly detail?: string;
   readonly durationMs: number;
   /** Configuration problems (variable names and rules only), on 500 server_misconfigured. */
@@ -53,8 +56,6 @@ export interface RequestLogEntry {
 export interface TokenEndpointDeps extends CredentialDeps {
   readonly now: () => number;
   readonly log: (entry: RequestLogEntry) => void;
-  /** For tests: how Workers are found. Default: TaskRouter's REST API through twilio-node, with the API key. */
-  readonly taskrouterLookup?: WorkerLookup;
 }
 
 // One Worker directory (and its cache) per endpoint and parsed configuration: new credentials, new cache.
@@ -68,13 +69,12 @@ async function bindTaskRouterWorker(config: ServiceConfig, plan: TokenPlan, deps
   if (!perConfig) workerDirectories.set(deps, (perConfig = new WeakMap()));
   let directory = perConfig.get(config);
   if (!directory) {
-    const lookup =
-      deps.taskrouterLookup ??
-      createTwilioWorkerLookup({
-        accountSid: config.accountSid,
-        apiKeySid: config.apiKeySid,
-        apiKeySecret: config.signingKey.export().toString('utf8'),
-      });
+    // Workers are found through TaskRouter's REST API (twilio-node), with the API key.
+    const lookup = createTwilioWorkerLookup({
+      accountSid: config.accountSid,
+      apiKeySid: config.apiKeySid,
+      apiKeySecret: config.signingKey.export().toString('utf8'),
+    });
     directory = createWorkerDirectory(lookup, deps.now);
     perConfig.set(config, directory);
   }

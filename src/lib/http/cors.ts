@@ -25,10 +25,10 @@ export function decideOrigin(
   if (Array.isArray(origin)) return { allowed: false };
   const normalised = normaliseOrigin(origin);
   if (normalised === undefined) return { allowed: false };
+  if (allowedOrigins.has(normalised)) return { allowed: true, allowOrigin: normalised };
   const { host, hostname, protocol } = new URL(normalised);
   // Deployed services are https only; plain http is the service's own origin only on loopback (local dev).
   const secureOrLocal = protocol === 'https:' || isLoopbackHostname(hostname);
   const sameOrigin = secureOrLocal && serviceHosts.some((serviceHost) => serviceHost !== undefined && serviceHost.toLowerCase() === host);
-  if (allowedOrigins.has(normalised)) return { allowed: true, allowOrigin: normalised };
   return sameOrigin ? { allowed: true } : { allowed: false };
 }

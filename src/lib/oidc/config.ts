@@ -1,6 +1,7 @@
 /** Reads the OIDC_* environment variables into a verifier configuration, or explains what is wrong. */
 import { isLoopbackHostname } from '../base/loopback';
 import { ConfigProblems, type Checked } from '../base/problems';
+import type { ReadSetting } from '../base/setting-source';
 import type { SettingsReader } from '../base/settings-reader';
 import { splitList } from '../base/text';
 
@@ -219,7 +220,7 @@ export const OIDC_VARIABLES = [
  * The OIDC settings from the environment, their problems reported to `settings`; `configured` is false when OIDC is off.
  * @example readOidcSetting(settings).value?.issuer
  */
-export function readOidcSetting(settings: SettingsReader): { readonly value?: OidcConfig; readonly configured: boolean } {
+export function readOidcSetting(settings: SettingsReader): ReadSetting<OidcConfig> {
   const env: Record<string, string | undefined> = {};
   for (const name of OIDC_VARIABLES) env[name] = settings.text(name);
   const parsed = parseOidcConfig(env);

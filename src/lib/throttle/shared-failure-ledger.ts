@@ -61,8 +61,9 @@ export interface SharedStoreStatus {
   readonly at: number;
 }
 
-// One record per process, on globalThis: /health and /token are bundled apart but share a process when run by
-// twilio-run; deployed, /health also asks Sync itself (see health-report.ts).
+// One record per process, on globalThis: /health and /token are bundled apart but share a process when twilio-run
+// runs with --no-fork-process (as npm start does; by default it forks one per request); deployed, /health also asks
+// Sync itself (see health-report.ts).
 const STATUS_KEY = Symbol.for('twilio-token-service.shared-store-status');
 type StatusHolder = { [STATUS_KEY]?: SharedStoreStatus };
 

@@ -23,7 +23,11 @@ const NEVER_ALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]|\p{Cs}/u;
  * @example identityProblem(' alice', ['video']) // 'identity must not start or end with white space'
  */
 export function identityProblem(raw: string, grants: readonly GrantName[]): string | undefined {
-  const identity = raw.normalize('NFC');
+  return problemOfNormalised(raw.normalize('NFC'), grants);
+}
+
+/** identityProblem for text already in NFC form. */
+function problemOfNormalised(identity: string, grants: readonly GrantName[]): string | undefined {
   if (identity.length === 0) return 'identity must not be empty';
   if (!identity.isWellFormed() || hasReplacementCharacter(identity)) {
     return 'identity must be valid Unicode text (U+FFFD marks bytes that were not UTF-8)';
@@ -46,7 +50,8 @@ export function identityProblem(raw: string, grants: readonly GrantName[]): stri
  * @example validateIdentity('alice', ['video', 'voice']) // 'alice'
  */
 export function validateIdentity(raw: string, grants: readonly GrantName[]): string {
-  const problem = identityProblem(raw, grants);
+  const identity = raw.normalize('NFC');
+  const problem = problemOfNormalised(identity, grants);
   if (problem !== undefined) throw new ServiceError('invalid_identity', problem);
-  return raw.normalize('NFC');
+  return identity;
 }

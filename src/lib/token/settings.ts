@@ -59,20 +59,21 @@ export function readSigningSettings(settings: SettingsReader): SigningSettings |
   }
   const apiKeySid = settings.sid('TWILIO_API_KEY_SID', 'SK', { required: true, what: 'the SID of a Standard API key' });
   const apiKeySecret = settings.text('TWILIO_API_KEY_SECRET');
+  const apiKeySecretUsable = apiKeySecret !== undefined && /^[\x21-\x7e]{32,}$/.test(apiKeySecret);
   if (apiKeySecret === undefined) {
     settings.report(
       'TWILIO_API_KEY_SECRET',
       'TWILIO_API_KEY_SECRET is not set',
       'set it to the secret shown once when the API key was created',
     );
-  } else if (!/^[\x21-\x7e]{32,}$/.test(apiKeySecret)) {
+  } else if (!apiKeySecretUsable) {
     settings.report(
       'TWILIO_API_KEY_SECRET',
       'TWILIO_API_KEY_SECRET must be at least 32 printable characters without spaces',
       'paste the 32-character secret shown when the API key was created; create a new key if it was lost',
     );
   }
-  if (!accountSid || !apiKeySid || !apiKeySecret || !/^[\x21-\x7e]{32,}$/.test(apiKeySecret)) return undefined;
+  if (!accountSid || !apiKeySid || !apiKeySecretUsable) return undefined;
   return {
     accountSid,
     apiKeySid,
