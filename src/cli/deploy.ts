@@ -8,7 +8,6 @@
 import { DEPLOY_HELP, parseDeployArgs } from './deploy-args';
 import { applyWithJournal } from './deploy-apply-step';
 import { buildForDeploy } from './deploy-build';
-import { CredentialProblem } from './deploy-credentials';
 import { DeployProgress, stopOnSignals } from './deploy-interruption';
 import { signingKeyAccepted } from './deploy-key-check';
 import { DeployStop, say } from './deploy-output';
@@ -52,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    if (error instanceof DeployStop || error instanceof CredentialProblem) {
+    if (error instanceof DeployStop) {
       process.stderr.write(`deploy: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
