@@ -1,7 +1,7 @@
 // What `npm run bench` measures: named cases per section, and the ratios between them.
 // Adding a row is adding one entry to a list below; bench/run.mjs runs whatever is listed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,13 @@ import { expectSuccess, loadFunction } from './lib/function-harness.mjs';
 import { naiveMinter, rawHmacMinter } from './lib/reference-minters.mjs';
 import { hasFlaskReference, startFlaskReference, startTwilioRun } from './lib/servers.mjs';
 import { startSyncStandIn } from './lib/sync-stand-in.mjs';
+import { writeEnvFile } from './lib/throwaway-credentials.mjs';
 
 /** The built token function (produced by `npm run build`); rows that need it skip without it. */
 const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
+
+/** How long the Sync stand-in takes to answer each call in the sync-cold case: a round trip to Twilio's store. */
+const SYNC_LATENCY_MS = 50;
 
 /** Every case mints the same token shape: this identity, a video grant for this room, this TTL. */
 const IDENTITY = 'bench-user';
@@ -156,7 +160,7 @@ export const e2eTargets = [
 
 /**
  * Section 5, brute force and Sync. `run(creds, settings)` resolves to the row's figures; `settings` come from the
- * profile in bench/run.mjs (`attack` and `inProcess`).
+ * profile in bench/run.mjs (`attack` and `syncCold`).
  */
 export const throttleCases = [
   {
@@ -166,7 +170,7 @@ export const throttleCases = [
   },
   {
     name: 'sync-cold',
-    what: 'built /token handler, Basic, fresh instance each call, with and without THROTTLE_SYNC_SERVICE_SID (stand-in at 50 ms a call)',
+    what: `built /token handler, Basic, fresh instance each call, with and without THROTTLE_SYNC_SERVICE_SID (stand-in at ${SYNC_LATENCY_MS} ms a call)`,
     run: (creds, settings) => runSyncColdCase(creds, settings.syncCold),
   },
 ];
@@ -179,13 +183,7 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
   const dir = mkdtempSync(join(tmpdir(), 'token-bench-attack-'));
   const envFile = join(dir, '.env');
   const env = { ...creds.functionEnv, AUTH_BASIC_USERS: users.map((name) => `${name}:${phc}`).join(' ') };
-  writeFileSync(
-    envFile,
-    Object.entries(env)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-    { mode: 0o600 },
-  );
+  writeEnvFile(envFile, env);
   let server;
   try {
     server = await startTwilioRun({ envFile });
@@ -210,7 +208,7 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
 /** The cold path is measured in a child process: Node reads NODE_EXTRA_CA_CERTS (the stand-in's CA) at start-up. */
 async function runSyncColdCase(creds, profile) {
   const tokenFunction = requireTokenFunction();
-  const sync = await startSyncStandIn({ creds, latencyMs: 50 });
+  const sync = await startSyncStandIn({ creds, latencyMs: SYNC_LATENCY_MS });
   try {
     const settings = {
       tokenFunction,
@@ -231,7 +229,7 @@ async function runSyncColdCase(creds, profile) {
     clearTimeout(killer);
     const results = JSON.parse(out.trim().split('\n').at(-1) || '{}');
     if (results.error) throw new Error(results.error);
-    return { syncLatencyMs: 50, ...results };
+    return { syncLatencyMs: SYNC_LATENCY_MS, ...results };
   } finally {
     sync.stop();
   }
@@ -313,7 +311,7 @@ export const ratios = [
     of: (r) => ratio(r.throttle.lockout?.attack?.configured?.medianMs, r.throttle.lockout?.attack?.random?.medianMs),
   },
   {
-    name: 'basic-cold with Sync 50 ms/without median ms',
+    name: `basic-cold with Sync ${SYNC_LATENCY_MS} ms/without median ms`,
     target: '<= 1.5 (at most a round trip)',
     meets: (v) => v <= 1.5,
     of: (r) => ratio(r.throttle['sync-cold']?.['basic-cold-sync']?.medianMs, r.throttle['sync-cold']?.['basic-cold']?.medianMs),

@@ -20,7 +20,7 @@ const PROFILES = {
     syncCold: { pairs: 15 },
     budgetMs: 300_000,
   },
-  // Small enough for CI: well under a minute.
+  // Small enough for CI: bounded at 90 s (budgetMs below).
   smoke: {
     inProcess: { warmupMs: 100, durationMs: 300 },
     coldStart: { runs: 3 },

@@ -3,6 +3,7 @@
 // measured side by side in this one process, call by call. Reads its settings as JSON from BENCH_COLD_SETTINGS (not argv:
 // they hold throwaway secrets) and prints one JSON line.
 import { expectSuccess, loadFunction } from './function-harness.mjs';
+import { median } from './stats.mjs';
 
 const { tokenFunction, functionEnv, serviceSid, basicUser, basicPassword, profile } = JSON.parse(process.env.BENCH_COLD_SETTINGS);
 const body = {};
@@ -23,7 +24,6 @@ async function coldCallMs(env) {
   return ms;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const results = {};
 try {
   const withSync = { ...functionEnv, THROTTLE_SYNC_SERVICE_SID: serviceSid, HTTP_PROXY: process.env.HTTP_PROXY };

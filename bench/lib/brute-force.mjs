@@ -1,6 +1,7 @@
 // The collective-lockout attack of issue 14 against a running server, bounded in count and time: wrong passwords
 // over some configured names plus a flood of random names, then every other user signs in.
 import { Agent, request } from 'node:http';
+import { median } from './stats.mjs';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -27,7 +28,6 @@ function post(agent, url, authorization) {
 }
 
 const basic = (name, password) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
-const median = (values) => (values.length === 0 ? undefined : [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]);
 const count = (answers) => answers.reduce((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
 /**

@@ -1,6 +1,7 @@
 // Measures cold start: the time a fresh Node process spends in require() of a given module.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './stats.mjs';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Bound on one fresh process (Node start-up plus the require). */
@@ -80,12 +81,6 @@ export function measureNaiveFirstTokenMs(minterOptions, options = {}) {
     probe: NAIVE_FIRST_TOKEN_PROBE,
     env: { BENCH_CALL: JSON.stringify(minterOptions) },
   });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function round(ms) {

@@ -20,6 +20,20 @@ function basicUserEntry(name, password) {
 }
 
 /**
+ * Writes `KEY=value` lines for twilio-run to read, readable by this user alone (it holds secrets).
+ * @example writeEnvFile(join(dir, '.env'), { TOKEN_GRANTS: 'video' })
+ */
+export function writeEnvFile(path, variables) {
+  writeFileSync(
+    path,
+    Object.entries(variables)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
+}
+
+/**
  * Fresh random credentials in a new private temp dir: `AC…`/`SK…` SIDs (32 hex), a 32-char API key
  * secret, a 64-hex bearer secret, and an `.env` there holding them. Call `remove()` when done.
  * @example const creds = createThrowawayCredentials({ room: 'bench-room' }); … creds.remove();
@@ -45,12 +59,6 @@ export function createThrowawayCredentials({ room }) {
     VIDEO_ROOM: room,
   };
   const envFile = join(dir, '.env');
-  writeFileSync(
-    envFile,
-    Object.entries(functionEnv)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-    { mode: 0o600 },
-  );
+  writeEnvFile(envFile, functionEnv);
   return { ...creds, functionEnv, envFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -28,7 +28,7 @@ export async function applyWithJournal(options: ApplyStepOptions): Promise<Appli
   const region = preflight.config.region;
   const journal = new DeployJournal();
   progress.journal = journal;
-  planSteps({ plan, desired, uploads, journal, live });
+  planSteps({ plan, desired, uploads, journal });
   try {
     return await applyPlan({
       api,

@@ -15,9 +15,7 @@ import { asRequestError, type ServerlessApi } from './deploy-serverless';
 
 export interface Applied {
   readonly serviceSid: string;
-  readonly environmentSid: string;
   readonly domainName: string;
-  readonly buildSid: string | undefined;
 }
 
 export interface ApplyInput {
@@ -74,7 +72,7 @@ function stepLabels(plan: DeployPlan, desired: DesiredState, uploads: readonly U
 }
 
 /** Lists every step in the journal before the first runs. */
-export function planSteps(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads' | 'journal' | 'live'>): void {
+export function planSteps(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads' | 'journal'>): void {
   const { plan, desired, uploads, journal } = input;
   const labels = stepLabels(plan, desired, uploads);
   if (plan.createService || plan.fixIncludeCredentials) journal.plan(labels.service!);
@@ -208,5 +206,5 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   for (const variable of limits) {
     await journal.run(`delete variable ${variable.key}`, () => api.delete(`${environmentPath}/Variables/${variable.sid}`));
   }
-  return { serviceSid: serviceSid!, environmentSid: environment!.sid, domainName: environment!.domainName, buildSid };
+  return { serviceSid: serviceSid!, domainName: environment!.domainName };
 }

@@ -1,6 +1,6 @@
 /** npm run deploy's command line: its own flags, everything else kept for twilio-run's parser, and the help text. */
 import { PRIVATE_CONFIG_FILES, type PrivateConfigFile } from './deploy-plan';
-import { DeployStop } from './deploy-stop';
+import { DeployStop } from './deploy-output';
 
 export interface DeployArgs {
   /** Everything that is not ours, parsed by twilio-run's own parser. */

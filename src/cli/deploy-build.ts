@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { DeployProgress } from './deploy-interruption';
-import { DeployStop } from './deploy-stop';
+import { DeployStop } from './deploy-output';
 
 function runBuildScript(progress: DeployProgress): Promise<number> {
   return new Promise((resolve, reject) => {

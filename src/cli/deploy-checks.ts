@@ -1,4 +1,4 @@
-/** What `npm run deploy` checks before it sends anything to Twilio, and which service variables it removes after. */
+/** What `npm run deploy` checks before it sends anything to Twilio, and which service variables its plan removes. */
 import { ConfigProblems, type Problem } from '../lib/base/problems';
 import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
 import { CONFIG_VARIABLES, parseConfig, type ConfigSources } from '../lib/config/service-config';
@@ -166,8 +166,8 @@ export interface VariableSync {
 }
 
 /**
- * After twilio-run's deploy (which creates and updates but never deletes), what to delete so that the
- * service's variables this service reads equal the non-empty values of .env.
+ * What the deploy deletes so that the service's variables this service reads equal the non-empty values of .env
+ * (deploy-apply.ts decides when: revocations first, limits once the new build is live).
  * @example planVariableSync([{ key: 'VIDEO_ROOM', sid: 'ZV…' }], { TOKEN_TTL: '600' }) // { remove: [{ key: 'VIDEO_ROOM', … }], unread: [] }
  */
 export function planVariableSync(existing: readonly ServiceVariable[], deployed: Readonly<Record<string, string>>): VariableSync {

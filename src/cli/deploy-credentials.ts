@@ -3,17 +3,8 @@
  * secrets) or from .env's ACCOUNT_SID/AUTH_TOKEN (twilio-run's convention; never uploaded). Never from the command
  * line: an argument is readable by every user of the machine in `ps`.
  */
+import { DeployStop } from './deploy-output';
 import type { DeployCredentials } from './deploy-serverless';
-
-export class CredentialProblem extends Error {
-  /** 2 for a usage mistake (credentials on the command line), 1 otherwise. */
-  readonly exitCode: number;
-
-  constructor(message: string, options: { readonly exitCode?: number } = {}) {
-    super(message);
-    this.exitCode = options.exitCode ?? 1;
-  }
-}
 
 const PAIRS = [
   { user: 'TWILIO_API_KEY', secret: 'TWILIO_API_SECRET' },
@@ -29,7 +20,7 @@ export function resolveDeployCredentials(
   env: NodeJS.ProcessEnv,
 ): DeployCredentials {
   if (argv.some((argument) => /^(--password|-p|--username|-u)(=|$)/.test(argument))) {
-    throw new CredentialProblem(
+    throw new DeployStop(
       'credentials on the command line (--username/--password) are visible to every user of this machine in `ps`: ' +
         'pass them in the environment instead, TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN), ' +
         "e.g. `read -rs TWILIO_API_SECRET && export TWILIO_API_SECRET` or your CI's secret variables",
@@ -42,7 +33,7 @@ export function resolveDeployCredentials(
   // An API key half set is a mistake to name, not a reason to fall back silently to other credentials.
   if (env[key.user] || env[key.secret]) {
     const [set, unset] = env[key.user] ? [key.user, key.secret] : [key.secret, key.user];
-    throw new CredentialProblem(
+    throw new DeployStop(
       `half a pair of Twilio credentials: ${set} is set in the environment but ${unset} is not; set both (an API key SID and its secret)`,
     );
   }
@@ -51,13 +42,13 @@ export function resolveDeployCredentials(
     return { username: env[account.user]!, password: env[account.secret]!, source: `${account.user}/${account.secret}` };
   }
   if (env[account.secret]) {
-    throw new CredentialProblem(
+    throw new DeployStop(
       `half a pair of Twilio credentials: ${account.secret} is set in the environment but ${account.user} is not; set both`,
     );
   }
   if (dotEnv.username && dotEnv.password)
     return { username: dotEnv.username, password: dotEnv.password, source: '.env ACCOUNT_SID/AUTH_TOKEN' };
-  throw new CredentialProblem(
+  throw new DeployStop(
     'no Twilio credentials: set TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN) in the environment',
   );
 }

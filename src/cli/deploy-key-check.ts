@@ -12,19 +12,16 @@ interface SigningKey {
   readonly accountSid: string;
   readonly keySid: string;
   readonly keySecret: string;
-  /** Where HTTP_PROXY and the like are read; process.env when unset. */
-  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** @example await checkSigningKey({ accountSid: 'AC…', keySid: 'SK…', keySecret }) // { ok: true } */
 async function checkSigningKey(key: SigningKey): Promise<KeyCheck> {
-  const { accountSid, keySid, keySecret, env = process.env } = key;
+  const { accountSid, keySid, keySecret } = key;
   const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Balance.json`;
   let answer;
   try {
     answer = await requestThroughProxy(url, {
       headers: { authorization: `Basic ${Buffer.from(`${keySid}:${keySecret}`).toString('base64')}` },
-      env,
     });
   } catch (error) {
     return {

@@ -9,7 +9,7 @@ import {
   type LiveState,
   type PlanOptions,
 } from './deploy-plan';
-import { say } from './deploy-say';
+import { say } from './deploy-output';
 
 /** --plan's exit statuses, as `terraform plan -detailed-exitcode`. */
 const PLAN_NOTHING_TO_CHANGE = 0;

@@ -7,15 +7,16 @@ import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { planVariableSync } from './deploy-checks';
 import type { Manifest } from './deploy-manifest';
+import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from './private-assets';
 
 /** The private assets that hold configuration, by their deployed path. */
 export const PRIVATE_CONFIG_FILES = Object.freeze({
   users: {
     path: `/${BASIC_USERS_ASSET_NAME.replace('.private', '')}`,
-    source: `src/assets/${BASIC_USERS_ASSET_NAME}`,
+    source: BASIC_USERS_ASSET_PATH,
     flag: '--remove-users-file',
   },
-  policy: { path: `/${POLICY_ASSET_NAME.replace('.private', '')}`, source: `src/assets/${POLICY_ASSET_NAME}`, flag: '--remove-policy' },
+  policy: { path: `/${POLICY_ASSET_NAME.replace('.private', '')}`, source: POLICY_ASSET_PATH, flag: '--remove-policy' },
 });
 export type PrivateConfigFile = keyof typeof PRIVATE_CONFIG_FILES;
 

@@ -1,9 +1,8 @@
 /** Step 1 of npm run deploy: what would be deployed, checked (and refused, printing why) before any request to Twilio. */
 import { readFileSync } from 'node:fs';
 import { resolveDeployCredentials } from './deploy-credentials';
-import { say } from './deploy-say';
+import { DeployStop, say } from './deploy-output';
 import type { DeployCredentials } from './deploy-serverless';
-import { DeployStop } from './deploy-stop';
 import { checkDeployConfiguration, readProjectConfiguration } from './project-config';
 import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-deploy-config';
 

@@ -2,7 +2,7 @@
 import type { Applied } from './deploy-apply';
 import { readLiveState } from './deploy-live';
 import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type PlanOptions } from './deploy-plan';
-import { say } from './deploy-say';
+import { say } from './deploy-output';
 import type { ServerlessApi } from './deploy-serverless';
 
 interface ReadBackOptions extends PlanOptions {

@@ -5,7 +5,7 @@ import { readLocalDeployment, type LocalDeployment } from './deploy-local';
 import type { LiveState } from './deploy-plan';
 import type { Preflight } from './deploy-preflight';
 import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
-import { DeployStop } from './deploy-stop';
+import { DeployStop } from './deploy-output';
 
 interface ReadLiveOptions {
   readonly api: ServerlessApi;

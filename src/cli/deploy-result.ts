@@ -1,5 +1,5 @@
 /** Step 7 of npm run deploy: prints where the deployed service is and checks that it answers. */
-import { say } from './deploy-say';
+import { say } from './deploy-output';
 import { runSmokeChecks } from './smoke-checks';
 
 /** How long the smoke checks wait for a new deployment to answer. */

@@ -8,17 +8,15 @@
 import { DEPLOY_HELP, parseDeployArgs } from './deploy-args';
 import { applyWithJournal } from './deploy-apply-step';
 import { buildForDeploy } from './deploy-build';
-import { CredentialProblem } from './deploy-credentials';
 import { DeployProgress, stopOnSignals } from './deploy-interruption';
 import { signingKeyAccepted } from './deploy-key-check';
+import { DeployStop, say } from './deploy-output';
 import { planAndPrint, planExitCode, refuseRemovals } from './deploy-plan-report';
 import { checkBeforeSending } from './deploy-preflight';
 import { confirmReadBack } from './deploy-read-back';
 import { readDesiredState, readLiveService } from './deploy-read-states';
 import { reportDeployedService } from './deploy-result';
-import { say } from './deploy-say';
 import { ServerlessApi } from './deploy-serverless';
-import { DeployStop } from './deploy-stop';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseDeployArgs(argv);
@@ -53,7 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    if (error instanceof DeployStop || error instanceof CredentialProblem) {
+    if (error instanceof DeployStop) {
       process.stderr.write(`deploy: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;

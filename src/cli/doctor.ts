@@ -1,12 +1,13 @@
 /**
- * npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy]: checks the configuration (the env
- * file, default .env, and the private assets) exactly as npm start and npm run deploy read it (project-config),
- * printing each problem with its fix and never a value. With --deploy it runs the deploy's own checks
- * (Twilio's limits, placeholders, loopback-only settings), so it passes exactly when they do. Exit 1 on a
- * problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
+ * npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE]
+ * [--users-asset FILE]: checks the configuration (the env file, default .env, and the private assets, default
+ * src/assets/policy.private.json and src/assets/basic-users.private.txt, or the files named) exactly as npm start
+ * and npm run deploy read it (project-config), printing each problem with its fix and never a value. With --deploy
+ * it runs the deploy's own checks (Twilio's limits, placeholders, loopback-only settings), so it passes exactly when
+ * they do. With --online, once those pass, it asks Twilio whether it accepts the signing key for TWILIO_ACCOUNT_SID,
+ * as npm run deploy does. Exit 1 on a problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
  */
 import { healthReportFor } from '../lib/endpoints/health-report';
-import { parseConfig } from '../lib/config/service-config';
 import { policyWarnings } from './policy-warnings';
 import {
   checkDeployConfiguration,
@@ -80,16 +81,19 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  const parsedConfig = parseConfig(project.values, project.sources);
-  const health = healthReportFor(parsedConfig);
-  if (health.status !== 'ok') return 1; // cannot happen: the same checks passed above
+  // The checks above passed, so the parse checkLocalConfiguration made succeeded: reuse it.
+  const { config } = local;
+  if (!config) return 1; // cannot happen: the same checks passed above
+  const health = healthReportFor({ ok: true, config });
+  if (health.status !== 'ok') return 1; // cannot happen for a parsed configuration
+  const policySource = project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile;
   process.stdout.write(
     [
       `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
       `  sign-in:  ${health.authSchemes.map((scheme) => describeScheme(scheme, project)).join(', ')}`,
       `  grants:   ${health.grants.join(', ')}`,
       `  oidc:     ${health.oidc ? 'on' : 'off'}`,
-      `  policy:   ${health.policy ? (project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile) : 'none (global settings apply to every caller)'}`,
+      `  policy:   ${health.policy ? policySource : 'none (global settings apply to every caller)'}`,
       '',
     ].join('\n'),
   );
@@ -97,9 +101,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`\n${formatReport({ problems: [], warnings: report.warnings })}`);
   }
   // Valid, but matching nobody: the service works (and fails closed), so these warn without failing.
-  const unmatched = parsedConfig.ok ? policyWarnings(parsedConfig.config) : [];
+  const unmatched = policyWarnings(config);
   if (unmatched.length > 0) {
-    const policySource = project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile;
     process.stdout.write(`\n${unmatched.length} warning(s):\n`);
     for (const warning of unmatched) process.stdout.write(`⚠ ${policySource} ${warning.path}: ${warning.message}\n`);
     process.stdout.write('  fix: correct the name, add the user, or turn on OIDC (docs/policy.md)\n');

@@ -225,7 +225,7 @@ function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectCo
 }
 
 function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): Problem[] {
-  const unread = classifyNames(names.filter((name) => !TWILIO_RUN_VARIABLES.includes(name))).unread.map((name) => ({
+  const unread = classifyNames(names).unread.map((name) => ({
     variable: name,
     message: `${name} is not a setting this service reads${uploaded}`,
     fix: `remove it if it is not yours on purpose (the settings are listed in .env.example)`,

@@ -1,6 +1,6 @@
 /**
- * What `twilio-run deploy <args>` will do, computed by twilio-run's own code (its argument parser and
- * getConfigFromFlags), so the checks see exactly the variables, service and environment it will use.
+ * The deploy configuration `npm run deploy <args>` works from, computed by twilio-run's own code (its argument parser
+ * and getConfigFromFlags), so the deploy reads the variables, service and environment as twilio-run would.
  * twilio-run is pinned to an exact version in package.json; the deploy tests run against it.
  */
 import { createRequire } from 'node:module';
@@ -12,7 +12,10 @@ export interface TwilioRunDeployConfig {
   readonly envPath: string;
   /** --load-system-env on the command line: empty `KEY=` lines of the env file take the environment's values. */
   readonly loadSystemEnv: boolean;
-  /** Credentials from --username/--password or the .env file's ACCOUNT_SID/AUTH_TOKEN ('' when absent). */
+  /**
+   * Credentials from the .env file's ACCOUNT_SID/AUTH_TOKEN ('' when absent). twilio-run would also take
+   * --username/--password; npm run deploy refuses those (deploy-credentials.ts), so only .env's are used.
+   */
   readonly username: string;
   readonly password: string;
   /** From --service-sid, the config file or .twiliodeployinfo; undefined for a first deploy. */
