@@ -6,7 +6,7 @@ import { DeployStop } from './deploy-output';
 
 function runBuildScript(progress: DeployProgress): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join('scripts', 'build.mjs')], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [join('scripts', 'build.mjs'), '--typecheck'], { stdio: 'inherit' });
     progress.child = child;
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
