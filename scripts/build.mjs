@@ -42,7 +42,9 @@ async function typecheckDeployedCode() {
     });
   const [source, assets] = await Promise.all([check('tsconfig.json'), check('tsconfig.assets.json')]);
   if (!source || !assets) {
-    console.error(`build: type check failed (${[!source && 'tsconfig.json', !assets && 'tsconfig.assets.json'].filter(Boolean).join(', ')})`);
+    console.error(
+      `build: type check failed (${[!source && 'tsconfig.json', !assets && 'tsconfig.assets.json'].filter(Boolean).join(', ')})`,
+    );
     process.exit(1);
   }
 }

@@ -38,7 +38,11 @@ async function checkSigningKey(key: SigningKey, retry: string): Promise<KeyCheck
  * 404), a 200 that is not this account's Balance, or another status with Twilio's error code.
  * @example judgeKeyCheckAnswer({ status: 400, text: '{"code":20001}' }, 'AC…', 'deploy again').ok // false
  */
-export function judgeKeyCheckAnswer(answer: { readonly status: number; readonly text: string }, accountSid: string, retry: string): KeyCheck {
+export function judgeKeyCheckAnswer(
+  answer: { readonly status: number; readonly text: string },
+  accountSid: string,
+  retry: string,
+): KeyCheck {
   let body: { account_sid?: unknown; code?: unknown } = {};
   try {
     body = JSON.parse(answer.text) as typeof body;

@@ -55,7 +55,7 @@ function optionalSettingLines(written: readonly string[]): string[] {
   return optionalSettingNames(written).flatMap((name) => [
     ...(descriptions.has(name) ? [`# ${descriptions.get(name)}`] : []),
     ...(name === 'ALLOWED_ORIGINS'
-      ? ['# localhost and 127.0.0.1 are different origins: list the one in your browser\'s address bar (or both).']
+      ? ["# localhost and 127.0.0.1 are different origins: list the one in your browser's address bar (or both)."]
       : []),
     `# ${name}=${name === 'ALLOWED_ORIGINS' ? 'http://localhost:5173' : ''}`,
   ]);

@@ -157,7 +157,8 @@ export async function runSmokeChecks(baseUrl: string, options: SmokeOptions = {}
     const request = typeof check.request === 'function' ? check.request(health) : check.request;
     if (typeof check.request === 'function' && request === undefined) {
       // Say why: a failed /health leaves the sign-in methods unknown, which is not the same as having none.
-      const why = health.authSchemes === undefined ? 'GET /health failed, so the sign-in methods are unknown' : 'no Basic or shared-secret sign-in';
+      const why =
+        health.authSchemes === undefined ? 'GET /health failed, so the sign-in methods are unknown' : 'no Basic or shared-secret sign-in';
       lines.push(`  - ${check.name}: skipped (${why})`);
       continue;
     }

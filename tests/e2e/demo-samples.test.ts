@@ -14,8 +14,9 @@ import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
 const projectRoot = join(__dirname, '..', '..');
 const artifacts = join(projectRoot, 'test-artifacts');
-const packageVersion = (JSON.parse(readFileSync(join(projectRoot, 'packages', 'token-client', 'package.json'), 'utf8')) as { version: string })
-  .version;
+const packageVersion = (
+  JSON.parse(readFileSync(join(projectRoot, 'packages', 'token-client', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 const availability = chromiumAvailability();
 if (!availability.available) {
@@ -95,7 +96,9 @@ describeInBrowser('the demo page on placeholder credentials, and its samples', (
       type: 'module',
       content: `const username = ${JSON.stringify('alice')}, password = ${JSON.stringify(credentials.passwords.alice!)};\n${sample}\nwindow.sampleToken = token;`,
     });
-    const token = (await (await page.waitForFunction(() => (window as unknown as { sampleToken?: string }).sampleToken)).jsonValue()) as string;
+    const token = (await (
+      await page.waitForFunction(() => (window as unknown as { sampleToken?: string }).sampleToken)
+    ).jsonValue()) as string;
     const { claims } = await verifyTwilioToken(token, credentials.apiKeySecret);
     expect(claims.grants).toEqual({ identity: 'alice', video: {} });
     await page.context().close();
@@ -107,7 +110,7 @@ describeInBrowser('the demo page on placeholder credentials, and its samples', (
     await code.filter({ hasText: 'createTokenClient' }).waitFor({ state: 'attached' });
     const sample = (await code.textContent())!;
     expect(sample).toContain(`endpoint: '${real.url}/token',`);
-    expect(sample).toContain("ALLOWED_ORIGINS");
+    expect(sample).toContain('ALLOWED_ORIGINS');
     expect(sample).toContain('(cd packages/token-client && npm pack --pack-destination /tmp)');
     expect(sample).toContain(`npm install /tmp/twilio-token-service-token-client-${packageVersion}.tgz`);
     expect(sample).toContain("import { createTokenClient } from '@twilio-token-service/token-client';");
@@ -126,7 +129,10 @@ describeInBrowser('the demo page on placeholder credentials, and its samples', (
     expect(notes.map(([grant]) => grant).sort()).toEqual(['chat', 'sync', 'taskrouter', 'video', 'voice']);
     for (const [grant, note] of notes) {
       if (grant === 'video') expect(note).toBe('');
-      else expect(note).toBe(`This service does not issue the ${grant} grant yet: add ${grant} to TOKEN_GRANTS (with the setting it needs, docs/configuration.md).`);
+      else
+        expect(note).toBe(
+          `This service does not issue the ${grant} grant yet: add ${grant} to TOKEN_GRANTS (with the setting it needs, docs/configuration.md).`,
+        );
     }
     await page.context().close();
   });

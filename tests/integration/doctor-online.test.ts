@@ -39,19 +39,25 @@ function doctorOnline(): Promise<{ code: number; stdout: string }> {
 it.each([
   ['the SIDs npm start writes', { TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }],
   ['a secret in words', { TWILIO_API_KEY_SECRET: 'your_api_key_secret_goes_here_xxxxxxxx' }],
-])('with %s it sends nothing to Twilio and exits 1 saying why', async (_what, placeholders) => {
-  const env = await environmentFor(newCredentials(['alice']), placeholders);
-  writeFileSync(join(dir, '.env'), dotenvText(env));
-  const before = fake.requests().length;
-  const refusedBefore = fake.refusals().length;
-  const result = await doctorOnline();
-  expect(result.code).toBe(1);
-  expect(fake.refusals()).toHaveLength(refusedBefore);
-  expect(result.stdout).toMatch(/tokens are signed with PLACEHOLDER credentials that Twilio refuses/);
-  expect(result.stdout).toMatch(/✗ TWILIO_\w+: --online asks Twilio nothing while TWILIO_\w+(, TWILIO_\w+)* (is a placeholder|are placeholders)/);
-  expect(fake.requests()).toHaveLength(before);
-  for (const value of Object.values(placeholders)) expect(result.stdout).not.toContain(value);
-}, 90_000);
+])(
+  'with %s it sends nothing to Twilio and exits 1 saying why',
+  async (_what, placeholders) => {
+    const env = await environmentFor(newCredentials(['alice']), placeholders);
+    writeFileSync(join(dir, '.env'), dotenvText(env));
+    const before = fake.requests().length;
+    const refusedBefore = fake.refusals().length;
+    const result = await doctorOnline();
+    expect(result.code).toBe(1);
+    expect(fake.refusals()).toHaveLength(refusedBefore);
+    expect(result.stdout).toMatch(/tokens are signed with PLACEHOLDER credentials that Twilio refuses/);
+    expect(result.stdout).toMatch(
+      /✗ TWILIO_\w+: --online asks Twilio nothing while TWILIO_\w+(, TWILIO_\w+)* (is a placeholder|are placeholders)/,
+    );
+    expect(fake.requests()).toHaveLength(before);
+    for (const value of Object.values(placeholders)) expect(result.stdout).not.toContain(value);
+  },
+  90_000,
+);
 
 it('with a real-shaped key of another account it does ask Twilio (one GET), which refuses it', async () => {
   writeFileSync(join(dir, '.env'), dotenvText(await environmentFor(newCredentials(['alice']))));
@@ -59,5 +65,10 @@ it('with a real-shaped key of another account it does ask Twilio (one GET), whic
   const result = await doctorOnline();
   expect(result.code).toBe(1);
   expect(result.stdout).toMatch(/✗ TWILIO_API_KEY_SID: Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET/);
-  expect(fake.requests().slice(before).map((request) => `${request.method} ${request.host}`)).toEqual(['GET api.twilio.com']);
+  expect(
+    fake
+      .requests()
+      .slice(before)
+      .map((request) => `${request.method} ${request.host}`),
+  ).toEqual(['GET api.twilio.com']);
 }, 90_000);

@@ -66,52 +66,58 @@ describe('npm start in a clone', () => {
     copy?.remove();
   });
 
-  it('serves, then picks up a .env edit by restarting (and says so), then a source edit by rebuilding', async () => {
-    const port = await freePort();
-    started = npmStart(copy, port);
-    const s = started;
-    expect(await eventually(s, 'the first /health', () => healthGrants(port))).toEqual(['video']);
+  it(
+    'serves, then picks up a .env edit by restarting (and says so), then a source edit by rebuilding',
+    async () => {
+      const port = await freePort();
+      started = npmStart(copy, port);
+      const s = started;
+      expect(await eventually(s, 'the first /health', () => healthGrants(port))).toEqual(['video']);
 
-    const env = copy.read('.env').replace(/^TOKEN_GRANTS=video$/m, 'TOKEN_GRANTS=video,sync');
-    copy.writeFile('.env', env);
-    const grants = await eventually(s, '/health with the new TOKEN_GRANTS', async () => {
-      const now = await healthGrants(port);
-      return now?.includes('sync') ? now : undefined;
-    });
-    expect(grants).toEqual(['video', 'sync']);
-    expect(s.output()).toContain('start: .env changed; restarting the server');
+      const env = copy.read('.env').replace(/^TOKEN_GRANTS=video$/m, 'TOKEN_GRANTS=video,sync');
+      copy.writeFile('.env', env);
+      const grants = await eventually(s, '/health with the new TOKEN_GRANTS', async () => {
+        const now = await healthGrants(port);
+        return now?.includes('sync') ? now : undefined;
+      });
+      expect(grants).toEqual(['video', 'sync']);
+      expect(s.output()).toContain('start: .env changed; restarting the server');
 
-    const marker = `edited-${Date.now()}`;
-    const page = copy.read('src/assets/index.html').replace('</body>', `<!-- ${marker} --></body>`);
-    copy.writeFile('src/assets/index.html', page);
-    await eventually(s, 'the rebuilt demo page', async () => {
-      const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
-      return text.includes(marker) ? true : undefined;
-    });
-    expect(s.output()).toMatch(/start: src\/.*index\.html changed; restarting the server/);
-    // No type check on this path: that is npm run typecheck's (and CI's) job.
-    expect(s.output()).not.toMatch(/tsc|type check/);
-  }, 4 * DEADLINE_MS);
+      const marker = `edited-${Date.now()}`;
+      const page = copy.read('src/assets/index.html').replace('</body>', `<!-- ${marker} --></body>`);
+      copy.writeFile('src/assets/index.html', page);
+      await eventually(s, 'the rebuilt demo page', async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+        return text.includes(marker) ? true : undefined;
+      });
+      expect(s.output()).toMatch(/start: src\/.*index\.html changed; restarting the server/);
+      // No type check on this path: that is npm run typecheck's (and CI's) job.
+      expect(s.output()).not.toMatch(/tsc|type check/);
+    },
+    4 * DEADLINE_MS,
+  );
 
-  it('stops with a clear message when the port is taken, instead of waiting in twilio-run’s prompt', async () => {
-    const blocker = createServer();
-    const port = await new Promise<number>((resolve) =>
-      blocker.listen(0, () => resolve((blocker.address() as { port: number }).port)),
-    );
-    try {
-      const busy = npmStart(copy, port);
-      const stop = setTimeout(() => void stopProcessGroup(busy.child, busy.exited), DEADLINE_MS);
-      await busy.exited;
-      clearTimeout(stop);
-      expect(busy.child.exitCode).toBe(1);
-      expect(busy.output()).toContain(`start: port ${port} is in use`);
-    } finally {
-      blocker.close();
-    }
-  }, 2 * DEADLINE_MS);
+  it(
+    'stops with a clear message when the port is taken, instead of waiting in twilio-run’s prompt',
+    async () => {
+      const blocker = createServer();
+      const port = await new Promise<number>((resolve) => blocker.listen(0, () => resolve((blocker.address() as { port: number }).port)));
+      try {
+        const busy = npmStart(copy, port);
+        const stop = setTimeout(() => void stopProcessGroup(busy.child, busy.exited), DEADLINE_MS);
+        await busy.exited;
+        clearTimeout(stop);
+        expect(busy.child.exitCode).toBe(1);
+        expect(busy.output()).toContain(`start: port ${port} is in use`);
+      } finally {
+        blocker.close();
+      }
+    },
+    2 * DEADLINE_MS,
+  );
 });
 
-it('npm scripts use no POSIX-only shell syntax (${PORT:-3000}, $VAR), so they run in cmd.exe and PowerShell', () => {
+it('npm scripts use no POSIX-only shell syntax ($VAR, or PORT with a :-3000 default), so they run in cmd.exe and PowerShell', () => {
   const scripts = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const posixOnly = Object.entries(scripts).filter(([, command]) => /\$\{?[A-Za-z_]/.test(command));
   expect(posixOnly).toEqual([]);

@@ -54,7 +54,9 @@ it('passes every check on a good service: /health, the demo page, /token without
 it('fails on a misconfigured service, naming the variable and never a value', async () => {
   const result = await smoke([broken.url]);
   expect(result.code).toBe(1);
-  expect(result.stdout).toMatch(/✗ GET \/health: 503 misconfigured: TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must be SK followed by 32 hexadecimal digits/);
+  expect(result.stdout).toMatch(
+    /✗ GET \/health: 503 misconfigured: TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must be SK followed by 32 hexadecimal digits/,
+  );
   expect(result.stdout).toMatch(/✗ POST \/token without credentials: expected 401 missing_credentials, got 500 server_misconfigured/);
   expect(result.stdout).not.toContain('SKnot-a-sid');
   // Users are configured: the body check is skipped because /health failed, not for want of a sign-in method.

@@ -76,7 +76,9 @@ describe('dev-env', () => {
     const unset = CONFIG_VARIABLES.filter((name) => name !== 'ACCOUNT_SID' && !set.includes(name));
     expect(unset.length).toBeGreaterThan(10);
     for (const name of unset) expect(text).toMatch(new RegExp(`^# ${name}=`, 'm'));
-    expect(text).toMatch(/^# Browser origins, other than the service's own, that may call \/token\. Others get 403\.\n(#.*\n)*# ALLOWED_ORIGINS=/m);
+    expect(text).toMatch(
+      /^# Browser origins, other than the service's own, that may call \/token\. Others get 403\.\n(#.*\n)*# ALLOWED_ORIGINS=/m,
+    );
     expect(text).toMatch(/localhost and 127\.0\.0\.1 are different origins/);
     // Commented out: twilio-run (and so the service) reads none of them.
     expect(set.filter((name) => unset.includes(name as (typeof unset)[number]))).toEqual([]);

@@ -150,7 +150,9 @@ describe('npm run doctor says when tokens are signed with placeholder credential
     writeEnvFile('.env', dotenvLines({ ...valid, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }));
     const result = doctor([]);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^doctor: \.env is valid for local use, but tokens are signed with PLACEHOLDER credentials that Twilio refuses/);
+    expect(result.stdout).toMatch(
+      /^doctor: \.env is valid for local use, but tokens are signed with PLACEHOLDER credentials that Twilio refuses/,
+    );
     expect(result.stdout).not.toMatch(/doctor: OK/);
     expect(result.stdout).toContain(
       'warning: tokens are signed with placeholder credentials (TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID): they decode, but Twilio refuses them',

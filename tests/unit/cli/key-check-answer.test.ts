@@ -29,7 +29,9 @@ describe('judgeKeyCheckAnswer', () => {
 
   it("a refusal names Twilio's error code and the Console page for keys", () => {
     const check = judge(401, { code: 20003 });
-    expect(check.ok || check.message).toMatch(/^Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account AC\w+ \(error 20003\)/);
+    expect(check.ok || check.message).toMatch(
+      /^Twilio refused TWILIO_API_KEY_SID with TWILIO_API_KEY_SECRET for account AC\w+ \(error 20003\)/,
+    );
     expect(check.ok || check.fix).toMatch(/API keys & tokens/);
   });
 
