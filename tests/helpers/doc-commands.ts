@@ -128,7 +128,7 @@ const OPERATORS = new Set(['&&', '||', '|', ';', '(', ')']);
 const REDIRECTS = new Set(['>', '>>', '<']);
 
 /** The simple commands of a line, each with the redirection targets it writes or reads. */
-export function simpleCommands(text: string): Array<{ readonly words: string[]; readonly redirects: string[] }> {
+function simpleCommands(text: string): Array<{ readonly words: string[]; readonly redirects: string[] }> {
   const result: Array<{ words: string[]; redirects: string[] }> = [];
   let current = { words: [] as string[], redirects: [] as string[] };
   const words = shellWords(text);
