@@ -242,7 +242,9 @@ describe('npm run doctor', () => {
       '--deploy',
     ]);
     expect(placeholder.code).toBe(1);
-    expect(placeholder.stdout).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
+    expect(placeholder.stdout).toMatch(
+      /✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is a placeholder \(a sample value, or the development \.env that npm start writes\)/,
+    );
     expect(placeholder.stdout).toMatch(/npm run deploy refuses to deploy/);
     const long = await doctor([
       writeEnv('long.env', {
