@@ -5,9 +5,9 @@
  * (default 3000), read here rather than by the shell, so the script runs the same in cmd.exe and PowerShell.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project-config';
 
 const ENV_FILE = '.env';
@@ -32,6 +32,12 @@ function portIsFree(port: number): Promise<boolean> {
     probe.once('error', () => resolveFree(false));
     probe.listen(port, () => probe.close(() => resolveFree(true)));
   });
+}
+
+/** A folder and every folder in it (a folder made later is watched from the next npm start). */
+function foldersUnder(folder: string): string[] {
+  const inside = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+  return [folder, ...inside.flatMap((entry) => foldersUnder(join(folder, entry.name)))];
 }
 
 function runBuild(): Promise<boolean> {
@@ -116,8 +122,12 @@ async function main(): Promise<number> {
     watch('.', (_event, name) => {
       if (name === ENV_FILE) schedule(false, `${ENV_FILE} changed`);
     }),
-    // Sources and assets (the private users and policy files among them) are built into dist/: rebuild first.
-    watch(resolve('src'), { recursive: true }, (_event, name) => schedule(true, `src/${String(name ?? '')} changed`)),
+    // Sources and assets (the private users and policy files among them) are built into dist/: rebuild first. One
+    // watch per folder, not { recursive: true }: on Linux, Node 20's recursive watch stops reporting a file that an
+    // editor (or sed -i, or git checkout) replaced, while a folder's watch keeps reporting its entries.
+    ...foldersUnder('src').map((folder) =>
+      watch(folder, (_event, name) => schedule(true, `${relative('.', join(folder, String(name ?? '')))} changed`)),
+    ),
   ];
   process.stdout.write(`start: watching ${ENV_FILE} and src/: a change restarts the server (and rebuilds for src/)\n`);
 
