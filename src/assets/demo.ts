@@ -11,7 +11,13 @@ function element<T extends HTMLElement>(id: string): T {
   return found as T;
 }
 
+/** The version of packages/token-client, for the install line of the cross-origin sample (a test keeps it in step). */
+const TOKEN_CLIENT_PACKAGE = 'twilio-token-service-token-client-0.1.0.tgz';
+
 const ui = {
+  placeholderBanner: element<HTMLDivElement>('placeholder-banner'),
+  sameOriginSample: element<HTMLElement>('sample-same-origin'),
+  crossOriginSample: element<HTMLElement>('sample-cross-origin'),
   status: element<HTMLDivElement>('status'),
   error: element<HTMLDivElement>('error'),
   signIn: element<HTMLElement>('sign-in'),
@@ -67,7 +73,10 @@ async function probeSchemes(): Promise<void> {
     return;
   }
   ui.checking.hidden = true;
-  const report = typeof body === 'object' && body !== null ? (body as { status?: unknown; authSchemes?: unknown }) : {};
+  const report =
+    typeof body === 'object' && body !== null
+      ? (body as { status?: unknown; authSchemes?: unknown; grants?: unknown; placeholders?: unknown })
+      : {};
   if (response.status === 503 || report.status === 'misconfigured') {
     showError('server_misconfigured');
     return;
@@ -81,6 +90,66 @@ async function probeSchemes(): Promise<void> {
   ui.bearerForm.hidden = !schemes.includes('bearer');
   ui.noMethod.hidden = !(ui.basicForm.hidden && ui.bearerForm.hidden);
   document.body.dataset.schemes = schemes.join(' ');
+  showPlaceholderBanner(textsOf(report.placeholders));
+  showSamples(schemes, textsOf(report.grants));
+}
+
+function textsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+// ---- Placeholder credentials and samples, from what /health says ------------------------------
+
+/** Tokens signed with placeholders decode on this page but Twilio refuses them: say so before anyone wonders why. */
+function showPlaceholderBanner(settings: readonly string[]): void {
+  const names = settings.filter((name) => /^[A-Z][A-Z0-9_]*$/.test(name));
+  ui.placeholderBanner.hidden = names.length === 0;
+  if (names.length === 0) return;
+  ui.placeholderBanner.textContent =
+    `Placeholder credentials: tokens from this service are signed with placeholder values (${names.join(', ')}). ` +
+    'They decode on this page, but Twilio refuses them. Put your real Account SID and API key in .env ' +
+    '(README, "Real Twilio credentials"); npm start restarts the server when .env changes.';
+}
+
+/** The samples as this service will answer them: its sign-in methods, the grants it issues, its own URL. */
+function showSamples(schemes: readonly string[], grants: readonly string[]): void {
+  const credentials: Record<string, string> = {
+    basic: "{ kind: 'basic', username, password }",
+    bearer: "{ kind: 'bearer', secret, identity }",
+    oidc: "{ kind: 'oidc', token: idToken }",
+  };
+  const offered = schemes.filter((scheme) => scheme in credentials);
+  const [first, ...others] = offered.length > 0 ? offered : ['basic'];
+  const alternatives = others.length > 0 ? `   // or ${others.map((scheme) => credentials[scheme]).join(', or ')}` : '';
+  const body = (endpoint: string) =>
+    [
+      'const tokens = createTokenClient({',
+      ...(endpoint ? [`  endpoint: '${endpoint}',`] : []),
+      `  credentials: ${credentials[first!]},${alternatives}`,
+      `  request: { grants: [${grants.map((grant) => `'${grant}'`).join(', ')}] },   // what this service issues (TOKEN_GRANTS)`,
+      '});',
+      'tokens.onError((error) => console.error(error.code, error.message));',
+      'const { token } = await tokens.start();   // then refreshed before every expiry',
+    ].join('\n');
+  ui.sameOriginSample.textContent = [`import { createTokenClient } from '/token-client.js';`, '', body('')].join('\n');
+  ui.crossOriginSample.textContent = [
+    `// 1. List your app's origin in this service's ALLOWED_ORIGINS (e.g. http://localhost:5173), then restart it.`,
+    '// 2. Install the client once, from a checkout of this project:',
+    '//      (cd packages/token-client && npm pack --pack-destination /tmp)',
+    `//      npm install /tmp/${TOKEN_CLIENT_PACKAGE}`,
+    "import { createTokenClient } from '@twilio-token-service/token-client';",
+    '',
+    body(`${location.origin}/token`),
+  ].join('\n');
+  document.querySelectorAll<HTMLElement>('[data-grant]').forEach((section) => {
+    const grant = section.dataset['grant'] ?? '';
+    const note = section.querySelector('.grant-note');
+    if (!(note instanceof HTMLElement)) return;
+    note.hidden = grants.includes(grant);
+    note.textContent = note.hidden
+      ? ''
+      : `This service does not issue the ${grant} grant yet: add ${grant} to TOKEN_GRANTS (with the setting it needs, docs/configuration.md).`;
+  });
 }
 
 // ---- Sign in, refresh, sign out ---------------------------------------------------------------

@@ -4,17 +4,18 @@ import { join } from 'node:path';
 import type { DeployProgress } from './deploy-interruption';
 import { DeployStop } from './deploy-output';
 
-function runBuildScript(progress: DeployProgress): Promise<number> {
+function runBuildScript(progress: DeployProgress, typecheck: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join('scripts', 'build.mjs')], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [join('scripts', 'build.mjs'), ...(typecheck ? ['--typecheck'] : [])], { stdio: 'inherit' });
     progress.child = child;
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
 
-/** Runs the build as a child (a signal stops it with the deploy); a failed build stops the deploy before any request. */
-export async function buildForDeploy(options: { readonly progress: DeployProgress }): Promise<void> {
-  if ((await runBuildScript(options.progress)) !== 0) throw new DeployStop('the build failed; nothing was sent to Twilio');
+/** Runs the build (type-checked when asked: a deploy that uploads) as a child (a signal stops it with the deploy); a failed build stops the deploy before any request. */
+export async function buildForDeploy(options: { readonly progress: DeployProgress; readonly typecheck: boolean }): Promise<void> {
+  if ((await runBuildScript(options.progress, options.typecheck)) !== 0)
+    throw new DeployStop('the build failed; nothing was sent to Twilio');
   options.progress.child = undefined;
 }

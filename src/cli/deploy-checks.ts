@@ -5,6 +5,7 @@ import { CONFIG_VARIABLES, parseConfig, type ConfigSources } from '../lib/config
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems } from './setting-names';
+import { placeholderProblems } from './placeholder-notice';
 import { splitList } from '../lib/base/text';
 
 /**
@@ -13,9 +14,6 @@ import { splitList } from '../lib/base/text';
  * metadata, domain name, path and every variable, as JSON) is over 3 KB.
  */
 export const TWILIO_VARIABLE_LIMITS = Object.freeze({ keyCharacters: 128, valueBytes: 450, contextBytes: 3 * 1024 });
-
-/** The placeholder SIDs `npm start` writes into a development .env: tokens signed with them are refused by Twilio. */
-const PLACEHOLDER_SID = /^(AC|SK|AP|IS|CR)0{32}$/;
 
 /** Where a variable too large for Twilio can go instead. */
 const WAY_OUT: Readonly<Record<string, string>> = {
@@ -55,8 +53,9 @@ export function contextBytes(variables: Readonly<Record<string, string>>, target
   return Buffer.byteLength(JSON.stringify(context), 'utf8');
 }
 
-function loopbackUrlIn(value: string): boolean {
-  return splitList(value).some((item) => {
+/** The items of a list that are URLs on this machine, as written. */
+function loopbackUrls(value: string): string[] {
+  return splitList(value).filter((item) => {
     try {
       return isLoopbackHostname(new URL(item).hostname);
     } catch {
@@ -64,6 +63,8 @@ function loopbackUrlIn(value: string): boolean {
     }
   });
 }
+
+const loopbackUrlIn = (value: string): boolean => loopbackUrls(value).length > 0;
 
 /**
  * Every reason not to deploy these variables (exactly what twilio-run would upload) with these private
@@ -76,14 +77,9 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
   const problems = new ConfigProblems();
   const add = problems.report.bind(problems);
 
+  // Placeholders (AC000… from npm start's .env, ACxxxx…, your_…_goes_here): every token would be refused.
+  for (const problem of placeholderProblems(variables)) problems.add(problem);
   for (const [key, value] of Object.entries(variables)) {
-    if (PLACEHOLDER_SID.test(value)) {
-      add(
-        key,
-        `${key} is the development placeholder that npm start writes, which Twilio refuses`,
-        `set ${key} to the real SID from the Twilio Console`,
-      );
-    }
     if (key.length > TWILIO_VARIABLE_LIMITS.keyCharacters) {
       add(
         key.slice(0, 40),
@@ -120,10 +116,12 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
     }
   }
   const origins = variables['ALLOWED_ORIGINS'];
-  if (origins !== undefined && loopbackUrlIn(origins)) {
+  const loopbackOrigins = origins === undefined ? [] : loopbackUrls(origins);
+  if (loopbackOrigins.length > 0) {
+    // Named as written: an origin is not a secret, and "localhost" would be wrong for http://127.0.0.1:4917.
     add(
       'ALLOWED_ORIGINS',
-      'ALLOWED_ORIGINS lists a loopback origin (localhost), which would let any local web page get tokens from the deployed service',
+      `ALLOWED_ORIGINS lists ${loopbackOrigins.join(', ')}, on this machine (loopback), which would let any local web page get tokens from the deployed service`,
       'list only the origins of your deployed app; use npm start for local development',
     );
   }

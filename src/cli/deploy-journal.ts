@@ -2,7 +2,16 @@
  * The steps of a deploy, in order, each pending, in flight, done or failed: what an interrupted or failed deploy
  * prints so the user knows what is applied on Twilio and what is not.
  */
-type StepState = 'pending' | 'in flight' | 'done' | 'failed';
+type StepState = 'pending' | 'in flight' | 'done' | 'failed' | 'refused';
+
+/**
+ * Twilio answered with a 4xx: the request was refused, so nothing of it was applied. A 5xx or no answer at all
+ * (a cut connection) leaves it unknown whether Twilio applied it.
+ */
+function refusedByTwilio(error: unknown): boolean {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
 
 interface Step {
   readonly label: string;
@@ -30,7 +39,7 @@ export class DeployJournal {
       step.state = 'done';
       return result;
     } catch (error) {
-      step.state = 'failed';
+      step.state = refusedByTwilio(error) ? 'refused' : 'failed';
       throw error;
     }
   }
@@ -43,7 +52,7 @@ export class DeployJournal {
     return this.steps.every((step) => step.state === 'done');
   }
 
-  /** Applied, unknown (the request was sent, its answer never came) and not applied, one line per step. */
+  /** Applied, refused (Twilio answered no), unknown (sent, no answer or a server error) and not applied, one line per step. */
   report(): string[] {
     const lines: string[] = [];
     const section = (title: string, states: StepState[]) => {
@@ -51,6 +60,7 @@ export class DeployJournal {
       if (steps.length > 0) lines.push(title, ...steps.map((step) => `    ${step.label}`));
     };
     section('  applied:', ['done']);
+    section('  refused by Twilio (not applied):', ['refused']);
     section('  unknown (sent, no answer; the next deploy reads what is live):', ['in flight', 'failed']);
     section('  not applied:', ['pending']);
     return lines;

@@ -37,7 +37,7 @@ export function refuseRemovals(plan: DeployPlan): number {
         : 'the live policy would disappear and access would fall back to the variables alone (the grants, rooms and TTLs it restricted would widen)';
     const supply =
       name === 'users'
-        ? `put ${file.source} in place (in CI, write it from a secret: see the README, "Deploying from CI")`
+        ? `put ${file.source} in place (in CI, write it from a secret: see docs/deploy.md, "Deploying from CI")`
         : `commit ${file.source} (a policy holds no secret) or put it in place before deploying`;
     say(
       `✗ ${file.path}: the live build has it and this checkout has no ${file.source}: ${what}\n  fix: ${supply}, or pass ${file.flag} to remove it on purpose`,

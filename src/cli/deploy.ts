@@ -29,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const preflight = await checkBeforeSending({ forward: args.forward });
   if (!preflight.ok) return 1;
-  await buildForDeploy({ progress });
+  // --plan sends nothing, so it skips the type check (a few seconds of the wait); a deploy that uploads runs it.
+  await buildForDeploy({ progress, typecheck: !args.plan });
 
   const cwd = process.cwd();
   const { config, accountSid } = preflight;

@@ -19,6 +19,7 @@ import {
   type ProjectConfigurationOptions,
 } from './project-config';
 import { printSigningKeyCheck } from './deploy-key-check';
+import { signingPlaceholders } from './placeholder-notice';
 
 const USAGE =
   'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE] [--users-asset FILE]';
@@ -87,9 +88,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const health = healthReportFor({ ok: true, config });
   if (health.status !== 'ok') return 1; // cannot happen for a parsed configuration
   const policySource = project.values['TOKEN_POLICY']?.trim() ? 'TOKEN_POLICY' : project.policyFile;
+  const placeholders = signingPlaceholders(project.values);
   process.stdout.write(
     [
-      `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
+      placeholders.length > 0
+        ? `doctor: ${checked} is valid for local use, but tokens are signed with PLACEHOLDER credentials that Twilio refuses (see below)`
+        : `doctor: OK, ${checked} is valid${forDeploy ? ' and ready to deploy' : ''}`,
       `  sign-in:  ${health.authSchemes.map((scheme) => describeScheme(scheme, project)).join(', ')}`,
       `  grants:   ${health.grants.join(', ')}`,
       `  oidc:     ${health.oidc ? 'on' : 'off'}`,
@@ -108,7 +112,16 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write('  fix: correct the name, add the user, or turn on OIDC (docs/policy.md)\n');
   }
   // --online: the signing key checked with Twilio, as npm run deploy checks it, once the offline checks pass.
-  if (parsed.online) return printSigningKeyCheck(project.values, (line) => process.stdout.write(`${line}\n`));
+  if (parsed.online) {
+    // Placeholders are never sent: Twilio would refuse them, and a made-up secret has no business leaving the machine.
+    if (placeholders.length > 0) {
+      process.stdout.write(
+        `\n✗ ${placeholders[0]}: --online asks Twilio nothing while ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is a placeholder' : 'are placeholders'}\n  fix: paste the real values into ${project.envFile}, then npm run doctor -- --online again\n`,
+      );
+      return 1;
+    }
+    return printSigningKeyCheck(project.values, (line) => process.stdout.write(`${line}\n`));
+  }
   return 0;
 }
 

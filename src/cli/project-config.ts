@@ -10,6 +10,7 @@ import { parseConfig, type ConfigSources, type ServiceConfig } from '../lib/conf
 import { checkDeployment, type DeployTarget } from './deploy-checks';
 import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
 import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from './setting-names';
+import { placeholderWarning } from './placeholder-notice';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
 export interface ProjectConfigurationOptions {
@@ -139,7 +140,8 @@ export function checkLocalConfiguration(project: ProjectConfiguration): Configur
       ...misspelledSettingProblems(Object.keys(project.values)),
       ...(parsed.ok ? [] : parsed.problems),
     ],
-    warnings: warningsFor(project, Object.keys(project.values), ''),
+    // Placeholders work locally (tokens decode) but Twilio refuses them: a warning here, a problem for the deploy.
+    warnings: [...placeholderWarnings(project.values), ...warningsFor(project, Object.keys(project.values), '')],
     ...(parsed.ok && { config: parsed.config }),
   };
 }
@@ -222,6 +224,11 @@ function missingEnvFile({ envFile, envFileExists, envFileUnreadable }: ProjectCo
         message: `there is no ${envFile}`,
         fix: `check the name, or make it from the template: cp .env.example ${envFile}`,
       };
+}
+
+function placeholderWarnings(values: Readonly<Record<string, string>>): Problem[] {
+  const warning = placeholderWarning(values);
+  return warning ? [warning] : [];
 }
 
 function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): Problem[] {

@@ -18,6 +18,7 @@ interface Check {
 }
 
 interface HealthSeen {
+  /** Set when /health answered ok: the sign-in methods the service has. */
   authSchemes?: readonly string[];
 }
 
@@ -26,6 +27,7 @@ interface AnswerJson {
   readonly status?: unknown;
   readonly problems?: unknown;
   readonly authSchemes?: unknown;
+  readonly placeholders?: unknown;
   readonly openapi?: unknown;
   readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly schemes?: unknown };
 }
@@ -53,6 +55,9 @@ const CHECKS: readonly Check[] = [
       if (answer.status !== 200 || body?.status !== 'ok') return `expected 200 {"status":"ok"}, got ${answer.status}`;
       if (!Array.isArray(body.authSchemes) || body.authSchemes.length === 0) return 'the answer lists no sign-in method (authSchemes)';
       health.authSchemes = body.authSchemes;
+      // The service answers, but every token it signs is refused by Twilio: not a service that works.
+      if (Array.isArray(body.placeholders) && body.placeholders.length > 0)
+        return `tokens are signed with placeholder credentials (${body.placeholders.map(String).join(', ')}): Twilio refuses them; set the real values and deploy again`;
       return undefined;
     },
   },
@@ -151,7 +156,10 @@ export async function runSmokeChecks(baseUrl: string, options: SmokeOptions = {}
   for (const check of CHECKS) {
     const request = typeof check.request === 'function' ? check.request(health) : check.request;
     if (typeof check.request === 'function' && request === undefined) {
-      lines.push(`  - ${check.name}: skipped (no Basic or shared-secret sign-in)`);
+      // Say why: a failed /health leaves the sign-in methods unknown, which is not the same as having none.
+      const why =
+        health.authSchemes === undefined ? 'GET /health failed, so the sign-in methods are unknown' : 'no Basic or shared-secret sign-in';
+      lines.push(`  - ${check.name}: skipped (${why})`);
       continue;
     }
     let reason: string | undefined;

@@ -171,7 +171,7 @@ describe('a deploy from a fresh clone or CI never drops the users file or the po
         /✗ \/basic-users\.txt: the live build has it and this checkout has no src\/assets\/basic-users\.private\.txt: every Basic user of the live service would be locked out/,
       );
       expect(result.stdout).toMatch(
-        /fix: put src\/assets\/basic-users\.private\.txt in place \(in CI, write it from a secret: see the README, "Deploying from CI"\), or pass --remove-users-file/,
+        /fix: put src\/assets\/basic-users\.private\.txt in place \(in CI, write it from a secret: see docs\/deploy\.md, "Deploying from CI"\), or pass --remove-users-file/,
       );
       expect(result.stdout).toMatch(/✗ \/policy\.json: the live build has it and this checkout has no src\/assets\/policy\.private\.json/);
       expect(result.stdout).toMatch(/fix: commit src\/assets\/policy\.private\.json \(a policy holds no secret\).*or pass --remove-policy/);

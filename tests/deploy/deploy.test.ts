@@ -318,8 +318,10 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
       const result = await deploy(copy);
       expect(result.code).toBe(1);
       expect(result.output).toMatch(/refused; nothing was sent to Twilio/);
-      expect(result.output).toMatch(/✗ TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT_SID is the development placeholder/);
-      expect(result.output).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
+      expect(result.output).toMatch(
+        /✗ TWILIO_ACCOUNT_SID: TWILIO_ACCOUNT_SID is a placeholder \(a sample value, or the development \.env that npm start writes\)/,
+      );
+      expect(result.output).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is a placeholder/);
       expect(harness.fake.requests()).toHaveLength(requests);
     },
     DEPLOY_TIMEOUT_MS,
@@ -366,7 +368,10 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
     async () => {
       await expectRefused(
         { ...valid, OIDC_ISSUER: 'http://127.0.0.1:9000/', OIDC_AUDIENCE: 'tokens', ALLOWED_ORIGINS: 'http://localhost:5173' },
-        [/✗ OIDC_ISSUER: OIDC_ISSUER points at this machine \(loopback\)/, /✗ ALLOWED_ORIGINS: ALLOWED_ORIGINS lists a loopback origin/],
+        [
+          /✗ OIDC_ISSUER: OIDC_ISSUER points at this machine \(loopback\)/,
+          /✗ ALLOWED_ORIGINS: ALLOWED_ORIGINS lists http:\/\/localhost:5173, on this machine \(loopback\)/,
+        ],
       );
     },
     DEPLOY_TIMEOUT_MS,

@@ -1,5 +1,5 @@
 /** Raw HTTP requests over loopback with full control of headers (repeated headers included). */
-import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
+import { request as httpRequest, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
 import { expectResponseMatchesContract, isDescribedByContract } from './openapi-contract';
 
 export interface HttpAnswer {
@@ -12,7 +12,8 @@ export interface HttpAnswer {
 
 export interface HttpCall {
   method?: string;
-  headers?: OutgoingHttpHeaders;
+  /** Any header may be repeated (an array), even those @types/node 22 types as single strings: hostile tests send them. */
+  headers?: Readonly<Record<string, OutgoingHttpHeader | undefined>>;
   /** A JSON value (sent as application/json), or a raw string/Buffer sent as is. */
   json?: unknown;
   body?: string | Buffer;
@@ -29,7 +30,8 @@ export interface SendOptions {
 }
 
 export function send(url: string, call: HttpCall = {}, options: SendOptions = {}): Promise<HttpAnswer> {
-  const headers: OutgoingHttpHeaders = { ...call.headers };
+  // Node sends an array as repeated headers whatever the name; only the types of well-known names say otherwise.
+  const headers = { ...call.headers } as OutgoingHttpHeaders;
   let payload: string | Buffer | undefined = call.body;
   if (call.json !== undefined) {
     payload = JSON.stringify(call.json);

@@ -67,7 +67,7 @@ describe('GET /health', () => {
       expect.arrayContaining([
         {
           variable: 'TWILIO_API_KEY_SID',
-          message: 'TWILIO_API_KEY_SID must start with SK and have 34 characters',
+          message: 'TWILIO_API_KEY_SID must be SK followed by 32 hexadecimal digits (0-9, a-f)',
           fix: expect.any(String),
         },
         expect.objectContaining({ variable: 'OIDC_AUDIENCE' }),
@@ -169,7 +169,9 @@ describe('npm run doctor', () => {
   it('exits 1 and prints each problem with its fix, never a value', async () => {
     const result = await doctor([writeEnv('broken.env', brokenEnv), '--policy-asset', join(dir, 'none.json')]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must start with SK and have 34 characters\n  fix: ');
+    expect(result.stdout).toContain(
+      '✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must be SK followed by 32 hexadecimal digits (0-9, a-f)\n  fix: ',
+    );
     expect(result.stdout).toMatch(/✗ TOKEN_POLICY: TOKEN_POLICY rules\[0\]\.rooms\[1\]: .*\n {2}fix: /);
     expect(result.stdout).toMatch(/✗ OIDC_AUDIENCE: /);
     expect(result.stdout).toMatch(/✗ THROTTLE_SYNC_SERVICE_SID: THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID .*\n {2}fix: /);
@@ -240,7 +242,9 @@ describe('npm run doctor', () => {
       '--deploy',
     ]);
     expect(placeholder.code).toBe(1);
-    expect(placeholder.stdout).toMatch(/✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is the development placeholder/);
+    expect(placeholder.stdout).toMatch(
+      /✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is a placeholder \(a sample value, or the development \.env that npm start writes\)/,
+    );
     expect(placeholder.stdout).toMatch(/npm run deploy refuses to deploy/);
     const long = await doctor([
       writeEnv('long.env', {

@@ -54,11 +54,32 @@ it('passes every check on a good service: /health, the demo page, /token without
 it('fails on a misconfigured service, naming the variable and never a value', async () => {
   const result = await smoke([broken.url]);
   expect(result.code).toBe(1);
-  expect(result.stdout).toMatch(/✗ GET \/health: 503 misconfigured: TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must start with SK/);
+  expect(result.stdout).toMatch(
+    /✗ GET \/health: 503 misconfigured: TWILIO_API_KEY_SID: TWILIO_API_KEY_SID must be SK followed by 32 hexadecimal digits/,
+  );
   expect(result.stdout).toMatch(/✗ POST \/token without credentials: expected 401 missing_credentials, got 500 server_misconfigured/);
   expect(result.stdout).not.toContain('SKnot-a-sid');
+  // Users are configured: the body check is skipped because /health failed, not for want of a sign-in method.
+  expect(result.stdout).toContain(
+    '  - POST /token with credentials in a JSON body: skipped (GET /health failed, so the sign-in methods are unknown)',
+  );
   expect(result.stdout).toMatch(/FAILED/);
 }, 30_000);
+
+it('fails on a service that signs with placeholder credentials, naming the settings and never a value', async () => {
+  const placeholderSid = `AC${'0'.repeat(32)}`;
+  const server = await startServer(await environmentFor(credentials, { TWILIO_ACCOUNT_SID: placeholderSid }));
+  try {
+    const result = await smoke([server.url]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '  ✗ GET /health: tokens are signed with placeholder credentials (TWILIO_ACCOUNT_SID): Twilio refuses them; set the real values and deploy again',
+    );
+    expect(result.stdout).not.toContain(placeholderSid);
+  } finally {
+    await server.stop();
+  }
+}, 60_000);
 
 it('fails when nothing answers, and loopback URLs never go through HTTP_PROXY', async () => {
   const result = await smoke([`http://127.0.0.1:${good.port}`], { HTTP_PROXY: 'http://127.0.0.1:9' });

@@ -29,11 +29,32 @@ describe('checkDeployment', () => {
       expect(problems).toContainEqual(
         expect.objectContaining({
           variable: name,
-          message: `${name} is the development placeholder that npm start writes, which Twilio refuses`,
+          message: `${name} is a placeholder (a sample value, or the development .env that npm start writes), which Twilio refuses`,
         }),
       );
     },
   );
+
+  it.each([
+    ['a secret in words', 'TWILIO_API_KEY_SECRET', 'your_api_key_secret_goes_here_xxxxxxxx'],
+    ['a SID of x', 'TWILIO_ACCOUNT_SID', `AC${'x'.repeat(32)}`],
+    ['a key SID of X', 'TWILIO_API_KEY_SID', `SK${'X'.repeat(32)}`],
+  ])('refuses %s (%s) as a placeholder, never echoing it', (_what, name, value) => {
+    const problems = problemsFor({ ...valid, [name]: value });
+    expect(problems).toContainEqual(expect.objectContaining({ variable: name, message: expect.stringMatching(/ is a placeholder /) }));
+    for (const problem of problems) expect(JSON.stringify(problem)).not.toContain(value);
+  });
+
+  it('names a loopback allowed origin as written: 127.0.0.1 is not called localhost', () => {
+    const [problem] = problemsFor({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com,http://127.0.0.1:4917' });
+    expect(problem).toEqual(
+      expect.objectContaining({
+        variable: 'ALLOWED_ORIGINS',
+        message: expect.stringMatching(/^ALLOWED_ORIGINS lists http:\/\/127\.0\.0\.1:4917, on this machine \(loopback\)/),
+      }),
+    );
+    expect(problem!.message).not.toContain('localhost');
+  });
 
   it('counts bytes, not characters, against the 450-byte value limit, and says where a large value can go', () => {
     const room = 'é'.repeat(100); // 100 characters, 200 bytes: fine

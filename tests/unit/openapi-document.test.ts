@@ -208,14 +208,23 @@ describe('answers built by the code match their schemas', () => {
   it('the health report of a valid configuration has exactly the fields of HealthOk, and every auth scheme is documented', () => {
     const report = healthReportFor(parseConfig(env));
     expect(report.status).toBe('ok');
-    // `throttle` is there only with THROTTLE_SYNC_SERVICE_SID (checked against the schema in the Sync suite).
+    // `throttle` is there only with THROTTLE_SYNC_SERVICE_SID (checked against the schema in the Sync suite), and
+    // `placeholders` only with placeholder credentials (below).
     expect(Object.keys(report).sort()).toEqual(
       Object.keys(schema('HealthOk').properties)
-        .filter((key) => key !== 'throttle')
+        .filter((key) => key !== 'throttle' && key !== 'placeholders')
         .sort(),
     );
     expect(Object.keys(report).sort()).toEqual([...schema('HealthOk').required].sort());
     expect(report.status === 'ok' && [...report.authSchemes].sort()).toEqual([...schema('AuthScheme').enum].sort());
+    expectSchemaMatch('HealthOk', report);
+  });
+
+  it('the health report of a configuration with placeholder credentials names them in `placeholders`, as HealthOk documents', () => {
+    const withPlaceholders = { ...env, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` };
+    const report = healthReportFor(parseConfig(withPlaceholders), withPlaceholders);
+    // The suite's CONVERSATIONS_SERVICE_SID is IS000…0, a placeholder too.
+    expect(report).toMatchObject({ status: 'ok', placeholders: ['TWILIO_ACCOUNT_SID', 'TWILIO_API_KEY_SID', 'CONVERSATIONS_SERVICE_SID'] });
     expectSchemaMatch('HealthOk', report);
   });
 

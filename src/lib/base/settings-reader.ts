@@ -1,4 +1,5 @@
 /** Reads settings from the environment (the Functions context, `.env` locally) into one problem list. */
+import { looksLikePlaceholder } from './placeholders';
 import { ConfigProblems } from './problems';
 
 export type Environment = Readonly<Record<string, unknown>>;
@@ -37,11 +38,17 @@ export class SettingsReader {
     const value = this.text(name);
     if (value === undefined) {
       if (this.env[name] !== undefined && typeof this.env[name] !== 'string') return undefined; // already reported by text()
-      if (required) this.report(name, `${name} is not set`, `set ${name} to ${what} (${prefix} followed by 32 hex characters)`);
+      if (required) this.report(name, `${name} is not set`, `set ${name} to ${what} (${prefix} followed by 32 hexadecimal digits)`);
       return undefined;
     }
     if (!sidPattern(prefix).test(value)) {
-      this.report(name, `${name} must start with ${prefix} and have 34 characters`, `copy ${what} from the Twilio Console`);
+      // Say what a SID is made of: "34 characters" is true of ACxxxx… too, which is why it was pasted.
+      const form = `${prefix} followed by 32 hexadecimal digits (0-9, a-f)`;
+      this.report(
+        name,
+        looksLikePlaceholder(value) ? `${name} is a placeholder, not a real SID: it must be ${form}` : `${name} must be ${form}`,
+        `copy ${what} from the Twilio Console`,
+      );
       return undefined;
     }
     return value;

@@ -3,6 +3,7 @@ import type { AuthScheme } from '../auth/settings';
 import type { Environment } from '../base/settings-reader';
 import type { Problem } from '../base/problems';
 import { loadConfig, type ConfigResult, type ConfigSources, type ServiceConfig } from '../config/service-config';
+import { placeholderSettings } from '../config/placeholder-settings';
 import type { GrantName } from '../token/grant-names';
 import { jsonResult, type HttpResult } from '../http/result';
 import {
@@ -27,27 +28,34 @@ export type HealthReport =
       readonly grants: readonly GrantName[];
       readonly oidc: boolean;
       readonly policy: boolean;
+      /**
+       * Only when some are: the Twilio SID and secret settings (names, never values) that hold placeholders. Tokens
+       * still decode, but Twilio refuses them; the demo page shows a banner from this.
+       */
+      readonly placeholders?: readonly string[];
       /** Only with THROTTLE_SYNC_SERVICE_SID. */
       readonly throttle?: ThrottleStoreReport;
     }
   | { readonly status: 'misconfigured'; readonly problems: readonly Problem[] };
 
 /**
- * The report for a parsed configuration. Problems name variables and rules, never values, and the same
- * list is what `npm run doctor` prints.
+ * The report for a parsed configuration (and the environment it was parsed from, for `placeholders`). Problems name
+ * variables and rules, never values, and the same list is what `npm run doctor` prints.
  * @example healthReportFor(parseConfig(env)) // { status: 'ok', authSchemes: ['bearer'], grants: ['video'], oidc: false, policy: false }
  */
-export function healthReportFor(result: ConfigResult): HealthReport {
+export function healthReportFor(result: ConfigResult, env: Environment = {}): HealthReport {
   if (!result.ok) {
     return { status: 'misconfigured', problems: result.problems.map(({ variable, message, fix }) => ({ variable, message, fix })) };
   }
   const { config } = result;
+  const placeholders = placeholderSettings(env);
   return {
     status: 'ok',
     authSchemes: config.authSchemes,
     grants: config.grants.enabled,
     oidc: config.oidc !== undefined,
     policy: config.policy !== undefined,
+    ...(placeholders.length > 0 && { placeholders }),
   };
 }
 
@@ -101,7 +109,7 @@ export async function handleHealthRequest(
   { sources = {}, sharedLedger }: HealthRequestOptions = {},
 ): Promise<HttpResult> {
   const loaded = loadConfig(env, sources);
-  let report = healthReportFor(loaded);
+  let report = healthReportFor(loaded, env);
   const ledger = loaded.ok && sharedLedger ? sharedLedger(loaded.config) : undefined;
   if (report.status === 'ok' && ledger) report = { ...report, throttle: await probeThrottleStore(ledger) };
   return jsonResult(report.status === 'ok' ? 200 : 503, report, { allowed: true });

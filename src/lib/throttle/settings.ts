@@ -10,7 +10,7 @@ export function readThrottleSyncServiceSid(settings: SettingsReader): string | u
   if (value !== undefined && value !== 'default' && !sidPattern('IS').test(value)) {
     settings.report(
       'THROTTLE_SYNC_SERVICE_SID',
-      'THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID (IS followed by 32 hex characters) or default',
+      'THROTTLE_SYNC_SERVICE_SID must be a Sync Service SID (IS followed by 32 hexadecimal digits) or default',
       'copy the SID of a Sync Service from the Twilio Console, write default for the account’s default Sync Service, or unset it',
     );
     return undefined;

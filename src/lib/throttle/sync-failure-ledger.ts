@@ -2,7 +2,7 @@
  * The shared per-name failure counts on Twilio Sync: one Map Item per attempted name, spread over a fixed set of
  * Maps, written with If-Match revisions and expiring with the name's window.
  *
- * Why this shape (Sync's rules, see README "THROTTLE_SYNC_SERVICE_SID"):
+ * Why this shape (Sync's rules, see docs/configuration.md, "THROTTLE_SYNC_SERVICE_SID"):
  * - About 20 writes (and 20 reads) per second per object, and a Map is ONE object for all its items: one Map
  *   for every name would cap the whole service at ~20 failed sign-ins a second. Names are spread over
  *   SHARD_COUNT Maps by a keyed hash, so the service takes ~20 × 32 = 640 attempts a second before Sync refuses.

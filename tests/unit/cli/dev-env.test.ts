@@ -1,12 +1,12 @@
 /** dev-env: writes a working development .env in its working directory, once, and never overwrites one. */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig } from '../../../src/lib/config/service-config';
+import { CONFIG_VARIABLES, parseConfig } from '../../../src/lib/config/service-config';
 import { parsePasswordHash, verifyPassword } from '../../../src/lib/auth/password-hash';
 import { environmentFor, newCredentials, dotenvText } from '../../helpers/fixtures';
 import { copyProject } from '../../helpers/project-copy';
-import { runCli } from '../../helpers/run-cli';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli';
 
 const validEnvironment = () => environmentFor(newCredentials(['alice']));
 
@@ -58,9 +58,30 @@ describe('dev-env', () => {
     await expect(verifyPassword(password!, parsePasswordHash(phc))).resolves.toBe(true);
 
     expect(run.stdout).toContain('http://localhost:4567/token');
-    expect(run.stdout).not.toMatch(/problem|warning/);
+    expect(run.stdout).not.toMatch(/problem/);
+    // Valid, and said to be placeholders: the secret too, so no check takes it for a real one.
+    expect(env['TWILIO_API_KEY_SECRET']).toMatch(/^placeholder-[A-Za-z0-9_-]{32}$/);
+    expect(run.stdout).toContain(
+      'warning: tokens are signed with placeholder credentials (TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID, TWILIO_API_KEY_SECRET)',
+    );
     expect(run.stdout).not.toContain(env['AUTH_SHARED_SECRETS']!);
     expect(run.stdout).not.toContain(env['TWILIO_API_KEY_SECRET']!);
+  });
+
+  it('lists every other setting of the service commented out, with its description from .env.example, ALLOWED_ORIGINS among them', () => {
+    copyFileSync(join(PROJECT_ROOT, '.env.example'), join(dir, '.env.example'));
+    expect(runDevEnv().status).toBe(0);
+    const text = readFileSync(join(dir, '.env'), 'utf8');
+    const set = Object.keys(parseDotEnv(text));
+    const unset = CONFIG_VARIABLES.filter((name) => name !== 'ACCOUNT_SID' && !set.includes(name));
+    expect(unset.length).toBeGreaterThan(10);
+    for (const name of unset) expect(text).toMatch(new RegExp(`^# ${name}=`, 'm'));
+    expect(text).toMatch(
+      /^# Browser origins, other than the service's own, that may call \/token\. Others get 403\.\n(#.*\n)*# ALLOWED_ORIGINS=/m,
+    );
+    expect(text).toMatch(/localhost and 127\.0\.0\.1 are different origins/);
+    // Commented out: twilio-run (and so the service) reads none of them.
+    expect(set.filter((name) => unset.includes(name as (typeof unset)[number]))).toEqual([]);
   });
 
   it('makes the .env readable by its owner only', () => {

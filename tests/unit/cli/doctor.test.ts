@@ -144,3 +144,35 @@ describe('npm run doctor -- --deploy names the account that differs', () => {
     expect(run.stdout).not.toMatch(/ACCOUNT_SID name different accounts/);
   });
 });
+
+describe('npm run doctor says when tokens are signed with placeholder credentials', () => {
+  it('the development .env of npm start is valid for local use, but the summary and a warning say its SIDs are placeholders', () => {
+    writeEnvFile('.env', dotenvLines({ ...valid, TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_API_KEY_SID: `SK${'0'.repeat(32)}` }));
+    const result = doctor([]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^doctor: \.env is valid for local use, but tokens are signed with PLACEHOLDER credentials that Twilio refuses/,
+    );
+    expect(result.stdout).not.toMatch(/doctor: OK/);
+    expect(result.stdout).toContain(
+      'warning: tokens are signed with placeholder credentials (TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID): they decode, but Twilio refuses them',
+    );
+    expect(result.stdout).toMatch(/API keys & tokens/);
+  });
+
+  it('--deploy refuses a secret in words (your_api_key_secret_goes_here_xxxxxxxx), never echoing it', () => {
+    const secret = 'your_api_key_secret_goes_here_xxxxxxxx';
+    writeEnvFile('.env', dotenvLines({ ...valid, TWILIO_API_KEY_SECRET: secret }));
+    const result = doctor(['--deploy']);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('✗ TWILIO_API_KEY_SECRET: TWILIO_API_KEY_SECRET is a placeholder');
+    expect(result.stdout).not.toContain(secret);
+  });
+
+  it('a real-shaped configuration gets no placeholder warning', () => {
+    writeEnvFile('.env', dotenvLines(valid));
+    const result = doctor([]);
+    expect(result.stdout).toMatch(/^doctor: OK, \.env is valid/);
+    expect(result.stdout).not.toMatch(/placeholder/i);
+  });
+});
