@@ -108,6 +108,14 @@ function signAccessToken(config: TokenSettings, plan: TokenPlan, nowSeconds: num
   return `${signingInput}.${createHmac('sha256', config.signingKey).update(signingInput).digest('base64url')}`;
 }
 
+let lastIso: { seconds: number; text: string } | undefined;
+
+/** The ISO 8601 text of a Unix time in seconds; requests in the same second with the same TTL reuse the last one. */
+function isoSeconds(seconds: number): string {
+  if (lastIso?.seconds !== seconds) lastIso = { seconds, text: new Date(seconds * 1000).toISOString() };
+  return lastIso.text;
+}
+
 /**
  * Signs a token for the plan and describes it for the response.
  * @example mintAccessToken(config, { identity: 'alice', grants: ['video'], ttl: 3600 }, Date.now())
@@ -119,7 +127,7 @@ export function mintAccessToken(config: TokenSettings, plan: TokenPlan, nowMs: n
     token,
     identity: plan.identity,
     ttl: plan.ttl,
-    expiresAt: new Date((nowSeconds + plan.ttl) * 1000).toISOString(),
+    expiresAt: isoSeconds(nowSeconds + plan.ttl),
     grants: plan.grants,
     ...(plan.room !== undefined && { room: plan.room }),
   };
