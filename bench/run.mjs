@@ -1,7 +1,8 @@
 // `npm run bench` (and `npm run bench:smoke`): runs every case in bench/cases.mjs, prints a table,
 // and writes bench/results/latest.json. Usage: node bench/run.mjs [--smoke]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldStartCases, e2eTargets, inProcessCases, minterOptions, ratios, ROOM, Skip, throttleCases } from './cases.mjs';
 import { measureRequireMs } from './lib/cold-start.mjs';
@@ -52,7 +53,14 @@ const results = {
   profile: profileName,
   settings: profile,
   startedAt: new Date().toISOString(),
-  host: { node: process.version, cpus: availableParallelism(), loadAverage1m: { atStart: loadavg()[0] } },
+  host: {
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverage1m: { atStart: loadavg()[0] },
+  },
+  references: referenceVersions(),
   checks: {},
   inProcess: {},
   coldStart: {},
@@ -188,6 +196,11 @@ results.host.loadAverage1m.atEnd = loadavg()[0];
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${resultsFile}`);
+// A full run also rewrites BENCHMARKS.md from that JSON (bench/report.mjs); a smoke run's figures never go there.
+if (profileName === 'full') {
+  const report = spawnSync(process.execPath, [fileURLToPath(new URL('./report.mjs', import.meta.url)), resultsFile], { stdio: 'inherit' });
+  if (report.status !== 0) failures++;
+}
 process.exit(failures > 0 ? 1 : 0);
 
 /** Starts a target, checks one request succeeds, loads it with wrk, stops it: one e2e row. */
@@ -249,6 +262,22 @@ function row(name, result, describe, measuredKey) {
   if (result.skipped) parts.push(`skipped: ${result.skipped}`);
   if (result.error) parts.push(`ERROR: ${result.error}`);
   console.log(`  ${name.padEnd(12)} ${parts.join('  ')}`);
+}
+
+/** Versions of what the figures compare with: twilio-node from node_modules, wrk and Flask as installed. */
+function referenceVersions() {
+  const versions = {};
+  try {
+    versions.twilio = JSON.parse(readFileSync(new URL('../node_modules/twilio/package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    // not installed: the rows that need it say so
+  }
+  const wrk = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  const wrkVersion = /wrk ([\d.]+)/.exec(`${wrk.stdout}${wrk.stderr}`)?.[1];
+  if (wrkVersion) versions.wrk = wrkVersion;
+  const flask = spawnSync('/usr/bin/python3', ['-c', 'import importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' });
+  if (flask.status === 0) versions.flask = flask.stdout.trim();
+  return versions;
 }
 
 function fmt(n) {
