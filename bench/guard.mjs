@@ -10,14 +10,19 @@ import { measureIsolated } from './lib/isolated-run.mjs';
 import { createThrowawayCredentials } from './lib/throwaway-credentials.mjs';
 
 /**
- * Where the guard fails, as a fraction of the target: half of it. Over 10 runs on this 2-core machine while other
- * jobs ran, the ratio moved within about ±10 % of its median (see BENCHMARKS.md), and the handler sits well above the
- * target, so only a real regression (an eager error object per request, a slower log line) comes near this floor.
+ * Where the guard fails, as a fraction of the target: half of it, as issue 23 asks. Measured on this project's 2-core
+ * machine while three other jobs kept its load average at 6-9: ten runs gave 0.179-0.223 (median 0.196), and the
+ * same build with the eager internal-error ServiceError put back gave 0.118-0.133 in four runs, all failing. The
+ * handler sits below its target (see BENCHMARKS.md), so the pass side's margin is only about 7 % on a loaded machine:
+ * raise the fraction once the handler meets the target.
  */
 const GUARD_FRACTION = 0.5;
 const GUARD_FLOOR = HANDLER_PER_RAW_HMAC_TARGET * GUARD_FRACTION;
-/** 9 rounds of 400 ms for each side after a second of warm-up: about 10 s in all, bounded at 60. */
-const SETTINGS = { warmupMs: 1000, durationMs: 3600, rounds: 9 };
+/**
+ * 30 rounds of 150 ms for each side after a second of warm-up, about 12 s in all, bounded at 60. Short rounds keep the
+ * two sides of a round under the same load: 9 rounds of 400 ms gave 0.148-0.238 over ten runs, two of them failing.
+ */
+const SETTINGS = { warmupMs: 1000, durationMs: 4500, rounds: 30 };
 const TIMEOUT_MS = 60_000;
 
 if (!existsSync(fileURLToPath(new URL('../dist/functions/token.js', import.meta.url)))) {

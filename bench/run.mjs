@@ -14,7 +14,7 @@ import { hasWrk, runWrk } from './lib/wrk.mjs';
 const PROFILES = {
   full: {
     // Each case runs durationMs in all, a slice in each round.
-    inProcess: { warmupMs: 2000, durationMs: 8000, rounds: 10 },
+    inProcess: { warmupMs: 2000, durationMs: 8000, rounds: 40 },
     coldStart: { runs: 10 },
     e2e: { warmupS: 2, durationS: 10, connections: 10 },
     // issue 14's case as stated: 10,000 random names (plus 100 wrong passwords) within one minute.
