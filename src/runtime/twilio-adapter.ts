@@ -151,8 +151,8 @@ export function respond(callback: ServerlessCallback, work: () => Promise<HttpRe
 
 /**
  * The last-resort 500, with the same headers as every other answer (no-store, nosniff, Vary; the caller's origin is
- * not known here). Built only when needed: an Error captures a stack trace, which cost about a tenth of every
- * request's time when it was built up front (issue 23).
+ * not known here). Built only when needed: an Error captures a stack trace, and building it up front for every request
+ * cut the handler's speed by about a third (issue 23; `npm run bench:guard` fails when it comes back).
  */
 function internalErrorResult(): HttpResult {
   return errorResult(new ServiceError('internal_error', 'the token service failed; try again'), {

@@ -110,7 +110,7 @@ function signAccessToken(config: TokenSettings, plan: TokenPlan, nowSeconds: num
 
 let lastIso: { seconds: number; text: string } | undefined;
 
-/** The ISO 8601 text of a Unix time in seconds; requests in the same second with the same TTL reuse the last one. */
+/** The ISO 8601 text of a Unix time in seconds; tokens that expire in the same second as the last one reuse its text. */
 function isoSeconds(seconds: number): string {
   if (lastIso?.seconds !== seconds) lastIso = { seconds, text: new Date(seconds * 1000).toISOString() };
   return lastIso.text;
