@@ -34,6 +34,7 @@ const NOT_SECTIONS = new Set([
   'references',
   'checks',
   'inProcessRounds',
+  'e2eRounds',
   'ratios',
 ]);
 const KNOWN_SECTIONS = new Set(['inProcess', 'coldStart', 'e2e']);
@@ -131,7 +132,9 @@ function render(r) {
     '',
     '## 3. End to end',
     '',
-    `wrk, ${r.settings?.e2e?.connections ?? '?'} connections for ${r.settings?.e2e?.durationS ?? '?'} s after ${r.settings?.e2e?.warmupS ?? 0} s of warm-up, loopback.`,
+    `wrk, ${r.settings?.e2e?.connections ?? '?'} connections, loopback. Every server runs at once and wrk loads them in turn,`,
+    `${r.settings?.e2e?.rounds ?? '?'} rounds of ${(r.settings?.e2e?.durationS ?? 0) / (r.settings?.e2e?.rounds ?? 1)} s each after ${r.settings?.e2e?.warmupS ?? 0} s of warm-up;`,
+    'each figure is the median of its slices, and the ratios the median of the per-round ratios.',
     '',
     '| Server | What | req/s | p50 | p99 | non-2xx | socket errors |',
     '| --- | --- | --- | --- | --- | --- | --- |',

@@ -9,6 +9,7 @@ import { measureRequireMs } from './lib/cold-start.mjs';
 import { measureIsolated } from './lib/isolated-run.mjs';
 import { naiveMinter, rawHmacMinter, tokensAgree } from './lib/reference-minters.mjs';
 import { createThrowawayCredentials } from './lib/throwaway-credentials.mjs';
+import { median } from './lib/stats.mjs';
 import { hasWrk, runWrk } from './lib/wrk.mjs';
 
 const PROFILES = {
@@ -16,7 +17,8 @@ const PROFILES = {
     // Each case runs durationMs in all, a slice in each round.
     inProcess: { warmupMs: 2000, durationMs: 8000, rounds: 40 },
     coldStart: { runs: 10 },
-    e2e: { warmupS: 2, durationS: 10, connections: 10 },
+    // durationS per server in all, in `rounds` slices.
+    e2e: { warmupS: 2, durationS: 10, connections: 10, rounds: 5 },
     // issue 14's case as stated: 10,000 random names (plus 100 wrong passwords) within one minute.
     attack: { wrongAttempts: 100, randomAttempts: 10_000, concurrency: 500, budgetMs: 60_000 },
     syncCold: { pairs: 15 },
@@ -26,7 +28,7 @@ const PROFILES = {
   smoke: {
     inProcess: { warmupMs: 100, durationMs: 600, rounds: 3 },
     coldStart: { runs: 3 },
-    e2e: { warmupS: 0, durationS: 2, connections: 2 },
+    e2e: { warmupS: 0, durationS: 2, connections: 2, rounds: 1 },
     attack: { wrongAttempts: 20, randomAttempts: 300, concurrency: 20, budgetMs: 15_000 },
     syncCold: { pairs: 2 },
     budgetMs: 90_000,
@@ -130,15 +132,19 @@ for (const { name, what, specifier, measure } of coldStartCases) {
   );
 }
 
-// 3 and 4. End to end over HTTP, and each server's peak memory.
-const { warmupS, durationS, connections } = profile.e2e;
-section(`3. End to end: wrk, ${connections} connections, ${durationS} s${warmupS ? ` after ${warmupS} s warm-up` : ''}`);
-const wrkPresent = hasWrk();
+// 3 and 4. End to end over HTTP, and each server's peak memory. Every server is started first, then wrk loads them in
+// turn, a slice each per round, so that the machine's load moves them alike; the e2e ratios are the median of the
+// per-round ratios.
+const { warmupS, durationS, connections, rounds: e2eRounds } = profile.e2e;
+section(
+  `3. End to end: wrk, ${connections} connections, ${e2eRounds} rounds of ${durationS / e2eRounds} s per server, side by side${warmupS ? ` after ${warmupS} s warm-up` : ''}`,
+);
+if (hasWrk()) {
+  await loadSideBySide();
+} else {
+  for (const target of e2eTargets) results.e2e[target.name] = { what: target.what, skipped: 'wrk not installed (apt-get install wrk)' };
+}
 for (const target of e2eTargets) {
-  results.e2e[target.name] = {
-    what: target.what,
-    ...(wrkPresent ? await loadTest(target) : { skipped: 'wrk not installed (apt-get install wrk)' }),
-  };
   row(
     target.name,
     results.e2e[target.name],
@@ -203,30 +209,68 @@ if (profileName === 'full') {
 }
 process.exit(failures > 0 ? 1 : 0);
 
-/** Starts a target, checks one request succeeds, loads it with wrk, stops it: one e2e row. */
-async function loadTest(target) {
-  let server;
-  try {
-    server = await target.start(creds);
-  } catch (error) {
-    return outcome(error);
+/**
+ * Starts every e2e target and checks one request to each, loads them with wrk in turn (a slice per round), then stops
+ * them: one row each, with the median of its slices (req/s, p50, p99) and the sums of failures, and
+ * `results.e2eRounds.perRound` for the ratios.
+ */
+async function loadSideBySide() {
+  const loaded = [];
+  for (const target of e2eTargets) {
+    const entry = { what: target.what };
+    results.e2e[target.name] = entry;
+    let server;
+    try {
+      server = await target.start(creds);
+      const request = target.request(creds);
+      const url = `${server.url}${request.path}`;
+      entry.tokenClaims = await firstRequest(url, request);
+      loaded.push({
+        name: target.name,
+        server,
+        load: { url, body: request.body, authorization: request.authorization, connections },
+        slices: [],
+      });
+    } catch (error) {
+      Object.assign(entry, outcome(error));
+      if (server) entry.memory = await server.stop();
+    }
   }
-  let result;
   try {
-    const request = target.request(creds);
-    const url = `${server.url}${request.path}`;
-    const tokenClaims = await firstRequest(url, request);
-    const load = { url, body: request.body, authorization: request.authorization, connections };
-    if (warmupS > 0) await runWrk({ ...load, durationS: warmupS });
-    result = { tokenClaims, ...(await runWrk({ ...load, durationS })) };
-    if (result.non2xx > 0) {
-      failures++;
-      result.error = `${result.non2xx} non-2xx answers under load`;
+    if (warmupS > 0) for (const { load } of loaded) await runWrk({ ...load, durationS: warmupS });
+    const sliceS = durationS / e2eRounds;
+    for (let round = 0; round < e2eRounds; round++) {
+      for (let i = 0; i < loaded.length; i++) {
+        const one = loaded[(round + i) % loaded.length];
+        one.slices.push(await runWrk({ ...one.load, durationS: sliceS }));
+      }
     }
   } catch (error) {
-    result = outcome(error);
+    for (const one of loaded) Object.assign(results.e2e[one.name], outcome(error));
   }
-  return { ...result, memory: await server.stop() };
+  results.e2eRounds = { perRound: {} };
+  for (const { name, server, slices } of loaded) {
+    const entry = results.e2e[name];
+    if (slices.length === e2eRounds) {
+      const middle = (pick) => Math.round(median(slices.map(pick)) * 100) / 100;
+      Object.assign(entry, {
+        requestsPerSec: middle((s) => s.requestsPerSec),
+        latencyMs: { p50: middle((s) => s.latencyMs.p50), p99: middle((s) => s.latencyMs.p99) },
+        requests: slices.reduce((sum, s) => sum + s.requests, 0),
+        non2xx: slices.reduce((sum, s) => sum + s.non2xx, 0),
+        socketErrors: Object.fromEntries(
+          Object.keys(slices[0].socketErrors).map((kind) => [kind, slices.reduce((sum, s) => sum + s.socketErrors[kind], 0)]),
+        ),
+        rounds: e2eRounds,
+      });
+      results.e2eRounds.perRound[name] = slices.map((s) => s.requestsPerSec);
+      if (entry.non2xx > 0) {
+        failures++;
+        entry.error = `${entry.non2xx} non-2xx answers under load`;
+      }
+    }
+    entry.memory = await server.stop();
+  }
 }
 
 /** One request before the load: it must succeed, and its token's shape is recorded. */
