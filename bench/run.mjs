@@ -317,7 +317,7 @@ function referenceVersions() {
     // not installed: the rows that need it say so
   }
   const wrk = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  const wrkVersion = /wrk ([\d.]+)/.exec(`${wrk.stdout}${wrk.stderr}`)?.[1];
+  const wrkVersion = /wrk (?:debian\/)?([\d.]+)/.exec(`${wrk.stdout}${wrk.stderr}`)?.[1];
   if (wrkVersion) versions.wrk = wrkVersion;
   const flask = spawnSync('/usr/bin/python3', ['-c', 'import importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' });
   if (flask.status === 0) versions.flask = flask.stdout.trim();
