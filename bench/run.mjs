@@ -1,20 +1,24 @@
 // `npm run bench` (and `npm run bench:smoke`): runs every case in bench/cases.mjs, prints a table,
 // and writes bench/results/latest.json. Usage: node bench/run.mjs [--smoke]
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { coldStartCases, e2eTargets, inProcessCases, minterOptions, ratios, ROOM, Skip, throttleCases } from './cases.mjs';
 import { measureRequireMs } from './lib/cold-start.mjs';
-import { measureOpsPerSecond } from './lib/in-process.mjs';
+import { measureIsolated } from './lib/isolated-run.mjs';
 import { naiveMinter, rawHmacMinter, tokensAgree } from './lib/reference-minters.mjs';
 import { createThrowawayCredentials } from './lib/throwaway-credentials.mjs';
+import { median } from './lib/stats.mjs';
 import { hasWrk, runWrk } from './lib/wrk.mjs';
 
 const PROFILES = {
   full: {
-    inProcess: { warmupMs: 1000, durationMs: 3000 },
+    // Each case runs durationMs in all, a slice in each round.
+    inProcess: { warmupMs: 2000, durationMs: 8000, rounds: 40 },
     coldStart: { runs: 10 },
-    e2e: { warmupS: 2, durationS: 10, connections: 10 },
+    // durationS per server in all, in `rounds` slices.
+    e2e: { warmupS: 2, durationS: 10, connections: 10, rounds: 5 },
     // issue 14's case as stated: 10,000 random names (plus 100 wrong passwords) within one minute.
     attack: { wrongAttempts: 100, randomAttempts: 10_000, concurrency: 500, budgetMs: 60_000 },
     syncCold: { pairs: 15 },
@@ -22,9 +26,9 @@ const PROFILES = {
   },
   // Small enough for CI: bounded at 90 s (budgetMs below).
   smoke: {
-    inProcess: { warmupMs: 100, durationMs: 300 },
+    inProcess: { warmupMs: 100, durationMs: 600, rounds: 3 },
     coldStart: { runs: 3 },
-    e2e: { warmupS: 0, durationS: 2, connections: 2 },
+    e2e: { warmupS: 0, durationS: 2, connections: 2, rounds: 1 },
     attack: { wrongAttempts: 20, randomAttempts: 300, concurrency: 20, budgetMs: 15_000 },
     syncCold: { pairs: 2 },
     budgetMs: 90_000,
@@ -51,7 +55,14 @@ const results = {
   profile: profileName,
   settings: profile,
   startedAt: new Date().toISOString(),
-  host: { node: process.version, cpus: availableParallelism(), loadAverage1m: { atStart: loadavg()[0] } },
+  host: {
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    loadAverage1m: { atStart: loadavg()[0] },
+  },
+  references: referenceVersions(),
   checks: {},
   inProcess: {},
   coldStart: {},
@@ -71,21 +82,37 @@ function outcome(error) {
   return { error: error.message };
 }
 
-// 1. In-process throughput.
-section(`1. In-process throughput (${profile.inProcess.durationMs} ms per case after ${profile.inProcess.warmupMs} ms warm-up)`);
+// 1. In-process throughput: side by side in rounds, in a child process whose stdout is /dev/null (the handler's
+// log lines are written there, as deployed).
+section(
+  `1. In-process throughput (side by side: ${profile.inProcess.rounds} rounds over ${profile.inProcess.durationMs} ms after ${profile.inProcess.warmupMs} ms warm-up; stdout /dev/null)`,
+);
 results.checks.rawHmacMatchesNaiveBytes = tokensAgree(naiveMinter(minterOptions(creds)), rawHmacMinter(minterOptions(creds)));
 if (!results.checks.rawHmacMatchesNaiveBytes) {
   failures++;
   console.log('  ! raw-hmac tokens differ from the naive path: the lower bound is not comparable');
 }
-for (const { name, what, setup } of inProcessCases) {
-  try {
-    const fn = await setup(creds);
-    results.inProcess[name] = { what, ...(await measureOpsPerSecond(fn, profile.inProcess)) };
-  } catch (error) {
-    results.inProcess[name] = { what, ...outcome(error) };
-  }
-  row(name, results.inProcess[name], (r) => `${fmt(r.opsPerSec)} ops/s${r.async ? ' (async)' : ''}  ${r.what}`, 'opsPerSec');
+try {
+  const measured = await measureIsolated(creds, {
+    interleaved: inProcessCases.filter((c) => !c.alone).map((c) => c.name),
+    alone: inProcessCases.filter((c) => c.alone).map((c) => c.name),
+    settings: profile.inProcess,
+    timeoutMs: profile.budgetMs,
+  });
+  results.inProcess = measured.results;
+  results.inProcessRounds = { perRound: measured.perRound, perRoundCpu: measured.perRoundCpu };
+  for (const r of Object.values(results.inProcess)) if (r.error) failures++;
+} catch (error) {
+  failures++;
+  for (const { name, what } of inProcessCases) results.inProcess[name] = { what, error: error.message };
+}
+for (const [name, r] of Object.entries(results.inProcess)) {
+  row(
+    name,
+    r,
+    () => `${fmt(r.opsPerSec)} ops/s${r.opsPerCpuSec ? `, ${fmt(r.opsPerCpuSec)} per CPU-s` : ''}${r.async ? ' (async)' : ''}  ${r.what}`,
+    'opsPerSec',
+  );
 }
 
 // 2. Cold start.
@@ -105,15 +132,19 @@ for (const { name, what, specifier, measure } of coldStartCases) {
   );
 }
 
-// 3 and 4. End to end over HTTP, and each server's peak memory.
-const { warmupS, durationS, connections } = profile.e2e;
-section(`3. End to end: wrk, ${connections} connections, ${durationS} s${warmupS ? ` after ${warmupS} s warm-up` : ''}`);
-const wrkPresent = hasWrk();
+// 3 and 4. End to end over HTTP, and each server's peak memory. Every server is started first, then wrk loads them in
+// turn, a slice each per round, so that the machine's load moves them alike; the e2e ratios are the median of the
+// per-round ratios.
+const { warmupS, durationS, connections, rounds: e2eRounds } = profile.e2e;
+section(
+  `3. End to end: wrk, ${connections} connections, ${e2eRounds} rounds of ${durationS / e2eRounds} s per server, side by side${warmupS ? ` after ${warmupS} s warm-up` : ''}`,
+);
+if (hasWrk()) {
+  await loadSideBySide();
+} else {
+  for (const target of e2eTargets) results.e2e[target.name] = { what: target.what, skipped: 'wrk not installed (apt-get install wrk)' };
+}
 for (const target of e2eTargets) {
-  results.e2e[target.name] = {
-    what: target.what,
-    ...(wrkPresent ? await loadTest(target) : { skipped: 'wrk not installed (apt-get install wrk)' }),
-  };
   row(
     target.name,
     results.e2e[target.name],
@@ -171,32 +202,75 @@ results.host.loadAverage1m.atEnd = loadavg()[0];
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nwrote ${resultsFile}`);
+// A full run also rewrites BENCHMARKS.md from that JSON (bench/report.mjs); a smoke run's figures never go there.
+if (profileName === 'full') {
+  const report = spawnSync(process.execPath, [fileURLToPath(new URL('./report.mjs', import.meta.url)), resultsFile], { stdio: 'inherit' });
+  if (report.status !== 0) failures++;
+}
 process.exit(failures > 0 ? 1 : 0);
 
-/** Starts a target, checks one request succeeds, loads it with wrk, stops it: one e2e row. */
-async function loadTest(target) {
-  let server;
-  try {
-    server = await target.start(creds);
-  } catch (error) {
-    return outcome(error);
+/**
+ * Starts every e2e target and checks one request to each, loads them with wrk in turn (a slice per round), then stops
+ * them: one row each, with the median of its slices (req/s, p50, p99) and the sums of failures, and
+ * `results.e2eRounds.perRound` for the ratios.
+ */
+async function loadSideBySide() {
+  const loaded = [];
+  for (const target of e2eTargets) {
+    const entry = { what: target.what };
+    results.e2e[target.name] = entry;
+    let server;
+    try {
+      server = await target.start(creds);
+      const request = target.request(creds);
+      const url = `${server.url}${request.path}`;
+      entry.tokenClaims = await firstRequest(url, request);
+      loaded.push({
+        name: target.name,
+        server,
+        load: { url, body: request.body, authorization: request.authorization, connections },
+        slices: [],
+      });
+    } catch (error) {
+      Object.assign(entry, outcome(error));
+      if (server) entry.memory = await server.stop();
+    }
   }
-  let result;
   try {
-    const request = target.request(creds);
-    const url = `${server.url}${request.path}`;
-    const tokenClaims = await firstRequest(url, request);
-    const load = { url, body: request.body, authorization: request.authorization, connections };
-    if (warmupS > 0) await runWrk({ ...load, durationS: warmupS });
-    result = { tokenClaims, ...(await runWrk({ ...load, durationS })) };
-    if (result.non2xx > 0) {
-      failures++;
-      result.error = `${result.non2xx} non-2xx answers under load`;
+    if (warmupS > 0) for (const { load } of loaded) await runWrk({ ...load, durationS: warmupS });
+    const sliceS = durationS / e2eRounds;
+    for (let round = 0; round < e2eRounds; round++) {
+      for (let i = 0; i < loaded.length; i++) {
+        const one = loaded[(round + i) % loaded.length];
+        one.slices.push(await runWrk({ ...one.load, durationS: sliceS }));
+      }
     }
   } catch (error) {
-    result = outcome(error);
+    for (const one of loaded) Object.assign(results.e2e[one.name], outcome(error));
   }
-  return { ...result, memory: await server.stop() };
+  results.e2eRounds = { perRound: {} };
+  for (const { name, server, slices } of loaded) {
+    const entry = results.e2e[name];
+    if (slices.length === e2eRounds) {
+      const middle = (pick) => Math.round(median(slices.map(pick)) * 100) / 100;
+      Object.assign(entry, {
+        requestsPerSec: middle((s) => s.requestsPerSec),
+        latencyMs: { p50: middle((s) => s.latencyMs.p50), p99: middle((s) => s.latencyMs.p99) },
+        requests: slices.reduce((sum, s) => sum + s.requests, 0),
+        non2xx: slices.reduce((sum, s) => sum + s.non2xx, 0),
+        socketErrors: Object.fromEntries(
+          Object.keys(slices[0].socketErrors).map((kind) => [kind, slices.reduce((sum, s) => sum + s.socketErrors[kind], 0)]),
+        ),
+        rounds: e2eRounds,
+      });
+      results.e2eRounds.perRound[name] = slices.map((s) => s.requestsPerSec);
+      if (entry.non2xx > 0) {
+        failures++;
+        entry.error = `${entry.non2xx} non-2xx answers under load`;
+      }
+    }
+    entry.memory = await server.stop();
+  }
 }
 
 /** One request before the load: it must succeed, and its token's shape is recorded. */
@@ -232,6 +306,22 @@ function row(name, result, describe, measuredKey) {
   if (result.skipped) parts.push(`skipped: ${result.skipped}`);
   if (result.error) parts.push(`ERROR: ${result.error}`);
   console.log(`  ${name.padEnd(12)} ${parts.join('  ')}`);
+}
+
+/** Versions of what the figures compare with: twilio-node from node_modules, wrk and Flask as installed. */
+function referenceVersions() {
+  const versions = {};
+  try {
+    versions.twilio = JSON.parse(readFileSync(new URL('../node_modules/twilio/package.json', import.meta.url), 'utf8')).version;
+  } catch {
+    // not installed: the rows that need it say so
+  }
+  const wrk = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
+  const wrkVersion = /wrk (?:debian\/)?([\d.]+)/.exec(`${wrk.stdout}${wrk.stderr}`)?.[1];
+  if (wrkVersion) versions.wrk = wrkVersion;
+  const flask = spawnSync('/usr/bin/python3', ['-c', 'import importlib.metadata as m; print(m.version("flask"))'], { encoding: 'utf8' });
+  if (flask.status === 0) versions.flask = flask.stdout.trim();
+  return versions;
 }
 
 function fmt(n) {

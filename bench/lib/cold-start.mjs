@@ -7,12 +7,13 @@ const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** Bound on one fresh process (Node start-up plus the require). */
 const PROCESS_TIMEOUT_MS = 15_000;
 
-// Runs inside the fresh process: only the require itself is timed, not Node's own start-up.
+// Runs inside the fresh process: only the require itself is timed, not Node's own start-up. Every probe reports on
+// file descriptor 3, so that standard output is the process's own, as deployed (the handler logs there: /dev/null).
 const PROBE = `
 const start = process.hrtime.bigint();
 require(process.env.BENCH_REQUIRE);
 const end = process.hrtime.bigint();
-process.stdout.write(String(Number(end - start) / 1e6));
+require('node:fs').writeSync(3, String(Number(end - start) / 1e6));
 `;
 
 /**
@@ -29,9 +30,11 @@ export function measureRequireMs(specifier, { runs = 10, cwd = projectRoot, prob
       encoding: 'utf8',
       timeout: PROCESS_TIMEOUT_MS,
       env: { ...process.env, ...env, BENCH_REQUIRE: specifier },
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     });
-    const ms = Number(child.stdout);
-    if (child.status !== 0 || !Number.isFinite(ms) || child.stdout === '') {
+    const reported = child.output?.[3] ?? '';
+    const ms = Number(reported);
+    if (child.status !== 0 || !Number.isFinite(ms) || reported === '') {
       const reason = child.error?.message ?? child.stderr.trim().split('\n').slice(0, 6).join('\n');
       throw new Error(`require(${specifier}) failed in a fresh process: ${reason}`);
     }
@@ -41,17 +44,16 @@ export function measureRequireMs(specifier, { runs = 10, cwd = projectRoot, prob
 }
 
 // Runs inside the fresh process: load the function and answer one token request, timed to the callback.
-// This is what a cold instance's first token costs, whatever the module defers to first use.
+// This is what a cold instance's first token costs, whatever the module defers to first use, its log line included.
 const FIRST_TOKEN_PROBE = `
 const start = process.hrtime.bigint();
 const { handler } = require(process.env.BENCH_REQUIRE);
 globalThis.Twilio = { Response: class { setStatusCode(code) { this.statusCode = code; } setHeaders() {} setBody(body) { this.body = body; } } };
-console.log = () => {};
 const { context, event } = JSON.parse(process.env.BENCH_CALL);
 handler(context, event, (error, response) => {
   const end = process.hrtime.bigint();
   if (error || response.statusCode !== 200) { process.stderr.write('first request answered ' + (error || response.statusCode)); process.exit(1); }
-  process.stdout.write(String(Number(end - start) / 1e6));
+  require('node:fs').writeSync(3, String(Number(end - start) / 1e6));
 });
 `;
 
@@ -63,7 +65,7 @@ const { accountSid, apiKeySid, apiKeySecret, identity, room } = JSON.parse(proce
 const token = new AccessToken(accountSid, apiKeySid, apiKeySecret, { identity, ttl: 3600 });
 token.addGrant(new AccessToken.VideoGrant({ room }));
 token.toJwt();
-process.stdout.write(String(Number(process.hrtime.bigint() - start) / 1e6));
+require('node:fs').writeSync(3, String(Number(process.hrtime.bigint() - start) / 1e6));
 `;
 
 /**

@@ -59,15 +59,17 @@ export function hasFlaskReference() {
 
 /**
  * Serves the project's built functions with twilio-run in production-like mode (no per-request
- * fork, no reload), its environment read from `envFile` only.
+ * fork, no reload), its environment read from `envFile` only. `functionsFolder` serves other functions than
+ * .twilioserverlessrc names (the bench's floor); relative to `cwd`, as twilio-run finds nothing at an absolute one.
  * @example const server = await startTwilioRun({ envFile: '/tmp/x/.env' });
  *          ... await server.stop(); // => { peakRssKb, ... }
  */
-export async function startTwilioRun({ envFile, cwd = projectRoot, timeoutMs = DEFAULT_START_TIMEOUT_MS }) {
+export async function startTwilioRun({ envFile, cwd = projectRoot, timeoutMs = DEFAULT_START_TIMEOUT_MS, functionsFolder = undefined }) {
   const port = await freePort();
   const binary = join(cwd, 'node_modules', '.bin', 'twilio-run');
   // --no-logs: the Flask reference runs without access logs too.
   const args = ['start', '--no-fork-process', '--no-live', '--no-logs', '--port', String(port), '--env', envFile];
+  if (functionsFolder !== undefined) args.push('--functions-folder', functionsFolder);
   return startServer({ name: 'twilio-run', command: binary, args, cwd, env: childEnv(), port, timeoutMs });
 }
 

@@ -36,9 +36,10 @@ export function writeEnvFile(path, variables) {
 /**
  * Fresh random credentials in a new private temp dir: `AC…`/`SK…` SIDs (32 hex), a 32-char API key
  * secret, a 64-hex bearer secret, and an `.env` there holding them. Call `remove()` when done.
+ * `basicUser: false` leaves out the Basic user (its hash costs a scrypt and a tool run; the guard needs none).
  * @example const creds = createThrowawayCredentials({ room: 'bench-room' }); … creds.remove();
  */
-export function createThrowawayCredentials({ room }) {
+export function createThrowawayCredentials({ room, basicUser = true }) {
   const dir = mkdtempSync(join(tmpdir(), 'token-bench-'));
   const creds = {
     accountSid: `AC${randomBytes(16).toString('hex')}`,
@@ -54,7 +55,7 @@ export function createThrowawayCredentials({ room }) {
     TWILIO_API_KEY_SID: creds.apiKeySid,
     TWILIO_API_KEY_SECRET: creds.apiKeySecret,
     AUTH_SHARED_SECRETS: creds.sharedSecret,
-    AUTH_BASIC_USERS: basicUserEntry(creds.basicUser, creds.basicPassword),
+    ...(basicUser && { AUTH_BASIC_USERS: basicUserEntry(creds.basicUser, creds.basicPassword) }),
     TOKEN_GRANTS: 'video',
     VIDEO_ROOM: room,
   };

@@ -1,9 +1,12 @@
 /** Secret comparison whose duration depends on neither the contents nor the lengths of its inputs. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
-/** A fixed-length digest of a secret: comparing digests hides the secret's length. */
+/**
+ * A fixed-length digest of a secret: comparing digests hides the secret's length. The one-shot `crypto.hash` costs
+ * half of createHash().update().digest(), and every Bearer request pays it (issue 23); Node before 20.12 lacks it.
+ */
 export function secretDigest(value: string | Buffer): Buffer {
-  return createHash('sha256').update(value).digest();
+  return typeof crypto.hash === 'function' ? crypto.hash('sha256', value, 'buffer') : crypto.createHash('sha256').update(value).digest();
 }
 
 /**
@@ -14,7 +17,7 @@ export function secretDigest(value: string | Buffer): Buffer {
 export function matchesAnyDigest(candidate: string | Buffer, expected: readonly Buffer[]): boolean {
   const digest = secretDigest(candidate);
   let matched = 0;
-  for (const entry of expected) matched |= timingSafeEqual(digest, entry) ? 1 : 0;
+  for (const entry of expected) matched |= crypto.timingSafeEqual(digest, entry) ? 1 : 0;
   return matched === 1;
 }
 
@@ -26,7 +29,7 @@ export function indexOfDigest(candidate: string | Buffer, expected: readonly Buf
   const digest = secretDigest(candidate);
   let found = -1;
   for (let i = 0; i < expected.length; i++) {
-    const equal = timingSafeEqual(digest, expected[i]!);
+    const equal = crypto.timingSafeEqual(digest, expected[i]!);
     found = equal && found === -1 ? i : found;
   }
   return found;

@@ -139,9 +139,15 @@ const sameSources = (a: ConfigSources, b: ConfigSources) =>
  * @example const result = loadConfig(context); if (!result.ok) console.error(result.problems)
  */
 export function loadConfig(env: Environment, sources: ConfigSources = {}): ConfigResult {
-  if (memo && sameSources(memo.sources, sources) && CONFIG_VARIABLES.every((name, i) => env[name] === memo!.values[i])) {
-    return memo.result;
-  }
+  if (memo && sameSources(memo.sources, sources) && sameValues(env, memo.values)) return memo.result;
   memo = { values: CONFIG_VARIABLES.map((name) => env[name]), sources, result: parseConfig(env, sources) };
   return memo.result;
+}
+
+/** Whether env holds the remembered values; a plain loop, as every request of a warm instance runs it. */
+function sameValues(env: Environment, values: readonly unknown[]): boolean {
+  for (let i = 0; i < CONFIG_VARIABLES.length; i++) {
+    if (env[CONFIG_VARIABLES[i]!] !== values[i]) return false;
+  }
+  return true;
 }

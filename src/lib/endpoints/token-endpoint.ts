@@ -95,20 +95,23 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let rule: string | undefined;
   let problems: string[] | undefined;
   const notes: VerificationNotes = {};
-  const finish = (result: HttpResult, extra: Partial<RequestLogEntry> = {}): HttpResult => {
+  const finish = (result: HttpResult, extra?: Partial<RequestLogEntry>): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
-    deps.log({
+    // Built by assignment, not by spreading optional parts: every request writes one (issue 23). Keys in the order
+    // the log line has always had, durationMs last.
+    const entry: { -readonly [K in keyof RequestLogEntry]?: RequestLogEntry[K] } = {
       event: 'token_request',
       outcome: result.status === 200 ? 'issued' : result.status >= 500 ? 'failed' : 'refused',
       status: result.status,
-      ...(code !== undefined && { code }),
-      ...(authenticated && { scheme: authenticated.scheme }),
-      ...(problems && { problems }),
-      ...(rule !== undefined && { rule }),
-      ...(notes.sharedStore !== undefined && { throttle: notes.sharedStore === 'sync' ? 'sync' : 'sync_degraded' }),
-      ...extra,
-      durationMs: deps.now() - startedAt,
-    });
+    };
+    if (code !== undefined) entry.code = code;
+    if (authenticated) entry.scheme = authenticated.scheme;
+    if (problems) entry.problems = problems;
+    if (rule !== undefined) entry.rule = rule;
+    if (notes.sharedStore !== undefined) entry.throttle = notes.sharedStore === 'sync' ? 'sync' : 'sync_degraded';
+    if (extra) Object.assign(entry, extra);
+    entry.durationMs = deps.now() - startedAt;
+    deps.log(entry as RequestLogEntry);
     return result;
   };
 
@@ -137,7 +140,9 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     rule = decision?.rule;
     if (decision && !decision.allowed) throw decision.refusal;
     const limits = decision?.limits;
-    const plan = await bindTaskRouterWorker(config, planToken(config, authenticated.identity, fields, limits), deps);
+    const planned = planToken(config, authenticated.identity, fields, limits);
+    // Only a taskrouter grant waits for a lookup; the others skip a promise and its ticks.
+    const plan = planned.grants.includes('taskrouter') ? await bindTaskRouterWorker(config, planned, deps) : planned;
     const issued = mintAccessToken(config, plan, deps.now());
     return finish(jsonResult(200, issued, origin), { identity: plan.identity, grants: plan.grants, ttl: plan.ttl });
   } catch (error) {

@@ -1,19 +1,7 @@
-/** Mints Twilio Access Tokens: twilio's AccessToken and grant classes for the claims, a cached HMAC key to sign. */
-import { createHmac, type KeyObject } from 'node:crypto';
-import type AccessToken = require('twilio/lib/jwt/AccessToken');
+/** Mints Twilio Access Tokens: the claims twilio-node's AccessToken writes, signed with a cached HMAC key. */
+import { createHmac } from 'node:crypto';
 import type { GrantSettings, TokenSettings } from './settings';
 import type { GrantName } from './grant-names';
-
-let accessTokenModule: typeof AccessToken | undefined;
-
-/**
- * twilio's AccessToken module, loaded on the first token rather than at cold start: it requires
- * jsonwebtoken (about 30 ms to load) although we never sign with it, and a cold instance that only
- * refuses requests need not pay that.
- */
-function twilioAccessToken(): typeof AccessToken {
-  return (accessTokenModule ??= require('twilio/lib/jwt/AccessToken') as typeof AccessToken);
-}
 
 /** What a token is for; decided by the policy before anything is signed. */
 export interface TokenPlan {
@@ -43,75 +31,89 @@ export interface IssuedToken {
   readonly room?: string;
 }
 
-/** twilio's grant object for one product, configured from the settings and the plan. */
-function createGrant(name: GrantName, settings: GrantSettings, plan: TokenPlan): AccessToken.Grant<unknown, unknown, string> {
-  const { VideoGrant, VoiceGrant, ChatGrant, SyncGrant, TaskRouterGrant } = twilioAccessToken();
-  switch (name) {
-    case 'video':
-      return new VideoGrant(plan.room === undefined ? {} : { room: plan.room });
-    case 'voice':
-      return new VoiceGrant({
-        ...(settings.voiceOutgoingApplicationSid !== undefined && { outgoingApplicationSid: settings.voiceOutgoingApplicationSid }),
-        incomingAllow: settings.voiceIncomingAllow && plan.voiceIncoming !== false,
-        ...(settings.voicePushCredentialSid !== undefined && { pushCredentialSid: settings.voicePushCredentialSid }),
-      });
-    case 'chat':
-      return new ChatGrant(settings.conversationsServiceSid === undefined ? {} : { serviceSid: settings.conversationsServiceSid });
-    case 'sync':
-      return new SyncGrant(settings.syncServiceSid === undefined ? {} : { serviceSid: settings.syncServiceSid });
-    case 'taskrouter':
-      // A TaskRouter grant without its Worker would sign in as nobody (or, in a lax SDK, as anybody): never minted.
-      if (settings.taskrouterWorkspaceSid === undefined || plan.taskrouterWorkerSid === undefined) {
-        throw new Error('a taskrouter grant needs the workspace and the worker');
-      }
-      return new TaskRouterGrant({
-        workspaceSid: settings.taskrouterWorkspaceSid,
-        workerSid: plan.taskrouterWorkerSid,
-        role: TASKROUTER_ROLE,
-      });
-  }
+/** The claims of one product's grant, under the key twilio-node gives it. */
+interface GrantClaims {
+  readonly key: 'video' | 'voice' | 'chat' | 'data_sync' | 'task_router';
+  readonly payload: Record<string, unknown>;
 }
 
-/** twilio's AccessToken for the plan (identity in the constructor, as twilio-node 4+ requires). */
-function buildAccessToken(config: TokenSettings, plan: TokenPlan): AccessToken {
-  const AccessTokenClass = twilioAccessToken();
-  const token = new AccessTokenClass(config.accountSid, config.apiKeySid, 'unused: signed by signAccessToken', {
-    identity: plan.identity,
-    ttl: plan.ttl,
-    ...(config.region !== undefined && { region: config.region }),
-  });
-  for (const name of plan.grants) token.addGrant(createGrant(name, config.grants, plan));
-  return token;
+/**
+ * What twilio-node's grant classes put in a token for one product (their `key` and `toPayload()`), field for field and
+ * in their order; empty and false values are left out as they leave them out. tests/unit/access-token.test.ts holds
+ * the whole token equal to `AccessToken.toJwt()` for every grant combination, so a twilio change fails a test.
+ */
+function grantClaims(name: GrantName, settings: GrantSettings, plan: TokenPlan): GrantClaims {
+  switch (name) {
+    case 'video':
+      return { key: 'video', payload: plan.room ? { room: plan.room } : {} };
+    case 'voice': {
+      const payload: Record<string, unknown> = {};
+      if (settings.voiceIncomingAllow && plan.voiceIncoming !== false) payload['incoming'] = { allow: true };
+      if (settings.voiceOutgoingApplicationSid) payload['outgoing'] = { application_sid: settings.voiceOutgoingApplicationSid };
+      if (settings.voicePushCredentialSid) payload['push_credential_sid'] = settings.voicePushCredentialSid;
+      return { key: 'voice', payload };
+    }
+    case 'chat':
+      return { key: 'chat', payload: settings.conversationsServiceSid ? { service_sid: settings.conversationsServiceSid } : {} };
+    case 'sync':
+      return { key: 'data_sync', payload: settings.syncServiceSid ? { service_sid: settings.syncServiceSid } : {} };
+    case 'taskrouter':
+      // A TaskRouter grant without its Worker would sign in as nobody (or, in a lax SDK, as anybody): never minted.
+      if (!settings.taskrouterWorkspaceSid || !plan.taskrouterWorkerSid) {
+        throw new Error('a taskrouter grant needs the workspace and the worker');
+      }
+      return {
+        key: 'task_router',
+        payload: { workspace_sid: settings.taskrouterWorkspaceSid, worker_sid: plan.taskrouterWorkerSid, role: TASKROUTER_ROLE },
+      };
+  }
 }
 
 const base64url = (json: string) => Buffer.from(json, 'utf8').toString('base64url');
 const encodedHeaders = new Map<string, string>();
 
-/**
- * The same JWS that `AccessToken.toJwt()` produces for the same clock, byte for byte (the
- * equivalence tests hold us to that), without jsonwebtoken's per-call key import, which costs
- * about 300 µs a token. Claims come from the AccessToken and its grants' own `toPayload()`.
- * @example signAccessToken(buildAccessToken(config, plan), config.signingKey, Math.floor(Date.now() / 1000))
- */
-function signAccessToken(token: AccessToken, key: KeyObject, nowSeconds: number): string {
-  const grants: Record<string, unknown> = { identity: String(token.identity) };
-  for (const grant of token.grants) grants[grant.key] = grant.toPayload();
-  const payload = {
-    jti: `${token.keySid}-${nowSeconds}`,
-    grants,
-    iat: nowSeconds,
-    exp: nowSeconds + (token.ttl ?? 3600),
-    iss: token.keySid,
-    sub: token.accountSid,
-  };
-  const region = typeof token.region === 'string' && token.region !== '' ? token.region : '';
-  let header = encodedHeaders.get(region);
+/** The JWS header segment: jsonwebtoken's key order, and `twr` for a region as twilio-node adds it. */
+function encodedHeader(region: string | undefined): string {
+  const key = region ?? '';
+  let header = encodedHeaders.get(key);
   if (header === undefined) {
     header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', cty: 'twilio-fpa;v=1', ...(region && { twr: region }) }));
-    encodedHeaders.set(region, header);
+    encodedHeaders.set(key, header);
   }
-  const signingInput = `${header}.${base64url(JSON.stringify(payload))}`;
-  return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+  return header;
+}
+
+/**
+ * The same JWS that twilio-node's `AccessToken.toJwt()` produces for the same clock, byte for byte (the
+ * equivalence tests hold us to that), built without its classes: toJwt() hands jsonwebtoken the secret as a string,
+ * which imports a new key for every token (about 300 µs), and loading it costs a cold instance about 30 ms (issue 23).
+ * @example signAccessToken(config, plan, Math.floor(Date.now() / 1000))
+ */
+function signAccessToken(config: TokenSettings, plan: TokenPlan, nowSeconds: number): string {
+  const grants: Record<string, unknown> = { identity: plan.identity };
+  for (const name of plan.grants) {
+    const { key, payload } = grantClaims(name, config.grants, plan);
+    grants[key] = payload;
+  }
+  const payload = {
+    jti: `${config.apiKeySid}-${nowSeconds}`,
+    grants,
+    iat: nowSeconds,
+    // twilio-node's `ttl || 3600`
+    exp: nowSeconds + (plan.ttl || 3600),
+    iss: config.apiKeySid,
+    sub: config.accountSid,
+  };
+  const signingInput = `${encodedHeader(config.region || undefined)}.${base64url(JSON.stringify(payload))}`;
+  return `${signingInput}.${createHmac('sha256', config.signingKey).update(signingInput).digest('base64url')}`;
+}
+
+let lastIso: { seconds: number; text: string } | undefined;
+
+/** The ISO 8601 text of a Unix time in seconds; tokens that expire in the same second as the last one reuse its text. */
+function isoSeconds(seconds: number): string {
+  if (lastIso?.seconds !== seconds) lastIso = { seconds, text: new Date(seconds * 1000).toISOString() };
+  return lastIso.text;
 }
 
 /**
@@ -120,12 +122,12 @@ function signAccessToken(token: AccessToken, key: KeyObject, nowSeconds: number)
  */
 export function mintAccessToken(config: TokenSettings, plan: TokenPlan, nowMs: number): IssuedToken {
   const nowSeconds = Math.floor(nowMs / 1000);
-  const token = signAccessToken(buildAccessToken(config, plan), config.signingKey, nowSeconds);
+  const token = signAccessToken(config, plan, nowSeconds);
   return {
     token,
     identity: plan.identity,
     ttl: plan.ttl,
-    expiresAt: new Date((nowSeconds + plan.ttl) * 1000).toISOString(),
+    expiresAt: isoSeconds(nowSeconds + plan.ttl),
     grants: plan.grants,
     ...(plan.room !== undefined && { room: plan.room }),
   };

@@ -173,13 +173,14 @@ export function parseTokenRequestFields(
   const grants = readGrants(body['grants']);
   const room = readRoom(body);
   const ttl = readTtl(body['ttl'], kind);
-  return {
-    ...(identity !== undefined && { identity }),
-    ...(grants !== undefined && { grants }),
-    ...(room !== undefined && { room }),
-    ...(ttl !== undefined && { ttl }),
-    ...(username !== undefined && { username }),
-    ...(password !== undefined && { password }),
-    ...(accessToken !== undefined && { accessToken }),
-  };
+  // Assigned one by one rather than spread from seven temporary objects: every request reads its fields (issue 23).
+  const fields: { -readonly [K in keyof TokenRequestFields]: TokenRequestFields[K] } = {};
+  if (identity !== undefined) fields.identity = identity;
+  if (grants !== undefined) fields.grants = grants;
+  if (room !== undefined) fields.room = room;
+  if (ttl !== undefined) fields.ttl = ttl;
+  if (username !== undefined) fields.username = username;
+  if (password !== undefined) fields.password = password;
+  if (accessToken !== undefined) fields.accessToken = accessToken;
+  return fields;
 }
