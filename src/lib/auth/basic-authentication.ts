@@ -1,9 +1,10 @@
 /** Verifies a user name and password against the Basic users, with the failure throttle and the verified cache. */
 import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
 import { ServiceError } from '../base/errors';
-import { FailureThrottle, type NameWindow } from '../throttle/failure-throttle';
+import { FailureThrottle, retryAfterSeconds, type NameWindow } from '../throttle/failure-throttle';
 import { MAX_IDENTITY_BYTES } from '../token/identity';
 import { verifyPassword } from './password-hash';
+import { PasswordCheckQueue } from './password-check-queue';
 import { RefusalTiming } from './refusal-timing';
 import { ScryptGuard } from '../throttle/scrypt-guard';
 import {
@@ -46,23 +47,26 @@ export interface BasicAuthenticatorOptions {
   readonly cache?: VerifiedCredentialsCache;
   /** The clock, in ms since the epoch. Default: Date.now. */
   readonly now?: () => number;
-  /** How a refusal waits out the rest of the costliest check. Default: a real timer (setTimeout). */
+  /** How an attempt waits for its turn and for its refusal time. Default: a real timer (setTimeout). */
   readonly pause?: (ms: number) => Promise<void>;
   /** Bounds this instance's scrypt runs. Default: 1,000 a minute (DEFAULT_SCRYPT_GUARD_LIMITS). */
   readonly guard?: ScryptGuard;
-  /** Learns how long the costliest configured check takes, for the refusal floor. Default: nothing learnt yet. */
+  /** Learns how long the costliest configured check takes when it runs alone. Default: nothing learnt yet. */
   readonly timing?: RefusalTiming;
+  /** When each attempt's check runs and its refusal is answered; sheds load. Default: DEFAULT_CHECK_QUEUE_LIMITS. */
+  readonly queue?: PasswordCheckQueue;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Per instance: one throttle, one scrypt guard and one cache, shared by every request the instance serves.
+ * Per instance: one throttle, one scrypt guard, one check queue and one cache, shared by every request it serves.
  *
- * Every refused attempt of a name that may exist takes the same path, whether or not the name is configured and
- * whether or not the password could be hashed: it is counted against that name, then answered after as long as
- * the costliest configured check takes (RefusalTiming), with the same shared-store calls. Only the scrypt run
- * itself differs, and it is inside that time.
+ * Every attempt of a name that may exist takes the same path, whether or not the name is configured and whether or
+ * not the password can be hashed: it is given a place in the check queue at arrival (or shed, by the queue's state
+ * alone), counted against that name, and refused at the time the queue set for it then. Only the scrypt run itself
+ * differs, and it runs inside that time. A refusal never waits on other requests' past durations: at most the
+ * queue's wait, then twice a check's expected duration.
  * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
  */
 export function createBasicAuthenticator({
@@ -72,35 +76,43 @@ export function createBasicAuthenticator({
   pause = wait,
   guard = new ScryptGuard(),
   timing = new RefusalTiming(),
+  queue = new PasswordCheckQueue(),
 }: BasicAuthenticatorOptions = {}): BasicAuthenticator {
   const wrong = () => new ServiceError('invalid_credentials', 'the user name or password is wrong');
   const tooMany = (seconds: number) =>
     new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', {
       retryAfterSeconds: seconds,
     });
+  const busy = (ms: number) =>
+    new ServiceError('too_many_attempts', 'too many sign-in attempts at once; try again shortly', {
+      retryAfterSeconds: retryAfterSeconds(ms),
+    });
   let calibrating: Promise<void> | undefined;
+  const waitUntil = async (at: number) => {
+    const remaining = at - now();
+    if (remaining > 0) await pause(remaining);
+  };
 
-  /** One timed scrypt run: the guard counts it, the timing learns from it. */
-  async function timedCheck(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
+  /** One scrypt run: the guard counts it. */
+  function check(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
     guard.spend(now());
-    const startedAt = now();
-    try {
-      return await verifyPassword(password, hash);
-    } finally {
-      timing.record(hash, now() - startedAt);
-    }
+    return verifyPassword(password, hash);
   }
 
-  /** Until one check was timed here, the first refusal that needs the floor times one against the costliest hash. */
-  async function refusalFloorMs(table: BasicUserTable): Promise<number> {
-    const known = timing.floorMs(table.unknownUserHash);
+  /**
+   * The expected duration of one check of the costliest hash. A fresh instance's first attempt, whatever its name,
+   * first times one check against the unmatchable hash (concurrent first attempts share it).
+   */
+  async function expectedCheckMs(table: BasicUserTable): Promise<number> {
+    const known = timing.estimateMs(table.unknownUserHash);
     if (known !== undefined) return known;
-    calibrating ??= timedCheck('calibration', table.unknownUserHash).then(
-      () => undefined,
-      () => undefined,
-    );
+    calibrating ??= (async () => {
+      const startedAt = now();
+      await check('calibration', table.unknownUserHash).catch(() => false);
+      timing.record(table.unknownUserHash, now() - startedAt);
+    })();
     await calibrating;
-    return timing.floorMs(table.unknownUserHash) ?? 0;
+    return timing.estimateMs(table.unknownUserHash) ?? 0;
   }
 
   function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
@@ -120,12 +132,18 @@ export function createBasicAuthenticator({
       // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
+      // Before anything is decided, so that no await comes between the throttle's check and its count below.
+      const expectedMs = await expectedCheckMs(table);
       const attemptedAt = now();
       const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
       if (nameWait > 0) throw tooMany(nameWait);
       // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
       const guardWait = guard.retryAfterSeconds(attemptedAt);
       if (guardWait > 0) throw tooMany(guardWait);
+      // The attempt's timetable, from the queue's state at arrival and nothing about the name. Shed attempts are not
+      // counted: they checked nothing.
+      const slot = queue.admit(attemptedAt, expectedMs);
+      if (!slot) throw busy(queue.retryAfterMs(attemptedAt));
       // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
       // still hashing. A match takes the count back.
       throttle.recordFailure(name, attemptedAt);
@@ -135,7 +153,11 @@ export function createBasicAuthenticator({
       // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
       // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
       const checkable = user !== undefined && !hasControlCharacter(password);
-      const matched = checkable ? await timedCheck(password, user.hash) : false;
+      let matched = false;
+      if (checkable) {
+        await waitUntil(slot.startAt);
+        matched = await check(password, user.hash);
+      }
       const shared = sharedRead ? await sharedRead : undefined;
       if (shared) noteShared(notes, shared);
       const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
@@ -149,9 +171,8 @@ export function createBasicAuthenticator({
         return user!.name;
       }
 
-      // Every refusal from here on comes after as long as the costliest check, checked or not.
-      const remaining = attemptedAt + (await refusalFloorMs(table)) - now();
-      if (remaining > 0) await pause(remaining);
+      // Every refusal from here on comes at the time the queue set at arrival, checked or not.
+      await waitUntil(slot.answerAt);
       if (sharedWait > 0) {
         // Locked by failures on other instances: not counted again, as a locked name is not here.
         throttle.withdrawFailure(name, attemptedAt);

@@ -1,28 +1,23 @@
 /**
- * How long a refused password check takes on this instance, so every refusal (a wrong password of any user, an
- * unknown name, a password refused without hashing) is answered after as long as the costliest configured check.
+ * How long one check of the costliest configured hash takes on this instance: the service time the check queue
+ * schedules with. It is timed once, on the instance's first attempt, against the unmatchable hash, whatever the name;
+ * never from a user's check or from time spent waiting: so neither a burst nor a configured name moves it.
  */
 import { scryptWork, type ScryptParams } from './password-hash';
 
-/** Recent checks kept: the floor follows the instance's load up and down. */
-const SAMPLES = 16;
-
 /**
- * Durations of real checks, each divided by its work, so that a check of a cheap hash predicts one of the
- * costliest. The floor is the slowest recent one scaled to the costliest hash: a real check is rarely longer.
- * @example timing.record(user.hash, 140); timing.floorMs(table.unknownUserHash) // ≈ 140 × work ratio
+ * @example timing.record(table.unknownUserHash, 140); timing.estimateMs(table.unknownUserHash) // 140
  */
 export class RefusalTiming {
-  private readonly msPerWork: number[] = [];
+  private msPerWork: number | undefined;
 
+  /** The check timed on the instance's first attempt: from its start to scrypt's answer. Later calls change nothing. */
   record(params: ScryptParams, durationMs: number): void {
-    this.msPerWork.push(durationMs / scryptWork(params));
-    if (this.msPerWork.length > SAMPLES) this.msPerWork.shift();
+    this.msPerWork ??= durationMs / scryptWork(params);
   }
 
-  /** undefined until one check has been timed on this instance. */
-  floorMs(costliest: ScryptParams): number | undefined {
-    if (this.msPerWork.length === 0) return undefined;
-    return Math.max(...this.msPerWork) * scryptWork(costliest);
+  /** The expected duration of a check of `costliest`; undefined until one was timed. */
+  estimateMs(costliest: ScryptParams): number | undefined {
+    return this.msPerWork === undefined ? undefined : this.msPerWork * scryptWork(costliest);
   }
 }
