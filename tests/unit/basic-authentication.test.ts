@@ -25,10 +25,11 @@ let table: BasicUserTable;
 let verifySpy: jest.SpiedFunction<typeof passwordHash.verifyPassword>;
 let clock: number;
 const now = () => clock;
-/** Waits move the injected clock, so the check queue sees requests come one after another, as they do here. */
-const pause = async (ms: number) => {
-  clock += ms;
-};
+/**
+ * The clock stands still unless a test moves it, so a refusal's wait until its deadline would be real time spent for
+ * nothing: waits end at once. (tests/unit/refusal-deadline.test.ts runs the queue on a moving virtual clock.)
+ */
+const pause = async () => undefined;
 
 beforeAll(async () => {
   for (const [name, password] of Object.entries(passwords)) phcs[name] = await passwordHash.hashPassword(password);

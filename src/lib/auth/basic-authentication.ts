@@ -1,5 +1,5 @@
 /** Verifies a user name and password against the Basic users, with the failure throttle and the verified cache. */
-import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
+import { findBasicUser, normaliseUserName, type BasicUser, type BasicUserTable } from './basic-users';
 import { ServiceError } from '../base/errors';
 import { FailureThrottle, retryAfterSeconds, type NameWindow } from '../throttle/failure-throttle';
 import { MAX_IDENTITY_BYTES } from '../token/identity';
@@ -57,16 +57,29 @@ export interface BasicAuthenticatorOptions {
   readonly queue?: PasswordCheckQueue;
 }
 
+/** One attempt past the cache, as verify hands it on. */
+interface Attempt {
+  readonly table: BasicUserTable;
+  /** Normalised. */
+  readonly name: string;
+  readonly password: string;
+  /** The configured user of that name, if any. */
+  readonly user: BasicUser | undefined;
+  readonly cacheKey: string | undefined;
+  readonly arrivedAt: number;
+  readonly ledger: SharedFailureLedger | undefined;
+  readonly notes: VerificationNotes | undefined;
+}
+
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Per instance: one throttle, one scrypt guard, one check queue and one cache, shared by every request it serves.
  *
  * Every attempt of a name that may exist takes the same path, whether or not the name is configured and whether or
- * not the password can be hashed: it is given a place in the check queue at arrival (or shed, by the queue's state
- * alone), counted against that name, and refused at the time the queue set for it then. Only the scrypt run itself
- * differs, and it runs inside that time. A refusal never waits on other requests' past durations: at most the
- * queue's wait, then twice a check's expected duration.
+ * not the password can be hashed: it is admitted to the check queue (or shed, by the queue's state alone), counted
+ * against that name, and refused at its deadline: a fixed time after its arrival (2 s by default), however long other
+ * requests took. Only the scrypt run itself differs, and the queue admits it only when it can end inside that time.
  * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
  */
 export function createBasicAuthenticator({
@@ -93,10 +106,15 @@ export function createBasicAuthenticator({
     if (remaining > 0) await pause(remaining);
   };
 
-  /** One scrypt run: the guard counts it. */
-  function check(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
+  /** One scrypt run: the guard counts it, the timing learns how long it ran. */
+  async function timedCheck(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
     guard.spend(now());
-    return verifyPassword(password, hash);
+    const startedAt = now();
+    try {
+      return await verifyPassword(password, hash);
+    } finally {
+      timing.record(hash, now() - startedAt, now());
+    }
   }
 
   /**
@@ -104,15 +122,14 @@ export function createBasicAuthenticator({
    * first times one check against the unmatchable hash (concurrent first attempts share it).
    */
   async function expectedCheckMs(table: BasicUserTable): Promise<number> {
-    const known = timing.estimateMs(table.unknownUserHash);
+    const known = timing.estimateMs(table.unknownUserHash, now());
     if (known !== undefined) return known;
-    calibrating ??= (async () => {
-      const startedAt = now();
-      await check('calibration', table.unknownUserHash).catch(() => false);
-      timing.record(table.unknownUserHash, now() - startedAt);
-    })();
+    calibrating ??= timedCheck('calibration', table.unknownUserHash).then(
+      () => undefined,
+      () => undefined,
+    );
     await calibrating;
-    return timing.estimateMs(table.unknownUserHash) ?? 0;
+    return timing.estimateMs(table.unknownUserHash, now()) ?? 0;
   }
 
   function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
@@ -132,61 +149,71 @@ export function createBasicAuthenticator({
       // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
-      // Before anything is decided, so that no await comes between the throttle's check and its count below.
-      const expectedMs = await expectedCheckMs(table);
-      const attemptedAt = now();
-      const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
-      if (nameWait > 0) throw tooMany(nameWait);
-      // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
-      const guardWait = guard.retryAfterSeconds(attemptedAt);
-      if (guardWait > 0) throw tooMany(guardWait);
-      // The attempt's timetable, from the queue's state at arrival and nothing about the name. Shed attempts are not
-      // counted: they checked nothing.
-      const slot = queue.admit(attemptedAt, expectedMs);
-      if (!slot) throw busy(queue.retryAfterMs(attemptedAt));
-      // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
-      // still hashing. A match takes the count back.
-      throttle.recordFailure(name, attemptedAt);
-      // The shared count is asked for every name alike, while the password is checked.
-      const deadline = attemptedAt + SHARED_STORE_BUDGET_MS;
-      const sharedRead = ledger ? withinBudget(ledger.read(name, attemptedAt), deadline, now) : undefined;
-      // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
-      // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
-      const checkable = user !== undefined && !hasControlCharacter(password);
-      let matched = false;
-      if (checkable) {
-        await waitUntil(slot.startAt);
-        matched = await check(password, user.hash);
+      // Every refusal from here on (wrong, locked, shed) is answered at the deadline counted from now.
+      const arrivedAt = now();
+      try {
+        return await decide({ table, name, password, user, cacheKey, arrivedAt, ledger, notes });
+      } catch (error) {
+        await waitUntil(queue.refusalAt(arrivedAt));
+        throw error;
       }
-      const shared = sharedRead ? await sharedRead : undefined;
-      if (shared) noteShared(notes, shared);
-      const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
-
-      const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
-      if (matched && sharedWait === 0) {
-        throttle.withdrawFailure(name, attemptedAt);
-        throttle.recordSuccess(name);
-        if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
-        cache.remember(cacheKey!, now());
-        return user!.name;
-      }
-
-      // Every refusal from here on comes at the time the queue set at arrival, checked or not.
-      await waitUntil(slot.answerAt);
-      if (sharedWait > 0) {
-        // Locked by failures on other instances: not counted again, as a locked name is not here.
-        throttle.withdrawFailure(name, attemptedAt);
-        throttle.adopt(name, seen!, now());
-        throw tooMany(sharedWait);
-      }
-      // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
-      // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
-      if (ledger) {
-        const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
-        noteShared(notes, written);
-        if (written.ok) throttle.adopt(name, written.value, now());
-      }
-      throw wrong();
     },
   };
+
+  /** An attempt that was not answered from the cache: the user name, or a refusal the caller answers at the deadline. */
+  async function decide({ table, name, password, user, cacheKey, arrivedAt, ledger, notes }: Attempt): Promise<string> {
+    // Before anything is decided, so that no await comes between the throttle's check and its count below.
+    const expectedMs = await expectedCheckMs(table);
+    const attemptedAt = now();
+    const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
+    if (nameWait > 0) throw tooMany(nameWait);
+    // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
+    const guardWait = guard.retryAfterSeconds(attemptedAt);
+    if (guardWait > 0) throw tooMany(guardWait);
+    // The attempt's timetable, from the queue's state at arrival and nothing about the name. Shed attempts are not
+    // counted: they checked nothing.
+    const slot = queue.admit(arrivedAt, attemptedAt, expectedMs);
+    if (!slot) throw busy(queue.retryAfterMs(attemptedAt));
+    // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
+    // still hashing. A match takes the count back.
+    throttle.recordFailure(name, attemptedAt);
+    // The shared count is asked for every name alike, while the password is checked.
+    const deadline = attemptedAt + SHARED_STORE_BUDGET_MS;
+    const sharedRead = ledger ? withinBudget(ledger.read(name, attemptedAt), deadline, now) : undefined;
+    // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
+    // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
+    const checkable = user !== undefined && !hasControlCharacter(password);
+    let matched = false;
+    if (checkable) {
+      await waitUntil(slot.startAt);
+      matched = await timedCheck(password, user.hash);
+    }
+    const shared = sharedRead ? await sharedRead : undefined;
+    if (shared) noteShared(notes, shared);
+    const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
+
+    const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
+    if (matched && sharedWait === 0) {
+      throttle.withdrawFailure(name, attemptedAt);
+      throttle.recordSuccess(name);
+      if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
+      cache.remember(cacheKey!, now());
+      return user!.name;
+    }
+
+    if (sharedWait > 0) {
+      // Locked by failures on other instances: not counted again, as a locked name is not here.
+      throttle.withdrawFailure(name, attemptedAt);
+      throttle.adopt(name, seen!, now());
+      throw tooMany(sharedWait);
+    }
+    // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
+    // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
+    if (ledger) {
+      const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
+      noteShared(notes, written);
+      if (written.ok) throttle.adopt(name, written.value, now());
+    }
+    throw wrong();
+  }
 }

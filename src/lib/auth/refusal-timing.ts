@@ -1,23 +1,37 @@
 /**
  * How long one check of the costliest configured hash takes on this instance: the service time the check queue
- * schedules with. It is timed once, on the instance's first attempt, against the unmatchable hash, whatever the name;
- * never from a user's check or from time spent waiting: so neither a burst nor a configured name moves it.
+ * admits with. Only the time a check runs counts, never the time it waited for its turn, so a burst cannot ratchet
+ * it up; and a refusal's time does not depend on it (the queue answers every refusal at its deadline).
  */
 import { scryptWork, type ScryptParams } from './password-hash';
 
+/** Recent checks kept. */
+const SAMPLES = 16;
+/** A check older than this is forgotten: after a burst the estimate falls back to the instance's first timing. */
+const SAMPLE_LIFETIME_MS = 60_000;
+
 /**
- * @example timing.record(table.unknownUserHash, 140); timing.estimateMs(table.unknownUserHash) // 140
+ * Durations of checks, each divided by its work, so that a check of a cheap hash predicts one of the costliest. The
+ * estimate is the median of the first timing and the recent checks (the queue leaves one more check's time to spare).
+ * @example timing.record(user.hash, 150, now); timing.estimateMs(table.unknownUserHash, now) // ≈ 150 × work ratio
  */
 export class RefusalTiming {
-  private msPerWork: number | undefined;
+  private firstMsPerWork: number | undefined;
+  private readonly recent: { msPerWork: number; at: number }[] = [];
 
-  /** The check timed on the instance's first attempt: from its start to scrypt's answer. Later calls change nothing. */
-  record(params: ScryptParams, durationMs: number): void {
-    this.msPerWork ??= durationMs / scryptWork(params);
+  /** One check's run time (from its start to scrypt's answer). */
+  record(params: ScryptParams, durationMs: number, at: number): void {
+    const msPerWork = durationMs / scryptWork(params);
+    this.firstMsPerWork ??= msPerWork;
+    this.recent.push({ msPerWork, at });
+    if (this.recent.length > SAMPLES) this.recent.shift();
   }
 
-  /** The expected duration of a check of `costliest`; undefined until one was timed. */
-  estimateMs(costliest: ScryptParams): number | undefined {
-    return this.msPerWork === undefined ? undefined : this.msPerWork * scryptWork(costliest);
+  /** undefined until one check was timed here. */
+  estimateMs(costliest: ScryptParams, now: number): number | undefined {
+    if (this.firstMsPerWork === undefined) return undefined;
+    const live = this.recent.filter((sample) => now - sample.at < SAMPLE_LIFETIME_MS).map((sample) => sample.msPerWork);
+    const sorted = [this.firstMsPerWork, ...live].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]! * scryptWork(costliest);
   }
 }
