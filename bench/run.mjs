@@ -164,8 +164,12 @@ try {
   results.refusals = await runRefusalCase({ creds, profile: profile.refusals });
   const r = results.refusals;
   console.log(`  before the burst  one refusal ${r.beforeMs} ms`);
-  console.log(`  burst             ${r.burst.sent} at once: ${JSON.stringify(r.burst.statuses)}, median ${r.burst.medianMs} ms, slowest ${r.burst.maxMs} ms`);
-  console.log(`  then mixed        ${r.mixed.sent}: ${JSON.stringify(r.mixed.statuses)}, median ${r.mixed.medianMs} ms, slowest ${r.mixed.maxMs} ms`);
+  console.log(
+    `  burst             ${r.burst.sent} at once: ${JSON.stringify(r.burst.statuses)}, median ${r.burst.medianMs} ms, slowest ${r.burst.maxMs} ms`,
+  );
+  console.log(
+    `  then mixed        ${r.mixed.sent}: ${JSON.stringify(r.mixed.statuses)}, median ${r.mixed.medianMs} ms, slowest ${r.mixed.maxMs} ms`,
+  );
   console.log(`  settled           one refusal ${r.settledMs} ms`);
   for (const [size, o] of Object.entries(r.oracle)) {
     const side = (s) => `median ${s.medianMs} ms (bursts ${s.minMs}-${s.maxMs})`;

@@ -21,7 +21,12 @@ function post(agent, url, authorization) {
     const startedAt = performance.now();
     const req = request(
       url,
-      { method: 'POST', agent, timeout: REQUEST_TIMEOUT_MS, headers: { authorization, 'content-type': 'application/json', 'content-length': 2 } },
+      {
+        method: 'POST',
+        agent,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: { authorization, 'content-type': 'application/json', 'content-length': 2 },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - startedAt }));
@@ -84,7 +89,9 @@ export async function runRefusalCase({ creds, profile }) {
     const before = await post(agent, url, basic('nobody-before', wrong()));
 
     // 1. The burst: every wrong password at once, 5 per attacked name.
-    const burst = await Promise.all(Array.from({ length: profile.burst }, (_, i) => post(agent, url, basic(attacked[i % attacked.length], wrong()))));
+    const burst = await Promise.all(
+      Array.from({ length: profile.burst }, (_, i) => post(agent, url, basic(attacked[i % attacked.length], wrong()))),
+    );
     // 2. Straight after it: mixed traffic (right passwords, wrong ones, random names), then one refusal once it settled.
     const mixed = await closedLoop(profile.mixed, profile.mixedConcurrency, (i) => {
       const kind = i % 4;

@@ -59,7 +59,6 @@ export interface BasicAuthenticatorOptions {
 
 /** One attempt past the cache, as verify hands it on. */
 interface Attempt {
-  readonly table: BasicUserTable;
   /** Normalised. */
   readonly name: string;
   readonly password: string;
@@ -67,6 +66,8 @@ interface Attempt {
   readonly user: BasicUser | undefined;
   readonly cacheKey: string | undefined;
   readonly arrivedAt: number;
+  /** How long a check of the costliest hash is expected to take. */
+  readonly expectedMs: number;
   readonly ledger: SharedFailureLedger | undefined;
   readonly notes: VerificationNotes | undefined;
 }
@@ -149,10 +150,12 @@ export function createBasicAuthenticator({
       // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
+      // A fresh instance first times one check (every name alike); its refusal deadline counts from the end of that.
+      const expectedMs = await expectedCheckMs(table);
       // Every refusal from here on (wrong, locked, shed) is answered at the deadline counted from now.
       const arrivedAt = now();
       try {
-        return await decide({ table, name, password, user, cacheKey, arrivedAt, ledger, notes });
+        return await decide({ name, password, user, cacheKey, arrivedAt, expectedMs, ledger, notes });
       } catch (error) {
         await waitUntil(queue.refusalAt(arrivedAt));
         throw error;
@@ -161,9 +164,7 @@ export function createBasicAuthenticator({
   };
 
   /** An attempt that was not answered from the cache: the user name, or a refusal the caller answers at the deadline. */
-  async function decide({ table, name, password, user, cacheKey, arrivedAt, ledger, notes }: Attempt): Promise<string> {
-    // Before anything is decided, so that no await comes between the throttle's check and its count below.
-    const expectedMs = await expectedCheckMs(table);
+  async function decide({ name, password, user, cacheKey, arrivedAt, expectedMs, ledger, notes }: Attempt): Promise<string> {
     const attemptedAt = now();
     const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
     if (nameWait > 0) throw tooMany(nameWait);
