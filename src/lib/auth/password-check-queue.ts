@@ -5,7 +5,10 @@
 
 /** What the queue is; the defaults suit Twilio's 10 s limit with room for Sync's budget. */
 export interface CheckQueueLimits {
-  /** Checks run at once (libuv runs four scrypt calls at once; more lanes than cores only slow each down). */
+  /**
+   * Checks run at once. One by default: a check is a core's work, and a second lane on a 2-core instance competes
+   * with the event loop, delaying every answer while a configured name is checked, which an unknown name's is not.
+   */
   readonly lanes: number;
   /**
    * Every refusal is answered this long after the attempt arrived, whatever the name and the load: an attempt whose
@@ -14,8 +17,8 @@ export interface CheckQueueLimits {
   readonly refusalDeadlineMs: number;
 }
 
-/** Defaults: 2 lanes; refusals 2 s after arrival (plus Sync's write when it is on), well inside Twilio's 10 s. */
-export const DEFAULT_CHECK_QUEUE_LIMITS: CheckQueueLimits = { lanes: 2, refusalDeadlineMs: 2_000 };
+/** Defaults: 1 lane; refusals 2 s after arrival, well inside Twilio's 10 s. */
+export const DEFAULT_CHECK_QUEUE_LIMITS: CheckQueueLimits = { lanes: 1, refusalDeadlineMs: 2_000 };
 
 /** An admitted attempt's turn, fixed when it is admitted. */
 export interface CheckSlot {
