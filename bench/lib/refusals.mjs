@@ -84,8 +84,9 @@ export async function runRefusalCase({ creds, profile }) {
   try {
     server = await startTwilioRun({ envFile });
     const url = `${server.url}/token`;
-    // A warm instance: its one timing check and first sign-in are done.
-    await post(agent, url, basic(signers[0], password));
+    // A warm instance: its one timing check and first sign-in are done (and the server really is the token service).
+    const warm = await post(agent, url, basic(signers[0], password));
+    if (warm.status !== 200) throw new Error(`the first sign-in answered ${warm.status}, not 200`);
     const before = await post(agent, url, basic('nobody-before', wrong()));
 
     // 1. The burst: every wrong password at once, 5 per attacked name.

@@ -28,6 +28,12 @@ describe('the password check queue', () => {
     expect(queue.admit(T0, T0, 5_000)).toBeUndefined();
   });
 
+  it('admits into an idle lane even when the attempt arrived a while ago (a fresh instance timing its first check)', () => {
+    const queue = new PasswordCheckQueue({ lanes: 1, refusalDeadlineMs: 2_000 });
+    expect(queue.admit(T0, T0 + 5, 1_000)).toEqual({ startAt: T0 + 5 });
+    expect(queue.admit(T0 + 5, T0 + 5, 1_000)).toBeUndefined();
+  });
+
   it('refuses a configuration with no lane or no deadline', () => {
     expect(() => new PasswordCheckQueue({ lanes: 0, refusalDeadlineMs: 2_000 })).toThrow(RangeError);
     expect(() => new PasswordCheckQueue({ lanes: 1, refusalDeadlineMs: 0 })).toThrow(RangeError);

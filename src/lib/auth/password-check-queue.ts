@@ -50,14 +50,15 @@ export class PasswordCheckQueue {
 
   /**
    * The attempt's timetable, or undefined when its check (expected to take `expectedCheckMs`, at most half the
-   * deadline) could not start early enough to end one check's time before the deadline: shed, holding nothing.
+   * deadline) would have to wait and could then not end one check's time before the deadline: shed, holding nothing.
    */
   admit(arrivedAt: number, now: number, expectedCheckMs: number): CheckSlot | undefined {
     const checkMs = Math.min(expectedCheckMs, this.limits.refusalDeadlineMs / 2);
     const answerAt = this.refusalAt(arrivedAt);
     const lane = this.earliestLane();
     const startAt = Math.max(now, this.freeAt[lane]!);
-    if (startAt + 2 * checkMs > answerAt) return undefined;
+    // An idle lane always admits: a slow host must still check passwords, one at a time.
+    if (startAt > now && startAt + 2 * checkMs > answerAt) return undefined;
     this.freeAt[lane] = startAt + checkMs;
     return { startAt };
   }
