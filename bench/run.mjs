@@ -22,7 +22,7 @@ const PROFILES = {
     refusals: REFUSAL_PROFILES.full,
     budgetMs: 420_000,
   },
-  // Small enough for CI: bounded at 90 s (budgetMs below).
+  // Small enough for CI: bounded at 120 s (budgetMs below).
   smoke: {
     inProcess: { warmupMs: 100, durationMs: 300 },
     coldStart: { runs: 3 },
@@ -30,7 +30,7 @@ const PROFILES = {
     attack: { wrongAttempts: 20, randomAttempts: 300, concurrency: 20, budgetMs: 15_000 },
     syncCold: { pairs: 2 },
     refusals: REFUSAL_PROFILES.smoke,
-    budgetMs: 90_000,
+    budgetMs: 120_000,
   },
 };
 /** Bound on the single checking request sent to a server before it is loaded. */

@@ -13,7 +13,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Sizes per profile: `full` is the issue's (100 + 200 requests; bursts of 5 and 20, 8 of each per side). */
 export const REFUSAL_PROFILES = {
   full: { burst: 100, burstNames: 20, mixed: 200, mixedConcurrency: 20, bursts: 8, burstSizes: [5, 20], settleMs: 3_000 },
-  smoke: { burst: 20, burstNames: 4, mixed: 20, mixedConcurrency: 5, bursts: 2, burstSizes: [5], settleMs: 1_000 },
+  smoke: { burst: 10, burstNames: 2, mixed: 8, mixedConcurrency: 4, bursts: 2, burstSizes: [5], settleMs: 500 },
 };
 
 function post(agent, url, authorization) {

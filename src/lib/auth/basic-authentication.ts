@@ -101,7 +101,7 @@ export function createBasicAuthenticator({
     new ServiceError('too_many_attempts', 'too many sign-in attempts at once; try again shortly', {
       retryAfterSeconds: retryAfterSeconds(ms),
     });
-  let calibrating: Promise<void> | undefined;
+  let calibrating = false;
   const waitUntil = async (at: number) => {
     const remaining = at - now();
     if (remaining > 0) await pause(remaining);
@@ -120,17 +120,15 @@ export function createBasicAuthenticator({
 
   /**
    * The expected duration of one check of the costliest hash. A fresh instance's first attempt, whatever its name,
-   * first times one check against the unmatchable hash (concurrent first attempts share it).
+   * starts one timed check against the unmatchable hash on the side (not waited for: a cold sign-in costs no
+   * second scrypt run in its path); until a check was timed, a seed stands in.
    */
-  async function expectedCheckMs(table: BasicUserTable): Promise<number> {
-    const known = timing.estimateMs(table.unknownUserHash, now());
-    if (known !== undefined) return known;
-    calibrating ??= timedCheck('calibration', table.unknownUserHash).then(
-      () => undefined,
-      () => undefined,
-    );
-    await calibrating;
-    return timing.estimateMs(table.unknownUserHash, now()) ?? 0;
+  function expectedCheckMs(table: BasicUserTable): number {
+    if (!timing.timed && !calibrating) {
+      calibrating = true;
+      timedCheck('calibration', table.unknownUserHash).catch(() => undefined);
+    }
+    return timing.estimateMs(table.unknownUserHash, now());
   }
 
   function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
@@ -150,8 +148,7 @@ export function createBasicAuthenticator({
       // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
-      // A fresh instance first times one check (every name alike); its refusal deadline counts from the end of that.
-      const expectedMs = await expectedCheckMs(table);
+      const expectedMs = expectedCheckMs(table);
       // Every refusal from here on (wrong, locked, shed) is answered at the deadline counted from now.
       const arrivedAt = now();
       try {

@@ -3,7 +3,13 @@
  * admits with. Only the time a check runs counts, never the time it waited for its turn, so a burst cannot ratchet
  * it up; and a refusal's time does not depend on it (the queue answers every refusal at its deadline).
  */
-import { scryptWork, type ScryptParams } from './password-hash';
+import { DEFAULT_SCRYPT_PARAMS, scryptWork, type ScryptParams } from './password-hash';
+
+/**
+ * Until the instance has timed a check: what one of the default hash is assumed to take, a little above what this
+ * project's 2-core machines measure (about 150 ms).
+ */
+const SEED_MS_PER_WORK = 200 / scryptWork(DEFAULT_SCRYPT_PARAMS);
 
 /** Recent checks kept. */
 const SAMPLES = 16;
@@ -27,9 +33,14 @@ export class RefusalTiming {
     if (this.recent.length > SAMPLES) this.recent.shift();
   }
 
-  /** undefined until one check was timed here. */
-  estimateMs(costliest: ScryptParams, now: number): number | undefined {
-    if (this.firstMsPerWork === undefined) return undefined;
+  /** Whether a check was timed here yet. */
+  get timed(): boolean {
+    return this.firstMsPerWork !== undefined;
+  }
+
+  /** The seed's estimate until a check was timed here. */
+  estimateMs(costliest: ScryptParams, now: number): number {
+    if (this.firstMsPerWork === undefined) return SEED_MS_PER_WORK * scryptWork(costliest);
     const live = this.recent.filter((sample) => now - sample.at < SAMPLE_LIFETIME_MS).map((sample) => sample.msPerWork);
     const sorted = [this.firstMsPerWork, ...live].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)]! * scryptWork(costliest);
