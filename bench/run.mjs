@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStartCases, e2eTargets, inProcessCases, minterOptions, ratios, ROOM, Skip, throttleCases } from './cases.mjs';
 import { measureRequireMs } from './lib/cold-start.mjs';
 import { measureIsolated } from './lib/isolated-run.mjs';
+import { REFUSAL_PROFILES, runRefusalCase } from './lib/refusals.mjs';
 import { naiveMinter, rawHmacMinter, tokensAgree } from './lib/reference-minters.mjs';
 import { createThrowawayCredentials } from './lib/throwaway-credentials.mjs';
 import { median } from './lib/stats.mjs';
@@ -22,16 +23,18 @@ const PROFILES = {
     // issue 14's case as stated: 10,000 random names (plus 100 wrong passwords) within one minute.
     attack: { wrongAttempts: 100, randomAttempts: 10_000, concurrency: 500, budgetMs: 60_000 },
     syncCold: { pairs: 15 },
-    budgetMs: 300_000,
+    refusals: REFUSAL_PROFILES.full,
+    budgetMs: 480_000,
   },
-  // Small enough for CI: bounded at 90 s (budgetMs below).
+  // Small enough for CI: bounded at 150 s (budgetMs below).
   smoke: {
     inProcess: { warmupMs: 100, durationMs: 600, rounds: 3 },
     coldStart: { runs: 3 },
     e2e: { warmupS: 0, durationS: 2, connections: 2, rounds: 1 },
     attack: { wrongAttempts: 20, randomAttempts: 300, concurrency: 20, budgetMs: 15_000 },
     syncCold: { pairs: 2 },
-    budgetMs: 90_000,
+    refusals: REFUSAL_PROFILES.smoke,
+    budgetMs: 150_000,
   },
 };
 /** Bound on the single checking request sent to a server before it is loaded. */
@@ -68,6 +71,7 @@ const results = {
   coldStart: {},
   e2e: {},
   throttle: {},
+  refusals: {},
   ratios: {},
 };
 let failures = 0;
@@ -184,6 +188,29 @@ for (const { name, what, run } of throttleCases) {
   }
   if (r.skipped) console.log(`  ${name.padEnd(12)} skipped: ${r.skipped}`);
   if (r.error) console.log(`  ${name.padEnd(12)} ERROR: ${r.error}`);
+}
+
+section('6. Refusals under load (issue 22): a burst of wrong passwords, then mixed traffic; known vs unknown names in bursts');
+try {
+  results.refusals = await runRefusalCase({ creds, profile: profile.refusals });
+  const r = results.refusals;
+  console.log(`  before the burst  one refusal ${r.beforeMs} ms`);
+  console.log(
+    `  burst             ${r.burst.sent} at once: ${JSON.stringify(r.burst.statuses)}, median ${r.burst.medianMs} ms, slowest ${r.burst.maxMs} ms`,
+  );
+  console.log(
+    `  then mixed        ${r.mixed.sent}: ${JSON.stringify(r.mixed.statuses)}, median ${r.mixed.medianMs} ms, slowest ${r.mixed.maxMs} ms`,
+  );
+  console.log(`  settled           one refusal ${r.settledMs} ms`);
+  for (const [size, o] of Object.entries(r.oracle)) {
+    const side = (s) => `median ${s.medianMs} ms (bursts ${s.minMs}-${s.maxMs})`;
+    console.log(
+      `  bursts of ${String(size).padEnd(6)} configured ${side(o.configured)}; unknown ${side(o.unknown)}; ratio ${o.medianRatio}, ranges ${o.rangesOverlap ? 'overlap' : 'DO NOT overlap'}`,
+    );
+  }
+} catch (error) {
+  results.refusals = outcome(error);
+  console.log(`  ${results.refusals.skipped ? `skipped: ${results.refusals.skipped}` : `ERROR: ${results.refusals.error}`}`);
 }
 
 section('Ratios');

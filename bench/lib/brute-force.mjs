@@ -77,7 +77,16 @@ export async function runLockoutAttack({
   );
   const attackSeconds = (performance.now() - startedAt) / 1000;
   const signIns = [];
-  for (const name of others) signIns.push(await post(agent, url, basic(name, password)));
+  for (const name of others) {
+    let answer = await post(agent, url, basic(name, password));
+    // Shed by the check queue while the flood's last attempts still hold it (issue 22): a client waits out the
+    // short Retry-After once, as the demo page does. A lock (Retry-After in minutes) is not waited out.
+    if (answer.status === 429 && Number(answer.retryAfter) <= 2) {
+      await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter) * 1000));
+      answer = await post(agent, url, basic(name, password));
+    }
+    signIns.push(answer);
+  }
   agent.destroy();
   const summary = (list) => ({ sent: list.length, statuses: count(list), medianMs: Math.round(median(list.map((a) => a.ms)) ?? NaN) });
   return {

@@ -42,6 +42,7 @@ const ui = {
   jwtClaims: element<HTMLElement>('jwt-claims'),
   copy: element<HTMLButtonElement>('copy-token'),
   signOut: element<HTMLButtonElement>('sign-out'),
+  framed: element<HTMLParagraphElement>('framed'),
 };
 
 // The only copies of the credentials live inside this client; the page keeps no other.
@@ -387,4 +388,24 @@ function hideError(): void {
   delete ui.error.dataset.code;
 }
 
-void probeSchemes();
+/**
+ * Whether another origin's page frames this one. Twilio sets no headers on assets and a <meta> CSP cannot set
+ * frame-ancestors, so the page checks for itself: a parent whose location it may not read is another origin.
+ */
+function framedByAnotherOrigin(): boolean {
+  if (window.top === window.self) return false;
+  try {
+    return window.top?.location.origin !== window.location.origin;
+  } catch {
+    return true;
+  }
+}
+
+// Framed by another site (clickjacking), the page never offers a sign-in: it says why and links to itself.
+if (framedByAnotherOrigin()) {
+  ui.signIn.hidden = true;
+  ui.status.textContent = '';
+  ui.framed.hidden = false;
+} else {
+  void probeSchemes();
+}

@@ -9,14 +9,18 @@ interface RestError {
   code?: number;
 }
 
-/** twilio-node's RestException as a SyncError by kind (Twilio's Sync error codes). */
+/**
+ * twilio-node's RestException as a SyncError by kind (Twilio's Sync error codes). Every call here is on a Map's
+ * path, so a 404 that is not "Map Item not found" (54201) means the Map is missing: Twilio documents 54200, but a
+ * write under a missing Map may come back as the generic 20404 (or another 404), and all must create the Map.
+ */
 function toSyncError(error: unknown): SyncError {
   const { status, code } = (error ?? {}) as RestError;
   if (status === 429) return new SyncError('too_many_requests', code);
   if (code === 54208) return new SyncError('exists', code);
   if (code === 54205) return new SyncError('conflict', code);
-  if (code === 54200) return new SyncError('no_map', code);
   if (code === 54201) return new SyncError('gone', code);
+  if (code === 54200 || status === 404) return new SyncError('no_map', code ?? status);
   return new SyncError('failed', code ?? status);
 }
 
@@ -48,7 +52,15 @@ function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySi
       return { revision: item.revision };
     },
     async remove(map, key, ifMatch) {
-      await service.syncMaps(map).syncMapItems(key).remove({ ifMatch }).catch(rethrow);
+      await service
+        .syncMaps(map)
+        .syncMapItems(key)
+        .remove({ ifMatch })
+        .catch((error: unknown) => {
+          // No Map, no item to remove: as good as gone.
+          const refused = toSyncError(error);
+          throw refused.kind === 'no_map' ? new SyncError('gone', refused.code) : refused;
+        });
     },
     async createMap(map) {
       try {

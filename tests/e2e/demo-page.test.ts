@@ -104,6 +104,28 @@ describeInBrowser('the demo page in Chromium', () => {
     await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
   }
 
+  it('refuses to run inside another origin’s frame: no sign-in form, no request to the service, a link to open it alone', async () => {
+    const session = await open(service);
+    await session.page.goto(`${crossOrigin.unlisted}/`);
+    await session.page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      document.body.append(frame);
+    }, `${service.url}/`);
+    const framed = await (await session.page.waitForSelector('iframe')).contentFrame();
+    await framed!.locator('#framed').waitFor({ state: 'visible' });
+    expect(await framed!.locator('#basic-form').isVisible()).toBe(false);
+    expect(await framed!.locator('#sign-in').isVisible()).toBe(false);
+    expect(await framed!.locator('#framed a').getAttribute('target')).toBe('_blank');
+    const asked = session.requests.filter((url) => url.startsWith(`${service.url}/health`) || url.startsWith(`${service.url}/token`));
+    expect(asked).toEqual([]);
+    // Opened alone, the same page runs as usual.
+    const alone = await open(service);
+    await alone.page.goto(`${service.url}/`);
+    await alone.page.locator('#basic-form').waitFor();
+    expect(await alone.page.locator('#framed').isVisible()).toBe(false);
+  });
+
   it('offers only the configured sign-in methods, learned from GET /health: no failed request on load', async () => {
     const session = await open(service);
     const probe = session.page.waitForResponse((response) => response.url() === `${service.url}/health`);

@@ -24,7 +24,8 @@ async function attempt(name: string, password: string) {
   // Retry-After counts down by the second while the probe runs: compared to the lock's 900 s, to the second.
   return {
     status: answer.status,
-    retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) >= 895 ? '≈900' : retryAfter,
+    // Each refusal before the lock took its 2 s deadline, so the lock has run ~10 s of its 900 when it is seen.
+    retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) >= 880 ? '≈900' : retryAfter,
     body: answer.json,
   };
 }
@@ -39,11 +40,13 @@ it('answers a configured and an unknown name alike during a flood of 101 random 
   const flood = Array.from({ length: 101 }, (_, i) => `random-${i}-${randomBytes(3).toString('hex')}`);
   for (let i = 0; i < flood.length; i += 20) {
     const answers = await Promise.all(flood.slice(i, i + 20).map((name) => attempt(name, 'pw\u0000')));
-    for (const answer of answers) expect(answer.status).toBe(401);
+    // Checked (401) or shed by the check queue when 20 arrive at once (429, the same for every name).
+    for (const answer of answers) expect([401, 429]).toContain(answer.status);
+    expect(answers.some((answer) => answer.status === 401)).toBe(true);
   }
   const configured = await probe('alice');
   const unknown = await probe('mallory');
   expect(configured.map((answer) => answer.status)).toEqual([401, 401, 401, 401, 401, 429]);
   expect(configured[5]!.retryAfter).toBe('≈900');
   expect(unknown).toEqual(configured);
-}, 60_000);
+}, 120_000);

@@ -10,7 +10,7 @@ import { startFakeSync, type FakeSync } from '../helpers/fake-twilio/sync-stand-
 import { send } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan'];
 let credentials: TestCredentials;
 let sync: FakeSync;
 let a: RunningServer;
@@ -42,7 +42,13 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  Object.assign(sync.api.behaviour, { latencyMs: 0, failWith: undefined, dropConnections: false, tooManyRequestsUntil: 0 });
+  Object.assign(sync.api.behaviour, {
+    latencyMs: 0,
+    failWith: undefined,
+    dropConnections: false,
+    tooManyRequestsUntil: 0,
+    missingMapCode: 54200,
+  });
 });
 
 async function signIn(server: RunningServer, name: string, password: string) {
@@ -72,7 +78,8 @@ describe('one budget across instances', () => {
       const answers = [];
       for (const server of [a, b, a, b, a, b, a]) {
         const { status, retryAfter } = await signIn(server, name, 'a-wrong-password');
-        answers.push({ status, retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) > 890 ? '≈900' : retryAfter });
+        // The lock runs 15 minutes from the first failure; each refusal before it took its 2 s deadline.
+        answers.push({ status, retryAfter: retryAfter === undefined ? undefined : Number(retryAfter) > 870 ? '≈900' : retryAfter });
       }
       sequences[name] = answers;
     }
@@ -83,7 +90,7 @@ describe('one budget across instances', () => {
     expect((await signIn(b, 'alice', credentials.passwords['alice']!)).status).toBe(429);
     // b's first 429 came from Sync's count (b itself had seen only two failures); later ones from what it adopted.
     expect(logLines(b).filter((line) => line.status === 429)[0]).toMatchObject({ code: 'too_many_attempts', throttle: 'sync' });
-  });
+  }, 60_000);
 
   it('keeps names out of Sync: items are keyed by a keyed hash, spread over several Maps, and expire with the window', async () => {
     const keys = sync.api.mapNames().flatMap((map) => [...sync.api.itemsOf(map).keys()]);
@@ -135,6 +142,29 @@ describe('one budget across instances', () => {
     for (let i = 0; i < 50; i++) expect((await health(a)).status).toBe(200);
     expect(sync.api.requests().length - before).toBeLessThanOrEqual(1);
   });
+});
+
+describe('a Service whose throttle Maps do not exist yet', () => {
+  // Twilio documents 54200 for a missing Map, but a write under a missing Map's path may come back as the generic
+  // 404/20404: the instances must create the Map and retry on either answer, or their counts never add up.
+  it.each([
+    [54200, 'heidi'],
+    [20404, 'ivan'],
+  ] as const)(
+    'answered with %i: 3 wrong passwords on one instance and 3 on the other lock the name on both',
+    async (missingMapCode, user) => {
+      sync.api.removeAllMaps();
+      sync.api.behaviour.missingMapCode = missingMapCode;
+      const statuses = [];
+      for (const server of [a, a, a, b, b, b]) statuses.push((await signIn(server, user, `wrong-${statuses.length}`)).status);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+      expect((await signIn(a, user, credentials.passwords[user]!)).status).toBe(429);
+      expect((await signIn(b, user, credentials.passwords[user]!)).status).toBe(429);
+      expect(sync.api.mapNames().length).toBeGreaterThan(0);
+      expect(await health(b)).toEqual({ status: 200, throttle: { store: 'sync', sync: 'ok' } });
+    },
+    60_000,
+  );
 });
 
 describe('when Sync is not well', () => {

@@ -49,6 +49,17 @@ it('creates a Map once (54301 after), and answers 54200 for items of a Map that 
   expect((await call('GET', '/Maps/other/Items/k')).json).toMatchObject({ status: 404, code: 54200 });
 });
 
+it('answers a missing Map with the generic 404/20404 when told to, as Twilio may for an unknown path', async () => {
+  api.behaviour.missingMapCode = 20404;
+  expect((await call('POST', '/Maps/absent/Items', { Key: 'k', Data: '{}' })).json).toMatchObject({ status: 404, code: 20404 });
+  expect((await call('POST', '/Maps/absent/Items/k', { Data: '{}' }, { 'if-match': '0' })).json).toMatchObject({
+    status: 404,
+    code: 20404,
+  });
+  await call('POST', '/Maps', { UniqueName: 'absent' });
+  expect((await call('POST', '/Maps/absent/Items', { Key: 'k', Data: '{}' })).status).toBe(201);
+});
+
 it('keeps revisions: 54208 for an existing key, 54205 for a stale If-Match, 54003 for a malformed one, an ETag on every item', async () => {
   await call('POST', '/Maps', { UniqueName: 'm' });
   const created = await call('POST', '/Maps/m/Items', { Key: 'k', Data: '{"f":1}', ItemTtl: '60' });

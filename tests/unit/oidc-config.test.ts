@@ -58,6 +58,16 @@ describe('parseOidcConfig', () => {
     });
   });
 
+  it('reads OIDC_MAX_TOKEN_AGE_SECONDS (unset: no limit) and refuses 0, fractions, words and more than a day, naming the setting', () => {
+    expect(configFor(base).maxTokenAgeSeconds).toBeUndefined();
+    expect(configFor({ ...base, OIDC_MAX_TOKEN_AGE_SECONDS: '3600' }).maxTokenAgeSeconds).toBe(3600);
+    for (const bad of ['0', '1.5', 'an hour', '86401', '-5']) {
+      const problems = problemsFor({ ...base, OIDC_MAX_TOKEN_AGE_SECONDS: bad });
+      expect(problems.map((p) => p.variable)).toEqual(['OIDC_MAX_TOKEN_AGE_SECONDS']);
+      expect(problems[0]!.fix).toContain('OIDC_MAX_TOKEN_AGE_SECONDS=');
+    }
+  });
+
   it('allows http only for loopback issuers and JWKS URLs', () => {
     for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:4000']) {
       expect(configFor({ ...base, OIDC_ISSUER: issuer }).issuer).toBe(issuer);

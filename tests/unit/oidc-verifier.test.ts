@@ -181,6 +181,25 @@ describe('createOidcVerifier: time claims', () => {
     await expectRejection(verifierFor({ clockSkewSeconds: 10 }).verify(token), 'oidc_token_expired', token);
   });
 
+  it('rejects a token issued (iat) an hour in the future with oidc_token_not_yet_valid, and accepts one within the skew', async () => {
+    const future = await tokenFrom(rsa, { iat: nowSeconds() + 3600, exp: nowSeconds() + 7200 });
+    await expectRejection(verifierFor().verify(future), 'oidc_token_not_yet_valid', future);
+    const justOver = await tokenFrom(rsa, { iat: nowSeconds() + 61 });
+    await expectRejection(verifierFor().verify(justOver), 'oidc_token_not_yet_valid', justOver);
+    await expect(verifierFor().verify(await tokenFrom(rsa, { iat: nowSeconds() + 59 }))).resolves.toMatchObject({ identity: 'user-123' });
+  });
+
+  it('with OIDC_MAX_TOKEN_AGE_SECONDS, refuses a token issued longer ago than that (plus the skew) and one without iat', async () => {
+    const verifier = verifierFor({ maxTokenAgeSeconds: 300 });
+    const old = await tokenFrom(rsa, { iat: nowSeconds() - 361 });
+    await expectRejection(verifier.verify(old), 'oidc_token_expired', old);
+    const undated = await tokenFrom(rsa, { iat: undefined });
+    await expectRejection(verifier.verify(undated), 'oidc_token_invalid', undated);
+    await expect(verifier.verify(await tokenFrom(rsa, { iat: nowSeconds() - 359 }))).resolves.toMatchObject({ identity: 'user-123' });
+    // Without the setting, age is not checked: only exp decides.
+    await expect(verifierFor().verify(old)).resolves.toMatchObject({ identity: 'user-123' });
+  });
+
   it('rejects a token without exp, which would otherwise never expire', async () => {
     const token = await tokenFrom(rsa, { exp: undefined });
     await expectRejection(verifierFor().verify(token), 'oidc_token_invalid', token);

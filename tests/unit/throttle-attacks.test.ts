@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createBasicAuthenticator, type BasicAuthenticator } from '../../src/lib/auth/basic-authentication';
 import { parseBasicUsers, type BasicUserTable } from '../../src/lib/auth/basic-users';
 import { ServiceError } from '../../src/lib/base/errors';
+import { DEFAULT_CHECK_QUEUE_LIMITS } from '../../src/lib/auth/password-check-queue';
 import * as passwordHash from '../../src/lib/auth/password-hash';
 import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
 import { basicUserTable } from '../helpers/fixtures';
@@ -120,8 +121,13 @@ describe('no user-name oracle', () => {
     const [configured, unknown] = sequences;
     expect(unknown).toEqual(configured);
     expect(configured!.during.map((answer) => answer.status)).toEqual([401, 401, 401, 401, 401, 429]);
-    expect(configured!.during[5]!.retryAfter).toBe(900);
-    expect(configured!.after).toEqual([{ status: 429, retryAfter: 900 - 61, message: configured!.during[5]!.message }]);
+    // The lock runs 15 minutes from the first failure, less the time the five refusals took (2 s each).
+    const lockedFor = configured!.during[5]!.retryAfter!;
+    expect(lockedFor).toBeGreaterThanOrEqual(885);
+    expect(lockedFor).toBeLessThanOrEqual(900);
+    // A minute on (plus the locked answer's own deadline), the lock has that much less to run.
+    const later = 61 + DEFAULT_CHECK_QUEUE_LIMITS.refusalDeadlineMs / 1000;
+    expect(configured!.after).toEqual([{ status: 429, retryAfter: lockedFor - later, message: configured!.during[5]!.message }]);
   });
 
   it('a refused attempt takes as long for a configured name (either hash cost), an unknown name and a NUL password: medians within 10%', async () => {

@@ -1,9 +1,10 @@
 /** Verifies a user name and password against the Basic users, with the failure throttle and the verified cache. */
-import { findBasicUser, normaliseUserName, type BasicUserTable } from './basic-users';
+import { findBasicUser, normaliseUserName, type BasicUser, type BasicUserTable } from './basic-users';
 import { ServiceError } from '../base/errors';
-import { FailureThrottle, type NameWindow } from '../throttle/failure-throttle';
+import { FailureThrottle, retryAfterSeconds, type NameWindow } from '../throttle/failure-throttle';
 import { MAX_IDENTITY_BYTES } from '../token/identity';
 import { verifyPassword } from './password-hash';
+import { PasswordCheckQueue } from './password-check-queue';
 import { RefusalTiming } from './refusal-timing';
 import { ScryptGuard } from '../throttle/scrypt-guard';
 import {
@@ -46,23 +47,40 @@ export interface BasicAuthenticatorOptions {
   readonly cache?: VerifiedCredentialsCache;
   /** The clock, in ms since the epoch. Default: Date.now. */
   readonly now?: () => number;
-  /** How a refusal waits out the rest of the costliest check. Default: a real timer (setTimeout). */
+  /** How an attempt waits for its turn and for its refusal time. Default: a real timer (setTimeout). */
   readonly pause?: (ms: number) => Promise<void>;
   /** Bounds this instance's scrypt runs. Default: 1,000 a minute (DEFAULT_SCRYPT_GUARD_LIMITS). */
   readonly guard?: ScryptGuard;
-  /** Learns how long the costliest configured check takes, for the refusal floor. Default: nothing learnt yet. */
+  /** Learns how long the costliest configured check takes when it runs alone. Default: nothing learnt yet. */
   readonly timing?: RefusalTiming;
+  /** When each attempt's check runs and its refusal is answered; sheds load. Default: DEFAULT_CHECK_QUEUE_LIMITS. */
+  readonly queue?: PasswordCheckQueue;
+}
+
+/** One attempt past the cache, as verify hands it on. */
+interface Attempt {
+  /** Normalised. */
+  readonly name: string;
+  readonly password: string;
+  /** The configured user of that name, if any. */
+  readonly user: BasicUser | undefined;
+  readonly cacheKey: string | undefined;
+  readonly arrivedAt: number;
+  /** How long a check of the costliest hash is expected to take. */
+  readonly expectedMs: number;
+  readonly ledger: SharedFailureLedger | undefined;
+  readonly notes: VerificationNotes | undefined;
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Per instance: one throttle, one scrypt guard and one cache, shared by every request the instance serves.
+ * Per instance: one throttle, one scrypt guard, one check queue and one cache, shared by every request it serves.
  *
- * Every refused attempt of a name that may exist takes the same path, whether or not the name is configured and
- * whether or not the password could be hashed: it is counted against that name, then answered after as long as
- * the costliest configured check takes (RefusalTiming), with the same shared-store calls. Only the scrypt run
- * itself differs, and it is inside that time.
+ * Every attempt of a name that may exist takes the same path, whether or not the name is configured and whether or
+ * not the password can be hashed: it is admitted to the check queue (or shed, by the queue's state alone), counted
+ * against that name, and refused at its deadline: a fixed time after its arrival (2 s by default), however long other
+ * requests took. Only the scrypt run itself differs, and the queue admits it only when it can end inside that time.
  * @example const auth = createBasicAuthenticator(); await auth.verify(table, 'alice', 'pw')
  */
 export function createBasicAuthenticator({
@@ -72,35 +90,45 @@ export function createBasicAuthenticator({
   pause = wait,
   guard = new ScryptGuard(),
   timing = new RefusalTiming(),
+  queue = new PasswordCheckQueue(),
 }: BasicAuthenticatorOptions = {}): BasicAuthenticator {
   const wrong = () => new ServiceError('invalid_credentials', 'the user name or password is wrong');
   const tooMany = (seconds: number) =>
     new ServiceError('too_many_attempts', 'too many failed sign-in attempts; try again later', {
       retryAfterSeconds: seconds,
     });
-  let calibrating: Promise<void> | undefined;
+  const busy = (ms: number) =>
+    new ServiceError('too_many_attempts', 'too many sign-in attempts at once; try again shortly', {
+      retryAfterSeconds: retryAfterSeconds(ms),
+    });
+  let calibrating = false;
+  const waitUntil = async (at: number) => {
+    const remaining = at - now();
+    if (remaining > 0) await pause(remaining);
+  };
 
-  /** One timed scrypt run: the guard counts it, the timing learns from it. */
+  /** One scrypt run: the guard counts it, the timing learns how long it ran. */
   async function timedCheck(password: string, hash: Parameters<typeof verifyPassword>[1]): Promise<boolean> {
     guard.spend(now());
     const startedAt = now();
     try {
       return await verifyPassword(password, hash);
     } finally {
-      timing.record(hash, now() - startedAt);
+      timing.record(hash, now() - startedAt, now());
     }
   }
 
-  /** Until one check was timed here, the first refusal that needs the floor times one against the costliest hash. */
-  async function refusalFloorMs(table: BasicUserTable): Promise<number> {
-    const known = timing.floorMs(table.unknownUserHash);
-    if (known !== undefined) return known;
-    calibrating ??= timedCheck('calibration', table.unknownUserHash).then(
-      () => undefined,
-      () => undefined,
-    );
-    await calibrating;
-    return timing.floorMs(table.unknownUserHash) ?? 0;
+  /**
+   * The expected duration of one check of the costliest hash. A fresh instance's first attempt, whatever its name,
+   * starts one timed check against the unmatchable hash on the side (not waited for: a cold sign-in costs no
+   * second scrypt run in its path); until a check was timed, a seed stands in.
+   */
+  function expectedCheckMs(table: BasicUserTable): number {
+    if (!timing.timed && !calibrating) {
+      calibrating = true;
+      timedCheck('calibration', table.unknownUserHash).catch(() => undefined);
+    }
+    return timing.estimateMs(table.unknownUserHash, now());
   }
 
   function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
@@ -120,52 +148,70 @@ export function createBasicAuthenticator({
       // Verified on this instance lately: no hashing, and no waiting for the shared store.
       if (cacheKey !== undefined && cache.has(cacheKey, now())) return user!.name;
 
-      const attemptedAt = now();
-      const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
-      if (nameWait > 0) throw tooMany(nameWait);
-      // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
-      const guardWait = guard.retryAfterSeconds(attemptedAt);
-      if (guardWait > 0) throw tooMany(guardWait);
-      // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
-      // still hashing. A match takes the count back.
-      throttle.recordFailure(name, attemptedAt);
-      // The shared count is asked for every name alike, while the password is checked.
-      const deadline = attemptedAt + SHARED_STORE_BUDGET_MS;
-      const sharedRead = ledger ? withinBudget(ledger.read(name, attemptedAt), deadline, now) : undefined;
-      // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
-      // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
-      const checkable = user !== undefined && !hasControlCharacter(password);
-      const matched = checkable ? await timedCheck(password, user.hash) : false;
-      const shared = sharedRead ? await sharedRead : undefined;
-      if (shared) noteShared(notes, shared);
-      const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
-
-      const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
-      if (matched && sharedWait === 0) {
-        throttle.withdrawFailure(name, attemptedAt);
-        throttle.recordSuccess(name);
-        if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
-        cache.remember(cacheKey!, now());
-        return user!.name;
+      const expectedMs = expectedCheckMs(table);
+      // Every refusal from here on (wrong, locked, shed) is answered at the deadline counted from now.
+      const arrivedAt = now();
+      try {
+        return await decide({ name, password, user, cacheKey, arrivedAt, expectedMs, ledger, notes });
+      } catch (error) {
+        await waitUntil(queue.refusalAt(arrivedAt));
+        throw error;
       }
-
-      // Every refusal from here on comes after as long as the costliest check, checked or not.
-      const remaining = attemptedAt + (await refusalFloorMs(table)) - now();
-      if (remaining > 0) await pause(remaining);
-      if (sharedWait > 0) {
-        // Locked by failures on other instances: not counted again, as a locked name is not here.
-        throttle.withdrawFailure(name, attemptedAt);
-        throttle.adopt(name, seen!, now());
-        throw tooMany(sharedWait);
-      }
-      // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
-      // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
-      if (ledger) {
-        const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
-        noteShared(notes, written);
-        if (written.ok) throttle.adopt(name, written.value, now());
-      }
-      throw wrong();
     },
   };
+
+  /** An attempt that was not answered from the cache: the user name, or a refusal the caller answers at the deadline. */
+  async function decide({ name, password, user, cacheKey, arrivedAt, expectedMs, ledger, notes }: Attempt): Promise<string> {
+    const attemptedAt = now();
+    const nameWait = throttle.nameRetryAfterSeconds(name, attemptedAt);
+    if (nameWait > 0) throw tooMany(nameWait);
+    // Spent only by scrypt runs; while it is, every name is refused alike, checked or not.
+    const guardWait = guard.retryAfterSeconds(attemptedAt);
+    if (guardWait > 0) throw tooMany(guardWait);
+    // The attempt's timetable, from the queue's state at arrival and nothing about the name. Shed attempts are not
+    // counted: they checked nothing.
+    const slot = queue.admit(arrivedAt, attemptedAt, expectedMs);
+    if (!slot) throw busy(queue.retryAfterMs(attemptedAt));
+    // Counted before hashing: parallel guesses must not all pass the check above while earlier ones are
+    // still hashing. A match takes the count back.
+    throttle.recordFailure(name, attemptedAt);
+    // The shared count is asked for every name alike, while the password is checked.
+    const deadline = attemptedAt + SHARED_STORE_BUDGET_MS;
+    const sharedRead = ledger ? withinBudget(ledger.read(name, attemptedAt), deadline, now) : undefined;
+    // A password with a control character is never hashed (hash-password refuses them, and scrypt would let
+    // `pw\0` match `pw`): a failure, counted and timed like any other, that costs no scrypt run.
+    const checkable = user !== undefined && !hasControlCharacter(password);
+    let matched = false;
+    if (checkable) {
+      await waitUntil(slot.startAt);
+      matched = await timedCheck(password, user.hash);
+    }
+    const shared = sharedRead ? await sharedRead : undefined;
+    if (shared) noteShared(notes, shared);
+    const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
+
+    const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
+    if (matched && sharedWait === 0) {
+      throttle.withdrawFailure(name, attemptedAt);
+      throttle.recordSuccess(name);
+      if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
+      cache.remember(cacheKey!, now());
+      return user!.name;
+    }
+
+    if (sharedWait > 0) {
+      // Locked by failures on other instances: not counted again, as a locked name is not here.
+      throttle.withdrawFailure(name, attemptedAt);
+      throttle.adopt(name, seen!, now());
+      throw tooMany(sharedWait);
+    }
+    // Written even when the read missed its budget or failed (the entry unknown: addFailure creates the item, or
+    // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
+    if (ledger) {
+      const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
+      noteShared(notes, written);
+      if (written.ok) throttle.adopt(name, written.value, now());
+    }
+    throw wrong();
+  }
 }

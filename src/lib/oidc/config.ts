@@ -15,6 +15,8 @@ const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
 const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
 const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
 const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
+/** The longest OIDC_MAX_TOKEN_AGE_SECONDS: a day (an identity-provider token older than that is stale by any measure). */
+const MAX_OIDC_TOKEN_AGE_SECONDS = 86_400;
 
 export interface OidcConfig {
   /** Expected `iss`, compared exactly (Auth0's ends with `/`, most others do not). */
@@ -29,8 +31,10 @@ export interface OidcConfig {
   rolesClaim: string;
   /** Allowed `alg` header values. Default RS256, ES256, EdDSA. */
   algorithms: OidcAlgorithm[];
-  /** Tolerance for `exp` and `nbf`, in seconds. Default 60, at most 300. */
+  /** Tolerance for `exp`, `nbf` and a future `iat`, in seconds. Default 60, at most 300. */
   clockSkewSeconds: number;
+  /** When set, a token issued (`iat`) longer ago than this (plus the skew) is refused, and `iat` is required. Default: unset. */
+  maxTokenAgeSeconds?: number;
 }
 
 /** OIDC off (`ok` without a config), on (`ok` with one), or every problem found. */
@@ -121,6 +125,21 @@ function parseAlgorithms(value: string | undefined, problems: ConfigProblems): O
   return algorithms;
 }
 
+/** OIDC_MAX_TOKEN_AGE_SECONDS: unset (no limit) or 1 to 86,400 whole seconds. */
+function parseMaxTokenAge(value: string | undefined, problems: ConfigProblems): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_OIDC_TOKEN_AGE_SECONDS) {
+    problems.report(
+      'OIDC_MAX_TOKEN_AGE_SECONDS',
+      `OIDC_MAX_TOKEN_AGE_SECONDS must be a whole number of seconds from 1 to ${MAX_OIDC_TOKEN_AGE_SECONDS}`,
+      'leave it unset to let exp alone decide, or set e.g. OIDC_MAX_TOKEN_AGE_SECONDS=3600 to refuse tokens issued over an hour ago',
+    );
+    return undefined;
+  }
+  return seconds;
+}
+
 function parseClockSkew(value: string | undefined, problems: ConfigProblems): number {
   if (value === undefined) return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
   const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -201,6 +220,8 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
     clockSkewSeconds: parseClockSkew(present(env, 'OIDC_CLOCK_SKEW_SECONDS'), problems),
   };
   if (jwksValue !== undefined) config.jwksUrl = jwksValue;
+  const maxTokenAgeSeconds = parseMaxTokenAge(present(env, 'OIDC_MAX_TOKEN_AGE_SECONDS'), problems);
+  if (maxTokenAgeSeconds !== undefined) config.maxTokenAgeSeconds = maxTokenAgeSeconds;
 
   return problems.result({ config });
 }
@@ -214,6 +235,7 @@ export const OIDC_VARIABLES = [
   'OIDC_ROLES_CLAIM',
   'OIDC_ALGORITHMS',
   'OIDC_CLOCK_SKEW_SECONDS',
+  'OIDC_MAX_TOKEN_AGE_SECONDS',
 ] as const;
 
 /**

@@ -146,6 +146,24 @@ export function createOidcVerifier(config: OidcConfig, deps: OidcVerifierDeps = 
     return payload;
   }
 
+  /** jose checks iat only against a maximum age: a token issued in the future is refused here, and the optional age. */
+  function checkIssuedAt(payload: JWTPayload): void {
+    const nowSeconds = now() / 1000;
+    const { iat } = payload;
+    if (iat === undefined) {
+      if (config.maxTokenAgeSeconds !== undefined) {
+        throw new OidcError('oidc_token_invalid', 'The token has no iat claim, which OIDC_MAX_TOKEN_AGE_SECONDS requires.');
+      }
+      return;
+    }
+    if (iat > nowSeconds + config.clockSkewSeconds) {
+      throw new OidcError('oidc_token_not_yet_valid', 'The token was issued (iat) in the future, beyond OIDC_CLOCK_SKEW_SECONDS.');
+    }
+    if (config.maxTokenAgeSeconds !== undefined && nowSeconds - iat > config.maxTokenAgeSeconds + config.clockSkewSeconds) {
+      throw new OidcError('oidc_token_expired', 'The token was issued longer ago than OIDC_MAX_TOKEN_AGE_SECONDS allows.');
+    }
+  }
+
   async function verifySignatureAndClaims(token: string): Promise<JWTPayload> {
     try {
       return await verifyWith(token, await keys.current());
@@ -178,7 +196,9 @@ export function createOidcVerifier(config: OidcConfig, deps: OidcVerifierDeps = 
         throw new OidcError('oidc_token_invalid', "The token's algorithm is not allowed (OIDC_ALGORITHMS).");
       }
 
-      const claims = (await verifySignatureAndClaims(token)) as Record<string, unknown>;
+      const payload = await verifySignatureAndClaims(token);
+      checkIssuedAt(payload);
+      const claims = payload as Record<string, unknown>;
       const identity = readClaim(claims, config.identityClaim);
       if (typeof identity !== 'string' || identity.trim().length === 0) {
         throw new OidcError(

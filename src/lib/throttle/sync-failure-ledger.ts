@@ -29,7 +29,7 @@ const MAX_BACKOFF_MS = 10_000;
 export interface SyncMapItems {
   /** The item, or undefined when it (or its Map) does not exist. */
   fetch(map: string, key: string): Promise<{ data: unknown; revision: string } | undefined>;
-  /** Rejects with a SyncError 'exists' (54208) or 'no_map' (54200). */
+  /** Rejects with a SyncError 'exists' (54208) or 'no_map' (54200, 20404 or any other 404 under the Map's path). */
   create(map: string, key: string, data: object, itemTtlSeconds: number): Promise<{ revision: string }>;
   /** Rejects with a SyncError 'conflict' (54205), 'gone' (54201) or 'no_map'. */
   update(map: string, key: string, data: object, itemTtlSeconds: number, ifMatch: string): Promise<{ revision: string }>;

@@ -2,7 +2,7 @@
  * A loopback stand-in for the part of Twilio Sync's REST API (https://sync.twilio.com/v1) that the failure ledger
  * uses: Services/{IS|default}/Maps and Maps/{MP|UniqueName}/Items, enforcing Sync's documented rules — Basic auth
  * with the API key, ETag revisions and If-Match (54205 mismatch, 54003 malformed), 54208 for an existing key,
- * 54200/54201 for a missing Map/Item, 54301 for a taken unique name, ItemTtl expiry, and 429 (20429) once an object
+ * 54200 (or, when told, the generic 20404) for a missing Map, 54201 for a missing Item, 54301 for a taken unique name, ItemTtl expiry, and 429 (20429) once an object
  * (a Map counts as one object for all its items) takes more than 20 writes, or 20 reads, within one second. It can
  * be made slow, answer errors, answer 429 on demand, or drop connections.
  */
@@ -61,6 +61,11 @@ export interface SyncBehaviour {
   dropConnections: boolean;
   /** Until this time (ms since the epoch), every request gets 429 regardless of rates. */
   tooManyRequestsUntil: number;
+  /**
+   * How a missing Map is answered: 54200 ("Map not found", as Twilio documents), or the generic 20404 that Twilio may
+   * give for an unknown path instead. Either way the status is 404.
+   */
+  missingMapCode: 54200 | 20404;
 }
 
 const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
@@ -89,7 +94,7 @@ export class FakeSyncApi {
   /** Per object (Map SID): times of recent writes and reads, for the per-second rule. */
   private readonly writes = new Map<string, number[]>();
   private readonly reads = new Map<string, number[]>();
-  readonly behaviour: SyncBehaviour = { latencyMs: 0, dropConnections: false, tooManyRequestsUntil: 0 };
+  readonly behaviour: SyncBehaviour = { latencyMs: 0, dropConnections: false, tooManyRequestsUntil: 0, missingMapCode: 54200 };
 
   constructor(
     readonly credentials: SyncCredentials,
@@ -117,6 +122,11 @@ export class FakeSyncApi {
 
   mapNames(): string[] {
     return [...this.maps.values()].map((map) => map.uniqueName);
+  }
+
+  /** Deletes every Map (and its items), as a fresh Sync Service would have none. */
+  removeAllMaps(): void {
+    this.maps.clear();
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -240,7 +250,10 @@ export class FakeSyncApi {
     }
     if (mapName === undefined || route === 'Maps' || route === 'Maps/{Map}') throw new Refusal(405, 20004, 'Method not allowed');
     const map = this.findMap(mapName);
-    if (!map) throw new Refusal(404, 54200, 'Map not found');
+    if (!map) {
+      if (this.behaviour.missingMapCode === 20404) throw new Refusal(404, 20404, 'The requested resource was not found');
+      throw new Refusal(404, 54200, 'Map not found');
+    }
     const ifMatch = Array.isArray(ifMatchHeader) ? ifMatchHeader[0] : ifMatchHeader;
     if (ifMatch !== undefined && ifMatch !== '*' && !/^[0-9a-z]+$/.test(ifMatch)) throw new Refusal(400, 54003, 'Invalid If-Match header');
     const live = (k: string) => {
