@@ -10,10 +10,10 @@ const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] 
 type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
 
 /** Defaults, each with its unit. */
-const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+export const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
 const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
-const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
+export const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
 const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
 
 export interface OidcConfig {
