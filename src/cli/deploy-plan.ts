@@ -129,6 +129,9 @@ function accessOf(name: string, before: string | undefined, after: string | unde
   const declaration = declarationOf.get(name);
   const present = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
   if (!declaration) return { direction: 'none', words: 'a variable of your own (DEPLOY_OWN_VARIABLES)' };
+  // Unset means the default, where there is one: writing the default out (or removing it) changes nothing.
+  const [old, next] = [present(before) ?? declaration.default, present(after) ?? declaration.default];
+  if (old !== undefined && old === next) return { direction: 'none', words: 'the same as the default' };
   return declaration.access(present(before), present(after));
 }
 
