@@ -9,7 +9,7 @@ import type { DeployJournal } from './deploy-journal';
 import type { UploadFile } from './deploy-local';
 import { orderedSteps, type OrderedStep } from './deploy-order';
 import type { DeployPlan, DesiredState, LiveState } from './deploy-plan';
-import { asRequestError, type ServerlessApi } from './deploy-serverless';
+import { asRequestError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
 
 export interface Applied {
   readonly serviceSid: string;
@@ -112,7 +112,7 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
               serviceSid!,
               client,
             );
-            await serverless.waitForSuccessfulBuild(build.sid, serviceSid!, client, client);
+            await waitForBuild(api, serviceSid!, build.sid);
             return build.sid;
           } catch (error) {
             throw asRequestError('build', error);
@@ -136,6 +136,28 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   if (!steps.some((step) => step.kind === 'service')) input.onService(serviceSid!, live.environment?.buildSid ?? undefined);
   for (const step of steps) await run(step);
   return { serviceSid: serviceSid!, domainName: environment!.domainName };
+}
+
+/** How often and how long a Build's status is polled: as serverless-api's own wait (1 s, 5 minutes). */
+const BUILD_POLL_MS = 1_000;
+const BUILD_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Polls the Build's status until it is completed; a failed build, a timeout or a failed poll rejects. Not
+ * serverless-api's waitForSuccessfulBuild: a poll that fails inside it (a cut connection) is an unhandled
+ * rejection that ends the process before the journal can say what was applied, and its promise never settles.
+ */
+async function waitForBuild(api: ServerlessApi, serviceSid: string, buildSid: string): Promise<void> {
+  const deadline = Date.now() + BUILD_TIMEOUT_MS;
+  for (;;) {
+    const { status } = await api.get<{ status: string }>(`Services/${serviceSid}/Builds/${buildSid}/Status`);
+    if (status === 'completed') return;
+    const stop = (detail: string) => new TwilioRequestError({ operation: 'build', status: 200, detail });
+    if (status === 'failed')
+      throw stop(`Twilio says the build ${buildSid} failed (its log is in the Console, Functions and Assets > Services)`);
+    if (Date.now() > deadline) throw stop(`the build ${buildSid} was not done after ${BUILD_TIMEOUT_MS / 60_000} minutes`);
+    await new Promise((resolve) => setTimeout(resolve, BUILD_POLL_MS));
+  }
 }
 
 /** Uploads every function and asset as new versions; the Build takes them. */

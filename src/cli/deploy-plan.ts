@@ -123,6 +123,7 @@ export interface PlanOptions {
 }
 
 const declarationOf = new Map(SETTINGS.map((setting) => [setting.name, setting]));
+const settingRank = new Map(SETTINGS.map((setting, index) => [setting.name, index]));
 
 /** What a variable's change does to access: the setting's own declaration; the user's own variables change nothing we decide. */
 function accessOf(name: string, before: string | undefined, after: string | undefined): AccessEffect {
@@ -183,6 +184,9 @@ function variableChanges(
     if (widens && !moved && !options.removeVariables?.has(variable.key)) refused.push(change);
     else deleteVariables.push(variable);
   }
+  // In the registry's order (the order the doctor lists settings in), the user's own variables last.
+  const rank = (name: string) => settingRank.get(name) ?? SETTINGS.length;
+  variables.sort((a, b) => rank(a.name) - rank(b.name));
   return { variables, deleteVariables, refused, unread: sync.unread };
 }
 
@@ -291,10 +295,11 @@ export function accessWords(access: AccessEffect): string {
 }
 
 /**
- * The plan as lines: one per change, naming variables and files, never a value.
- * @example renderPlan(plan, desired) // ['  ~ variable TWILIO_API_KEY_SECRET changed', …]
+ * The plan as lines: one per change, naming variables and files, never a value, each variable with what it does to
+ * access; then the order of the writes (left out with `order: false`, for what still differs after a deploy).
+ * @example renderPlan(plan, desired) // ['  ~ variable AUTH_SHARED_SECRETS changed — narrows access: 1 secret revoked', …, '  in this order:', …]
  */
-export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
+export function renderPlan(plan: DeployPlan, desired: DesiredState, options: { readonly order?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (plan.createService) lines.push(`  + service ${desired.serviceName} created (IncludeCredentials false)`);
   if (plan.createEnvironment) lines.push(`  + environment ${desired.environment || 'production'} created`);
@@ -309,7 +314,7 @@ export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
   if (plan.runtime) lines.push(changeLine('build', plan.runtime));
   for (const change of plan.dependencies) lines.push(changeLine('dependency', change));
   for (const key of plan.leftAlone) lines.push(`  = variable ${key} left alone (not read by this service)`);
-  if (countChanges(plan) > 0) {
+  if (options.order !== false && countChanges(plan) > 0) {
     const files = (kind: DeployFile['kind']) => desired.files.filter((file) => file.kind === kind).length;
     lines.push(...renderOrder(orderedSteps(plan, desired, { functions: files('function'), assets: files('asset') })));
   }

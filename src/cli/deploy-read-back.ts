@@ -26,7 +26,7 @@ export async function reportWhatIsLive(options: ReadBackOptions & { readonly ser
   const remaining = planDeployment(now, desired, options);
   if (countChanges(remaining) > 0) {
     say('deploy: read back, the service still differs from this checkout in:');
-    for (const line of renderPlan(remaining, desired)) say(line);
+    for (const line of renderPlan(remaining, desired, { order: false })) say(line);
   }
   if (
     desired.variables['TWILIO_API_KEY_SID'] &&
@@ -58,7 +58,7 @@ export async function confirmReadBack(
   const remaining = planDeployment(after, desired, options);
   if (countChanges(remaining) > 0) {
     say('deploy: the service read back differs from this checkout:');
-    for (const line of renderPlan(remaining, desired)) say(line);
+    for (const line of renderPlan(remaining, desired, { order: false })) say(line);
     say('deploy: run `npm run deploy` again');
     return false;
   }
