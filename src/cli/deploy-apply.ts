@@ -28,7 +28,7 @@ export interface ApplyInput {
 }
 
 /** The plan's steps for these uploads. */
-export function stepsFor(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads'>): OrderedStep[] {
+function stepsFor(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads'>): OrderedStep[] {
   const { plan, desired, uploads } = input;
   return orderedSteps(plan, desired, {
     functions: uploads.filter((file) => file.kind === 'function').length,

@@ -290,7 +290,7 @@ const ACCESS_WORDS: Readonly<Record<AccessEffect['direction'], string>> = {
 };
 
 /** "— narrows access: 1 secret revoked": what a variable's change does to access, in words, never a value. */
-export function accessWords(access: AccessEffect): string {
+function accessWords(access: AccessEffect): string {
   return `— ${ACCESS_WORDS[access.direction]}: ${access.words}`;
 }
 

@@ -8,7 +8,7 @@ import { splitList } from '../base/text';
  * `narrows`: fewer callers, grants, rooms or seconds; `widens`: more; `both`: some of each (another room, another
  * issuer); `none`: who gets which token is unchanged (a rotated signing key, say).
  */
-export type AccessDirection = 'narrows' | 'widens' | 'both' | 'none';
+type AccessDirection = 'narrows' | 'widens' | 'both' | 'none';
 
 export interface AccessEffect {
   readonly direction: AccessDirection;

@@ -206,7 +206,7 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
 }
 
 /** Every OIDC_* variable, in the order the doctor lists them. */
-export const OIDC_VARIABLES = [
+const OIDC_VARIABLES = [
   'OIDC_ISSUER',
   'OIDC_AUDIENCE',
   'OIDC_JWKS_URL',

@@ -5,6 +5,7 @@
  * first three describe blocks.
  */
 import { describe, expect, it } from '@jest/globals';
+import { parseDeployArgs } from '../../../src/cli/deploy-args';
 import { checkDeployment } from '../../../src/cli/deploy-checks';
 import { DeployJournal } from '../../../src/cli/deploy-journal';
 import { planSteps } from '../../../src/cli/deploy-apply';
@@ -211,5 +212,25 @@ describe('the plan says what each change does to access, never a value, and prin
     const desired = desiredWith({ ...base, [name]: after });
     const lines = renderPlan(planDeployment(liveWith({ ...base, [name]: before }), desired, options()), desired);
     expect(lines).toContain(`  ~ variable ${name} changed — ${words}`);
+  });
+});
+
+describe('--remove NAME on the command line', () => {
+  it('takes repeated --remove NAME and --remove=NAME, and keeps everything else for twilio-run', () => {
+    const args = parseDeployArgs(['--remove', 'TOKEN_POLICY', '--remove=VIDEO_ROOM', '--service-sid', 'ZS1']);
+    expect([...args.removeVariables]).toEqual(['TOKEN_POLICY', 'VIDEO_ROOM']);
+    expect(args.forward).toEqual(['--service-sid', 'ZS1']);
+  });
+
+  it('refuses a name that is not a setting (exit 2), naming the setting it is closest to, and a missing name', () => {
+    expect(() => parseDeployArgs(['--remove', 'TOKEN_POLICIES'])).toThrow(
+      expect.objectContaining({
+        exitCode: 2,
+        message: expect.stringMatching(/TOKEN_POLICIES is not a setting of this service; did you mean TOKEN_POLICY\?/),
+      }),
+    );
+    expect(() => parseDeployArgs(['--remove', 'CRM_URL'])).toThrow(/CRM_URL is not a setting of this service \(the settings are listed/);
+    expect(() => parseDeployArgs(['--remove'])).toThrow(/--remove needs the name of a setting/);
+    expect(() => parseDeployArgs(['--remove', '--plan'])).toThrow(/--remove needs the name of a setting/);
   });
 });
