@@ -48,6 +48,7 @@ export async function applyWithJournal(options: ApplyStepOptions): Promise<Appli
       serviceSid: live.service?.sid ?? recordedServiceSid({ cwd, accountSid, region }),
       desired,
       allowRemoval: options.allowRemoval,
+      ...(options.removeVariables && { removeVariables: options.removeVariables }),
     });
     return undefined;
   }

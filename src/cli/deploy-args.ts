@@ -1,6 +1,7 @@
 /** npm run deploy's command line: its own flags, everything else kept for twilio-run's parser, and the help text. */
 import { PRIVATE_CONFIG_FILES, type PrivateConfigFile } from './deploy-plan';
 import { DeployStop } from './deploy-output';
+import { classifyNames, DEPLOYED_SETTINGS } from './setting-names';
 
 export interface DeployArgs {
   /** Everything that is not ours, parsed by twilio-run's own parser. */
@@ -12,17 +13,37 @@ export interface DeployArgs {
   readonly help: boolean;
   /** Private configuration files the user allowed to be removed (--remove-users-file, --remove-policy). */
   readonly allowRemoval: Set<PrivateConfigFile>;
+  /** Settings the user allowed to be removed from the service although that widens access (--remove NAME, repeatable). */
+  readonly removeVariables: Set<string>;
+}
+
+/** --remove's NAME, checked: a setting npm run deploy manages, else a usage mistake naming the nearest setting. */
+function settingToRemove(name: string | undefined): string {
+  if (name === undefined || name === '' || name.startsWith('-')) {
+    throw new DeployStop('--remove needs the name of a setting, e.g. --remove TOKEN_POLICY', { exitCode: 2 });
+  }
+  if (DEPLOYED_SETTINGS.includes(name)) return name;
+  const near = classifyNames([name]).misspelled[0]?.settings;
+  throw new DeployStop(
+    `--remove ${name}: ${name} is not a setting of this service${near ? `; did you mean ${near.join(' or ')}?` : ' (the settings are listed in .env.example)'}`,
+    { exitCode: 2 },
+  );
 }
 
 /** @example parseDeployArgs(['--plan', '--environment', 'stage']) // { plan: true, forward: ['--environment', 'stage'], … } */
 export function parseDeployArgs(argv: readonly string[]): DeployArgs {
   const forward: string[] = [];
   const allowRemoval = new Set<PrivateConfigFile>();
+  const removeVariables = new Set<string>();
+  const rest = [...argv];
   let smoke = true;
   let help = false;
   let plan = false;
-  for (const argument of argv) {
+  while (rest.length > 0) {
+    const argument = rest.shift()!;
     if (argument === '--no-smoke') smoke = false;
+    else if (argument === '--remove') removeVariables.add(settingToRemove(rest.shift()));
+    else if (argument.startsWith('--remove=')) removeVariables.add(settingToRemove(argument.slice('--remove='.length)));
     else if (argument === '--plan') plan = true;
     else if (argument === PRIVATE_CONFIG_FILES.users.flag) allowRemoval.add('users');
     else if (argument === PRIVATE_CONFIG_FILES.policy.flag) allowRemoval.add('policy');
@@ -37,7 +58,7 @@ export function parseDeployArgs(argv: readonly string[]): DeployArgs {
       forward.push(argument);
     }
   }
-  return { forward, plan, smoke, help, allowRemoval };
+  return { forward, plan, smoke, help, allowRemoval, removeVariables };
 }
 
 export const DEPLOY_HELP = `usage: npm run deploy [-- options]
@@ -45,6 +66,8 @@ export const DEPLOY_HELP = `usage: npm run deploy [-- options]
                        exit 0 nothing to change, 2 changes, 1 a problem
   --remove-users-file  allow removing src/assets/basic-users.private.txt from the live build (else refused)
   --remove-policy      allow removing src/assets/policy.private.json from the live build (else refused)
+  --remove NAME        allow removing setting NAME from the service when that widens access (else refused when
+                       the env file lacks it); repeat for each; see docs/deploy-access.md
   --no-smoke           skip the checks of the deployed /health, demo page and /token
   --service-sid ZS…, --service-name NAME, --environment SUFFIX, --production, --env FILE, --load-system-env,
   --override-existing-project, --runtime, --region, --edge: as twilio-run deploy

@@ -1,10 +1,11 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables its plan removes. */
 import { ConfigProblems, type Problem } from '../lib/base/problems';
 import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import { CONFIG_VARIABLES, parseConfig, type ConfigSources } from '../lib/config/service-config';
+import { parseConfig, type ConfigSources } from '../lib/config/service-config';
+import { DEPLOYED_SETTINGS } from './setting-names';
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
-import { misspelledSettingProblems } from './setting-names';
+import { misspelledSettingProblems, ownVariables, ownVariablesProblems, unknownNameProblems } from './setting-names';
 import { placeholderProblems } from './placeholder-notice';
 import { splitList } from '../lib/base/text';
 
@@ -126,8 +127,14 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
     );
   }
 
-  // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one).
-  for (const problem of misspelledSettingProblems(Object.keys(variables))) problems.add(problem);
+  // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one); so
+  // does a rename to any other name, so every name must be a setting or listed as the user's own.
+  const own = ownVariables(variables);
+  problems.add(
+    ...ownVariablesProblems(variables),
+    ...misspelledSettingProblems(Object.keys(variables), own),
+    ...unknownNameProblems(Object.keys(variables), own),
+  );
 
   // The service's own checks, on what it will see: the platform adds ACCOUNT_SID. When .env names another
   // account, the cause is where the deploy goes, not an ACCOUNT_SID the user set: say that, once.
@@ -157,21 +164,26 @@ export interface ServiceVariable {
 }
 
 export interface VariableSync {
-  /** Read by this service but absent or blank in .env: deleted, so that removing a setting revokes it. */
+  /** Read by this service (or the user's own, listed in DEPLOY_OWN_VARIABLES) but absent or blank in .env. */
   readonly remove: readonly ServiceVariable[];
-  /** Not read by this service (set by hand, or a typo): left alone, listed as a warning. */
+  /** Not read by this service nor declared the user's own (set by hand, or a typo): left alone, listed as a warning. */
   readonly unread: readonly string[];
 }
 
 /**
- * What the deploy deletes so that the service's variables this service reads equal the non-empty values of .env
- * (deploy-apply.ts decides when: revocations first, limits once the new build is live).
+ * Which live variables .env no longer sets (the plan decides whether removing each may happen, and when), and which
+ * the deploy leaves alone. `own` is the user's own variables (DEPLOY_OWN_VARIABLES, live and local together, so
+ * that a name dropped from the list and from .env is still removed).
  * @example planVariableSync([{ key: 'VIDEO_ROOM', sid: 'ZV…' }], { TOKEN_TTL: '600' }) // { remove: [{ key: 'VIDEO_ROOM', … }], unread: [] }
  */
-export function planVariableSync(existing: readonly ServiceVariable[], deployed: Readonly<Record<string, string>>): VariableSync {
-  const readByService = new Set<string>(CONFIG_VARIABLES);
+export function planVariableSync(
+  existing: readonly ServiceVariable[],
+  deployed: Readonly<Record<string, string>>,
+  own: readonly string[] = [],
+): VariableSync {
+  const managed = new Set<string>([...DEPLOYED_SETTINGS, ...own]);
   return {
-    remove: existing.filter((variable) => readByService.has(variable.key) && !(variable.key in deployed)),
-    unread: existing.filter((variable) => !readByService.has(variable.key)).map((variable) => variable.key),
+    remove: existing.filter((variable) => managed.has(variable.key) && !(variable.key in deployed)),
+    unread: existing.filter((variable) => !managed.has(variable.key)).map((variable) => variable.key),
   };
 }

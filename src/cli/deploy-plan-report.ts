@@ -8,8 +8,13 @@ import {
   type DesiredState,
   type LiveState,
   type PlanOptions,
+  type VariableChange,
 } from './deploy-plan';
 import { say } from './deploy-output';
+
+/** "widens access (the policy's limits stop applying)". */
+const refusalWords = (change: VariableChange) =>
+  `${change.access.direction === 'both' ? 'changes access both ways' : 'widens access'} (${change.access.words})`;
 
 /** --plan's exit statuses, as `terraform plan -detailed-exitcode`. */
 const PLAN_NOTHING_TO_CHANGE = 0;
@@ -18,7 +23,7 @@ const PLAN_HAS_CHANGES = 2;
 /** Plans the deploy and prints the plan, headed by where it goes and how many changes it makes. */
 export function planAndPrint(options: PlanOptions & { readonly live: LiveState; readonly desired: DesiredState }): DeployPlan {
   const { live, desired } = options;
-  const plan = planDeployment(live, desired, { allowRemoval: options.allowRemoval });
+  const plan = planDeployment(live, desired, options);
   const where = `service ${desired.serviceName}${live.service ? ` (${live.service.sid})` : ''}, environment ${desired.environment || 'production'}`;
   const changes = countChanges(plan);
   say(changes === 0 ? `deploy: plan for ${where}: nothing to change` : `deploy: plan for ${where}: ${changes} change(s)`);
@@ -26,9 +31,20 @@ export function planAndPrint(options: PlanOptions & { readonly live: LiveState; 
   return plan;
 }
 
-/** Prints why the plan's removals of private configuration files are refused; the deploy's exit status, 1. */
+/** Whether the plan removes something that widens access without having been told to. */
+export function hasRefusedRemovals(plan: DeployPlan): boolean {
+  return plan.refusedRemovals.length > 0 || plan.refusedVariableRemovals.length > 0;
+}
+
+/** Prints why the plan's removals (private configuration files, variables) are refused; the deploy's exit status, 1. */
 export function refuseRemovals(plan: DeployPlan): number {
   say(`deploy: refused; nothing was changed on Twilio:`);
+  for (const change of plan.refusedVariableRemovals) {
+    say(
+      `✗ ${change.name}: the live service has it and this deploy does not set it (absent or empty): removing it ${refusalWords(change)}\n` +
+        `  fix: set ${change.name} in the env file you deploy (in CI, from a secret or a variable of the job), or pass --remove ${change.name} to remove it on purpose`,
+    );
+  }
   for (const name of plan.refusedRemovals) {
     const file = PRIVATE_CONFIG_FILES[name];
     const what =
@@ -41,6 +57,17 @@ export function refuseRemovals(plan: DeployPlan): number {
         : `commit ${file.source} (a policy holds no secret) or put it in place before deploying`;
     say(
       `✗ ${file.path}: the live build has it and this checkout has no ${file.source}: ${what}\n  fix: ${supply}, or pass ${file.flag} to remove it on purpose`,
+    );
+  }
+  return 1;
+}
+
+/** `--remove NAME` for a setting the env file still sets: which one is meant cannot be guessed, so nothing is sent. */
+export function refuseRemovalOfSetVariables(names: readonly string[]): number {
+  say('deploy: refused; nothing was changed on Twilio:');
+  for (const name of names) {
+    say(
+      `✗ ${name}: --remove ${name} was given, but the env file sets ${name}\n  fix: remove the ${name} line (or leave it empty) to remove it, or drop --remove ${name} to keep it`,
     );
   }
   return 1;

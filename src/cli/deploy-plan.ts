@@ -4,8 +4,12 @@
  * the service read back after.
  */
 import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
+import type { AccessEffect } from '../lib/config/access-effect';
+import { SETTINGS } from '../lib/config/settings-registry';
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { planVariableSync } from './deploy-checks';
+import { orderedSteps, renderOrder } from './deploy-order';
+import { ownVariables } from './setting-names';
 import type { Manifest } from './deploy-manifest';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from './private-assets';
 
@@ -74,12 +78,24 @@ interface Change {
   readonly note?: string;
 }
 
+/**
+ * When a variable change is written: narrowing ones before anything is uploaded, widening ones once the new build is
+ * live, the rest (access unchanged, or some of each) between the build and its activation.
+ */
+export type WritePhase = 'before-upload' | 'before-live' | 'after-live';
+
+/** A variable's change with what it does to access (from the setting's declaration) and when it is written. */
+export interface VariableChange extends Change {
+  readonly access: AccessEffect;
+  readonly phase: WritePhase;
+}
+
 export interface DeployPlan {
   readonly createService: boolean;
   readonly createEnvironment: boolean;
   /** The service gives every function the account's auth token: corrected to false. */
   readonly fixIncludeCredentials: boolean;
-  readonly variables: readonly Change[];
+  readonly variables: readonly VariableChange[];
   /** Variables to delete, with their SIDs. */
   readonly deleteVariables: readonly { readonly key: string; readonly sid: string }[];
   /** Both halves of the signing key pair change: the SID goes first and comes back last, so no mixed pair is ever live. */
@@ -95,11 +111,83 @@ export interface DeployPlan {
   readonly leftAlone: readonly string[];
   /** Private configuration files the live build has and this checkout lacks, not allowed by a flag. */
   readonly refusedRemovals: readonly PrivateConfigFile[];
+  /** Live variables whose removal would widen access, absent or empty here, not named with --remove. */
+  readonly refusedVariableRemovals: readonly VariableChange[];
 }
 
 export interface PlanOptions {
   /** Private configuration files the user said may be removed (--remove-users-file, --remove-policy). */
   readonly allowRemoval: ReadonlySet<PrivateConfigFile>;
+  /** Settings the user said may be removed from the service although that widens access (--remove NAME). */
+  readonly removeVariables?: ReadonlySet<string>;
+}
+
+const declarationOf = new Map(SETTINGS.map((setting) => [setting.name, setting]));
+const settingRank = new Map(SETTINGS.map((setting, index) => [setting.name, index]));
+
+/** What a variable's change does to access: the setting's own declaration; the user's own variables change nothing we decide. */
+function accessOf(name: string, before: string | undefined, after: string | undefined): AccessEffect {
+  const declaration = declarationOf.get(name);
+  const present = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
+  if (!declaration) return { direction: 'none', words: 'a variable of your own (DEPLOY_OWN_VARIABLES)' };
+  // Unset means the default, where there is one: writing the default out (or removing it) changes nothing.
+  const [old, next] = [present(before) ?? declaration.default, present(after) ?? declaration.default];
+  if (old !== undefined && old === next) return { direction: 'none', words: 'the same as the default' };
+  return declaration.access(present(before), present(after));
+}
+
+const PHASE_OF: Readonly<Record<AccessEffect['direction'], WritePhase>> = {
+  narrows: 'before-upload',
+  none: 'before-live',
+  both: 'before-live',
+  widens: 'after-live',
+};
+
+/**
+ * The variable changes with their access effects. A removal that widens access (or changes it both ways) is refused
+ * unless named with --remove; one whose setting moves into its private file in this deploy is a move, written once
+ * the build with the file is live (deleted earlier, the old build would run without it).
+ */
+function variableChanges(
+  live: LiveState,
+  desired: DesiredState,
+  options: PlanOptions,
+): { variables: VariableChange[]; deleteVariables: { key: string; sid: string }[]; refused: VariableChange[]; unread: readonly string[] } {
+  const liveValues = new Map(live.variables.map((variable) => [variable.key, variable.value]));
+  const variables: VariableChange[] = [];
+  for (const [key, value] of Object.entries(desired.variables)) {
+    const before = liveValues.get(key);
+    if (before === value) continue;
+    const access = accessOf(key, before, value);
+    variables.push({ kind: before === undefined ? 'added' : 'changed', name: key, access, phase: PHASE_OF[access.direction] });
+  }
+  const own = [...new Set([...ownVariables(desired.variables), ...ownVariables(Object.fromEntries(liveValues))])];
+  const sync = planVariableSync(live.variables, desired.variables, own);
+  const refused: VariableChange[] = [];
+  const deleteVariables: { key: string; sid: string }[] = [];
+  const desiredPaths = new Set(desired.files.map((file) => file.path));
+  for (const variable of sync.remove) {
+    const access = accessOf(variable.key, liveValues.get(variable.key), undefined);
+    const movesTo = declarationOf.get(variable.key)?.movesTo;
+    const moved = movesTo !== undefined && desiredPaths.has(PRIVATE_CONFIG_FILES[movesTo].path);
+    const widens = access.direction === 'widens' || access.direction === 'both';
+    const change: VariableChange = moved
+      ? {
+          kind: 'deleted',
+          name: variable.key,
+          note: `moves into ${PRIVATE_CONFIG_FILES[movesTo].source}`,
+          access,
+          phase: widens ? 'after-live' : PHASE_OF[access.direction],
+        }
+      : { kind: 'deleted', name: variable.key, note: 'no longer set', access, phase: PHASE_OF[access.direction] };
+    variables.push(change);
+    if (widens && !moved && !options.removeVariables?.has(variable.key)) refused.push(change);
+    else deleteVariables.push(variable);
+  }
+  // In the registry's order (the order the doctor lists settings in), the user's own variables last.
+  const rank = (name: string) => settingRank.get(name) ?? SETTINGS.length;
+  variables.sort((a, b) => rank(a.name) - rank(b.name));
+  return { variables, deleteVariables, refused, unread: sync.unread };
 }
 
 const configFileByPath = new Map(Object.entries(PRIVATE_CONFIG_FILES).map(([name, file]) => [file.path, name as PrivateConfigFile]));
@@ -125,14 +213,7 @@ function fileChanges(desired: readonly DeployFile[], live: readonly LiveFile[] |
  * @example planDeployment(live, desired, { allowRemoval: new Set() }).variables // [{ kind: 'changed', name: 'TWILIO_API_KEY_SECRET' }]
  */
 export function planDeployment(live: LiveState, desired: DesiredState, options: PlanOptions): DeployPlan {
-  const liveValues = new Map(live.variables.map((variable) => [variable.key, variable.value]));
-  const variables: Change[] = [];
-  for (const [key, value] of Object.entries(desired.variables)) {
-    if (!liveValues.has(key)) variables.push({ kind: 'added', name: key });
-    else if (liveValues.get(key) !== value) variables.push({ kind: 'changed', name: key });
-  }
-  const sync = planVariableSync(live.variables, desired.variables);
-  for (const variable of sync.remove) variables.push({ kind: 'deleted', name: variable.key, note: 'no longer set' });
+  const { variables, deleteVariables, refused, unread } = variableChanges(live, desired, options);
   const changedNames = new Set(variables.filter((change) => change.kind !== 'added').map((change) => change.name));
   const rotatesKeyPair = changedNames.has('TWILIO_API_KEY_SID') && changedNames.has('TWILIO_API_KEY_SECRET');
 
@@ -170,7 +251,7 @@ export function planDeployment(live: LiveState, desired: DesiredState, options: 
     createEnvironment: !live.environment,
     fixIncludeCredentials: live.service?.includeCredentials === true,
     variables,
-    deleteVariables: sync.remove,
+    deleteVariables,
     rotatesKeyPair,
     privateFiles,
     functions,
@@ -178,8 +259,9 @@ export function planDeployment(live: LiveState, desired: DesiredState, options: 
     ...(runtime && { runtime }),
     dependencies,
     newBuild,
-    leftAlone: sync.unread,
+    leftAlone: unread,
     refusedRemovals,
+    refusedVariableRemovals: refused,
   };
 }
 
@@ -200,17 +282,30 @@ function changeLine(what: string, change: Change): string {
   return `  ${SIGN[change.kind]} ${what} ${change.name} ${change.kind}${change.note ? ` (${change.note})` : ''}`;
 }
 
+const ACCESS_WORDS: Readonly<Record<AccessEffect['direction'], string>> = {
+  narrows: 'narrows access',
+  widens: 'widens access',
+  both: 'narrows and widens access',
+  none: 'access unchanged',
+};
+
+/** "— narrows access: 1 secret revoked": what a variable's change does to access, in words, never a value. */
+function accessWords(access: AccessEffect): string {
+  return `— ${ACCESS_WORDS[access.direction]}: ${access.words}`;
+}
+
 /**
- * The plan as lines: one per change, naming variables and files, never a value.
- * @example renderPlan(plan, desired) // ['  ~ variable TWILIO_API_KEY_SECRET changed', …]
+ * The plan as lines: one per change, naming variables and files, never a value, each variable with what it does to
+ * access; then the order of the writes (left out with `order: false`, for what still differs after a deploy).
+ * @example renderPlan(plan, desired) // ['  ~ variable AUTH_SHARED_SECRETS changed — narrows access: 1 secret revoked', …, '  in this order:', …]
  */
-export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
+export function renderPlan(plan: DeployPlan, desired: DesiredState, options: { readonly order?: boolean } = {}): string[] {
   const lines: string[] = [];
   if (plan.createService) lines.push(`  + service ${desired.serviceName} created (IncludeCredentials false)`);
   if (plan.createEnvironment) lines.push(`  + environment ${desired.environment || 'production'} created`);
   if (plan.fixIncludeCredentials)
     lines.push('  ~ service IncludeCredentials true -> false (functions stop receiving the account auth token)');
-  for (const change of plan.variables) lines.push(changeLine('variable', change));
+  for (const change of plan.variables) lines.push(`${changeLine('variable', change)} ${accessWords(change.access)}`);
   if (plan.rotatesKeyPair)
     lines.push('    (TWILIO_API_KEY_SID is deleted first and set last, so the old SID never pairs with the new secret)');
   for (const change of plan.privateFiles) lines.push(changeLine('private configuration file', change));
@@ -219,5 +314,9 @@ export function renderPlan(plan: DeployPlan, desired: DesiredState): string[] {
   if (plan.runtime) lines.push(changeLine('build', plan.runtime));
   for (const change of plan.dependencies) lines.push(changeLine('dependency', change));
   for (const key of plan.leftAlone) lines.push(`  = variable ${key} left alone (not read by this service)`);
+  if (options.order !== false && countChanges(plan) > 0) {
+    const files = (kind: DeployFile['kind']) => desired.files.filter((file) => file.kind === kind).length;
+    lines.push(...renderOrder(orderedSteps(plan, desired, { functions: files('function'), assets: files('asset') })));
+  }
   return lines;
 }

@@ -23,10 +23,10 @@ export async function reportWhatIsLive(options: ReadBackOptions & { readonly ser
     say('deploy: the service could not be read back to say more');
     return;
   }
-  const remaining = planDeployment(now, desired, { allowRemoval: options.allowRemoval });
+  const remaining = planDeployment(now, desired, options);
   if (countChanges(remaining) > 0) {
     say('deploy: read back, the service still differs from this checkout in:');
-    for (const line of renderPlan(remaining, desired)) say(line);
+    for (const line of renderPlan(remaining, desired, { order: false })) say(line);
   }
   if (
     desired.variables['TWILIO_API_KEY_SID'] &&
@@ -55,10 +55,10 @@ export async function confirmReadBack(
     say('deploy: run `npm run deploy` again: it plans against what is live and applies what is missing');
     return false;
   }
-  const remaining = planDeployment(after, desired, { allowRemoval: options.allowRemoval });
+  const remaining = planDeployment(after, desired, options);
   if (countChanges(remaining) > 0) {
     say('deploy: the service read back differs from this checkout:');
-    for (const line of renderPlan(remaining, desired)) say(line);
+    for (const line of renderPlan(remaining, desired, { order: false })) say(line);
     say('deploy: run `npm run deploy` again');
     return false;
   }

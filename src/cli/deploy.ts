@@ -1,5 +1,5 @@
 /**
- * npm run deploy [-- --plan] [--remove-users-file] [--remove-policy] [--no-smoke] [<twilio-run deploy options>]:
+ * npm run deploy [-- --plan] [--remove-users-file] [--remove-policy] [--remove NAME…] [--no-smoke] [<twilio-run deploy options>]:
  * checks what would be deployed and refuses before sending anything, builds, reads the live service (GETs only),
  * checks the signing key with Twilio, prints the plan, applies it in an order that never widens access (see
  * deploy-apply.ts), reads the service back to confirm it matches, prints the URLs and checks the deployed service.
@@ -11,7 +11,7 @@ import { buildForDeploy } from './deploy-build';
 import { DeployProgress, stopOnSignals } from './deploy-interruption';
 import { signingKeyAccepted } from './deploy-key-check';
 import { DeployStop, say } from './deploy-output';
-import { planAndPrint, planExitCode, refuseRemovals } from './deploy-plan-report';
+import { hasRefusedRemovals, planAndPrint, planExitCode, refuseRemovalOfSetVariables, refuseRemovals } from './deploy-plan-report';
 import { checkBeforeSending } from './deploy-preflight';
 import { confirmReadBack } from './deploy-read-back';
 import { readDesiredState, readLiveService } from './deploy-read-states';
@@ -39,13 +39,16 @@ async function main(argv: readonly string[]): Promise<number> {
   const { desired, uploads } = await readDesiredState({ preflight, cwd, live });
   if (!(await signingKeyAccepted({ accountSid, variables: config.env, say }))) return 1;
 
-  const plan = planAndPrint({ live, desired, allowRemoval: args.allowRemoval });
-  if (plan.refusedRemovals.length > 0) return refuseRemovals(plan);
+  const planOptions = { allowRemoval: args.allowRemoval, removeVariables: args.removeVariables };
+  const removedButSet = [...args.removeVariables].filter((name) => name in desired.variables);
+  if (removedButSet.length > 0) return refuseRemovalOfSetVariables(removedButSet);
+  const plan = planAndPrint({ live, desired, ...planOptions });
+  if (hasRefusedRemovals(plan)) return refuseRemovals(plan);
   if (args.plan) return planExitCode(plan);
 
-  const applied = await applyWithJournal({ api, preflight, cwd, progress, plan, live, desired, uploads, allowRemoval: args.allowRemoval });
+  const applied = await applyWithJournal({ api, preflight, cwd, progress, plan, live, desired, uploads, ...planOptions });
   if (!applied) return 1;
-  if (!(await confirmReadBack({ api, desired, applied, plan, allowRemoval: args.allowRemoval }))) return 1;
+  if (!(await confirmReadBack({ api, desired, applied, plan, ...planOptions }))) return 1;
   return reportDeployedService({ domainName: applied.domainName, smoke: args.smoke });
 }
 

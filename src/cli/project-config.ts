@@ -9,7 +9,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { parseConfig, type ConfigSources, type ServiceConfig } from '../lib/config/service-config';
 import { checkDeployment, type DeployTarget } from './deploy-checks';
 import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
-import { classifyNames, misspelledSettingProblems, TWILIO_RUN_VARIABLES } from './setting-names';
+import { classifyNames, misspelledSettingProblems, ownVariables, TWILIO_RUN_VARIABLES } from './setting-names';
 import { placeholderWarning } from './placeholder-notice';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
@@ -137,11 +137,11 @@ export function checkLocalConfiguration(project: ProjectConfiguration): Configur
   return {
     problems: [
       ...envFileProblems(project.reading, project.envFile),
-      ...misspelledSettingProblems(Object.keys(project.values)),
+      ...misspelledSettingProblems(Object.keys(project.values), ownVariables(project.values)),
       ...(parsed.ok ? [] : parsed.problems),
     ],
     // Placeholders work locally (tokens decode) but Twilio refuses them: a warning here, a problem for the deploy.
-    warnings: [...placeholderWarnings(project.values), ...warningsFor(project, Object.keys(project.values), '')],
+    warnings: [...placeholderWarnings(project.values), ...unreadWarnings(project), ...warningsFor(project)],
     ...(parsed.ok && { config: parsed.config }),
   };
 }
@@ -158,10 +158,11 @@ export function checkDeployConfiguration(project: ProjectConfiguration, target: 
   return {
     problems: [
       ...envFileProblems(project.reading, project.envFile),
-      ...misspelledSettingProblems(notUploaded),
+      ...misspelledSettingProblems(notUploaded, ownVariables(project.values)),
       ...checkDeployment(project.deployVariables, project.sources, target),
     ],
-    warnings: warningsFor(project, Object.keys(project.deployVariables), '; it is uploaded as it is'),
+    // Names that are neither settings nor the user's own are checkDeployment's problems, not warnings.
+    warnings: warningsFor(project),
   };
 }
 
@@ -231,12 +232,19 @@ function placeholderWarnings(values: Readonly<Record<string, string>>): Problem[
   return warning ? [warning] : [];
 }
 
-function warningsFor(project: ProjectConfiguration, names: readonly string[], uploaded: string): Problem[] {
-  const unread = classifyNames(names).unread.map((name) => ({
-    variable: name,
-    message: `${name} is not a setting this service reads${uploaded}`,
-    fix: `remove it if it is not yours on purpose (the settings are listed in .env.example)`,
-  }));
+/** Locally, a name the service does not read is only worth knowing (npm run deploy refuses it unless it is listed as the user's own). */
+function unreadWarnings(project: ProjectConfiguration): Problem[] {
+  const own = new Set(ownVariables(project.values));
+  return classifyNames(Object.keys(project.values))
+    .unread.filter((name) => !own.has(name))
+    .map((name) => ({
+      variable: name,
+      message: `${name} is not a setting this service reads; npm run deploy refuses it unless DEPLOY_OWN_VARIABLES lists it`,
+      fix: 'remove it, or list it in DEPLOY_OWN_VARIABLES if your own functions read it (the settings are listed in .env.example)',
+    }));
+}
+
+function warningsFor(project: ProjectConfiguration): Problem[] {
   const repeated = project.reading.repeated.map(({ key, lines }) => ({
     variable: key,
     message: `${key} is set on lines ${lines.slice(0, -1).join(', ')} and ${lines.at(-1)} of ${project.envFile}; twilio-run uses the last one`,
@@ -247,7 +255,7 @@ function warningsFor(project: ProjectConfiguration, names: readonly string[], up
     message: `${key} is empty in ${project.envFile} but set in the environment: add --load-system-env to read it from there, as npm run deploy -- --env ${project.envFile} --load-system-env does`,
     fix: `name the file and add the flag: --env ${project.envFile} --load-system-env`,
   }));
-  return [...unread, ...repeated, ...fillable];
+  return [...repeated, ...fillable];
 }
 
 /**

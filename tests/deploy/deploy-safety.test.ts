@@ -103,8 +103,8 @@ describe('--plan reads the live service with GETs only and names every change, n
       expect(plan.code).toBe(2);
       expect(methods(since(before))).toEqual(['GET']);
       const planLines = [
-        '  ~ variable TWILIO_API_KEY_SID changed',
-        '  ~ variable TWILIO_API_KEY_SECRET changed',
+        '  ~ variable TWILIO_API_KEY_SID changed — access unchanged: tokens are signed with another API key',
+        '  ~ variable TWILIO_API_KEY_SECRET changed — access unchanged: tokens are signed with another API key',
         '  ~ private configuration file /basic-users.txt changed',
         '  ~ private configuration file /policy.json changed',
       ];
@@ -305,10 +305,17 @@ describe('a deploy cut part-way never leaves a revoked secret valid or a mixed k
       const result = await running;
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(
-        /the service read back differs from this checkout:\n\s+- variable VIDEO_ROOM deleted \(no longer set\)\ndeploy: run `npm run deploy` again/,
+        /the service read back differs from this checkout:\n\s+- variable VIDEO_ROOM deleted \(no longer set\) — widens access: video tokens are no longer pinned to one room\ndeploy: run `npm run deploy` again/,
       );
       expect(result.stdout).not.toContain('backroom');
-      const again = await deploy(copy, []);
+      // The room someone pinned is a limit: removing it widens access, so the next deploy asks for --remove.
+      const refused = await deploy(copy, []);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(
+        /✗ VIDEO_ROOM: the live service has it and this deploy does not set it[^\n]*\n\s+fix: [^\n]*--remove VIDEO_ROOM/,
+      );
+      expect(liveOf(SERVICE).variables).toHaveProperty('VIDEO_ROOM');
+      const again = await deploy(copy, ['--remove', 'VIDEO_ROOM']);
       expect(again.code).toBe(0);
       expect(liveOf(SERVICE).variables).not.toHaveProperty('VIDEO_ROOM');
     },
@@ -447,27 +454,30 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
       signal: 'SIGINT',
       group: true,
       at: { method: 'POST', path: /\/Builds$/ },
-      said: /stopped by SIGINT part-way:\n\s+applied:\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build[^\n]*\n\s+delete variable VIDEO_ROOM/,
+      said: /stopped by SIGINT part-way:\n\s+applied:\n\s+set variable TOKEN_TTL\n\s+upload[^\n]*\n\s+unknown[^\n]*\n\s+build them[\s\S]*not applied:[\s\S]*activate the new build[^\n]*\n\s+delete variable VIDEO_ROOM/,
     },
     {
       name: 'SIGTERM to the group while the variables are set',
       signal: 'SIGTERM',
       group: true,
-      at: { method: 'POST', path: /\/Variables$/ },
-      said: /stopped by SIGTERM part-way:[\s\S]*unknown[^\n]*\n\s+set variable TOKEN_TTL[\s\S]*not applied:[\s\S]*activate the new build/,
+      // TOKEN_TTL exists on the service by now (the previous phase wrote it before its upload): an update.
+      at: { method: 'POST', path: /\/Variables(\/ZV\w+)?$/ },
+      said: /stopped by SIGTERM part-way:[\s\S]*unknown[^\n]*\n\s+set variable TOKEN_TTL[\s\S]*not applied:[\s\S]*upload[\s\S]*activate the new build/,
     },
   ] as const;
 
-  for (const phase of phases) {
+  for (const [index, phase] of phases.entries()) {
     it(
       phase.name,
       async () => {
         const secrets = [harness.fake.credentials.authToken, credentials.apiKeySecret, credentials.sharedSecret];
         const started = Date.now();
-        copy.writeEnv({ ...env, VIDEO_ROOM: '', TOKEN_TTL: String(600 + Math.floor(Math.random() * 1000)) });
+        // Each phase lowers TOKEN_TTL further (a narrowing change, written before the upload) and removes VIDEO_ROOM
+        // on purpose (a widening one, deleted once the new build is live).
+        copy.writeEnv({ ...env, VIDEO_ROOM: '', TOKEN_TTL: String(1500 - 100 * index) });
         copy.writeFile('src/assets/demo.css', `/* ${started} */\n`);
         const fault = harness.fake.addFault({ ...phase.at, action: 'hold' });
-        const running = startDeploy(copy, []);
+        const running = startDeploy(copy, ['--remove', 'VIDEO_ROOM']);
         const argvSeen: string[] = [];
         const sampler = setInterval(() => argvSeen.push(...processes().map((entry) => entry.args)), 100);
         try {
@@ -511,7 +521,7 @@ describe('Ctrl-C or SIGTERM at any phase: no secret on disk or in any argv, no c
   it(
     'after all of that, one more run converges',
     async () => {
-      const again = await deploy(copy, []);
+      const again = await deploy(copy, ['--remove', 'VIDEO_ROOM']);
       expect(again.code).toBe(0);
       expect((await deploy(copy, ['--plan'])).stdout).toMatch(/nothing to change/);
     },

@@ -170,15 +170,24 @@ describe('redeploys', () => {
     });
 
   it(
-    'removing AUTH_SHARED_SECRETS and blanking VIDEO_ROOM in .env deletes both on the service: the secret is revoked, the room unpinned',
+    'removing AUTH_SHARED_SECRETS and blanking VIDEO_ROOM in .env: the room is kept unless --remove VIDEO_ROOM says so; then both go, the secret revoked, the room unpinned',
     async () => {
       expect((await bearerToken()).json.error.code).toBe('room_not_allowed'); // pinned to lobby, and the secret works
       const { AUTH_SHARED_SECRETS: _revoked, ...rest } = env;
       copy.writeEnv({ ...rest, VIDEO_ROOM: '' });
-      const redeploy = await deploy(copy, ['--service-name', SERVICE]);
+      const writesBefore = harness.fake.requests().filter((request) => request.method !== 'GET').length;
+      const kept = await deploy(copy, ['--service-name', SERVICE]);
+      expect(kept.code).toBe(1);
+      expect(kept.stdout).toMatch(
+        /✗ VIDEO_ROOM: the live service has it and this deploy does not set it \(absent or empty\): removing it widens access \(video tokens are no longer pinned to one room\)\n\s+fix: .*or pass --remove VIDEO_ROOM to remove it on purpose/,
+      );
+      expect(harness.fake.requests().filter((request) => request.method !== 'GET').length).toBe(writesBefore);
+      const redeploy = await deploy(copy, ['--service-name', SERVICE, '--remove', 'VIDEO_ROOM']);
       expect(redeploy.code).toBe(0);
-      expect(redeploy.stdout).toMatch(/- variable AUTH_SHARED_SECRETS deleted \(no longer set\)/);
-      expect(redeploy.stdout).toMatch(/- variable VIDEO_ROOM deleted \(no longer set\)/);
+      expect(redeploy.stdout).toMatch(/- variable AUTH_SHARED_SECRETS deleted \(no longer set\) — narrows access: 1 secret revoked/);
+      expect(redeploy.stdout).toMatch(
+        /- variable VIDEO_ROOM deleted \(no longer set\) — widens access: video tokens are no longer pinned to one room/,
+      );
       expect(redeploy.stdout).toMatch(/the service read back matches this checkout/);
       const { VIDEO_ROOM: _unpinned, ...expected } = rest;
       expect(variables()).toEqual(expected);
@@ -384,6 +393,18 @@ describe('refused before anything is sent to Twilio (exit 1, one line per proble
         /✗ TWILIO_API_KEY_SID: /,
         /✗ TOKEN_TTL: /,
       ]);
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
+
+  it(
+    'a setting renamed to a name that is not one (TOKEN_POLICY as TWILIO_TOKEN_POLICY), which would upload it beside the real one and delete that',
+    async () => {
+      const result = await expectRefused({ ...valid, TWILIO_TOKEN_POLICY: '{"rules":[],"default":"deny"}' }, [
+        /✗ TWILIO_TOKEN_POLICY: TWILIO_TOKEN_POLICY is not a setting of this service, and DEPLOY_OWN_VARIABLES does not list it as one of your own/,
+        /fix: if it is a setting renamed by mistake, give it its name again/,
+      ]);
+      expect(result.output).not.toContain('"rules"');
     },
     DEPLOY_TIMEOUT_MS,
   );

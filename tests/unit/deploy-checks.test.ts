@@ -75,8 +75,9 @@ describe('checkDeployment', () => {
   });
 
   it('accepts a value of exactly 450 bytes and refuses 451', () => {
-    expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes) })).toEqual([]);
-    expect(named({ ...valid, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes + 1) })).toEqual(['NOTE']);
+    const own = { DEPLOY_OWN_VARIABLES: 'NOTE' };
+    expect(named({ ...valid, ...own, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes) })).toEqual([]);
+    expect(named({ ...valid, ...own, NOTE: 'n'.repeat(TWILIO_VARIABLE_LIMITS.valueBytes + 1) })).toEqual(['NOTE']);
   });
 
   it('refuses a variable name over 128 characters', () => {
@@ -84,7 +85,8 @@ describe('checkDeployment', () => {
   });
 
   it('refuses a context over 3 KB (error 82006) even when every value is under 450 bytes, naming the largest', () => {
-    const notes = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`NOTE_${i}`, 'n'.repeat(400 + i)]));
+    const notes: Record<string, string> = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`NOTE_${i}`, 'n'.repeat(400 + i)]));
+    notes['DEPLOY_OWN_VARIABLES'] = Object.keys(notes).join(',');
     expect(contextBytes({ ...valid, ...notes }, {})).toBeGreaterThan(TWILIO_VARIABLE_LIMITS.contextBytes);
     const problems = problemsFor({ ...valid, ...notes });
     expect(problems).toEqual([expect.objectContaining({ variable: 'NOTE_6', message: expect.stringContaining('error 82006') })]);
@@ -126,7 +128,7 @@ describe('checkDeployment', () => {
     expect(named(withoutAccount, { accountSid: credentials.accountSid })).toEqual([]);
   });
 
-  it('refuses a near miss of a setting, which would leave the setting it meant unset, and lets a far name through', () => {
+  it('refuses a near miss of a setting, which would leave the setting it meant unset, and a far name unless it is listed as your own', () => {
     expect(problemsFor({ ...valid, ALLOWED_ORIGIN: 'https://app.example.com' })).toEqual([
       {
         variable: 'ALLOWED_ORIGIN',
@@ -135,7 +137,8 @@ describe('checkDeployment', () => {
       },
     ]);
     expect(named({ ...valid, Token_Ttl: '600', AUTH_BASIC_USER: 'x' })).toEqual(['Token_Ttl', 'AUTH_BASIC_USER']);
-    expect(named({ ...valid, MY_OWN_NOTE: 'x' })).toEqual([]);
+    expect(named({ ...valid, MY_OWN_NOTE: 'x' })).toEqual(['MY_OWN_NOTE']);
+    expect(named({ ...valid, MY_OWN_NOTE: 'x', DEPLOY_OWN_VARIABLES: 'MY_OWN_NOTE' })).toEqual([]);
   });
 
   it('never puts a value in a problem', () => {
@@ -143,6 +146,7 @@ describe('checkDeployment', () => {
       ...valid,
       AUTH_SHARED_SECRETS: `${credentials.sharedSecret},short`,
       NOTE: credentials.apiKeySecret.repeat(20),
+      DEPLOY_OWN_VARIABLES: credentials.apiKeySecret,
     });
     expect(problems.length).toBeGreaterThan(0);
     const text = JSON.stringify(problems);
@@ -176,9 +180,19 @@ describe('planVariableSync', () => {
     );
   });
 
-  it('knows every variable the configuration reads', () => {
+  it('knows every variable the configuration reads, except ACCOUNT_SID, which Twilio provides and no deploy uploads', () => {
     const all = CONFIG_VARIABLES.map((key, i) => ({ key, sid: `ZV${i}` }));
-    expect(planVariableSync(all, {}).remove).toHaveLength(CONFIG_VARIABLES.length);
-    expect(planVariableSync(all, {}).unread).toEqual([]);
+    expect(planVariableSync(all, {}).remove.map((variable) => variable.key)).toEqual(
+      CONFIG_VARIABLES.filter((key) => key !== 'ACCOUNT_SID'),
+    );
+    expect(planVariableSync(all, {}).unread).toEqual(['ACCOUNT_SID']);
+  });
+
+  it("deletes the user's own variables (DEPLOY_OWN_VARIABLES) that .env no longer sets, and leaves other names alone", () => {
+    expect(planVariableSync(existing, { TWILIO_API_KEY_SID: 'SK…' }, ['SET_BY_HAND']).remove.map((variable) => variable.key)).toEqual([
+      'AUTH_SHARED_SECRETS',
+      'VIDEO_ROOM',
+      'SET_BY_HAND',
+    ]);
   });
 });

@@ -6,10 +6,11 @@ import { BASIC_USERS_ASSET_NAME, type BasicUserTable } from '../auth/basic-users
 import { readBasicUsersSetting, readSharedSecretsSetting, type AuthScheme } from '../auth/settings';
 import type { SharedSecretSet } from '../auth/shared-secrets';
 import { readAllowedOrigins } from '../http/origins';
-import { OIDC_VARIABLES, readOidcSetting, type OidcConfig } from '../oidc/config';
+import { readOidcSetting, type OidcConfig } from '../oidc/config';
 import { readPolicySetting } from '../policy/settings';
 import type { TokenPolicy } from '../policy/types';
 import { readThrottleSyncServiceSid } from '../throttle/settings';
+import { SETTINGS } from './settings-registry';
 import { readGrantSettings, readLifetimeSettings, readRegion, readSigningSettings, type TokenSettings } from '../token/settings';
 
 export interface ServiceConfig extends TokenSettings {
@@ -39,30 +40,8 @@ export interface ConfigSources {
 
 export type ConfigResult = Checked<{ config: ServiceConfig }>;
 
-/** Every variable the service reads: the memo key, and the list the doctor reports on. */
-export const CONFIG_VARIABLES = [
-  'ACCOUNT_SID',
-  'TWILIO_ACCOUNT_SID',
-  'TWILIO_API_KEY_SID',
-  'TWILIO_API_KEY_SECRET',
-  'AUTH_SHARED_SECRETS',
-  'AUTH_BASIC_USERS',
-  'TOKEN_TTL',
-  'TOKEN_MAX_TTL',
-  'TOKEN_GRANTS',
-  'VIDEO_ROOM',
-  'VOICE_OUTGOING_APPLICATION_SID',
-  'VOICE_INCOMING_ALLOW',
-  'VOICE_PUSH_CREDENTIAL_SID',
-  'CONVERSATIONS_SERVICE_SID',
-  'SYNC_SERVICE_SID',
-  'TASKROUTER_WORKSPACE_SID',
-  'ALLOWED_ORIGINS',
-  'TWILIO_REGION',
-  ...OIDC_VARIABLES,
-  'TOKEN_POLICY',
-  'THROTTLE_SYNC_SERVICE_SID',
-] as const;
+/** Every variable the service reads (the settings registry minus what only npm run deploy reads): the memo key, and the list the doctor reports on. */
+export const CONFIG_VARIABLES: readonly string[] = SETTINGS.filter((setting) => setting.readBy !== 'deploy').map((setting) => setting.name);
 
 /**
  * Reads every domain's settings (and the private assets, if any) into one problem list, rather than stopping at

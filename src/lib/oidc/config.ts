@@ -10,10 +10,10 @@ const SUPPORTED_OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] 
 type OidcAlgorithm = (typeof SUPPORTED_OIDC_ALGORITHMS)[number];
 
 /** Defaults, each with its unit. */
-const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
+export const DEFAULT_OIDC_ALGORITHMS: readonly OidcAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 const DEFAULT_OIDC_IDENTITY_CLAIM = 'sub';
 const DEFAULT_OIDC_ROLES_CLAIM = 'roles';
-const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
+export const DEFAULT_OIDC_CLOCK_SKEW_SECONDS = 60;
 const MAX_OIDC_CLOCK_SKEW_SECONDS = 300;
 /** The longest OIDC_MAX_TOKEN_AGE_SECONDS: a day (an identity-provider token older than that is stale by any measure). */
 const MAX_OIDC_TOKEN_AGE_SECONDS = 86_400;
@@ -227,7 +227,7 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
 }
 
 /** Every OIDC_* variable, in the order the doctor lists them. */
-export const OIDC_VARIABLES = [
+const OIDC_VARIABLES = [
   'OIDC_ISSUER',
   'OIDC_AUDIENCE',
   'OIDC_JWKS_URL',

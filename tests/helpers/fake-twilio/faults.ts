@@ -9,6 +9,7 @@
 export type FaultAction = 'drop-before' | 'drop-after' | 'hold' | 'pause';
 
 export interface FaultSpec {
+  /** GET, POST, DELETE, …, or `*` for any method (to take the nth request of a client, whatever it is). */
   readonly method: string;
   /** Matched against the path without the query string, e.g. /\/Deployments$/. */
   readonly path: RegExp;
@@ -51,7 +52,7 @@ export class FaultBoard {
   /** Counts the request against the faults it matches, in arming order; the first whose nth it is takes it (and stops the count). */
   take(method: string, path: string): ArmedFault | undefined {
     for (const fault of this.faults) {
-      if (fault.done || fault.spec.method !== method || !fault.spec.path.test(path)) continue;
+      if (fault.done || (fault.spec.method !== '*' && fault.spec.method !== method) || !fault.spec.path.test(path)) continue;
       fault.seen += 1;
       if (fault.seen === (fault.spec.nth ?? 1)) {
         fault.done = true;

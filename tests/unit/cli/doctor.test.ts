@@ -111,13 +111,17 @@ describe('npm run doctor reports lines twilio-run cannot read, by number and rea
 });
 
 describe('npm run doctor refuses a name close to a setting', () => {
-  it('ALLOWED_ORIGIN is a problem naming ALLOWED_ORIGINS, with and without --deploy; a far name is a warning', () => {
+  it('ALLOWED_ORIGIN is a problem naming ALLOWED_ORIGINS, with and without --deploy; a far name is a warning locally and a problem for deploying', () => {
     const file = writeEnvFile('.env', [...dotenvLines(valid), 'ALLOWED_ORIGIN=https://app.example.com', 'MY_OWN_NOTE=x']);
     for (const args of [[file], [file, '--deploy']]) {
       const run = doctor(args);
       expect(run.status).toBe(1);
       expect(run.stdout).toContain('✗ ALLOWED_ORIGIN: ALLOWED_ORIGIN is not a setting; did you mean ALLOWED_ORIGINS?');
-      expect(run.stdout).toMatch(/warning: MY_OWN_NOTE is not a setting this service reads/);
+      expect(run.stdout).toMatch(
+        args.includes('--deploy')
+          ? /✗ MY_OWN_NOTE: MY_OWN_NOTE is not a setting of this service, and DEPLOY_OWN_VARIABLES does not list it/
+          : /warning: MY_OWN_NOTE is not a setting this service reads/,
+      );
       expect(run.stdout).not.toContain('app.example.com');
     }
   });

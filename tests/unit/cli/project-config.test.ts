@@ -160,10 +160,17 @@ describe('checkLocalConfiguration and checkDeployConfiguration', () => {
     const project = read();
     const problems = checkDeployConfiguration(project, target).problems;
     expect(problems).toEqual(checkDeployment(project.deployVariables, project.sources, target));
-    // Not an empty list on both sides: the 500-byte region is refused by Twilio's limit and by the service's check.
-    expect(problems.map((problem) => problem.variable)).toEqual(['TWILIO_REGION', 'TWILIO_REGION']);
-    expect(checkDeployConfiguration(project, target).warnings).toEqual([
-      { variable: 'NOTE', message: 'NOTE is not a setting this service reads; it is uploaded as it is', fix: expect.any(String) },
+    // Not an empty list on both sides: the 500-byte region is refused by Twilio's limit and by the service's check, and
+    // NOTE because it is neither a setting nor listed in DEPLOY_OWN_VARIABLES.
+    expect(problems.map((problem) => problem.variable)).toEqual(['TWILIO_REGION', 'NOTE', 'TWILIO_REGION']);
+    expect(checkDeployConfiguration(project, target).warnings).toEqual([]);
+    // Locally, the same name is only a warning: npm start serves with it.
+    expect(checkLocalConfiguration(project).warnings).toEqual([
+      {
+        variable: 'NOTE',
+        message: expect.stringMatching(/^NOTE is not a setting this service reads; npm run deploy refuses it/),
+        fix: expect.any(String),
+      },
     ]);
   });
 

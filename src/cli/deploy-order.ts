@@ -1,0 +1,76 @@
+/**
+ * The order a plan's writes are sent in, so that access is never wider than both the old and the new configuration:
+ * narrowing variable changes (a revoked secret, a shorter TTL, a pinned room) before anything is uploaded; the new
+ * Build uploaded and built (nothing live changes); the changes that leave access as it is or change it both ways,
+ * with the signing key's SID last (deleted first when both halves of the key change, so a half-done rotation fails
+ * closed instead of pairing the old SID with the new secret); the Build activated; and only then the widening changes
+ * (a new user, a longer TTL, a limit removed with --remove, a policy moved into its file). One list serves the apply,
+ * its journal and the printed plan, so what is printed is what is done.
+ */
+import type { DeployPlan, DesiredState, VariableChange, WritePhase } from './deploy-plan';
+
+const KEY_SID = 'TWILIO_API_KEY_SID';
+
+export type OrderedStep =
+  | { readonly kind: 'service' | 'environment' | 'upload' | 'build' | 'activate'; readonly label: string }
+  | { readonly kind: 'rotation'; readonly label: string; readonly name: string }
+  | { readonly kind: 'set' | 'delete'; readonly label: string; readonly name: string; readonly phase: WritePhase };
+
+/** Counts of what is uploaded, for the upload step's label. */
+interface UploadCounts {
+  readonly functions: number;
+  readonly assets: number;
+}
+
+function variableSteps(plan: DeployPlan, phase: WritePhase): OrderedStep[] {
+  const deleted = new Set(plan.deleteVariables.map((variable) => variable.key));
+  const inPhase = plan.variables.filter((change) => change.phase === phase && (change.kind !== 'deleted' || deleted.has(change.name)));
+  // The key SID after everything else in its phase (after its secret).
+  const ordered = [...inPhase.filter((change) => change.name !== KEY_SID), ...inPhase.filter((change) => change.name === KEY_SID)];
+  return ordered.map((change: VariableChange) =>
+    change.kind === 'deleted'
+      ? { kind: 'delete', label: `delete variable ${change.name}`, name: change.name, phase }
+      : { kind: 'set', label: `set variable ${change.name}`, name: change.name, phase },
+  );
+}
+
+/**
+ * Every write of the plan, in the order it is sent.
+ * @example orderedSteps(plan, desired, { functions: 2, assets: 5 }).map((step) => step.label)
+ * // ['delete variable AUTH_SHARED_SECRETS', 'upload 2 functions and 5 assets', 'build them (not live yet)', …]
+ */
+export function orderedSteps(plan: DeployPlan, desired: DesiredState, uploads: UploadCounts): OrderedStep[] {
+  const steps: OrderedStep[] = [];
+  if (plan.createService) steps.push({ kind: 'service', label: `create service ${desired.serviceName} (IncludeCredentials false)` });
+  else if (plan.fixIncludeCredentials) steps.push({ kind: 'service', label: 'set the service IncludeCredentials false' });
+  if (plan.createEnvironment) steps.push({ kind: 'environment', label: `create environment ${desired.environment || 'production'}` });
+  steps.push(...variableSteps(plan, 'before-upload'));
+  if (plan.rotatesKeyPair)
+    steps.push({ kind: 'rotation', label: `delete variable ${KEY_SID} (key rotation: set again last)`, name: KEY_SID });
+  if (plan.newBuild) {
+    steps.push({ kind: 'upload', label: `upload ${uploads.functions} functions and ${uploads.assets} assets` });
+    steps.push({ kind: 'build', label: 'build them (not live yet)' });
+  }
+  steps.push(...variableSteps(plan, 'before-live'));
+  if (plan.newBuild) steps.push({ kind: 'activate', label: 'activate the new build (it goes live)' });
+  steps.push(...variableSteps(plan, 'after-live'));
+  return steps;
+}
+
+const PHASE_HEADINGS: Readonly<Record<WritePhase, string>> = {
+  'before-upload': 'narrowing access, before anything is uploaded',
+  'before-live': 'access unchanged or both ways, before the new build goes live',
+  'after-live': 'widening access, once the new build is live',
+};
+
+/**
+ * The order as the plan prints it: one numbered line per step, each variable write with the reason for its place.
+ * @example renderOrder(steps) // ['  in this order:', '    1. delete variable AUTH_SHARED_SECRETS (narrowing access, before anything is uploaded)', …]
+ */
+export function renderOrder(steps: readonly OrderedStep[]): string[] {
+  if (steps.length === 0) return [];
+  return [
+    '  in this order:',
+    ...steps.map((step, index) => `    ${index + 1}. ${step.label}${'phase' in step ? ` (${PHASE_HEADINGS[step.phase]})` : ''}`),
+  ];
+}
