@@ -8,6 +8,13 @@ import { DEFAULT_OIDC_ALGORITHMS, DEFAULT_OIDC_CLOCK_SKEW_SECONDS } from '../oid
 import { DEFAULT_TTL_SECONDS } from '../token/limits';
 import { enabler, entryList, eitherWay, noAccessEffect, restriction, switchOn, upperBound, type AccessComparison } from './access-effect';
 
+const maxTokenAgeLimit = restriction({
+  set: 'identity-provider tokens older than the maximum age are refused',
+  removed: 'identity-provider tokens of any age are accepted until their exp',
+  changed: 'the maximum age of identity-provider tokens changes',
+});
+const maxTokenAgeBound = upperBound({ what: 'the maximum age of identity-provider tokens', fallback: Number.POSITIVE_INFINITY });
+
 /** What a value is, for people and tools; each domain's reader checks it (token/settings.ts, auth/settings.ts, …). */
 export type SettingKind = 'sid' | 'secret' | 'secret-list' | 'user-list' | 'seconds' | 'list' | 'boolean' | 'text' | 'url' | 'json';
 
@@ -287,11 +294,21 @@ export const SETTINGS: readonly SettingDeclaration[] = [
   {
     name: 'OIDC_CLOCK_SKEW_SECONDS',
     kind: 'seconds',
-    description: 'Tolerance for the exp and nbf claims, for clocks that are slightly off.',
+    description: 'Tolerance for the exp, nbf and iat claims, for clocks that are slightly off (an iat further in the future is refused).',
     format: 'whole seconds, 0 to 300',
     required: 'false (default 60)',
     default: String(DEFAULT_OIDC_CLOCK_SKEW_SECONDS),
     access: upperBound({ what: 'the clock tolerance for identity-provider tokens', fallback: DEFAULT_OIDC_CLOCK_SKEW_SECONDS }),
+  },
+  {
+    name: 'OIDC_MAX_TOKEN_AGE_SECONDS',
+    kind: 'seconds',
+    description: 'Refuse identity-provider tokens issued (iat) longer ago than this, whatever their exp; iat is then required.',
+    format: 'whole seconds, 1 to 86400',
+    required: 'false (default: no limit, exp alone decides)',
+    // Unset is no limit at all: setting it narrows, removing it widens, and between two values the shorter narrows.
+    access: (before, after) =>
+      before === undefined || after === undefined ? maxTokenAgeLimit(before, after) : maxTokenAgeBound(before, after),
   },
   {
     name: 'TOKEN_POLICY',
