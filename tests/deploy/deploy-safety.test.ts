@@ -555,7 +555,7 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     'refuses a key of another account',
     async () => {
       const other = newCredentials([]);
-      harness.fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
+      harness.fake.addApiKey(other.apiKeySid, other.apiKeySecret, { accountSid: other.accountSid });
       await expectKeyRefused(rotatedKeys(other));
     },
     DEPLOY_TIMEOUT_MS,
