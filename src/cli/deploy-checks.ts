@@ -4,6 +4,7 @@ import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
 import { CONFIG_VARIABLES, parseConfig, type ConfigSources } from '../lib/config/service-config';
 import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
+import { regionalProductProblems } from './regional-products';
 import { misspelledSettingProblems } from './setting-names';
 import { splitList } from '../lib/base/text';
 
@@ -127,6 +128,9 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
       'list only the origins of your deployed app; use npm start for local development',
     );
   }
+
+  // A product the token's region does not offer cannot work there, however valid its settings are.
+  for (const problem of regionalProductProblems(variables)) problems.add(problem);
 
   // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one).
   for (const problem of misspelledSettingProblems(Object.keys(variables))) problems.add(problem);
