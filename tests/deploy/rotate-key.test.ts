@@ -174,7 +174,7 @@ describe('a rotation from a laptop (the key in .env)', () => {
 
 describe('convergent after a cut at any request', () => {
   /** Cuts the nth request of one run (any method, any host), then runs again; returns false once n is past the run's last. */
-  async function cutAndConverge(n: number, action: FaultAction): Promise<boolean> {
+  async function cutAndConverge(n: number, action: FaultAction, recoveries: string[]): Promise<boolean> {
     const oldSid = envFile()['TWILIO_API_KEY_SID']!;
     const fault = harness.fake.addFault({ method: '*', path: /./, nth: n, action });
     const cut = await rotate();
@@ -189,6 +189,7 @@ describe('convergent after a cut at any request', () => {
     expectLiveKeyValid();
     const again = await rotate();
     expect(again.code).toBe(0);
+    recoveries.push(again.stdout);
     expectLiveKeyValid();
     const { TWILIO_API_KEY_SID: sid, TWILIO_API_KEY_SECRET: secret } = envFile();
     expect(live().variables).toMatchObject({ TWILIO_API_KEY_SID: sid, TWILIO_API_KEY_SECRET: secret });
@@ -201,9 +202,12 @@ describe('convergent after a cut at any request', () => {
   it.each<FaultAction>(['drop-before', 'drop-after'])(
     '%s: every request of a rotation cut in turn; the next run finishes it, never two of its keys left, never a deleted key live',
     async (action) => {
-      let cuts = 0;
-      for (let n = 1; n <= 40 && (await cutAndConverge(n, action)); n++) cuts += 1;
-      expect(cuts).toBeGreaterThanOrEqual(12);
+      const recoveries: string[] = [];
+      for (let n = 1; n <= 40 && (await cutAndConverge(n, action, recoveries)); n++);
+      expect(recoveries.length).toBeGreaterThanOrEqual(12);
+      // The next runs took each way back: a key left by a cut run deleted, a cut run's deployed key kept (no new key).
+      expect(recoveries.some((out) => /- API key SK\w+ deleted \(made by a run that was cut/.test(out))).toBe(true);
+      expect(recoveries.some((out) => !/\+ API key "/.test(out))).toBe(true);
     },
     40 * 2 * RUN_TIMEOUT_MS,
   );
