@@ -4,7 +4,19 @@
  * file the operator names or a file descriptor they opened, receiving the secret once. Checked before anything changes:
  * a destination that others could read is refused.
  */
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { DeployStop } from './deploy-output';
@@ -82,6 +94,9 @@ export function secretFileDestination(path: string): SecretDestination {
   } catch {
     stats = undefined;
   }
+  if (!stats && !isFolder(dirname(path))) {
+    throw new DeployStop(`--secret-out ${path}: its folder ${dirname(path)} does not exist: name a file in an existing folder`);
+  }
   if (stats) {
     if (!stats.isFile()) throw new DeployStop(`--secret-out ${path} is not a regular file (a symlink or a folder): name a new file`);
     if ((stats.mode & NOT_OWNER_ONLY) !== 0) {
@@ -104,6 +119,14 @@ export function secretFileDestination(path: string): SecretDestination {
       }
     },
   };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**
