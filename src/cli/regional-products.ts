@@ -32,8 +32,9 @@ function grantsOf(variables: Readonly<Record<string, string>>): string[] {
  * @example regionalProductProblems({ TWILIO_REGION: 'ie1', THROTTLE_SYNC_SERVICE_SID: 'default' })[0].variable // 'THROTTLE_SYNC_SERVICE_SID'
  */
 export function regionalProductProblems(variables: Readonly<Record<string, string>>): Problem[] {
-  const region = variables['TWILIO_REGION']?.trim().toLowerCase();
-  if (!region || region === 'us1') return [];
+  const region = variables['TWILIO_REGION']?.trim();
+  // A malformed region is the service's own problem (lib/token/settings), reported once there.
+  if (!region || region === 'us1' || !/^[a-z]{2}[0-9]$/.test(region)) return [];
   return US1_ONLY.flatMap(({ product, settings }) =>
     settings(variables).map((variable) => ({
       variable,

@@ -42,6 +42,7 @@ describe('checkDeployment: products the token region does not offer', () => {
       [],
     );
     expect(named({ ...valid, ...syncThrottle })).toEqual([]);
+    expect(named({ ...valid, ...syncThrottle, TWILIO_REGION: 'IE-1' })).toEqual(['TWILIO_REGION']);
   });
 });
 
