@@ -7,6 +7,7 @@ import { POLICY_ASSET_NAME } from '../lib/policy/settings';
 import { isLoopbackHostname } from '../lib/base/loopback';
 import { misspelledSettingProblems, ownVariables, ownVariablesProblems, unknownNameProblems } from './setting-names';
 import { placeholderProblems } from './placeholder-notice';
+import { regionalProductProblems } from './regional-products';
 import { splitList } from '../lib/base/text';
 
 /**
@@ -126,6 +127,9 @@ export function checkDeployment(variables: Readonly<Record<string, string>>, sou
       'list only the origins of your deployed app; use npm start for local development',
     );
   }
+
+  // A product the token's region does not offer cannot work there, however valid its settings are.
+  for (const problem of regionalProductProblems(variables)) problems.add(problem);
 
   // A near miss of a setting's name leaves the setting it meant unset (and a redeploy would delete the real one); so
   // does a rename to any other name, so every name must be a setting or listed as the user's own.

@@ -10,22 +10,25 @@ export class DeployProgress {
   journal: DeployJournal | undefined;
   private reported = false;
 
+  /** The npm script whose run this is (npm run rotate-key reports through this too); default deploy. */
+  constructor(private readonly command = 'deploy') {}
+
   /** Says what was changed on Twilio and what was not; only the first call prints. */
   reportInterruption(why: string): void {
     if (this.reported) return;
     this.reported = true;
     const journal = this.journal;
     if (!journal || !journal.started) {
-      say(`deploy: ${why}; nothing was changed on Twilio`);
+      say(`${this.command}: ${why}; nothing was changed on Twilio`);
       return;
     }
     if (journal.finished) {
-      say(`deploy: ${why} after every change was applied`);
+      say(`${this.command}: ${why} after every change was applied`);
       return;
     }
-    say(`deploy: ${why} part-way:`);
+    say(`${this.command}: ${why} part-way:`);
     for (const line of journal.report()) say(line);
-    say('deploy: run `npm run deploy` again: it plans against what is live and applies what is missing');
+    say(`${this.command}: run \`npm run ${this.command}\` again: it plans against what is live and applies what is missing`);
   }
 }
 

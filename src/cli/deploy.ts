@@ -37,7 +37,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const api = new ServerlessApi(preflight.credentials, { region: config.region, edge: config.edge });
   const live = await readLiveService({ api, preflight, cwd });
   const { desired, uploads } = await readDesiredState({ preflight, cwd, live });
-  if (!(await signingKeyAccepted({ accountSid, variables: config.env, say }))) return 1;
+  if (!(await signingKeyAccepted({ accountSid, variables: config.env, say, manager: preflight.credentials }))) return 1;
 
   const planOptions = { allowRemoval: args.allowRemoval, removeVariables: args.removeVariables };
   const removedButSet = [...args.removeVariables].filter((name) => name in desired.variables);

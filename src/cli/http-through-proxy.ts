@@ -14,7 +14,7 @@ export interface PlainResponse {
 }
 
 export interface PlainRequest {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'DELETE';
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: string;
   /** Default 15 s. */

@@ -565,8 +565,28 @@ describe('the signing key is checked with Twilio before anything changes', () =>
     'refuses a key of another account',
     async () => {
       const other = newCredentials([]);
-      harness.fake.addApiKey(other.apiKeySid, other.apiKeySecret, other.accountSid);
+      harness.fake.addApiKey(other.apiKeySid, other.apiKeySecret, { accountSid: other.accountSid });
       await expectKeyRefused(rotatedKeys(other));
+    },
+    DEPLOY_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses a Restricted key (it cannot sign Access Tokens, error 20160), saying which key type to create',
+    async () => {
+      const restricted = newCredentials([]);
+      harness.fake.addApiKey(restricted.apiKeySid, restricted.apiKeySecret, { type: 'restricted' });
+      copy.writeEnv({ ...env, ...rotatedKeys(restricted) });
+      const before = harness.fake.requests().length;
+      const result = await deploy(copy, []);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /✗ TWILIO_API_KEY_SID: TWILIO_API_KEY_SID is a Restricted API key, and Twilio refuses every Access Token a Restricted key signs \(error 20160\)\n {2}fix: create a Standard API key/,
+      );
+      expect(methods(since(before))).toEqual(['GET']);
+      // Twilio authenticated the key but refused it the Balance read (70051), which a Standard key always may make.
+      expect(since(before).some((request) => request.host === 'api.twilio.com' && request.status === 401)).toBe(true);
+      copy.writeEnv(env);
     },
     DEPLOY_TIMEOUT_MS,
   );

@@ -177,7 +177,7 @@ describe("API keys and their accounts (the deploy's signing-key check)", () => {
 
   beforeAll(() => {
     fake.addApiKey(key.sid, key.secret);
-    fake.addApiKey(foreign.sid, foreign.secret, otherAccount);
+    fake.addApiKey(foreign.sid, foreign.secret, { accountSid: otherAccount });
   });
 
   it("answers api.twilio.com's Balance with the account SID to a key of that account, and 401/20003 to a wrong secret", async () => {
@@ -756,5 +756,82 @@ describe('faults', () => {
         .filter((request) => request.fault)
         .map((request) => request.fault),
     ).toEqual(['drop-before', 'drop-after']);
+  });
+});
+
+// Last: its key deletions must not be taken for the Variable deletion the deploy tests above look for.
+describe('the Key resource (v2010 and IAM v1) and regional hosts, through twilio-node', () => {
+  const client = (user: string, password: string, extra = '') =>
+    `twilio(${JSON.stringify(user)}, ${JSON.stringify(password)}, { accountSid: input.account${extra} })`;
+
+  it('creates a Standard key whose secret is answered once, lists, fetches and deletes it; a deleted key stops authenticating', async () => {
+    const { accountSid, authToken } = fake.credentials;
+    const made = await runClient(
+      `const account = ${client(accountSid, authToken)};
+       const key = await account.newKeys.create({ friendlyName: 'rotation test' });
+       const fetched = await account.keys(key.sid).fetch();
+       const listed = (await account.keys.list()).map((k) => k.sid);
+       const viaKey = await twilio(key.sid, key.secret, { accountSid: input.account }).serverless.v1.services.list();
+       return { sid: key.sid, secret: key.secret, fetchedSecret: fetched.secret ?? null, name: fetched.friendlyName, listed, viaKey: viaKey.length };`,
+      { account: accountSid },
+    );
+    expect(made.sid).toMatch(/^SK[0-9a-f]{32}$/);
+    expect(made.secret.length).toBeGreaterThan(20);
+    expect(made).toMatchObject({ fetchedSecret: null, name: 'rotation test', viaKey: fake.state.services().length });
+    expect(made.listed).toContain(made.sid);
+    expect(JSON.stringify(fake.requests())).not.toContain(made.secret);
+    await runClient(`await ${client(accountSid, authToken)}.keys(input.sid).remove();`, { account: accountSid, sid: made.sid });
+    const after = await clientFailure(
+      runClient(`await twilio(input.sid, input.secret, { accountSid: input.account }).serverless.v1.services.list();`, {
+        account: accountSid,
+        ...made,
+      }),
+    );
+    expect(after).toMatchObject({ status: 401, code: 20003 });
+    expect(fake.apiKeys().map((key) => key.sid)).not.toContain(made.sid);
+  });
+
+  it('lets only the account or a Main key manage keys: a Standard key gets 20003, a Restricted one 70051', async () => {
+    const { accountSid, apiKeySid, apiKeySecret } = fake.credentials;
+    const main = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+    const restricted = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+    fake.addApiKey(main.sid, main.secret, { type: 'main' });
+    fake.addApiKey(restricted.sid, restricted.secret, { type: 'restricted' });
+    const create = (user: string, password: string) =>
+      runClient(`return (await ${client(user, password)}.newKeys.create({ friendlyName: 'x' })).sid;`, { account: accountSid });
+    expect(await create(main.sid, main.secret)).toMatch(/^SK/);
+    expect(await clientFailure(create(apiKeySid, apiKeySecret))).toMatchObject({ status: 401, code: 20003 });
+    expect(await clientFailure(create(restricted.sid, restricted.secret))).toMatchObject({ status: 401, code: 70051 });
+  });
+
+  it('IAM v1 tells a key type by its policy (null for Standard), and lists it with flags', async () => {
+    const { accountSid, authToken, apiKeySid } = fake.credentials;
+    const restricted = `SK${randomBytes(16).toString('hex')}`;
+    fake.addApiKey(restricted, 'secret-of-restricted', { type: 'restricted' });
+    const seen = await runClient(
+      `const account = ${client(accountSid, authToken)};
+       const standard = await account.iam.v1.apiKey(input.standard).fetch();
+       const limited = await account.iam.v1.apiKey(input.restricted).fetch();
+       const listed = await account.iam.v1.getApiKeys.list({ accountSid: input.account });
+       return { standard: standard.policy, limited: limited.policy, flags: listed.find((k) => k.sid === input.standard).flags };`,
+      { account: accountSid, standard: apiKeySid, restricted },
+    );
+    expect(seen.standard).toBeNull();
+    expect(seen.limited).toEqual({ allow: expect.any(Array) });
+    expect(seen.flags).toEqual(['rest_api', 'signing']);
+  });
+
+  it('serves api.dublin.ie1.twilio.com for IE1 keys only; api.twilio.com does not know them; the retired api.ie1.twilio.com is refused', async () => {
+    const { accountSid } = fake.credentials;
+    const ie1 = { sid: `SK${randomBytes(16).toString('hex')}`, secret: randomBytes(24).toString('base64url') };
+    fake.addApiKey(ie1.sid, ie1.secret, { region: 'ie1' });
+    const balance = (extra: string) =>
+      runClient(`return (await ${client(ie1.sid, ie1.secret, extra)}.api.v2010.accounts(input.account).balance.fetch()).accountSid;`, {
+        account: accountSid,
+      });
+    expect(await balance(", region: 'ie1', edge: 'dublin'")).toBe(accountSid);
+    expect(fake.requests().at(-1)).toMatchObject({ host: 'api.dublin.ie1.twilio.com', status: 200 });
+    expect(await clientFailure(balance(''))).toMatchObject({ status: 401, code: 20003 });
+    expect(await rawProxyRequest('CONNECT', 'api.ie1.twilio.com:443')).toBe(403);
   });
 });

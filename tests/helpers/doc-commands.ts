@@ -216,7 +216,10 @@ export function readProjectFacts(root: string): ProjectFacts {
   };
 }
 
-/** Programs the docs may name without further checks: standard tools, and Twilio's CLI (installed by the command before it). */
+/**
+ * Programs the docs may name without further checks: standard tools and shell builtins, Twilio's CLI (installed by the
+ * command before it), and GitHub's CLI (the CI recipes' secret store).
+ */
 const KNOWN_PROGRAMS = new Set([
   'apt-get',
   'base64',
@@ -224,11 +227,13 @@ const KNOWN_PROGRAMS = new Set([
   'cut',
   'echo',
   'export',
+  'gh',
   'git',
   'grep',
   'jq',
   'printf',
   'python3',
+  'read',
   '/usr/bin/python3',
   'rm',
   'set',

@@ -15,6 +15,37 @@ const problemsFor = (variables: Record<string, string>, target = {}) =>
   checkDeployment(variables, {}, { serviceName: 'tokens', domainSuffix: 'dev', ...target });
 const named = (variables: Record<string, string>, target = {}) => problemsFor(variables, target).map((problem) => problem.variable);
 
+describe('checkDeployment: products the token region does not offer', () => {
+  const syncThrottle = { THROTTLE_SYNC_SERVICE_SID: 'default' };
+
+  it('refuses THROTTLE_SYNC_SERVICE_SID with TWILIO_REGION=ie1, saying Twilio has no Sync there and what to do', () => {
+    const problems = problemsFor({
+      ...valid,
+      TOKEN_GRANTS: 'voice',
+      VOICE_OUTGOING_APPLICATION_SID: newSid('AP'),
+      ...syncThrottle,
+      TWILIO_REGION: 'ie1',
+    });
+    expect(problems).toEqual([
+      {
+        variable: 'THROTTLE_SYNC_SERVICE_SID',
+        message: expect.stringMatching(/Twilio offers no Sync in region ie1 \(TWILIO_REGION\)/),
+        fix: expect.stringMatching(/unset THROTTLE_SYNC_SERVICE_SID/),
+      },
+    ]);
+  });
+
+  it('refuses sync and video grants (video is the default) outside us1, and nothing in us1 or without a region', () => {
+    expect(named({ ...valid, TOKEN_GRANTS: 'sync', SYNC_SERVICE_SID: newSid('IS'), TWILIO_REGION: 'au1' })).toEqual(['TOKEN_GRANTS']);
+    expect(named({ ...valid, TWILIO_REGION: 'ie1' })).toEqual(['TOKEN_GRANTS']);
+    expect(named({ ...valid, ...syncThrottle, TOKEN_GRANTS: 'video,sync', SYNC_SERVICE_SID: newSid('IS'), TWILIO_REGION: 'us1' })).toEqual(
+      [],
+    );
+    expect(named({ ...valid, ...syncThrottle })).toEqual([]);
+    expect(named({ ...valid, ...syncThrottle, TWILIO_REGION: 'IE-1' })).toEqual(['TWILIO_REGION']);
+  });
+});
+
 describe('checkDeployment', () => {
   it('passes a valid configuration', () => {
     expect(problemsFor(valid)).toEqual([]);

@@ -9,7 +9,7 @@
 export type FaultAction = 'drop-before' | 'drop-after' | 'hold' | 'pause';
 
 export interface FaultSpec {
-  /** GET, POST, DELETE, …, or `*` for any method (to take the nth request of a client, whatever it is). */
+  /** GET, POST, DELETE, …, or `*` for any method (a test that cuts every request of a run in turn). */
   readonly method: string;
   /** Matched against the path without the query string, e.g. /\/Deployments$/. */
   readonly path: RegExp;
@@ -23,6 +23,8 @@ export interface Fault {
   readonly reached: Promise<void>;
   /** Cuts a held request's connection, or lets a paused one through; a no-op for other actions. */
   release(): void;
+  /** Takes no request from now on (a fault armed past the last request of a run must not cut a later run's). */
+  disarm(): void;
 }
 
 /** A fault that has taken its request: the dispatcher signals `reached` and waits on `released` as the action says. */
@@ -46,7 +48,13 @@ export class FaultBoard {
     const released = new Promise<void>((resolve) => (releaseResolve = resolve));
     const armed: ArmedFault = { spec, seen: 0, done: false, reachedResolve, released, releaseResolve };
     this.faults.push(armed);
-    return { reached, release: () => releaseResolve() };
+    return {
+      reached,
+      release: () => releaseResolve(),
+      disarm: () => {
+        armed.done = true;
+      },
+    };
   }
 
   /** Counts the request against the faults it matches, in arming order; the first whose nth it is takes it (and stops the count). */

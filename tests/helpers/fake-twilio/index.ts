@@ -11,12 +11,13 @@ import { bootDeployedEnvironment, type BootOptions, type DeployedEnvironment } f
 import { contextBytes, MAX_CONTEXT_BYTES } from './function-context';
 import { createFunctionsEdgeHandler, type EdgeHandler } from './functions-edge';
 import {
-  ACCOUNTS_HOST,
   API_HOST,
   FakeServerlessApi,
+  KEY_HOSTS,
   UPLOAD_HOST,
   type Fault,
   type FaultSpec,
+  type ApiKeyOptions,
   type FakeCredentials,
   type RecordedRequest,
   type ServerlessStateView,
@@ -24,7 +25,7 @@ import {
 
 export type { DeployedEnvironment } from './deployed-build';
 export type { ProxyRefusal } from './connect-proxy';
-export type { FakeCredentials, Fault, FaultAction, FaultSpec, RecordedRequest } from './serverless-api';
+export type { ApiKeyOptions, FakeCredentials, FakeKeyType, Fault, FaultAction, FaultSpec, RecordedRequest } from './serverless-api';
 export type * from './state-view';
 
 export interface StartFakeTwilioOptions {
@@ -59,10 +60,13 @@ export interface FakeTwilio {
   /** Every proxy request refused so far (a CONNECT to another host, or a non-CONNECT request). */
   refusals(): readonly ProxyRefusal[];
   /**
-   * Registers an API key (the signing key a test's .env names) with the account it belongs to (default: the fake's).
-   * A key of the fake's account is accepted everywhere; any key answers api.twilio.com's Balance for its own account.
+   * Registers an API key (the signing key a test's .env names): by default a Standard key of the fake's account in us1;
+   * `options` name another account, a type (main, restricted) or a region. A key of the fake's account is accepted by
+   * the Serverless API; any key answers its own region's Balance for its own account.
    */
-  addApiKey(sid: string, secret: string, accountSid?: string): void;
+  addApiKey(sid: string, secret: string, options?: ApiKeyOptions): void;
+  /** The account's keys in a region (us1 by default) as the Keys resource holds them, with their secrets (for assertions). */
+  apiKeys(region?: string): readonly { sid: string; secret: string; friendlyName: string }[];
   /** Cuts or holds the nth request matching a method and path, so a test can interrupt a client at that point. */
   addFault(spec: FaultSpec): Fault;
   /**
@@ -123,7 +127,7 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
     statusPollsWhileBuilding: options.statusPollsWhileBuilding,
     runtimes: options.runtimes,
   });
-  const certificates = await createTestCertificates();
+  const certificates = await createTestCertificates([...KEY_HOSTS.keys()].filter((host) => host !== 'api.twilio.com'));
   const served = new Map<string, Served>();
   const starting = new Map<string, Promise<Served>>();
   const dependencyCache = new Map<string, Promise<string>>();
@@ -196,10 +200,10 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
   try {
     proxy = await startConnectProxy({
       tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || host === ACCOUNTS_HOST || isKnownDomain(host),
+      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || KEY_HOSTS.has(host) || isKnownDomain(host),
       handlerFor: (host) => {
         if (host === API_HOST) return api.handleApi;
-        if (host === ACCOUNTS_HOST) return api.handleAccounts;
+        if (KEY_HOSTS.has(host)) return api.handlerForKeyHost(host);
         if (host === UPLOAD_HOST) return api.handleUpload;
         if (!isKnownDomain(host)) return undefined;
         return (req, res) => handleDeployedDomain(host, req, res);
@@ -219,7 +223,8 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
     state: api.state,
     requests: () => api.requests(),
     refusals: () => runningProxy.refusals(),
-    addApiKey: (sid, secret, accountSid) => api.addApiKey(sid, secret, accountSid),
+    addApiKey: (sid, secret, keyOptions) => api.addApiKey(sid, secret, keyOptions),
+    apiKeys: (region) => api.apiKeys(region),
     addFault: (spec) => api.addFault(spec),
     async bootDeployedEnvironment(environment, bootOptions = {}) {
       const found = api.state.environment(environment) ?? api.state.environmentByDomain(environment);

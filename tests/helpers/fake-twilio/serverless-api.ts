@@ -3,8 +3,9 @@
 // runs the routes (serverless-routes-*.ts), which follow Twilio's rules (serverless-rules.ts) on the state held by
 // ServerlessStore, rendered by TwilioJson and read by tests through ServerlessStateView.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AccountKeys, type FakeCredentials } from './account-keys';
+import { AccountKeys, type ApiKeyOptions, type FakeCredentials } from './account-keys';
 import { FaultBoard, type Fault, type FaultSpec } from './faults';
+import { KeysApi } from './keys-api';
 import { ServerlessLookups, type RouteDeps } from './serverless-lookups';
 import { buildRoutes, deploymentRoutes } from './serverless-routes-builds';
 import { functionAndAssetRoutes, uploadRoutes } from './serverless-routes-functions';
@@ -13,11 +14,11 @@ import { dispatch, routeRequest, type DispatchHooks, type RecordedRequest, type 
 import { SUPPORTED_RUNTIMES } from './serverless-rules';
 import { ServerlessStore } from './serverless-store';
 import { createStateView, type ServerlessStateView } from './state-view';
-import { ACCOUNTS_HOST, API_HOST, TwilioJson, UPLOAD_HOST } from './twilio-json';
+import { API_HOST, KEY_HOSTS, TwilioJson, UPLOAD_HOST } from './twilio-json';
 
-export { ACCOUNTS_HOST, API_HOST, UPLOAD_HOST } from './twilio-json';
+export { API_HOST, KEY_HOSTS, UPLOAD_HOST } from './twilio-json';
 export type { ServerlessStateView } from './state-view';
-export type { FakeCredentials } from './account-keys';
+export type { ApiKeyOptions, FakeCredentials, FakeKeyType } from './account-keys';
 export type { Fault, FaultAction, FaultSpec } from './faults';
 export type { RecordedRequest } from './serverless-router';
 
@@ -39,6 +40,7 @@ export interface FakeServerlessApiOptions {
 export class FakeServerlessApi {
   private readonly credentials: FakeCredentials;
   private readonly keys: AccountKeys;
+  private readonly keysApi: KeysApi;
   private readonly recorded: RecordedRequest[] = [];
   private readonly faults = new FaultBoard();
   /** Every host's requests pass the same faults and land in the same record. */
@@ -57,6 +59,7 @@ export class FakeServerlessApi {
     if (!credentials.authToken || !credentials.apiKeySecret) throw new Error('FakeServerlessApi needs non-empty secrets');
     this.credentials = { ...credentials };
     this.keys = new AccountKeys(this.credentials);
+    this.keysApi = new KeysApi(this.keys);
     const store = new ServerlessStore(credentials.accountSid, options.statusPollsWhileBuilding ?? 1);
     const deps: RouteDeps = { store, json: new TwilioJson(store), find: new ServerlessLookups(store) };
     this.apiRoutes = [
@@ -75,12 +78,17 @@ export class FakeServerlessApi {
   }
 
   /**
-   * An API key (SK…) with its secret, belonging to this account unless another is named. Keys of this account are
-   * accepted by the Serverless API as Twilio accepts any Standard key; every key answers the Accounts API's Balance read
+   * An API key (SK…) with its secret; by default a Standard key of this account in us1. Keys of this account are
+   * accepted by the Serverless API (Restricted ones refused with 70051); every key answers its own region's Balance read
    * for its own account only.
    */
-  addApiKey(sid: string, secret: string, accountSid = this.credentials.accountSid): void {
-    this.keys.add(sid, secret, accountSid);
+  addApiKey(sid: string, secret: string, options: ApiKeyOptions = {}): void {
+    this.keys.add(sid, secret, options);
+  }
+
+  /** The keys of an account in a region, as the Keys resource lists them (secrets included: for assertions only). */
+  apiKeys(region = 'us1', accountSid = this.credentials.accountSid): readonly { sid: string; secret: string; friendlyName: string }[] {
+    return this.keys.list(accountSid, region).map(({ sid, secret, friendlyName }) => ({ sid, secret, friendlyName }));
   }
 
   /** Arms a fault for the nth request matching method and path (counted from now), on any of the fake's hosts. */
@@ -103,10 +111,22 @@ export class FakeServerlessApi {
     void dispatch(this.hooks, UPLOAD_HOST, (method, url, body) => this.route(this.uploadRoutes, method, url, req, body), req, res);
   };
 
-  /** Handler for https://api.twilio.com: only `GET /2010-04-01/Accounts/{AC}/Balance.json`, which any Standard key may read. */
-  readonly handleAccounts = (req: IncomingMessage, res: ServerResponse): void => {
-    void dispatch(this.hooks, ACCOUNTS_HOST, (method, url) => this.keys.balance(method, url, req.headers.authorization), req, res);
-  };
+  /** Handler for a core-API or IAM host (KEY_HOSTS): Balance and the Key resource, in the host's region. */
+  handlerForKeyHost(host: string): ((req: IncomingMessage, res: ServerResponse) => void) | undefined {
+    const served = KEY_HOSTS.get(host);
+    if (!served) return undefined;
+    return (req, res) =>
+      void dispatch(
+        this.hooks,
+        host,
+        (method, url, body) => {
+          const request = { method, url, body, authorization: req.headers.authorization, region: served.region };
+          return served.product === 'api' ? this.keysApi.core(request) : this.keysApi.iam(request);
+        },
+        req,
+        res,
+      );
+  }
 
   /** Twilio authenticates before it routes: a bad credential is 401 on any path, known or not. */
   private route(routes: readonly Route[], method: string, url: URL, req: IncomingMessage, body: Buffer): Reply {

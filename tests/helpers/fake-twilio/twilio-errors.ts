@@ -25,6 +25,11 @@ const TWILIO_ERRORS = {
    * provider #78); the exact code for Serverless was not found in Twilio's docs, so the platform's generic one is used.
    */
   conflict: { code: 20409, status: 409 },
+  /**
+   * 70051 "Authorization Failed": the credentials are valid but may not reach this resource, e.g. a Restricted API key
+   * without the permission (twilio.com/docs/api/errors/70051). Twilio's page names no status; 401 as for 20003.
+   */
+  authorizationFailed: { code: 70051, status: 401 },
   /** 82007 "Unsupported Runtime" on Build creation. */
   unsupportedRuntime: { code: 82007, status: 400 },
 } as const;

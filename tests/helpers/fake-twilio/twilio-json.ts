@@ -7,8 +7,21 @@ import type { Build, Deployment, Environment, Resource, ServerlessStore, Service
 
 export const API_HOST = 'serverless.twilio.com';
 export const UPLOAD_HOST = 'serverless-upload.twilio.com';
-/** The core REST API (2010-04-01): the fake serves only an account's Balance, the read the deploy's key check makes. */
-export const ACCOUNTS_HOST = 'api.twilio.com';
+/**
+ * The region-and-edge pairs whose hosts the fake serves (`{api,iam}.{edge}.{region}.twilio.com`): Twilio's pairs for
+ * IE1 and AU1 (twilio-cli "Regional") and US1's Ashburn. The old `api.{region}.twilio.com` names stopped working on
+ * 28 April 2026, so the fake's proxy refuses them like any unknown host.
+ */
+const REGIONAL_EDGES: Readonly<Record<string, string>> = { ie1: 'dublin', au1: 'sydney', us1: 'ashburn' };
+
+/** Every core-API and IAM host the fake answers, with the product and the region each serves. */
+export const KEY_HOSTS: ReadonlyMap<string, { readonly product: 'api' | 'iam'; readonly region: string }> = new Map([
+  ['api.twilio.com', { product: 'api', region: 'us1' }],
+  ['iam.twilio.com', { product: 'iam', region: 'us1' }],
+  ...Object.entries(REGIONAL_EDGES).flatMap(([region, edge]) =>
+    (['api', 'iam'] as const).map((product) => [`${product}.${edge}.${region}.twilio.com`, { product, region }] as const),
+  ),
+]);
 /** "The default is 50, and the maximum is 1000" (PageSize, every list operation). */
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 1000;
