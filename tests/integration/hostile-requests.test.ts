@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { ERROR_STATUS } from '../../src/lib/base/errors';
+import { DEFAULT_CHECK_QUEUE_LIMITS } from '../../src/lib/auth/password-check-queue';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpAnswer, type HttpCall } from '../helpers/http';
 import { anyRequest } from '../helpers/request-arbitraries';
@@ -13,6 +14,7 @@ import { JWT_SHAPE, verifyTwilioToken } from '../helpers/token-verifier';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 
 const ALLOWED_ORIGIN = 'https://app.example';
+const REFUSAL_DEADLINE_MS = DEFAULT_CHECK_QUEUE_LIMITS.refusalDeadlineMs;
 let credentials: TestCredentials;
 let env: Record<string, string>;
 let server: RunningServer;
@@ -625,36 +627,45 @@ describe('brute force: per-name throttle, no hashing once throttled, and the ver
   it.each([
     ['a configured user', 'carol'],
     ['an unknown user (same path, same answers)', 'mallory'],
-  ])('%s: 5 failures answer 401, then 429 with Retry-After and no password hashing', async (_kind, name) => {
-    const hashed: number[] = [];
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const answer = await post(wrong(name, attempt));
-      functionRequests++;
-      expect(answer.status).toBe(401);
-      hashed.push((await newLogEntries(1))[0]!.durationMs);
-    }
-    const throttled: number[] = [];
-    for (let attempt = 5; attempt < 15; attempt++) {
-      const answer = await post(wrong(name, attempt));
-      functionRequests++;
-      expect(answer.status).toBe(429);
-      expect(answer.json.error.code).toBe('too_many_attempts');
-      const retryAfter = Number(answer.headers['retry-after']);
-      expect(retryAfter).toBeGreaterThan(14 * 60);
-      expect(retryAfter).toBeLessThanOrEqual(15 * 60);
-      throttled.push((await newLogEntries(1))[0]!.durationMs);
-    }
-    // scrypt (N=2^15, r=8, p=3) takes ~100-300 ms here; a throttled answer does no hashing at all.
-    expect(Math.min(...hashed)).toBeGreaterThanOrEqual(40);
-    expect(Math.max(...throttled)).toBeLessThan(Math.min(...hashed) / 4);
-  });
+  ])(
+    '%s: 5 failures answer 401, then 429 with Retry-After, every refusal at the same deadline',
+    async (_kind, name) => {
+      const hashed: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const answer = await post(wrong(name, attempt));
+        functionRequests++;
+        expect(answer.status).toBe(401);
+        hashed.push((await newLogEntries(1))[0]!.durationMs);
+      }
+      const throttled: number[] = [];
+      for (let attempt = 5; attempt < 15; attempt++) {
+        const answer = await post(wrong(name, attempt));
+        functionRequests++;
+        expect(answer.status).toBe(429);
+        expect(answer.json.error.code).toBe('too_many_attempts');
+        const retryAfter = Number(answer.headers['retry-after']);
+        expect(retryAfter).toBeGreaterThan(14 * 60);
+        expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+        throttled.push((await newLogEntries(1))[0]!.durationMs);
+      }
+      // Every Basic refusal, checked or throttled, is answered at the deadline counted from its arrival (2 s; issue 22),
+      // so its duration tells nothing about hashing: that a throttled attempt hashes nothing is held by the unit tests
+      // (basic-authentication, throttle-attacks), where the hash is observable.
+      expect(Math.min(...hashed, ...throttled)).toBeGreaterThanOrEqual(REFUSAL_DEADLINE_MS - 10);
+    },
+    120_000,
+  );
 
-  it('parallel guesses cannot outrun the throttle: of 30 at once, exactly 5 are checked', async () => {
+  it('parallel guesses cannot outrun the throttle: of 30 at once, at most 5 are checked', async () => {
     const answers = await Promise.all(Array.from({ length: 30 }, (_, attempt) => post(wrong('bob', attempt))));
     functionRequests += answers.length;
     const statuses = answers.map((answer) => answer.status).sort();
-    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(25);
+    // 401 for each checked guess (the throttle allows 5); 429 for the rest, throttled or shed by the check queue when
+    // it cannot check them before their deadline (issue 22): never more than 5 checks, never a token.
+    const checked = statuses.filter((status) => status === 401).length;
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(30 - checked);
     expect(answers.every((answer) => !JWT_SHAPE.test(answer.text))).toBe(true);
     await newLogEntries(30);
   });
