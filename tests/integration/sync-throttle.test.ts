@@ -5,6 +5,7 @@
  * or unreachable Sync falls back to each instance's own counts, never a 5xx and never a token without the
  * right password, and the log line and /health say Sync is degraded.
  */
+import { PROBE_MEMO_MS } from '../../src/lib/endpoints/health-report';
 import { basicHeader, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { startFakeSync, type FakeSync } from '../helpers/fake-twilio/sync-stand-in';
 import { send } from '../helpers/http';
@@ -66,9 +67,18 @@ function logLines(server: RunningServer): Array<Record<string, unknown>> {
 }
 const lastLog = (server: RunningServer) => logLines(server).at(-1)!;
 
+const lastHealthAt = new Map<RunningServer, number>();
 async function health(server: RunningServer) {
+  lastHealthAt.set(server, Date.now());
   const answer = await send(`${server.url}/health`, { method: 'GET' });
   return { status: answer.status, throttle: answer.json.throttle };
+}
+
+/** /health once the instance's memo of its last Sync probe has expired, so it reports Sync as it answers now. */
+async function freshHealth(server: RunningServer) {
+  const wait = (lastHealthAt.get(server) ?? 0) + PROBE_MEMO_MS + 100 - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return health(server);
 }
 
 describe('one budget across instances', () => {
@@ -111,7 +121,12 @@ describe('one budget across instances', () => {
 
   it('parallel failures on both instances conflict in Sync (54208/54205), are retried, and every one is counted', async () => {
     const before = sync.api.requests().length;
-    const answers = await Promise.all([a, b, a, b].map((server, i) => signIn(server, 'bob', `wrong-${i}`)));
+    // Two rounds of one attempt per instance at once: each instance checks one password at a time and sheds an attempt
+    // it could not check before the 2 s refusal deadline (issue 22), which two at once on a loaded host can be.
+    const answers = [];
+    for (let round = 0; round < 2; round++) {
+      answers.push(...(await Promise.all([a, b].map((server, i) => signIn(server, 'bob', `wrong-${round}-${i}`)))));
+    }
     expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 401]);
     const conflicts = sync.api
       .requests()
@@ -189,7 +204,8 @@ describe('when Sync is not well', () => {
       expect(lastLog(a)).toMatchObject({ status: 401, throttle: 'sync_degraded' });
       const right = await signIn(a, user, credentials.passwords[user]!);
       expect(right.status).toBe(200);
-      const report = await health(a);
+      // The previous case's probe may still be remembered (one Sync read per instance and 10 s): wait it out.
+      const report = await freshHealth(a);
       expect(report.status).toBe(200);
       expect(report.throttle).toEqual({ store: 'sync', sync: 'degraded', reason: expect.stringMatching(reason) });
       // Credentials this instance verified lately never wait for Sync: answered without a Sync call.

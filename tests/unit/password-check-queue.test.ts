@@ -34,6 +34,21 @@ describe('the password check queue', () => {
     expect(queue.admit(T0 + 5, T0 + 5, 1_000)).toBeUndefined();
   });
 
+  it('frees the lane when a check matched before its expected end, unless a later attempt booked it since', () => {
+    const queue = new PasswordCheckQueue({ lanes: 1, refusalDeadlineMs: 2_000 });
+    const matched = queue.admit(T0, T0, 900)!;
+    // Expected to hold the lane until T0 + 900; an attempt at T0 + 300 would wait until then and end too late: shed.
+    expect(queue.admit(T0 + 300, T0 + 300, 900)).toBeUndefined();
+    queue.releaseOnMatch(matched, T0 + 250);
+    expect(queue.admit(T0 + 300, T0 + 300, 900)).toEqual({ startAt: T0 + 300 });
+
+    const first = queue.admit(T0 + 1_500, T0 + 1_500, 400)!;
+    expect(queue.admit(T0 + 1_500, T0 + 1_500, 400)).toEqual({ startAt: T0 + 1_900 });
+    // The lane is booked past the first slot: its early match must not free the second's time.
+    queue.releaseOnMatch(first, T0 + 1_600);
+    expect(queue.retryAfterMs(T0 + 1_600)).toBe(700);
+  });
+
   it('refuses a configuration with no lane or no deadline', () => {
     expect(() => new PasswordCheckQueue({ lanes: 0, refusalDeadlineMs: 2_000 })).toThrow(RangeError);
     expect(() => new PasswordCheckQueue({ lanes: 1, refusalDeadlineMs: 0 })).toThrow(RangeError);

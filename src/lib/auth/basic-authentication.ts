@@ -191,6 +191,7 @@ export function createBasicAuthenticator({
     const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
 
     const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
+    if (matched) queue.releaseOnMatch(slot, now());
     if (matched && sharedWait === 0) {
       throttle.withdrawFailure(name, attemptedAt);
       throttle.recordSuccess(name);

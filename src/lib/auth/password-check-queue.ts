@@ -34,6 +34,8 @@ export interface CheckSlot {
  */
 export class PasswordCheckQueue {
   private readonly freeAt: number[];
+  /** Each admitted slot's lane and the time it booked that lane until, for releasing it early on a match. */
+  private readonly bookings = new WeakMap<CheckSlot, { readonly lane: number; readonly until: number }>();
 
   constructor(readonly limits: CheckQueueLimits = DEFAULT_CHECK_QUEUE_LIMITS) {
     if (!(limits.lanes >= 1) || !(limits.refusalDeadlineMs > 0)) {
@@ -60,7 +62,22 @@ export class PasswordCheckQueue {
     // An idle lane always admits: a slow host must still check passwords, one at a time.
     if (startAt > now && startAt + 2 * checkMs > answerAt) return undefined;
     this.freeAt[lane] = startAt + checkMs;
-    return { startAt };
+    const slot: CheckSlot = { startAt };
+    this.bookings.set(slot, { lane, until: startAt + checkMs });
+    return slot;
+  }
+
+  /**
+   * A check that matched ended at `at`: its lane frees then instead of at the expected end, unless a later attempt has
+   * booked the lane since. Only a match releases early: a refusal keeps its booking whatever the name (an unknown name
+   * checks nothing and so would always end early), so admission still depends on nothing but arrivals. Without this,
+   * a sign-in right after another's success was shed while the lane sat idle on a slow host.
+   */
+  releaseOnMatch(slot: CheckSlot, at: number): void {
+    const booking = this.bookings.get(slot);
+    if (!booking) return;
+    this.bookings.delete(slot);
+    if (this.freeAt[booking.lane] === booking.until && at < booking.until) this.freeAt[booking.lane] = Math.max(at, slot.startAt);
   }
 
   /** When every refusal of an attempt that arrived then is answered: admitted, shed or locked, whatever the name. */

@@ -65,7 +65,7 @@ const DEGRADED_MEMORY_MS = 60_000;
 const PROBE_NAME = '\u0000health';
 
 /** How long one Sync read answers for /health: a flood of the public /health spends at most one read per this. */
-const PROBE_MEMO_MS = 10_000;
+export const PROBE_MEMO_MS = 10_000;
 let probeMemo: { readonly ledger: SharedFailureLedger; readonly at: number; readonly read: Budgeted<unknown> } | undefined;
 
 /** The read /health reports on: one Sync read per instance and PROBE_MEMO_MS, so /health cannot drain Sync's rate. */
