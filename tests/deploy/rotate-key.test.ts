@@ -140,7 +140,13 @@ describe('a rotation from a laptop (the key in .env)', () => {
       expect(plan.stdout).toContain(
         `  + API key "${LABEL} ${new Date().toISOString().slice(0, 10)} replaces ${oldSid.slice(0, 14)}" created (Standard, on api.twilio.com)`,
       );
-      expect(plan.stdout).toMatch(/~ variable TWILIO_API_KEY_SECRET changed\n {2}~ variable TWILIO_API_KEY_SID changed/);
+      // In the settings registry's order, each with what it does to access (issue 21), then the order of the writes.
+      expect(plan.stdout).toMatch(
+        /~ variable TWILIO_API_KEY_SID changed — access unchanged[^\n]*\n {2}~ variable TWILIO_API_KEY_SECRET changed — access unchanged/,
+      );
+      expect(plan.stdout).toMatch(
+        /1\. delete variable TWILIO_API_KEY_SID[^\n]*\n.*2\. set variable TWILIO_API_KEY_SECRET[^\n]*\n.*3\. set variable TWILIO_API_KEY_SID/,
+      );
       expect(plan.stdout).toContain(`  - API key ${oldSid} deleted (every token it signed stops working`);
 
       const run = await rotate();
