@@ -1,33 +1,9 @@
 // The collective-lockout attack of issue 14 against a running server, bounded in count and time: wrong passwords
 // over some configured names plus a flood of random names, then every other user signs in.
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { basic, post } from './basic-post.mjs';
 import { median } from './stats.mjs';
 
-const REQUEST_TIMEOUT_MS = 10_000;
-
-function post(agent, url, authorization) {
-  return new Promise((resolve) => {
-    const startedAt = performance.now();
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: { authorization, 'content-type': 'application/json', 'content-length': 2 },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - startedAt, retryAfter: res.headers['retry-after'] }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - startedAt }));
-    req.end('{}');
-  });
-}
-
-const basic = (name, password) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
 const count = (answers) => answers.reduce((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 
 /**

@@ -1,14 +1,13 @@
 // Issue 22's measurements against a running twilio-run, bounded in count and time: how long refusals take during
 // and after a burst of wrong passwords, and whether bursts on configured and unknown names can be told apart.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { basic, post } from './basic-post.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTwilioRun } from './servers.mjs';
 import { median } from './stats.mjs';
 import { writeEnvFile } from './throwaway-credentials.mjs';
-
-const REQUEST_TIMEOUT_MS = 15_000;
 
 /** Sizes per profile: `full` is the issue's (100 + 200 requests; bursts of 5 and 20, 8 of each per side). */
 export const REFUSAL_PROFILES = {
@@ -16,29 +15,6 @@ export const REFUSAL_PROFILES = {
   smoke: { burst: 10, burstNames: 2, mixed: 8, mixedConcurrency: 4, bursts: 2, burstSizes: [5], settleMs: 500 },
 };
 
-function post(agent, url, authorization) {
-  return new Promise((resolve) => {
-    const startedAt = performance.now();
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: REQUEST_TIMEOUT_MS,
-        headers: { authorization, 'content-type': 'application/json', 'content-length': 2 },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - startedAt }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - startedAt }));
-    req.end('{}');
-  });
-}
-
-const basic = (name, password) => `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}`;
 const wrong = () => `wrong-${Math.random().toString(36).slice(2, 10)}`;
 const statusCounts = (answers) => answers.reduce((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
 const round = (ms) => Math.round(ms);

@@ -37,6 +37,14 @@ export interface SettingDeclaration {
   readonly readBy?: 'platform' | 'deploy';
 }
 
+/** The key SID and its secret: either half changed signs with another key, which changes no one's access. */
+const signingKeyAccess = enabler({
+  set: 'the service can sign tokens',
+  removed: 'the service stops signing tokens',
+  changed: 'tokens are signed with another API key',
+  changedDirection: 'none',
+});
+
 /** The variable that lists a user's own variables: deployed as they are, never taken for a misspelled setting. */
 export const OWN_VARIABLES_SETTING = 'DEPLOY_OWN_VARIABLES';
 
@@ -69,12 +77,7 @@ export const SETTINGS: readonly SettingDeclaration[] = [
     description: 'SID of a Standard API key that signs the tokens (Console > Account > API keys). Must be a US1 key for Video.',
     format: 'SK followed by 32 hex characters',
     required: 'true',
-    access: enabler({
-      set: 'the service can sign tokens',
-      removed: 'the service stops signing tokens',
-      changed: 'tokens are signed with another API key',
-      changedDirection: 'none',
-    }),
+    access: signingKeyAccess,
   },
   {
     name: 'TWILIO_API_KEY_SECRET',
@@ -82,12 +85,7 @@ export const SETTINGS: readonly SettingDeclaration[] = [
     description: "The API key's secret, shown once when the key was created. Never commit it.",
     format: 'the 32-character secret',
     required: 'true',
-    access: enabler({
-      set: 'the service can sign tokens',
-      removed: 'the service stops signing tokens',
-      changed: 'tokens are signed with another API key',
-      changedDirection: 'none',
-    }),
+    access: signingKeyAccess,
   },
   {
     name: 'AUTH_SHARED_SECRETS',
