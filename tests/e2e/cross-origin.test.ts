@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { runBounded } from '../helpers/bounded-process';
 import type { Browser } from 'playwright-core';
-import { chromiumAvailability, launchChromium, openSession, type PageSession } from '../helpers/chromium';
+import { browserDescribe, launchChromium, openSession, type PageSession } from '../helpers/chromium';
 import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { blankPage, serveStaticOrigin, type StaticOrigin } from '../helpers/static-origin';
 import { verifyTwilioToken } from '../helpers/token-verifier';
@@ -18,17 +18,7 @@ import { freePort, startServer, type RunningServer } from '../helpers/twilio-run
 
 const projectRoot = join(__dirname, '..', '..');
 
-const availability = chromiumAvailability();
-if (!availability.available) {
-  if (availability.failInCi) {
-    it('runs the browser tests in CI', () => {
-      throw new Error(`CI is set but ${availability.reason}`);
-    });
-  } else {
-    console.warn(`Skipping the cross-origin browser tests: ${availability.reason}`);
-  }
-}
-const describeInBrowser = availability.available ? describe : describe.skip;
+const describeInBrowser = browserDescribe('cross-origin browser tests');
 
 interface LoggedRequest {
   status: number;

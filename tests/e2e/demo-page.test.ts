@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailability, launchChromium, openSession, type PageSession } from '../helpers/chromium';
+import { browserDescribe, launchChromium, openSession, type PageSession } from '../helpers/chromium';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { blankPage, serveStaticOrigin } from '../helpers/static-origin';
 import { verifyTwilioToken } from '../helpers/token-verifier';
@@ -19,17 +19,7 @@ const artifacts = join(projectRoot, 'test-artifacts');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
 
-const availability = chromiumAvailability();
-if (!availability.available) {
-  if (availability.failInCi) {
-    it('runs the browser tests in CI', () => {
-      throw new Error(`CI is set but ${availability.reason}`);
-    });
-  } else {
-    console.warn(`Skipping the demo page browser tests: ${availability.reason}`);
-  }
-}
-const describeInBrowser = availability.available ? describe : describe.skip;
+const describeInBrowser = browserDescribe('demo page browser tests');
 
 describeInBrowser('the demo page in Chromium', () => {
   let browser: Browser;

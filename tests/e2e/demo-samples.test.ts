@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailability, launchChromium } from '../helpers/chromium';
+import { browserDescribe, launchChromium } from '../helpers/chromium';
 import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { verifyTwilioToken } from '../helpers/token-verifier';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
@@ -18,17 +18,7 @@ const packageVersion = (
   JSON.parse(readFileSync(join(projectRoot, 'packages', 'token-client', 'package.json'), 'utf8')) as { version: string }
 ).version;
 
-const availability = chromiumAvailability();
-if (!availability.available) {
-  if (availability.failInCi) {
-    it('runs the browser tests in CI', () => {
-      throw new Error(`CI is set but ${availability.reason}`);
-    });
-  } else {
-    console.warn(`Skipping the demo samples browser tests: ${availability.reason}`);
-  }
-}
-const describeInBrowser = availability.available ? describe : describe.skip;
+const describeInBrowser = browserDescribe('demo samples browser tests');
 
 describeInBrowser('the demo page on placeholder credentials, and its samples', () => {
   let browser: Browser;

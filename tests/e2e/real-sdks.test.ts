@@ -9,7 +9,7 @@
  */
 import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { decodeJwt } from 'jose';
-import { chromiumAvailability, LOOPBACK_ONLY_RESOLVER, launchChromium } from '../helpers/chromium';
+import { browserDescribe, LOOPBACK_ONLY_RESOLVER, launchChromium } from '../helpers/chromium';
 import { startFakeTaskRouter, type FakeTaskRouter } from '../helpers/fake-twilio/taskrouter';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { bundleSdkPages, SDK_PAGES, type SdkPage } from '../helpers/sdk-bundles';
@@ -17,17 +17,7 @@ import { verifyTwilioToken } from '../helpers/token-verifier';
 import { startServer, type RunningServer } from '../helpers/twilio-run-server';
 import type { SdkReport } from './sdk-pages/shared';
 
-const availability = chromiumAvailability();
-if (!availability.available) {
-  if (availability.failInCi) {
-    it('runs the SDK browser tests in CI', () => {
-      throw new Error(`CI is set but ${availability.reason}`);
-    });
-  } else {
-    console.warn(`Skipping the SDK browser tests: ${availability.reason}`);
-  }
-}
-const describeInBrowser = availability.available ? describe : describe.skip;
+const describeInBrowser = browserDescribe('SDK browser tests');
 
 /** One thing a page sent to a Twilio host: an HTTP request, a WebSocket opened, or a message on one. */
 interface Captured {

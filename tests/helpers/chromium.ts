@@ -22,6 +22,24 @@ export function chromiumAvailability(): { available: true } | { available: false
   };
 }
 
+/**
+ * `describe` when Chromium is there, `describe.skip` when it is not; without it, a CI run (`CI` set) also gets a
+ * failing test that names what is missing, and a local run a warning naming the skipped `what`.
+ * @example const describeInBrowser = browserDescribe('demo page browser tests');
+ */
+export function browserDescribe(what: string): jest.Describe {
+  const availability = chromiumAvailability();
+  if (availability.available) return describe;
+  if (availability.failInCi) {
+    it(`runs the ${what} in CI`, () => {
+      throw new Error(`CI is set but ${availability.reason}`);
+    });
+  } else {
+    console.warn(`Skipping the ${what}: ${availability.reason}`);
+  }
+  return describe.skip;
+}
+
 /** Chromium maps every host but loopback to nothing: a request the test forgot to route fails instead of leaving the machine. */
 export const LOOPBACK_ONLY_RESOLVER = '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost';
 
