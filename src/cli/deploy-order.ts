@@ -62,6 +62,12 @@ const PHASE_HEADINGS: Readonly<Record<WritePhase, string>> = {
   'before-live': 'access unchanged or both ways, before the new build goes live',
   'after-live': 'widening access, once the new build is live',
 };
+/** The same reasons for a plan that uploads nothing (a variables-only deploy, a key rotation): no build to wait for. */
+const PHASE_HEADINGS_WITHOUT_BUILD: Readonly<Record<WritePhase, string>> = {
+  'before-upload': 'narrowing access, first',
+  'before-live': 'access unchanged or both ways',
+  'after-live': 'widening access, last',
+};
 
 /**
  * The order as the plan prints it: one numbered line per step, each variable write with the reason for its place.
@@ -69,8 +75,9 @@ const PHASE_HEADINGS: Readonly<Record<WritePhase, string>> = {
  */
 export function renderOrder(steps: readonly OrderedStep[]): string[] {
   if (steps.length === 0) return [];
+  const headings = steps.some((step) => step.kind === 'activate') ? PHASE_HEADINGS : PHASE_HEADINGS_WITHOUT_BUILD;
   return [
     '  in this order:',
-    ...steps.map((step, index) => `    ${index + 1}. ${step.label}${'phase' in step ? ` (${PHASE_HEADINGS[step.phase]})` : ''}`),
+    ...steps.map((step, index) => `    ${index + 1}. ${step.label}${'phase' in step ? ` (${headings[step.phase]})` : ''}`),
   ];
 }

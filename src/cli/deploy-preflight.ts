@@ -35,7 +35,11 @@ function accountSidFor(credentials: DeployCredentials, config: TwilioRunDeployCo
  * `npm run doctor -- --deploy`: a problem refuses the deploy (printed), a warning is printed and the deploy goes on.
  * @example const preflight = await checkBeforeSending({ forward: args.forward }); if (!preflight.ok) return 1;
  */
-export async function checkBeforeSending(options: { readonly forward: readonly string[] }): Promise<PreflightResult> {
+export async function checkBeforeSending(options: {
+  readonly forward: readonly string[];
+  /** The command the refusal names (`deploy`, `rotate-key`). */
+  readonly command?: string;
+}): Promise<PreflightResult> {
   let config: DeployConfig;
   try {
     config = await readTwilioRunDeployConfig(options.forward);
@@ -62,11 +66,13 @@ export async function checkBeforeSending(options: { readonly forward: readonly s
     });
   }
   if (problems.length > 0 || !accountSid) {
-    say(`deploy: refused; nothing was sent to Twilio. ${problems.length} problem(s) in ${config.envPath} and src/assets:`);
+    say(
+      `${options.command ?? 'deploy'}: refused; nothing was sent to Twilio. ${problems.length} problem(s) in ${config.envPath} and src/assets:`,
+    );
     say('');
     for (const problem of problems) say(`✗ ${problem.variable}: ${problem.message}\n  fix: ${problem.fix}`);
     return { ok: false };
   }
-  for (const warning of report.warnings) say(`deploy: warning: ${warning.message}`);
+  for (const warning of report.warnings) say(`${options.command ?? 'deploy'}: warning: ${warning.message}`);
   return { ok: true, config, credentials, accountSid, serviceName, environmentName };
 }

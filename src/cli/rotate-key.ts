@@ -118,7 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const progress = new DeployProgress('rotate-key');
   stopOnSignals(progress);
-  const preflight = await checkBeforeSending({ forward: args.forward });
+  const preflight = await checkBeforeSending({ forward: args.forward, command: 'rotate-key' });
   if (!preflight.ok) return 1;
   const { config, credentials, accountSid, environmentName } = preflight;
   const configuredSid = config.env[KEY_SID];

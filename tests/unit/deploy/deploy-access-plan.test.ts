@@ -200,6 +200,28 @@ describe('the plan says what each change does to access, never a value, and prin
     for (const value of [second, rotated.apiKeySecret, base['AUTH_SHARED_SECRETS']!, POLICY, 'h2']) expect(printed).not.toContain(value);
   });
 
+  it('a plan that uploads nothing (variables only, as a key rotation) names no build in its order', async () => {
+    const base = await baseVariables();
+    const second = 'b'.repeat(64);
+    const live = liveWith({ ...base, AUTH_SHARED_SECRETS: `${base['AUTH_SHARED_SECRETS']},${second}` });
+    const rotated = newCredentials([]);
+    const desired = desiredWith({
+      ...base,
+      AUTH_BASIC_USERS: 'ann:h1 ben:h2',
+      TWILIO_API_KEY_SID: rotated.apiKeySid,
+      TWILIO_API_KEY_SECRET: rotated.apiKeySecret,
+    });
+    const lines = renderPlan(planDeployment(live, desired, options()), desired);
+    const order = lines.slice(lines.indexOf('  in this order:') + 1).map((line) => line.replace(/^\s+\d+\. /, ''));
+    expect(order).toEqual([
+      'set variable AUTH_SHARED_SECRETS (narrowing access, first)',
+      'delete variable TWILIO_API_KEY_SID (key rotation: set again last)',
+      'set variable TWILIO_API_KEY_SECRET (access unchanged or both ways)',
+      'set variable TWILIO_API_KEY_SID (access unchanged or both ways)',
+      'set variable AUTH_BASIC_USERS (widening access, last)',
+    ]);
+  });
+
   it.each([
     ['TOKEN_MAX_TTL', '3600', '900', 'narrows access: the longest token lifetime is shorter'],
     ['TOKEN_MAX_TTL', '900', '7200', 'widens access: the longest token lifetime is longer'],
