@@ -56,6 +56,8 @@ await build({
   outbase: join(src, 'functions'),
   bundle: true,
   platform: 'node',
+  // The oldest Node the code meets: node22 when deployed (.twilioserverlessrc), the local Node (20 or later) under
+  // twilio-run and in the tests. Output for node20 runs on both; a node22 target could emit what 20 cannot parse.
   target: 'node20',
   format: 'cjs',
   external,
