@@ -247,7 +247,9 @@ export interface TokenClient {
 }
 
 /**
- * Create a token client. Bad configuration throws here, not on the first request.
+ * Create a token client. Bad configuration throws here, not on the first request. This is the token's lifecycle (the
+ * cache, the refresh timer, the listeners, what a 401/403 stops); each fetch goes through the transport below
+ * (createTokenTransport: timeouts, retries, Retry-After).
  *
  * @example
  * import { createTokenClient } from '/token-client.js';
@@ -261,33 +263,13 @@ export interface TokenClient {
  * const { token } = await client.start();
  */
 export function createTokenClient(options: TokenClientOptions): TokenClient {
-  const endpoint = options.endpoint ?? tokenClientDefaults.endpoint;
   const refreshMarginSeconds = options.refreshMarginSeconds ?? tokenClientDefaults.refreshMarginSeconds;
-  const maxRetries = options.maxRetries ?? tokenClientDefaults.maxRetries;
-  const retryBaseDelayMs = options.retryBaseDelayMs ?? tokenClientDefaults.retryBaseDelayMs;
-  const retryMaxDelayMs = options.retryMaxDelayMs ?? tokenClientDefaults.retryMaxDelayMs;
-  const requestTimeoutMs = options.requestTimeoutMs ?? tokenClientDefaults.requestTimeoutMs;
-  const requestFields: TokenRequestFields = { ...options.request };
-  const fetchToken: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init) as Promise<TokenResponseLike>);
   const now = options.now ?? (() => Date.now());
   const startTimer = options.setTimeout ?? ((callback, delayMs) => globalThis.setTimeout(callback, delayMs));
   const cancelTimer = options.clearTimeout ?? ((handle) => globalThis.clearTimeout(handle as number | undefined));
-  const random = options.random ?? Math.random;
-  const placement = options.sendCredentialsIn ?? tokenClientDefaults.sendCredentialsIn;
-
-  assertEndpointCarriesNoCredentials(endpoint);
-  if (placement !== 'header' && placement !== 'body' && placement !== 'auto') {
-    throw new TypeError("token client: sendCredentialsIn must be 'header', 'body' or 'auto'");
-  }
-  const crossOrigin = isCrossOrigin(endpoint);
-  const credentialsInBody = placement === 'body' || (placement === 'auto' && crossOrigin);
+  // Checks the endpoint, placement and retry options first (it throws on bad ones), then the lifecycle's own.
+  const transport = createTokenTransport(options, { now, startTimer, cancelTimer });
   assertNonNegativeNumber('refreshMarginSeconds', refreshMarginSeconds);
-  assertNonNegativeNumber('retryBaseDelayMs', retryBaseDelayMs);
-  assertNonNegativeNumber('retryMaxDelayMs', retryMaxDelayMs);
-  assertNonNegativeNumber('requestTimeoutMs', requestTimeoutMs);
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-    throw new TypeError('token client: maxRetries must be a whole number of 0 or more');
-  }
   assertUsableCredentials(options.credentials);
 
   // The only places credentials live: this closure variable and the header built per request.
@@ -349,7 +331,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     const myGeneration = generation;
     const controller = new AbortController();
     cancelCurrent = controller;
-    const request = fetchWithRetries(credentials, controller.signal).then(
+    const request = transport.fetchToken(credentials, controller.signal).then(
       (issued) => {
         if (myGeneration !== generation) throw clientError('aborted');
         cached = issued;
@@ -366,7 +348,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
           cancelRefreshTimer();
         } else if (running && failure.retryable) {
           // Retries ran out on a passing problem (network down, overload): keep trying, slowly.
-          scheduleRefreshIn(retryMaxDelayMs);
+          scheduleRefreshIn(transport.retryMaxDelayMs);
         }
         notify(errorListeners, failure);
         throw failure;
@@ -381,6 +363,101 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     };
     request.then(clear, clear);
     return request;
+  }
+
+  const client: TokenClient = {
+    getToken() {
+      if (authFailure) return Promise.reject(authFailure);
+      if (cached && credentials && isFresh(cached)) return Promise.resolve(cached);
+      return fetchShared();
+    },
+    start() {
+      running = true;
+      if (cached && credentials && !authFailure && isFresh(cached)) {
+        scheduleRefreshIn(cached.expiresAtLocalMs - refreshMarginMs(cached) - now());
+        return Promise.resolve(cached);
+      }
+      return fetchShared();
+    },
+    stop() {
+      running = false;
+      generation += 1;
+      cancelRefreshTimer();
+      cancelCurrent?.abort();
+      cancelCurrent = null;
+      inFlight = null;
+    },
+    clearCredentials() {
+      client.stop();
+      credentials = null;
+      cached = null;
+    },
+    setCredentials(next) {
+      assertUsableCredentials(next);
+      const wasRunning = running;
+      client.stop();
+      credentials = { ...next };
+      cached = null;
+      authFailure = null;
+      if (wasRunning) client.start().catch(() => undefined);
+    },
+    onToken(listener) {
+      tokenListeners.add(listener);
+      return () => {
+        tokenListeners.delete(listener);
+      };
+    },
+    onError(listener) {
+      errorListeners.add(listener);
+      return () => {
+        errorListeners.delete(listener);
+      };
+    },
+  };
+  return client;
+}
+
+/** Clock and timers, shared by the token lifecycle and its transport (injectable for tests). */
+interface ClientClock {
+  readonly now: () => number;
+  readonly startTimer: (callback: () => void, delayMs: number) => TimerHandle;
+  readonly cancelTimer: (handle: TimerHandle) => void;
+}
+
+/** One token fetched over HTTP, with the retries, timeouts and Retry-After waits it took. */
+interface TokenTransport {
+  fetchToken(credentials: TokenClientCredentials, signal: AbortSignal): Promise<IssuedToken>;
+  /** How long to wait before trying again once the retries ran out on a passing problem. */
+  readonly retryMaxDelayMs: number;
+}
+
+/**
+ * The transport half of the client: builds each request (where the credentials go, the body), sends it with a
+ * timeout, and retries network errors, 429 and 5xx with full-jitter backoff or the server's Retry-After. It keeps
+ * no token and no credentials: the lifecycle (createTokenClient) hands it the current credentials per fetch.
+ */
+function createTokenTransport(options: TokenClientOptions, { now, startTimer, cancelTimer }: ClientClock): TokenTransport {
+  const endpoint = options.endpoint ?? tokenClientDefaults.endpoint;
+  const maxRetries = options.maxRetries ?? tokenClientDefaults.maxRetries;
+  const retryBaseDelayMs = options.retryBaseDelayMs ?? tokenClientDefaults.retryBaseDelayMs;
+  const retryMaxDelayMs = options.retryMaxDelayMs ?? tokenClientDefaults.retryMaxDelayMs;
+  const requestTimeoutMs = options.requestTimeoutMs ?? tokenClientDefaults.requestTimeoutMs;
+  const requestFields: TokenRequestFields = { ...options.request };
+  const fetchToken: FetchLike = options.fetch ?? ((url, init) => globalThis.fetch(url, init) as Promise<TokenResponseLike>);
+  const random = options.random ?? Math.random;
+  const placement = options.sendCredentialsIn ?? tokenClientDefaults.sendCredentialsIn;
+
+  assertEndpointCarriesNoCredentials(endpoint);
+  if (placement !== 'header' && placement !== 'body' && placement !== 'auto') {
+    throw new TypeError("token client: sendCredentialsIn must be 'header', 'body' or 'auto'");
+  }
+  const crossOrigin = isCrossOrigin(endpoint);
+  const credentialsInBody = placement === 'body' || (placement === 'auto' && crossOrigin);
+  assertNonNegativeNumber('retryBaseDelayMs', retryBaseDelayMs);
+  assertNonNegativeNumber('retryMaxDelayMs', retryMaxDelayMs);
+  assertNonNegativeNumber('requestTimeoutMs', requestTimeoutMs);
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new TypeError('token client: maxRetries must be a whole number of 0 or more');
   }
 
   async function fetchWithRetries(current: TokenClientCredentials, signal: AbortSignal): Promise<IssuedToken> {
@@ -474,56 +551,7 @@ export function createTokenClient(options: TokenClientOptions): TokenClient {
     }
   }
 
-  const client: TokenClient = {
-    getToken() {
-      if (authFailure) return Promise.reject(authFailure);
-      if (cached && credentials && isFresh(cached)) return Promise.resolve(cached);
-      return fetchShared();
-    },
-    start() {
-      running = true;
-      if (cached && credentials && !authFailure && isFresh(cached)) {
-        scheduleRefreshIn(cached.expiresAtLocalMs - refreshMarginMs(cached) - now());
-        return Promise.resolve(cached);
-      }
-      return fetchShared();
-    },
-    stop() {
-      running = false;
-      generation += 1;
-      cancelRefreshTimer();
-      cancelCurrent?.abort();
-      cancelCurrent = null;
-      inFlight = null;
-    },
-    clearCredentials() {
-      client.stop();
-      credentials = null;
-      cached = null;
-    },
-    setCredentials(next) {
-      assertUsableCredentials(next);
-      const wasRunning = running;
-      client.stop();
-      credentials = { ...next };
-      cached = null;
-      authFailure = null;
-      if (wasRunning) client.start().catch(() => undefined);
-    },
-    onToken(listener) {
-      tokenListeners.add(listener);
-      return () => {
-        tokenListeners.delete(listener);
-      };
-    },
-    onError(listener) {
-      errorListeners.add(listener);
-      return () => {
-        errorListeners.delete(listener);
-      };
-    },
-  };
-  return client;
+  return { fetchToken: fetchWithRetries, retryMaxDelayMs };
 }
 
 /** Credentials as sent: an identity-provider token resolved to its current value. */
