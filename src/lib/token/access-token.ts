@@ -83,6 +83,18 @@ function encodedHeader(region: string | undefined): string {
   return header;
 }
 
+const signerClaimsByConfig = new WeakMap<TokenSettings, string>();
+
+/** The payload's closing `,"iss":…,"sub":…}`, the same for every token of a configuration. */
+function signerClaims(config: TokenSettings): string {
+  let text = signerClaimsByConfig.get(config);
+  if (text === undefined) {
+    text = `,"iss":${JSON.stringify(config.apiKeySid)},"sub":${JSON.stringify(config.accountSid)}}`;
+    signerClaimsByConfig.set(config, text);
+  }
+  return text;
+}
+
 /**
  * The same JWS that twilio-node's `AccessToken.toJwt()` produces for the same clock, byte for byte (the
  * equivalence tests hold us to that), built without its classes: toJwt() hands jsonwebtoken the secret as a string,
@@ -95,16 +107,13 @@ function signAccessToken(config: TokenSettings, plan: TokenPlan, nowSeconds: num
     const { key, payload } = grantClaims(name, config.grants, plan);
     grants[key] = payload;
   }
-  const payload = {
-    jti: `${config.apiKeySid}-${nowSeconds}`,
-    grants,
-    iat: nowSeconds,
-    // twilio-node's `ttl || 3600`
-    exp: nowSeconds + (plan.ttl || 3600),
-    iss: config.apiKeySid,
-    sub: config.accountSid,
-  };
-  const signingInput = `${encodedHeader(config.region || undefined)}.${base64url(JSON.stringify(payload))}`;
+  // The claims in twilio-node's order ({jti, grants, iat, exp, iss, sub}), written out rather than built as an object
+  // for JSON.stringify: half the cost of the payload, which every token pays (issue 23). `exp` is twilio-node's
+  // `ttl || 3600`. The byte-for-byte equivalence tests hold this to AccessToken.toJwt().
+  const payload =
+    `{"jti":${JSON.stringify(`${config.apiKeySid}-${nowSeconds}`)},"grants":${JSON.stringify(grants)},` +
+    `"iat":${nowSeconds},"exp":${nowSeconds + (plan.ttl || 3600)}${signerClaims(config)}`;
+  const signingInput = `${encodedHeader(config.region || undefined)}.${base64url(payload)}`;
   return `${signingInput}.${createHmac('sha256', config.signingKey).update(signingInput).digest('base64url')}`;
 }
 
