@@ -204,6 +204,8 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
   }
 }
 
+const SYNC_COLD_TIMEOUT_MS = 60_000;
+
 /** The cold path is measured in a child process: Node reads NODE_EXTRA_CA_CERTS (the stand-in's CA) at start-up. */
 async function runSyncColdCase(creds, profile) {
   const tokenFunction = requireTokenFunction();
@@ -223,10 +225,18 @@ async function runSyncColdCase(creds, profile) {
     });
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await new Promise((resolve) => child.once('exit', resolve));
+    let killed = false;
+    const killer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, SYNC_COLD_TIMEOUT_MS);
+    const [code, signal] = await new Promise((resolve) => child.once('exit', (...ended) => resolve(ended)));
     clearTimeout(killer);
-    const results = JSON.parse(out.trim().split('\n').at(-1) || '{}');
+    // A child that was killed or failed before its answer leaves a row with a reason, not a silent gap.
+    if (killed) throw new Error(`the measuring process took longer than ${SYNC_COLD_TIMEOUT_MS / 1000} s and was stopped`);
+    const lastLine = out.trim().split('\n').at(-1);
+    if (!lastLine) throw new Error(`the measuring process ended (${signal ?? `exit ${code}`}) without an answer`);
+    const results = JSON.parse(lastLine);
     if (results.error) throw new Error(results.error);
     return { syncLatencyMs: SYNC_LATENCY_MS, ...results };
   } finally {
