@@ -1,8 +1,6 @@
-/** npm run test:unit: the in-process suites only, with no build and no server (about a minute or two, for a quick edit loop). */
-const base = require('./jest.config');
+/** npm run test:unit: the in-process suites only (jest.config.js's unit project and the properties), no build, no server, in seconds. */
+const { projects, testTimeout } = require('./jest.config');
 
-module.exports = {
-  ...base,
-  roots: ['<rootDir>/tests/unit', '<rootDir>/tests/property'],
-  globalSetup: undefined,
-};
+const { displayName: _name, ...unit } = projects.find((project) => project.displayName === 'unit');
+// Two workers on this 2-core machine (jest's default would be one): the suites are independent and in-process.
+module.exports = { ...unit, roots: [...unit.roots, '<rootDir>/tests/property'], rootDir: __dirname, testTimeout, maxWorkers: 2 };

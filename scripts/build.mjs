@@ -5,6 +5,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { browserModuleOptions } from './token-client-build.mjs';
+import { typecheckDigest } from './typecheck-digest.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const src = join(root, 'src');
@@ -29,7 +30,21 @@ rmSync(dist, { recursive: true, force: true });
 
 // Type-checking is `npm run typecheck`'s job (CI runs it first). `npm run build` and the deploy ask for it with
 // --typecheck; npm start's rebuilds skip it, so an edit is served in about two seconds instead of fifteen.
-if (process.argv.includes('--typecheck')) await typecheckDeployedCode();
+if (process.argv.includes('--typecheck')) {
+  if (alreadyTypechecked())
+    console.log('build: type check skipped: the test run checked these very sources (TOKEN_SERVICE_TEST_TYPECHECKED)');
+  else await typecheckDeployedCode();
+}
+
+/**
+ * Test-only: the jest run type-checks the checkout once (tests/helpers/global-setup.ts) and hands its digest to the
+ * deploy suites' many `npm run deploy`s in throwaway copies, which would otherwise check the same sources again each
+ * time. Only an exact match skips: an edited copy is checked, and a real deploy (the variable unset) always is.
+ */
+function alreadyTypechecked() {
+  const checked = process.env.TOKEN_SERVICE_TEST_TYPECHECKED;
+  return typeof checked === 'string' && /^[0-9a-f]{64}$/.test(checked) && checked === typecheckDigest(root);
+}
 
 /** The functions' code and the browser assets (DOM types, no Node types), checked side by side: two cores, one wait. */
 async function typecheckDeployedCode() {

@@ -1,7 +1,8 @@
 /** Test configuration generated per run: random SIDs, secrets and users; never real credentials. */
-import { randomBytes } from 'node:crypto';
-import { parseBasicUsers, type BasicUserTable } from '../../src/lib/auth/basic-users';
-import { hashPassword } from '../../src/lib/auth/password-hash';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { secretDigest } from '../../src/lib/base/constant-time';
+import { normaliseUserName, parseBasicUsers, type BasicUser, type BasicUserTable } from '../../src/lib/auth/basic-users';
+import { hashPassword, unmatchableHash, type PasswordHash } from '../../src/lib/auth/password-hash';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -61,6 +62,31 @@ export function basicUserTable(entries: Record<string, string>): BasicUserTable 
   const parsed = parseBasicUsers(raw, () => undefined);
   if (!parsed.ok) throw new Error(parsed.problems[0]!.message);
   return parsed.table;
+}
+
+/** ln=10,r=8,p=1: about a millisecond a check, far below what parseBasicUsers accepts (ln=15,r=8,p=3 at least). */
+const CHEAP_SCRYPT = { ln: 10, r: 8, p: 1 } as const;
+
+/**
+ * The table parseBasicUsers makes of these users (names in NFC, digests, the unmatchable hash of the costliest),
+ * hashed with cheap scrypt parameters it would refuse: for suites about what the authenticator does with its checks,
+ * not about what a check costs (password-hash.test.ts and every suite configured through AUTH_BASIC_USERS keep the
+ * production cost). verifyPassword runs the real scrypt on them.
+ */
+export function cheapBasicUserTable(passwords: Record<string, string>): BasicUserTable {
+  const users: BasicUser[] = Object.entries(passwords).map(([name, password]) => {
+    const salt = randomBytes(16);
+    const derived = scryptSync(Buffer.from(password.normalize('NFC'), 'utf8'), salt, 32, {
+      N: 2 ** CHEAP_SCRYPT.ln,
+      r: CHEAP_SCRYPT.r,
+      p: CHEAP_SCRYPT.p,
+    });
+    const hash: PasswordHash = { ...CHEAP_SCRYPT, salt, hash: derived };
+    const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
+    const phc = `$scrypt$ln=${CHEAP_SCRYPT.ln},r=${CHEAP_SCRYPT.r},p=${CHEAP_SCRYPT.p}$${b64(salt)}$${b64(derived)}`;
+    return { name: normaliseUserName(name), phc, hash };
+  });
+  return { users, nameDigests: users.map((user) => secretDigest(user.name)), unknownUserHash: unmatchableHash(CHEAP_SCRYPT) };
 }
 
 /**

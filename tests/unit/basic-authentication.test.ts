@@ -13,13 +13,11 @@ import { findBasicUser } from '../../src/lib/auth/basic-users';
 import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
 import * as passwordHash from '../../src/lib/auth/password-hash';
 import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
-import { basicUserTable, newCredentials } from '../helpers/fixtures';
+import { cheapBasicUserTable, newCredentials } from '../helpers/fixtures';
 import { expectRejection } from '../helpers/service-error';
 
 const MINUTE = 60_000;
 const passwords = newCredentials(['alice', 'bob', 'Jos\u00e9']).passwords;
-/** name → PHC, made once: each hash costs a few hundred milliseconds. */
-const phcs: Record<string, string> = {};
 
 let table: BasicUserTable;
 let verifySpy: jest.SpiedFunction<typeof passwordHash.verifyPassword>;
@@ -31,9 +29,9 @@ const now = () => clock;
  */
 const pause = async () => undefined;
 
-beforeAll(async () => {
-  for (const [name, password] of Object.entries(passwords)) phcs[name] = await passwordHash.hashPassword(password);
-  table = basicUserTable(phcs);
+beforeAll(() => {
+  // What a check costs is not the subject here (password-hash.test.ts and throttle-attacks.test.ts run the production cost).
+  table = cheapBasicUserTable(passwords);
 });
 
 beforeEach(() => {
@@ -267,7 +265,7 @@ describe('the verified-credentials cache', () => {
 
   it('hits the cache for an NFC-equivalent password', async () => {
     const password = 'caf\u00e9-au-lait-99';
-    const cafeTable = basicUserTable({ carol: await passwordHash.hashPassword(password) });
+    const cafeTable = cheapBasicUserTable({ carol: password });
     const auth = createBasicAuthenticator({ now, pause });
     await auth.verify(cafeTable, 'carol', password);
     verifySpy.mockClear();
@@ -279,7 +277,7 @@ describe('the verified-credentials cache', () => {
     const auth = createBasicAuthenticator({ now, pause });
     await auth.verify(table, 'alice', alice());
     const newPassword = `new-${randomBytes(6).toString('hex')}`;
-    const changed = basicUserTable({ ...phcs, alice: await passwordHash.hashPassword(newPassword) });
+    const changed = cheapBasicUserTable({ ...passwords, alice: newPassword });
     verifySpy.mockClear();
     await expectRejection(auth.verify(changed, 'alice', alice()), 'invalid_credentials');
     expect(verifySpy).toHaveBeenCalledTimes(1);
@@ -290,8 +288,8 @@ describe('the verified-credentials cache', () => {
   it('refuses a user removed from the table although their credentials were cached', async () => {
     const auth = createBasicAuthenticator({ now, pause });
     await auth.verify(table, 'alice', alice());
-    const { alice: _removed, ...rest } = phcs;
-    const withoutAlice = basicUserTable(rest);
+    const { alice: _removed, ...rest } = passwords;
+    const withoutAlice = cheapBasicUserTable(rest);
     verifySpy.mockClear();
     await expectRejection(auth.verify(withoutAlice, 'alice', alice()), 'invalid_credentials');
     expect(verifySpy).not.toHaveBeenCalled();

@@ -24,7 +24,7 @@ export interface BootOptions {
   readinessPath?: string;
   /** Default 120 s: a cold npm cache may have to download the dependencies. */
   installTimeoutMs?: number;
-  /** Default 30 s. */
+  /** Default 60 s: twilio-run answers in a few seconds alone; the room is for a loaded 2-core machine. */
   startTimeoutMs?: number;
   /**
    * Installed dependency sets, by their JSON, each a folder holding a node_modules made by `npm install`
@@ -180,7 +180,7 @@ export async function bootDeployedEnvironment(options: BootOptions): Promise<Dep
     const upstreamUrl = `http://127.0.0.1:${port}`;
     const firstPublic = versions.find((version) => version.kind === 'function' && version.visibility === 'public');
     const readinessPath = options.readinessPath ?? firstPublic?.path ?? '/';
-    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+    const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
     for (;;) {
       if (started.exitCode !== null) throw new Error(`twilio-run exited with ${started.exitCode}`);
       try {
