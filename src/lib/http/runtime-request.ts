@@ -112,7 +112,7 @@ const trimBlanks = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
  * pairs split at `;`, the first `=` ends the name, blanks trimmed, the first of a repeated name kept, one pair of
  * quotes removed. A `__proto__` name never becomes a key (assigning it to a plain object sets nothing).
  */
-export function cookiesFromHeader(header: string | readonly string[] | undefined): Record<string, unknown> {
+function cookiesFromHeader(header: string | readonly string[] | undefined): Record<string, unknown> {
   // Node joins repeated Cookie headers with "; " before cookie-parser reads them.
   const text = typeof header === 'string' ? header : (header ?? []).join('; ');
   const cookies: Record<string, unknown> = {};
