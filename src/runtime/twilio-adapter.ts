@@ -4,8 +4,8 @@ import type { ServerlessCallback, TwilioResponse } from '@twilio-labs/serverless
 import type { AssetText } from '../lib/base/setting-source';
 import type { ConfigSources } from '../lib/config/service-config';
 import { ServiceError } from '../lib/base/errors';
-import { isJsonObject } from '../lib/base/json-object';
 import { errorResult, type HttpResult, type RequestHeaders } from '../lib/http/result';
+import { runtimeRequestHeaders } from '../lib/http/runtime-request';
 
 /**
  * Keys of the private assets in Runtime.getAssets(): the runtime drops `.private` from the name. Private
@@ -44,71 +44,9 @@ export function readConfigSources(): ConfigSources {
 }
 
 export interface SplitEvent {
-  /** undefined when a body or query field named `request` replaced the runtime's own request object. */
+  /** undefined when `request` is not one the runtime could have built (a body or query field replaced it). */
   readonly headers: RequestHeaders | undefined;
   readonly fields: Readonly<Record<string, unknown>>;
-}
-
-function isHeaderMap(value: unknown): value is RequestHeaders {
-  if (!isJsonObject(value)) return false;
-  return Object.values(value).every(
-    (header) => typeof header === 'string' || (Array.isArray(header) && header.every((item) => typeof item === 'string')),
-  );
-}
-
-/**
- * Headers the runtime never passes to a function (runtime-handler's restricted list; deployed, Twilio also
- * strips them): a `request` object that holds one was written by the caller.
- */
-const WITHHELD_HEADER_NAMES = new Set([
-  'via',
-  'referer',
-  'transfer-encoding',
-  'proxy-authorization',
-  'proxy-authenticate',
-  'x-real-ip',
-  'connection',
-  'proxy-connection',
-  'expect',
-  'trailer',
-  'upgrade',
-]);
-const WITHHELD_HEADER_PREFIXES = ['i-twilio-', 'i-t-', 'ot-', 'x-amz', 'x-forwarded-', 'x-accel-'];
-/** RFC 9110 token characters, lower case: the runtime lower-cases every header name. */
-const LOWER_CASE_HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-
-function isHeaderNameTheRuntimePasses(name: string): boolean {
-  return (
-    LOWER_CASE_HEADER_NAME.test(name) &&
-    !WITHHELD_HEADER_NAMES.has(name) &&
-    !WITHHELD_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))
-  );
-}
-
-/** The cookie names a Cookie header holds (what the runtime's cookie parser makes keys of). */
-function cookieNamesIn(header: string | string[] | undefined): Set<string> {
-  const text = Array.isArray(header) ? header.join('; ') : (header ?? '');
-  return new Set(text.split(';').flatMap((pair) => (pair.includes('=') ? [pair.slice(0, pair.indexOf('=')).trim()] : [])));
-}
-
-/**
- * The runtime's own `request` is always exactly `{ headers, cookies }`: lower-case header names, never one it
- * withholds, and `cookies` parsed from the Cookie header (`{}` when there is none). A query or body field
- * `request` replaces it; every replacement that breaks one of those rules is recognised and refused
- * (`?request[headers][authorization]=…` has no cookies; adding `&request[cookies][a]=1` names a cookie that
- * no Cookie header sent). One that copies all of them cannot be told apart (see SECURITY.md).
- */
-function isRuntimeRequest(value: unknown): value is { headers: RequestHeaders; cookies: object } {
-  if (!isJsonObject(value)) return false;
-  const { headers, cookies, ...others } = value as { headers?: unknown; cookies?: unknown };
-  if (Object.keys(others).length > 0 || !isHeaderMap(headers)) return false;
-  if (!isJsonObject(cookies)) return false;
-  if (!Object.keys(headers).every(isHeaderNameTheRuntimePasses)) return false;
-  // Most requests carry no cookie: nothing to check, and the Cookie header need not be parsed.
-  const cookieNames = Object.keys(cookies);
-  if (cookieNames.length === 0) return true;
-  const sent = cookieNamesIn(headers['cookie']);
-  return cookieNames.every((name) => sent.has(name));
 }
 
 /**
@@ -117,7 +55,7 @@ function isRuntimeRequest(value: unknown): value is { headers: RequestHeaders; c
  */
 export function splitEvent(event: Readonly<Record<string, unknown>>): SplitEvent {
   const { request, ...fields } = event;
-  return { headers: isRuntimeRequest(request) ? request.headers : undefined, fields };
+  return { headers: runtimeRequestHeaders(request), fields };
 }
 
 function toTwilioResponse(result: HttpResult): TwilioResponse {

@@ -155,9 +155,17 @@ export function parsedFields(request: GeneratedRequest): Record<string, unknown>
   return {};
 }
 
-/** Headers as the runtime gives them to the function: lower-case names, plus content-length for a body. */
+/** Node's HTTP parser drops the blanks around a field value (RFC 9110 §5.5), so the function never sees them. */
+const trimmedLikeNode = (value: string) => value.replace(/^[ \t]+|[ \t]+$/g, '');
+
+/** Headers as the runtime gives them to the function: lower-case names, values trimmed, plus content-length for a body. */
 export function runtimeHeaders(request: GeneratedRequest): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = { ...request.headers };
+  const headers: Record<string, string | string[]> = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.map(trimmedLikeNode) : trimmedLikeNode(value),
+    ]),
+  );
   if (request.body.kind !== 'none') headers['content-length'] = String(Buffer.byteLength(request.body.text));
   return headers;
 }

@@ -20,7 +20,12 @@ let brokenEnv: Record<string, string>;
 
 beforeAll(async () => {
   credentials = newCredentials(['alice']);
-  goodEnv = await environmentFor(credentials, { TOKEN_GRANTS: 'video', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' });
+  goodEnv = await environmentFor(credentials, {
+    TOKEN_GRANTS: 'video',
+    OIDC_ISSUER: 'https://id.example.com',
+    OIDC_AUDIENCE: 'app',
+    OIDC_IDENTITY_PREFIX: 'idp:',
+  });
   brokenEnv = await environmentFor(credentials, {
     TWILIO_API_KEY_SID: 'SKnot-a-sid',
     OIDC_ISSUER: 'http://id.example.com',
@@ -198,19 +203,24 @@ describe('npm run doctor', () => {
       '⚠ TOKEN_POLICY rules[2].match.role: roles come only from OIDC, which is off, so this rule matches no caller',
     ]);
     expect(result.stdout).not.toMatch(/zed-who|teacher-role/);
-    // With OIDC on, a name outside the Basic users may be an identity-provider identity, and roles work: no warning.
-    const withOidc = await doctor([
-      writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: policy }),
-      '--policy-asset',
-      join(dir, 'none.json'),
-    ]);
+    // With OIDC on, a rule for identity-provider users may name anyone there, and roles work: no warning. User rules
+    // must then say which sign-in they are for.
+    const both = JSON.stringify({
+      default: 'deny',
+      rules: [
+        { match: { user: 'alice', signIn: 'basic' }, grants: ['video'] },
+        { match: { user: 'zed-who-is-not-a-user', signIn: 'oidc' }, grants: ['video'] },
+        { match: { role: 'teacher-role' }, grants: ['video'] },
+      ],
+    });
+    const withOidc = await doctor([writeEnv('no-warn.env', { ...goodEnv, TOKEN_POLICY: both }), '--policy-asset', join(dir, 'none.json')]);
     expect(withOidc.code).toBe(0);
     expect(withOidc.stdout).not.toMatch(/⚠/);
   }, 30_000);
 
   it('checks the policy asset too, and refuses it alongside TOKEN_POLICY', async () => {
     const asset = join(dir, 'policy.private.json');
-    writeFileSync(asset, JSON.stringify({ rules: [{ match: { user: 'alice' }, maxTtl: 600 }] }));
+    writeFileSync(asset, JSON.stringify({ rules: [{ match: { user: 'alice', signIn: 'basic' }, maxTtl: 600 }] }));
     const ok = await doctor([writeEnv('asset.env', goodEnv), '--policy-asset', asset]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain(`policy:   ${asset}`);

@@ -2,7 +2,7 @@
 import { SignJWT, base64url } from 'jose';
 import { createSecretKey } from 'node:crypto';
 import { closedLoopbackUrl, startFakeOidcProvider, type FakeOidcProvider } from '../helpers/fake-oidc-provider';
-import { environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
+import { basicHeader, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpAnswer } from '../helpers/http';
 import { makeKey, signIdToken, type TestKey } from '../helpers/oidc-keys';
 import { JWT_SHAPE, verifyTwilioToken } from '../helpers/token-verifier';
@@ -28,7 +28,12 @@ beforeAll(async () => {
   provider = await startFakeOidcProvider({ keys: [rsa.jwk, ec.jwk, ed.jwk] });
   credentials = newCredentials(['alice']);
   server = await startServer(
-    await environmentFor(credentials, { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, TOKEN_GRANTS: 'video' }),
+    await environmentFor(credentials, {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_AUDIENCE: AUDIENCE,
+      OIDC_IDENTITY_PREFIX: 'idp:',
+      TOKEN_GRANTS: 'video',
+    }),
   );
 }, 60_000);
 
@@ -49,19 +54,20 @@ function expectRefusal(answer: HttpAnswer, status: number, code: string): void {
   expect(answer.headers['cache-control']).toBe('no-store');
 }
 
-describe('a valid identity-provider token gets a Twilio token whose identity is the sub claim', () => {
+describe('a valid identity-provider token gets a Twilio token whose identity is OIDC_IDENTITY_PREFIX and the sub claim', () => {
   it.each([['RS256'], ['ES256'], ['EdDSA']])('%s', async (alg) => {
     const key = { RS256: rsa, ES256: ec, EdDSA: ed }[alg]!;
     const answer = await withBearer(server.url, await signIdToken(key, provider.issuer, AUDIENCE, { sub: `user-${alg}` }));
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ identity: `user-${alg}`, grants: ['video'] });
+    expect(answer.json).toMatchObject({ identity: `idp:user-${alg}`, grants: ['video'] });
     const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
-    expect(claims.grants).toEqual({ identity: `user-${alg}`, video: {} });
+    expect(claims.grants).toEqual({ identity: `idp:user-${alg}`, video: {} });
   });
 
-  it('an identity in the body equal to the claim is accepted; a different one is refused', async () => {
+  it('an identity in the body equal to the prefixed claim is accepted; the bare claim or another one is refused', async () => {
     const jwt = await signIdToken(rsa, provider.issuer, AUDIENCE, { sub: 'same' });
-    expect((await withBearer(server.url, jwt, { identity: 'same' })).status).toBe(200);
+    expect((await withBearer(server.url, jwt, { identity: 'idp:same' })).status).toBe(200);
+    expectRefusal(await withBearer(server.url, jwt, { identity: 'same' }), 400, 'invalid_request');
     expectRefusal(await withBearer(server.url, jwt, { identity: 'someone-else' }), 400, 'invalid_request');
   });
 
@@ -135,7 +141,7 @@ describe('the identity provider down, and OIDC off', () => {
   beforeAll(async () => {
     const closed = await closedLoopbackUrl();
     [down, off] = await Promise.all([
-      startServer(await environmentFor(credentials, { OIDC_ISSUER: closed, OIDC_AUDIENCE: AUDIENCE })),
+      startServer(await environmentFor(credentials, { OIDC_ISSUER: closed, OIDC_AUDIENCE: AUDIENCE, OIDC_IDENTITY_PREFIX: 'idp:' })),
       startServer(await environmentFor(credentials)),
     ]);
   }, 60_000);
@@ -162,6 +168,69 @@ describe('the identity provider down, and OIDC off', () => {
     const answer = await withBearer(off.url, await signIdToken(rsa, provider.issuer, AUDIENCE));
     expectRefusal(answer, 401, 'invalid_credentials');
     expect(answer.json.error.schemes).toEqual(['basic', 'bearer']);
+  });
+});
+
+describe('identities from different sign-ins never collide (issue 22)', () => {
+  const PREFIX = 'idp:';
+  const POLICY = {
+    default: 'deny',
+    rules: [
+      { match: { user: 'admin', signIn: 'basic' }, grants: ['video', 'chat'] },
+      { match: { user: 'admin', signIn: 'oidc' }, grants: ['video'], maxTtl: 600 },
+    ],
+  };
+  let adminCredentials: TestCredentials;
+  let unprefixed: RunningServer;
+  let prefixed: RunningServer;
+  beforeAll(async () => {
+    adminCredentials = newCredentials(['admin']);
+    const base = {
+      OIDC_ISSUER: provider.issuer,
+      OIDC_AUDIENCE: AUDIENCE,
+      TOKEN_GRANTS: 'video,chat',
+      CONVERSATIONS_SERVICE_SID: 'IS' + '0'.repeat(32),
+    };
+    [unprefixed, prefixed] = await Promise.all([
+      startServer(await environmentFor(adminCredentials, base)),
+      startServer(await environmentFor(adminCredentials, { ...base, OIDC_IDENTITY_PREFIX: PREFIX, TOKEN_POLICY: JSON.stringify(POLICY) })),
+    ]);
+  }, 60_000);
+  afterAll(async () => {
+    await unprefixed?.stop();
+    await prefixed?.stop();
+  });
+
+  it('OIDC beside Basic users and shared secrets without OIDC_IDENTITY_PREFIX is refused at start: sub "admin" never becomes the Basic user admin', async () => {
+    const answer = await withBearer(unprefixed.url, await signIdToken(rsa, provider.issuer, AUDIENCE, { sub: 'admin' }));
+    expectRefusal(answer, 500, 'server_misconfigured');
+    const health = await send(`${unprefixed.url}/health`, { method: 'GET' });
+    expect(health.status).toBe(503);
+    expect(JSON.stringify(health.json)).toMatch(/OIDC_IDENTITY_PREFIX/);
+  });
+
+  it('with the prefix, sub "admin" is idp:admin and gets the oidc rule; the Basic user admin is admin and gets the basic rule', async () => {
+    const fromProvider = await withBearer(prefixed.url, await signIdToken(rsa, provider.issuer, AUDIENCE, { sub: 'admin' }));
+    expect({ status: fromProvider.status, identity: fromProvider.json.identity }).toEqual({ status: 200, identity: 'idp:admin' });
+    const providerClaims = (await verifyTwilioToken(fromProvider.json.token, adminCredentials.apiKeySecret)).claims;
+    expect(providerClaims.grants).toEqual({ identity: 'idp:admin', video: {} });
+    expect(providerClaims.exp! - providerClaims.iat!).toBeLessThanOrEqual(600);
+
+    const fromBasic = await send(`${prefixed.url}/token`, {
+      json: {},
+      headers: { authorization: basicHeader('admin', adminCredentials.passwords.admin!) },
+    });
+    expect({ status: fromBasic.status, identity: fromBasic.json.identity }).toEqual({ status: 200, identity: 'admin' });
+    const basicClaims = (await verifyTwilioToken(fromBasic.json.token, adminCredentials.apiKeySecret)).claims;
+    expect(Object.keys(basicClaims.grants ?? {}).sort()).toEqual(['chat', 'identity', 'video']);
+  });
+
+  it("a shared-secret caller cannot name an identity-provider user's identity", async () => {
+    const answer = await send(`${prefixed.url}/token`, {
+      json: { identity: 'idp:admin' },
+      headers: { authorization: `Bearer ${adminCredentials.sharedSecret}` },
+    });
+    expectRefusal(answer, 400, 'invalid_identity');
   });
 });
 

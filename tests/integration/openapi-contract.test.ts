@@ -23,9 +23,9 @@ const ALLOWED_ORIGIN = 'https://app.example';
 const POLICY = {
   default: 'allow',
   rules: [
-    { match: { user: 'policy-denied' }, deny: true },
-    { match: { user: 'policy-video-only' }, grants: ['video'] },
-    { match: { user: 'policy-class-rooms' }, rooms: ['class-*'] },
+    { match: { user: 'policy-denied', signIn: 'oidc' }, deny: true },
+    { match: { user: 'policy-video-only', signIn: 'oidc' }, grants: ['video'] },
+    { match: { user: 'policy-class-rooms', signIn: 'oidc' }, rooms: ['class-*'] },
   ],
 };
 
@@ -71,7 +71,7 @@ beforeAll(async () => {
   const workspaceSid = taskrouter.api.addWorkspace();
   for (const identity of ['agent', 'twin', 'twin', ...taskrouterCombinations().map(combinationIdentity)])
     taskrouter.api.addWorker(workspaceSid, identity);
-  const oidc = { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE };
+  const oidc = { OIDC_ISSUER: provider.issuer, OIDC_AUDIENCE: AUDIENCE, OIDC_IDENTITY_PREFIX: 'idp:' };
   const started = await Promise.all([
     environmentFor(credentials, {
       ...oidc,

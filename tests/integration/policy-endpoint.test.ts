@@ -17,8 +17,10 @@ const POLICY = {
     { match: { any: true }, grants: ['video'], rooms: ['lobby'] },
     { match: { role: 'student' }, grants: ['video'], rooms: ['class-*'], maxTtl: 600 },
     { match: { role: 'teacher' }, grants: ['video', 'chat'], rooms: ['class-*', 'staff'], maxTtl: 1800 },
-    { match: { user: 'alice' }, rooms: ['*'] },
-    { match: { user: 'bob' }, deny: true },
+    { match: { user: 'alice', signIn: 'basic' }, rooms: ['*'] },
+    { match: { user: 'bob', signIn: 'basic' }, deny: true },
+    { match: { user: 'alice', signIn: 'oidc' }, rooms: ['*'] },
+    { match: { user: 'bob', signIn: 'oidc' }, deny: true },
   ],
 };
 
@@ -35,6 +37,7 @@ beforeAll(async () => {
     await environmentFor(credentials, {
       OIDC_ISSUER: provider.issuer,
       OIDC_AUDIENCE: AUDIENCE,
+      OIDC_IDENTITY_PREFIX: 'idp:',
       TOKEN_GRANTS: 'video,chat',
       CONVERSATIONS_SERVICE_SID: newSid('IS'),
       TOKEN_TTL: '3600',
@@ -69,7 +72,7 @@ describe('allow: each caller gets what its most specific rule allows', () => {
   it('a teacher (OIDC role) gets video and chat for a class room, with the rule’s lower lifetime', async () => {
     const answer = await oidc('t-1', ['teacher'], { grants: ['video', 'chat'], room: 'class-3b' });
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ identity: 't-1', grants: ['video', 'chat'], room: 'class-3b', ttl: 1800 });
+    expect(answer.json).toMatchObject({ identity: 'idp:t-1', grants: ['video', 'chat'], room: 'class-3b', ttl: 1800 });
     const { claims } = await verifyTwilioToken(answer.json.token, credentials.apiKeySecret);
     expect(claims.exp! - claims.iat!).toBe(1800);
     expect((claims.grants as { video: unknown }).video).toEqual({ room: 'class-3b' });
@@ -85,7 +88,7 @@ describe('allow: each caller gets what its most specific rule allows', () => {
     expect((await oidc('both', ['teacher', 'student'], { room: 'class-1' })).json.ttl).toBe(600);
   });
 
-  it('a user rule beats the user’s roles: alice as a student may join any room', async () => {
+  it('a user rule beats the user’s roles: alice (each sign-in has its own rule) as a student may join any room', async () => {
     const answer = await oidc('alice', ['student'], { room: 'anywhere' });
     expect(answer.status).toBe(200);
     expect(answer.json.room).toBe('anywhere');
@@ -102,7 +105,7 @@ describe('allow: each caller gets what its most specific rule allows', () => {
 describe('deny: 403 with the code of the check that refused, and no token', () => {
   it('a user rule with deny: policy_user_not_allowed, whatever the roles', async () => {
     expectDenied(await basic('bob'), 'policy_user_not_allowed', 'rules[4]');
-    expectDenied(await oidc('bob', ['teacher'], { room: 'class-1' }), 'policy_user_not_allowed', 'rules[4]');
+    expectDenied(await oidc('bob', ['teacher'], { room: 'class-1' }), 'policy_user_not_allowed', 'rules[6]');
   });
 
   it('a grant the rule does not list: policy_grant_denied', async () => {

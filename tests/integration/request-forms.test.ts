@@ -122,6 +122,32 @@ describe('credentials in a URL are refused with 400, and never reach a log', () 
     expect(answer.json.error.message).toMatch(/"request" is reserved/);
   });
 
+  // Issue 22, finding 4: each of these copied enough of the runtime's object to get a token before the check compared
+  // the cookies with what the runtime's cookie parser makes of the Cookie header, and refused the keys no parser makes.
+  it.each([
+    ["a cookie whose value is not the Cookie header's", '&request[headers][cookie]=a%3D1&request[cookies][a]=2'],
+    ['a cookie named constructor', '&request[headers][cookie]=constructor%3D1&request[cookies][constructor]=1'],
+    ['a cookie named prototype', '&request[headers][cookie]=prototype%3D1&request[cookies][prototype]=1'],
+    ['a Cookie header one of whose cookies is missing', '&request[headers][cookie]=a%3D1%3B%20b%3D2&request[cookies][a]=1'],
+    [
+      'a one-item header list (the runtime makes a list only of a repeated header)',
+      '&request[headers][accept][]=x&request[cookies][__proto__][x]=1',
+    ],
+    ['a header value with the spaces HTTP trims', '&request[headers][accept]=%20x&request[cookies][__proto__][x]=1'],
+  ])('?request[headers][authorization]=… with %s gets no token', async (_what, rest) => {
+    const answer = await send(tokenUrl(`?request[headers][authorization]=Bearer%20${credentials.sharedSecret}${rest}&identity=x`), {
+      method: 'GET',
+    });
+    expectRefusal(answer, 400, 'invalid_request');
+    expect(answer.json.error.message).toMatch(/"request" is reserved/);
+  });
+
+  it('a JSON body field request with a key no parser makes (__proto__ as its own key) gets no token', async () => {
+    const body = `{"identity":"x","request":{"headers":{"authorization":"Bearer ${credentials.sharedSecret}"},"cookies":{"__proto__":{}}}}`;
+    const answer = await send(tokenUrl(), { headers: { 'content-type': 'application/json' }, body });
+    expectRefusal(answer, 400, 'invalid_request');
+  });
+
   it('a real Cookie header does not stand in the way: Basic credentials with cookies get a token', async () => {
     await expectToken(
       await send(tokenUrl(), { json: {}, headers: { authorization: alice(), cookie: 'theme=dark; session=abc' } }),

@@ -658,3 +658,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...minimalEnv, DOMAIN_NAME: 'b.twil.io' })).toBe(first);
   });
 });
+
+describe('OIDC beside other sign-ins needs OIDC_IDENTITY_PREFIX (issue 22: identities from different sign-ins never collide)', () => {
+  const oidc = { OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' };
+
+  it.each([
+    ['Basic users', { AUTH_SHARED_SECRETS: undefined }],
+    ['shared secrets', { AUTH_BASIC_USERS: undefined }],
+    ['both', {}],
+  ])('beside %s, no prefix is refused naming OIDC_IDENTITY_PREFIX; a prefix is accepted', async (_what, without) => {
+    const env = await environmentFor(newCredentials(['admin']), { ...oidc, ...without });
+    expect(problemsOf(env).map((p) => p.variable)).toEqual(['OIDC_IDENTITY_PREFIX']);
+    const result = parse({ ...env, OIDC_IDENTITY_PREFIX: 'idp:' });
+    expect(result.ok && result.config.oidc?.identityPrefix).toBe('idp:');
+  });
+
+  it('OIDC alone needs no prefix', async () => {
+    const env = await environmentFor(newCredentials([]), { ...oidc, AUTH_SHARED_SECRETS: undefined, AUTH_BASIC_USERS: undefined });
+    const result = parse(env);
+    expect(result.ok && result.config.oidc?.identityPrefix).toBeUndefined();
+  });
+});

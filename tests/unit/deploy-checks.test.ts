@@ -136,7 +136,13 @@ describe('checkDeployment', () => {
     ).toContain('OIDC_JWKS_URL');
     expect(named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:5173' })).toEqual(['ALLOWED_ORIGINS']);
     expect(
-      named({ ...valid, ALLOWED_ORIGINS: 'https://app.example.com', OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' }),
+      named({
+        ...valid,
+        ALLOWED_ORIGINS: 'https://app.example.com',
+        OIDC_ISSUER: 'https://id.example.com',
+        OIDC_AUDIENCE: 'app',
+        OIDC_IDENTITY_PREFIX: 'idp:',
+      }),
     ).toEqual([]);
   });
 

@@ -68,6 +68,15 @@ describe('parseOidcConfig', () => {
     }
   });
 
+  it('reads OIDC_IDENTITY_PREFIX (a name then ":") and refuses one without the colon, with spaces or too long', () => {
+    expect(configFor(base).identityPrefix).toBeUndefined();
+    expect(configFor({ ...base, OIDC_IDENTITY_PREFIX: 'idp:' }).identityPrefix).toBe('idp:');
+    expect(configFor({ ...base, OIDC_IDENTITY_PREFIX: 'auth0.prod-1:' }).identityPrefix).toBe('auth0.prod-1:');
+    for (const bad of ['idp', 'idp-', ':', 'i d:', 'idp::', 'a:b:', `${'x'.repeat(32)}:`, 'idp/:']) {
+      expect(problemsFor({ ...base, OIDC_IDENTITY_PREFIX: bad }).map((p) => p.variable)).toEqual(['OIDC_IDENTITY_PREFIX']);
+    }
+  });
+
   it('allows http only for loopback issuers and JWKS URLs', () => {
     for (const issuer of ['http://127.0.0.1:8080', 'http://localhost:9000/realms/dev', 'http://[::1]:4000']) {
       expect(configFor({ ...base, OIDC_ISSUER: issuer }).issuer).toBe(issuer);

@@ -188,6 +188,7 @@ describe('answers built by the code match their schemas', () => {
       CONVERSATIONS_SERVICE_SID: `IS${'0'.repeat(32)}`,
       OIDC_ISSUER: 'https://id.example.com',
       OIDC_AUDIENCE: 'app',
+      OIDC_IDENTITY_PREFIX: 'idp:',
     });
     const parsed = parseConfig(env);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -43,11 +43,19 @@ describe('policyWarnings', () => {
     expect(policyWarnings(config).map((warning) => warning.path)).toEqual(['rules[1].match.user']);
   });
 
-  it('with OIDC on it warns about nothing: any name may be an identity-provider identity, and roles work', () => {
+  it('with OIDC on it warns about no identity-provider rule (any name may be an identity there) and no role rule', () => {
     const config = configWith(
-      { rules: [{ match: { user: 'someone-at-the-idp' } }, { match: { role: 'staff' } }] },
-      { OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app' },
+      { rules: [{ match: { user: 'someone-at-the-idp', signIn: 'oidc' } }, { match: { role: 'staff' } }] },
+      { OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app', OIDC_IDENTITY_PREFIX: 'idp:' },
     );
     expect(policyWarnings(config)).toEqual([]);
+  });
+
+  it('with OIDC on too, a rule for a Basic user that does not exist still matches no caller', () => {
+    const config = configWith(
+      { rules: [{ match: { user: 'josé', signIn: 'basic' } }, { match: { user: 'nobody', signIn: 'basic' } }] },
+      { AUTH_BASIC_USERS: `jos\u00e9:${PHC}`, OIDC_ISSUER: 'https://id.example.com', OIDC_AUDIENCE: 'app', OIDC_IDENTITY_PREFIX: 'idp:' },
+    );
+    expect(policyWarnings(config).map((warning) => warning.path)).toEqual(['rules[1].match.user']);
   });
 });

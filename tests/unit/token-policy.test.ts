@@ -6,7 +6,7 @@ import { policyConflicts } from '../../src/lib/policy/conflicts';
 import { policyLimitsFor, selectPolicyRule } from '../../src/lib/policy/decide';
 import { parseTokenPolicy } from '../../src/lib/policy/parse';
 import { matchesRoomPattern } from '../../src/lib/policy/room-pattern';
-import type { PolicySubject, TokenPolicy } from '../../src/lib/policy/types';
+import type { PolicySubject, TokenPolicy, UserSignIn } from '../../src/lib/policy/types';
 import { newCredentials } from '../helpers/fixtures';
 
 function policyOf(document: unknown): TokenPolicy {
@@ -20,7 +20,10 @@ function problemsOf(document: unknown): string[] {
   return parsed.ok ? [] : parsed.problems.map((problem) => `${problem.path}: ${problem.message}`);
 }
 
-const proven = (identity: string, roles: string[] = []): PolicySubject => ({ identity, roles, identityIsProven: true });
+const proven = (identity: string, roles: string[] = [], signIn: UserSignIn = 'basic'): PolicySubject => ({
+  roles,
+  user: { name: identity, signIn },
+});
 
 function refusal(run: () => unknown): { code: string; message: string } {
   try {
@@ -129,11 +132,9 @@ describe('validation points at the offending entry and never echoes a value', ()
 
   it('rules may only narrow the global configuration', () => {
     const policy = policyOf({ rules: [{ match: { role: 'x' }, grants: ['video', 'chat'], maxTtl: 7200, voiceIncoming: true }] });
-    expect(policyConflicts(policy, { grants: ['video'], maxTtl: 3600, voiceIncomingAllow: false }).map((p) => p.path)).toEqual([
-      'rules[0].grants[1]',
-      'rules[0].maxTtl',
-      'rules[0].voiceIncoming',
-    ]);
+    expect(
+      policyConflicts(policy, { grants: ['video'], maxTtl: 3600, voiceIncomingAllow: false, userSignIns: ['basic'] }).map((p) => p.path),
+    ).toEqual(['rules[0].grants[1]', 'rules[0].maxTtl', 'rules[0].voiceIncoming']);
   });
 });
 
@@ -170,8 +171,8 @@ describe('the most specific rule wins: user, then role (first in file order), th
   });
 
   it('user rules never match an identity a shared-secret caller merely names', () => {
-    expect(selectPolicyRule(policy, { identity: 'alice', roles: [], identityIsProven: false })?.index).toBe(0);
-    expect(policyLimitsFor(policy, { identity: 'mallory', roles: [], identityIsProven: false }).rule).toBe('rules[0]');
+    expect(selectPolicyRule(policy, { roles: [] })?.index).toBe(0);
+    expect(policyLimitsFor(policy, { roles: [] }).rule).toBe('rules[0]');
   });
 
   it('user names match in NFC form and case-sensitively', () => {
@@ -301,10 +302,51 @@ describe('the policy in parseConfig', () => {
 });
 
 describe('docs/policy.example.json', () => {
-  it('is a valid policy for TOKEN_GRANTS=video,chat', () => {
+  it('is a valid policy for TOKEN_GRANTS=video,chat, with Basic users and an identity provider both on', () => {
     const { readFileSync } = require('node:fs') as typeof import('node:fs');
     const text = readFileSync(require('node:path').join(__dirname, '..', '..', 'docs', 'policy.example.json'), 'utf8');
     const parsed = parseTokenPolicy(text);
-    expect(parsed.ok && policyConflicts(parsed.policy, { grants: ['video', 'chat'], maxTtl: 3600, voiceIncomingAllow: false })).toEqual([]);
+    expect(
+      parsed.ok &&
+        policyConflicts(parsed.policy, {
+          grants: ['video', 'chat'],
+          maxTtl: 3600,
+          voiceIncomingAllow: false,
+          userSignIns: ['basic', 'oidc'],
+        }),
+    ).toEqual([]);
+  });
+});
+
+describe('user rules say which sign-in they match (issue 22: an identity-provider "admin" is not the Basic user admin)', () => {
+  const both = { grants: ['video' as const], maxTtl: 3600, voiceIncomingAllow: false, userSignIns: ['basic', 'oidc'] as UserSignIn[] };
+  const split = policyOf({
+    rules: [
+      { match: { user: 'admin', signIn: 'basic' }, maxTtl: 3600 },
+      { match: { user: 'admin', signIn: 'oidc' }, maxTtl: 60 },
+    ],
+  });
+
+  it('a rule matches only callers of its sign-in', () => {
+    expect(selectPolicyRule(split, proven('admin', [], 'basic'))?.index).toBe(0);
+    expect(selectPolicyRule(split, proven('admin', [], 'oidc'))?.index).toBe(1);
+    expect(policyConflicts(split, both)).toEqual([]);
+  });
+
+  it('with Basic users and an identity provider both on, a user rule without signIn is a problem', () => {
+    const vague = policyOf({ rules: [{ match: { user: 'admin' } }] });
+    expect(policyConflicts(vague, both).map((p) => p.path)).toEqual(['rules[0].match']);
+    expect(policyConflicts(vague, { ...both, userSignIns: ['oidc'] })).toEqual([]);
+    expect(selectPolicyRule(vague, proven('admin', [], 'oidc'))?.index).toBe(0);
+  });
+
+  it('a signIn that is not configured, or not basic/oidc, is a problem', () => {
+    expect(policyConflicts(split, { ...both, userSignIns: ['basic'] }).map((p) => p.path)).toEqual(['rules[1].match.signIn']);
+    expect(problemsOf({ rules: [{ match: { user: 'admin', signIn: 'bearer' } }] })).toEqual([
+      expect.stringMatching(/^rules\[0\]\.match\.signIn: must be "basic"/),
+    ]);
+    expect(problemsOf({ rules: [{ match: { role: 'admin', signIn: 'oidc' } }] })).toEqual([
+      expect.stringMatching(/^rules\[0\]\.match: must be exactly one of/),
+    ]);
   });
 });

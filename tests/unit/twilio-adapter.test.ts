@@ -1,4 +1,5 @@
 /** The Functions adapter: splitting the event, and answering through the callback on every path. */
+import { WITHHELD_HEADER_NAMES, WITHHELD_HEADER_PREFIXES } from '../../src/lib/http/runtime-request';
 import { respond, splitEvent } from '../../src/runtime/twilio-adapter';
 
 /** A small stand-in for the runtime's global Twilio.Response: records what the adapter sets. */
@@ -45,6 +46,23 @@ describe('splitEvent', () => {
     ['a header the runtime never passes on (Connection)', { headers: { connection: 'close', authorization: 'Bearer s' }, cookies: {} }],
     ['a header the runtime never passes on (X-Forwarded-For)', { headers: { 'x-forwarded-for': '1.2.3.4' }, cookies: {} }],
     ['a third key beside headers and cookies', { headers: {}, cookies: {}, url: '/token' }],
+    ['a Cookie header one of whose cookies is missing', { headers: { cookie: 'a=1; b=2' }, cookies: { a: '1' } }],
+    ["a cookie whose value is not the Cookie header's", { headers: { cookie: 'a=1' }, cookies: { a: '2' } }],
+    ['a cookie named constructor', { headers: { cookie: 'constructor=1' }, cookies: { constructor: '1' } }],
+    ['its own __proto__ key (JSON.parse makes one)', JSON.parse('{"headers":{},"cookies":{"__proto__":{}}}')],
+    ['a one-item list (the runtime makes a list only of a repeated header)', { headers: { accept: ['x'] }, cookies: {} }],
+    ['a value with the blanks HTTP trims', { headers: { accept: ' x' }, cookies: {} }],
+    ['a value with a line break', { headers: { accept: 'x\ny' }, cookies: {} }],
+    ['headers as a list', { headers: ['authorization', 'Bearer s'], cookies: {} }],
+    [
+      'a getter',
+      {
+        get headers() {
+          return { authorization: 'Bearer s' };
+        },
+        cookies: {},
+      },
+    ],
   ])('gives no headers when a field replaced request with %s', (_what, request) => {
     expect(splitEvent({ request }).headers).toBeUndefined();
   });
@@ -56,7 +74,8 @@ describe('splitEvent', () => {
     expect(splitEvent({ request: { headers: { cookie: ['a=1', 'b=2'] }, cookies: { a: '1', b: '2' } } }).headers).toEqual({
       cookie: ['a=1', 'b=2'],
     });
-    expect(splitEvent({ request: { headers: { cookie: 'a=1' }, cookies: Object.create(null) } }).headers).toEqual({ cookie: 'a=1' });
+    // Without a Cookie header, cookie-parser's cookies object has no prototype (in-process, --no-fork-process).
+    expect(splitEvent({ request: { headers: { accept: '*/*' }, cookies: Object.create(null) } }).headers).toEqual({ accept: '*/*' });
   });
 });
 
@@ -95,5 +114,16 @@ describe('respond', () => {
       Vary: 'Origin',
     });
     expect(logged.join('\n')).not.toContain('secret-ish');
+  });
+});
+
+describe("the runtime's withheld headers", () => {
+  it("are runtime-handler's restricted list, so no header it passes is taken for a forgery", () => {
+    const restricted = require('../../node_modules/@twilio/runtime-handler/dist/dev-runtime/checks/restricted-headers.js') as {
+      restrictedHeaderExactMatches: string[];
+      restrictedHeaderPrefixes: string[];
+    };
+    expect([...WITHHELD_HEADER_NAMES].sort()).toEqual([...restricted.restrictedHeaderExactMatches].sort());
+    expect([...WITHHELD_HEADER_PREFIXES].sort()).toEqual([...restricted.restrictedHeaderPrefixes].sort());
   });
 });

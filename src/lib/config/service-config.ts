@@ -8,7 +8,7 @@ import type { SharedSecretSet } from '../auth/shared-secrets';
 import { readAllowedOrigins } from '../http/origins';
 import { readOidcSetting, type OidcConfig } from '../oidc/config';
 import { readPolicySetting } from '../policy/settings';
-import type { TokenPolicy } from '../policy/types';
+import type { TokenPolicy, UserSignIn } from '../policy/types';
 import { readThrottleSyncServiceSid } from '../throttle/settings';
 import { SETTINGS } from './settings-registry';
 import { readGrantSettings, readLifetimeSettings, readRegion, readSigningSettings, type TokenSettings } from '../token/settings';
@@ -57,6 +57,15 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
   const basicUsers = readBasicUsersSetting(settings, sources.basicUsersAsset, grants?.enabled ?? []);
   const oidc = readOidcSetting(settings);
   const authSchemes = authSchemesOf({ basic: basicUsers.value, bearer: sharedSecrets.value, oidc: oidc.value });
+  if (oidc.value && oidc.value.identityPrefix === undefined && (basicUsers.configured || sharedSecrets.configured)) {
+    // Without a prefix an identity-provider user whose claim is "admin" would get the Basic user admin's identity,
+    // or one a shared-secret caller names: the same participant in a Video room or a Conversation.
+    settings.report(
+      'OIDC_IDENTITY_PREFIX',
+      'OIDC is on beside Basic users or shared secrets, and OIDC_IDENTITY_PREFIX is not set: an identity-provider user could get the same Twilio identity as a Basic user or a shared-secret caller',
+      'set OIDC_IDENTITY_PREFIX (e.g. idp:) so identity-provider users become idp:<claim>; see docs/oidc.md',
+    );
+  }
   if (!sharedSecrets.configured && !basicUsers.configured && !oidc.configured) {
     settings.report(
       'AUTH_SHARED_SECRETS',
@@ -70,7 +79,14 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
   const policy = readPolicySetting(
     settings,
     sources.policyAsset,
-    grants && lifetimes ? { grants: grants.enabled, maxTtl: lifetimes.maxTtl, voiceIncomingAllow: grants.voiceIncomingAllow } : undefined,
+    grants && lifetimes
+      ? {
+          grants: grants.enabled,
+          maxTtl: lifetimes.maxTtl,
+          voiceIncomingAllow: grants.voiceIncomingAllow,
+          userSignIns: userSignInsOf(basicUsers.configured, oidc.configured),
+        }
+      : undefined,
   );
   const throttleSyncServiceSid = readThrottleSyncServiceSid(settings);
 
@@ -93,6 +109,11 @@ export function parseConfig(env: Environment, sources: ConfigSources = {}): Conf
       ...(throttleSyncServiceSid !== undefined && { throttleSyncServiceSid }),
     },
   };
+}
+
+/** The sign-ins that prove a user name, which the policy's user rules can match. */
+function userSignInsOf(basic: boolean, oidc: boolean): UserSignIn[] {
+  return [...(basic ? (['basic'] as const) : []), ...(oidc ? (['oidc'] as const) : [])];
 }
 
 /** The schemes a caller may use, in the order a 401's WWW-Authenticate lists them. */

@@ -309,12 +309,23 @@ export const SETTINGS: readonly SettingDeclaration[] = [
       before === undefined || after === undefined ? maxTokenAgeLimit(before, after) : maxTokenAgeBound(before, after),
   },
   {
+    name: 'OIDC_IDENTITY_PREFIX',
+    kind: 'text',
+    description:
+      "Put before the identity claim to make an identity-provider user's Twilio identity (idp: makes idp:alice), so it never equals a Basic user's or one a shared-secret caller names; shared-secret callers may not name identities that start with it. Required when OIDC is on beside AUTH_BASIC_USERS or AUTH_SHARED_SECRETS.",
+    format: '1 to 31 letters, digits, ".", "_" or "-", then ":" (e.g. idp:)',
+    required: 'when OIDC is on beside Basic users or shared secrets',
+    // Every identity-provider user gets another Twilio identity: they leave the Video rooms, Conversations, Sync
+    // documents and TaskRouter Workers their old identity had, and may meet ones the new identity already has.
+    access: eitherWay("identity-provider users' Twilio identities change (Conversations, Sync and TaskRouter Workers follow the identity)"),
+  },
+  {
     name: 'TOKEN_POLICY',
     kind: 'json',
     description:
       'The token policy as JSON on one line: which users and roles get which grants, rooms and lifetimes. Or put it in src/assets/policy.private.json (not both). Unset and no file: the settings above apply to every caller.',
     format:
-      '{"rules":[{"match":{"user":NAME}|{"role":NAME}|{"any":true},"grants":[...],"rooms":[...],"maxTtl":SECONDS,"voiceIncoming":BOOL,"deny":BOOL}],"default":"deny"|"allow"} on one line',
+      '{"rules":[{"match":{"user":NAME,"signIn":"basic"|"oidc"}|{"role":NAME}|{"any":true},"grants":[...],"rooms":[...],"maxTtl":SECONDS,"voiceIncoming":BOOL,"deny":BOOL}],"default":"deny"|"allow"} on one line',
     required: 'false',
     movesTo: 'policy',
     access: restriction({

@@ -27,9 +27,12 @@ export interface CredentialDeps {
 
 export interface Authenticated {
   readonly scheme: AuthScheme;
+  /** The Twilio identity: the Basic user name, OIDC_IDENTITY_PREFIX and the identity claim, or the one a shared-secret caller named. */
   readonly identity: string;
   /** From the OIDC roles claim; none for Basic users and shared secrets. */
   readonly roles: readonly string[];
+  /** The user name the credential proves (the identity claim without the prefix); none for a shared secret. */
+  readonly user?: { readonly name: string; readonly signIn: 'basic' | 'oidc' };
 }
 
 // One verifier per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
@@ -94,10 +97,11 @@ async function verifyIdentityProviderToken(
     if (error instanceof OidcError) throw fromOidcError(error);
     throw error;
   }
-  if (fields.identity !== undefined && fields.identity.normalize('NFC') !== principal.identity.normalize('NFC')) {
+  const identity = `${config.oidc.identityPrefix ?? ''}${principal.identity}`;
+  if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity.normalize('NFC')) {
     throw new ServiceError('invalid_request', "with an identity-provider token the identity is the token's; omit identity");
   }
-  return { scheme: 'oidc', identity: principal.identity, roles: principal.roles };
+  return { scheme: 'oidc', identity, roles: principal.roles, user: { name: principal.identity, signIn: 'oidc' } };
 }
 
 /**
@@ -124,6 +128,10 @@ export async function authenticate(
       throw new ServiceError('invalid_credentials', 'the bearer secret is not valid');
     }
     if (fields.identity === undefined) throw new ServiceError('invalid_identity', 'identity is required with a shared secret');
+    const prefix = config.oidc?.identityPrefix;
+    if (prefix !== undefined && fields.identity.normalize('NFC').startsWith(prefix)) {
+      throw new ServiceError('invalid_identity', `identities starting with ${prefix} belong to identity-provider users`);
+    }
     return { scheme: 'bearer', identity: fields.identity, roles: [] };
   }
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
@@ -134,5 +142,5 @@ export async function authenticate(
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
   }
-  return { scheme: 'basic', identity, roles: [] };
+  return { scheme: 'basic', identity, roles: [], user: { name: identity, signIn: 'basic' } };
 }

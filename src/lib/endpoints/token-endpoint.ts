@@ -135,7 +135,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
     authenticated = await authenticate(config, headers, fields, deps, notes);
-    const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
+    const subject = { roles: authenticated.roles, ...(authenticated.user && { user: authenticated.user }) };
     const decision = config.policy ? decidePolicy(config.policy, subject) : undefined;
     rule = decision?.rule;
     if (decision && !decision.allowed) throw decision.refusal;

@@ -35,6 +35,12 @@ export interface OidcConfig {
   clockSkewSeconds: number;
   /** When set, a token issued (`iat`) longer ago than this (plus the skew) is refused, and `iat` is required. Default: unset. */
   maxTokenAgeSeconds?: number;
+  /**
+   * Put before the identity claim to make the Twilio identity (`idp:` + `alice`). Ends with `:`, which no Basic
+   * user name holds, so no identity-provider user can ever get a Basic user's identity. Required when Basic users
+   * or shared secrets are configured too (parseConfig checks that).
+   */
+  identityPrefix?: string;
 }
 
 /** OIDC off (`ok` without a config), on (`ok` with one), or every problem found. */
@@ -140,6 +146,22 @@ function parseMaxTokenAge(value: string | undefined, problems: ConfigProblems): 
   return seconds;
 }
 
+/** OIDC_IDENTITY_PREFIX: letters, digits, `.`, `_` or `-`, then one `:` at the end; at most 32 characters. */
+const IDENTITY_PREFIX = /^[A-Za-z0-9._-]{1,31}:$/;
+
+function parseIdentityPrefix(value: string | undefined, problems: ConfigProblems): string | undefined {
+  if (value === undefined) return undefined;
+  if (!IDENTITY_PREFIX.test(value)) {
+    problems.report(
+      'OIDC_IDENTITY_PREFIX',
+      'OIDC_IDENTITY_PREFIX must be 1 to 31 letters, digits, ".", "_" or "-" followed by ":"',
+      'set e.g. OIDC_IDENTITY_PREFIX=idp: (a Basic user name never holds ":", so the two can never meet)',
+    );
+    return undefined;
+  }
+  return value;
+}
+
 function parseClockSkew(value: string | undefined, problems: ConfigProblems): number {
   if (value === undefined) return DEFAULT_OIDC_CLOCK_SKEW_SECONDS;
   const seconds = /^\d+$/.test(value) ? Number(value) : NaN;
@@ -222,6 +244,8 @@ export function parseOidcConfig(env: Env): OidcConfigResult {
   if (jwksValue !== undefined) config.jwksUrl = jwksValue;
   const maxTokenAgeSeconds = parseMaxTokenAge(present(env, 'OIDC_MAX_TOKEN_AGE_SECONDS'), problems);
   if (maxTokenAgeSeconds !== undefined) config.maxTokenAgeSeconds = maxTokenAgeSeconds;
+  const identityPrefix = parseIdentityPrefix(present(env, 'OIDC_IDENTITY_PREFIX'), problems);
+  if (identityPrefix !== undefined) config.identityPrefix = identityPrefix;
 
   return problems.result({ config });
 }
@@ -236,6 +260,7 @@ const OIDC_VARIABLES = [
   'OIDC_ALGORITHMS',
   'OIDC_CLOCK_SKEW_SECONDS',
   'OIDC_MAX_TOKEN_AGE_SECONDS',
+  'OIDC_IDENTITY_PREFIX',
 ] as const;
 
 /**

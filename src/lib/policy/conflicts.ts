@@ -4,13 +4,28 @@ import type { GlobalLimits, PolicyProblem, TokenPolicy } from './types';
 
 /**
  * Problems that appear only next to the global configuration: a rule may narrow what TOKEN_GRANTS,
- * TOKEN_MAX_TTL and VOICE_INCOMING_ALLOW allow, never widen it. Such a rule is a mistake, so it is reported.
- * @example policyConflicts(policy, { grants: ['video'], maxTtl: 3600, voiceIncomingAllow: false })
+ * TOKEN_MAX_TTL and VOICE_INCOMING_ALLOW allow, never widen it. Such a rule is a mistake, so it is reported. A user
+ * rule must say which sign-in it is for when Basic users and an identity provider are both on.
+ * @example policyConflicts(policy, { grants: ['video'], maxTtl: 3600, voiceIncomingAllow: false, userSignIns: ['basic'] })
  */
 export function policyConflicts(policy: TokenPolicy, limits: GlobalLimits): PolicyProblem[] {
   const problems = new ProblemList<PolicyProblem>();
   for (const rule of policy.rules) {
     const at = `rules[${rule.index}]`;
+    if (rule.match.kind === 'user') {
+      const { signIn } = rule.match;
+      if (signIn === undefined && limits.userSignIns.length > 1) {
+        problems.add({
+          path: `${at}.match`,
+          message: 'names a user but not whose: Basic users and identity-provider users are both on; add "signIn": "basic" or "oidc"',
+        });
+      } else if (signIn !== undefined && !limits.userSignIns.includes(signIn)) {
+        problems.add({
+          path: `${at}.match.signIn`,
+          message: `is ${signIn}, which is not configured (${signIn === 'basic' ? 'AUTH_BASIC_USERS' : 'OIDC_ISSUER'} is not set)`,
+        });
+      }
+    }
     rule.grants?.forEach((grant, i) => {
       if (!limits.grants.includes(grant))
         problems.add({ path: `${at}.grants[${i}]`, message: `${grant} is not in TOKEN_GRANTS; a rule can only narrow it` });

@@ -5,16 +5,17 @@ import type { PolicyDecision, PolicyLimits, PolicyRule, PolicySubject, TokenPoli
 /**
  * The rule that applies to a caller, by specificity: the rule for the caller's user name, else the first
  * rule (in file order) for one of the caller's roles, else the `any` rule, else none (the default applies).
- * @example selectPolicyRule(policy, { identity: 'alice', roles: ['teacher'], identityIsProven: true })
+ * @example selectPolicyRule(policy, { roles: ['teacher'], user: { name: 'alice', signIn: 'basic' } })
  */
 export function selectPolicyRule(policy: TokenPolicy, subject: PolicySubject): PolicyRule | undefined {
-  const identity = subject.identity.normalize('NFC');
+  const user = subject.user && { name: subject.user.name.normalize('NFC'), signIn: subject.user.signIn };
   let byRole: PolicyRule | undefined;
   let byAny: PolicyRule | undefined;
   for (const rule of policy.rules) {
     const { match } = rule;
     if (match.kind === 'user') {
-      if (subject.identityIsProven && match.user === identity) return rule;
+      // A rule without signIn exists only while one sign-in proves user names (policyConflicts refuses it otherwise).
+      if (user && match.user === user.name && (match.signIn ?? user.signIn) === user.signIn) return rule;
     } else if (match.kind === 'role') {
       if (byRole === undefined && subject.roles.includes(match.role)) byRole = rule;
     } else {

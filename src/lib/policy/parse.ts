@@ -64,7 +64,12 @@ export function parseTokenPolicy(text: string): Checked<{ policy: TokenPolicy },
     document.rules.forEach((entry, index) => {
       const rule = parseRule(entry, index, problems);
       if (!rule) return;
-      const key = rule.match.kind === 'user' ? `user ${rule.match.user}` : rule.match.kind === 'role' ? `role ${rule.match.role}` : 'any';
+      const key =
+        rule.match.kind === 'user'
+          ? `user ${rule.match.signIn ?? ''} ${rule.match.user}`
+          : rule.match.kind === 'role'
+            ? `role ${rule.match.role}`
+            : 'any';
       const earlier = seen.get(key);
       if (earlier !== undefined) {
         problems.report(`rules[${index}].match`, `matches the same callers as rules[${earlier}]; merge the two rules`);
@@ -167,16 +172,32 @@ function parseRule(entry: unknown, index: number, problems: PolicyProblems): Pol
   };
 }
 
-function parseMatch(value: unknown, at: string, problems: PolicyProblems): PolicyMatch | undefined {
-  if (!isJsonObject(value) || Object.keys(value).length !== 1) {
-    problems.report(at, 'must be exactly one of {"user": NAME}, {"role": NAME} or {"any": true}');
+const MATCH_SHAPES = 'must be exactly one of {"user": NAME} (with "signIn": "basic" or "oidc"), {"role": NAME} or {"any": true}';
+
+function parseUserMatch(value: Record<string, unknown>, at: string, problems: PolicyProblems): PolicyMatch | undefined {
+  const { user, signIn, ...others } = value;
+  if (Object.keys(others).length > 0) {
+    problems.report(at, MATCH_SHAPES);
     return undefined;
   }
-  if ('user' in value) {
-    if (!isName(value.user))
-      problems.report(`${at}.user`, `must be a user name of 1 to ${MAX_NAME_CHARS} characters without surrounding spaces`);
-    else return { kind: 'user', user: value.user.normalize('NFC') };
-  } else if ('role' in value) {
+  if (signIn !== undefined && signIn !== 'basic' && signIn !== 'oidc') {
+    problems.report(`${at}.signIn`, 'must be "basic" (a user of AUTH_BASIC_USERS) or "oidc" (the identity claim of OIDC_ISSUER\'s tokens)');
+    return undefined;
+  }
+  if (!isName(user)) {
+    problems.report(`${at}.user`, `must be a user name of 1 to ${MAX_NAME_CHARS} characters without surrounding spaces`);
+    return undefined;
+  }
+  return { kind: 'user', user: user.normalize('NFC'), ...(signIn !== undefined && { signIn }) };
+}
+
+function parseMatch(value: unknown, at: string, problems: PolicyProblems): PolicyMatch | undefined {
+  if (isJsonObject(value) && 'user' in value) return parseUserMatch(value, at, problems);
+  if (!isJsonObject(value) || Object.keys(value).length !== 1) {
+    problems.report(at, MATCH_SHAPES);
+    return undefined;
+  }
+  if ('role' in value) {
     if (!isName(value.role))
       problems.report(`${at}.role`, `must be a role name of 1 to ${MAX_NAME_CHARS} characters without surrounding spaces`);
     else return { kind: 'role', role: value.role };
@@ -184,7 +205,7 @@ function parseMatch(value: unknown, at: string, problems: PolicyProblems): Polic
     if (value.any !== true) problems.report(`${at}.any`, 'must be true');
     else return { kind: 'any' };
   } else {
-    problems.report(at, 'must be exactly one of {"user": NAME}, {"role": NAME} or {"any": true}');
+    problems.report(at, MATCH_SHAPES);
   }
   return undefined;
 }

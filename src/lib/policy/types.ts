@@ -2,9 +2,17 @@
 import type { ServiceError } from '../base/errors';
 import type { GrantName } from '../token/grant-names';
 
-/** Whom a rule is for: one user name, one role, or anyone. */
+/** The sign-ins that prove a user name: a Basic user name, or an identity provider's identity claim. */
+export type UserSignIn = 'basic' | 'oidc';
+
+/**
+ * Whom a rule is for: one user of one sign-in, one role, or anyone. `signIn` may be left out only while one sign-in
+ * proves user names (policyConflicts checks), so a Basic user and an identity-provider user never share a rule.
+ */
 export type PolicyMatch =
-  { readonly kind: 'user'; readonly user: string } | { readonly kind: 'role'; readonly role: string } | { readonly kind: 'any' };
+  | { readonly kind: 'user'; readonly user: string; readonly signIn?: UserSignIn }
+  | { readonly kind: 'role'; readonly role: string }
+  | { readonly kind: 'any' };
 
 /** One entry of `rules`, checked. Absent fields leave the global configuration as it is. */
 export interface PolicyRule {
@@ -40,17 +48,19 @@ export interface GlobalLimits {
   readonly grants: readonly GrantName[];
   readonly maxTtl: number;
   readonly voiceIncomingAllow: boolean;
+  /** The sign-ins configured that prove a user name (AUTH_BASIC_USERS, OIDC_ISSUER). */
+  readonly userSignIns: readonly UserSignIn[];
 }
 
 /** Who is asking, as the policy sees it. */
 export interface PolicySubject {
-  readonly identity: string;
   readonly roles: readonly string[];
   /**
-   * Whether the credential proves the identity (Basic user name, OIDC claim). A shared-secret caller
-   * names any identity it likes, so user rules never match it: only `any` rules and the default do.
+   * The user name the credential proves and by which sign-in (a Basic user name; an identity provider's claim,
+   * without OIDC_IDENTITY_PREFIX). Absent for a shared-secret caller, who names any identity it likes: user rules
+   * never match it, only `any` rules and the default do.
    */
-  readonly identityIsProven: boolean;
+  readonly user?: { readonly name: string; readonly signIn: UserSignIn };
 }
 
 /** The narrowing a matched rule applies; `rule` names it for logs ("rules[2]", or "default"). */

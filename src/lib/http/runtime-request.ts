@@ -1,0 +1,148 @@
+/**
+ * Whether the event's `request` is exactly what the Functions runtime builds, and only then its headers.
+ *
+ * The runtime builds the event as `Object.assign({ request: { headers, cookies } }, query, body)`
+ * (@twilio/runtime-handler's constructEvent): a query or body field `request` replaces the runtime's object, and
+ * from then on the function sees only what the caller wrote. So nothing is taken on trust: the value must be one
+ * the runtime could have built from some HTTP request, checked rule by rule against how it builds one:
+ * - exactly the keys `headers` and `cookies`, plain data all the way down, and no key that no parser makes
+ *   (`__proto__`, `constructor`, `prototype`), at any depth;
+ * - headers as runtime-handler's constructHeaders makes them: lower-case HTTP token names, none it withholds, each
+ *   value a string as Node's HTTP parser leaves it (no control characters, no leading or trailing blanks), or a list
+ *   of two or more such strings (a list only ever comes from a repeated header);
+ * - cookies exactly what cookie-parser makes of that Cookie header: the same names, the same values.
+ * What is left that passes is a copy of a request the runtime could have built (SECURITY.md says why no check inside
+ * a Function can tell that copy from the real one).
+ */
+import { isJsonObject } from '../base/json-object';
+import type { RequestHeaders } from './result';
+
+/** Header names runtime-handler never passes to a function (its restricted list; deployed, Twilio strips them too). */
+export const WITHHELD_HEADER_NAMES: ReadonlySet<string> = new Set([
+  'via',
+  'referer',
+  'transfer-encoding',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'x-real-ip',
+  'connection',
+  'proxy-connection',
+  'expect',
+  'trailer',
+  'upgrade',
+]);
+export const WITHHELD_HEADER_PREFIXES: readonly string[] = ['i-twilio-', 'i-t-', 'ot-', 'x-amz', 'x-forwarded-', 'x-accel-'];
+
+/** RFC 9110 token characters, lower case: the runtime lower-cases every header name. */
+const LOWER_CASE_HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Keys JSON.parse can make but no header or cookie parser does, and that change what property lookups find. */
+const KEYS_NO_PARSER_MAKES = new Set(['__proto__', 'constructor', 'prototype']);
+
+function isHeaderNameTheRuntimePasses(name: string): boolean {
+  return (
+    LOWER_CASE_HEADER_NAME.test(name) &&
+    !WITHHELD_HEADER_NAMES.has(name) &&
+    !WITHHELD_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))
+  );
+}
+
+const isBlank = (code: number | undefined) => code === 0x20 || code === 0x09;
+
+/** What Node's HTTP parser leaves of a field value: no control character but tab, no blank at either end. */
+function isParsedHeaderValue(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  if (isBlank(value.charCodeAt(0)) || isBlank(value.charCodeAt(value.length - 1))) return false;
+  for (let i = 0; i < value.length; i += 1) {
+    const code = value.charCodeAt(i);
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) return false;
+  }
+  return true;
+}
+
+/** Plain data only: objects of Object.prototype or none, arrays, strings and JSON scalars; no getter, symbol or odd key. */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return true;
+  if (typeof value !== 'object' || depth > 32) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  const expected = Array.isArray(value) ? Array.prototype : Object.prototype;
+  if (prototype !== expected && !(prototype === null && !Array.isArray(value))) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key === 'symbol' || KEYS_NO_PARSER_MAKES.has(key)) return false;
+    if (Array.isArray(value) && key === 'length') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(value, key);
+    if (!descriptor || !('value' in descriptor) || !isPlainData(descriptor.value, depth + 1)) return false;
+  }
+  return true;
+}
+
+function isRuntimeHeaderMap(headers: unknown): headers is Record<string, string | string[]> {
+  if (!isJsonObject(headers)) return false;
+  return Object.entries(headers).every(
+    ([name, value]) =>
+      isHeaderNameTheRuntimePasses(name) &&
+      (isParsedHeaderValue(value) || (Array.isArray(value) && value.length >= 2 && value.every(isParsedHeaderValue))),
+  );
+}
+
+/** cookie 0.7's decode: percent-decoding only when there is a `%`, the raw text when it is malformed. */
+function decodeCookieValue(text: string): string {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** cookie-parser's JSON cookies: `j:` and JSON text becomes the parsed value, unless that value is falsy. */
+function jsonCookieValue(value: string): unknown {
+  if (!value.startsWith('j:')) return value;
+  try {
+    const parsed = JSON.parse(value.slice(2)) as unknown;
+    return parsed ? parsed : value;
+  } catch {
+    return value;
+  }
+}
+
+const trimBlanks = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+
+/**
+ * What cookie-parser 1.4 (cookie 0.7's parse, then JSON cookies) makes of a Cookie header, key by key in its order:
+ * pairs split at `;`, the first `=` ends the name, blanks trimmed, the first of a repeated name kept, one pair of
+ * quotes removed. A `__proto__` name never becomes a key (assigning it to a plain object sets nothing).
+ */
+function cookiesFromHeader(header: string | readonly string[] | undefined): Record<string, unknown> {
+  // Node joins repeated Cookie headers with "; " before cookie-parser reads them.
+  const text = typeof header === 'string' ? header : (header ?? []).join('; ');
+  const cookies: Record<string, unknown> = {};
+  if (text.length < 2) return cookies;
+  for (const pair of text.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals === -1) continue;
+    const name = trimBlanks(pair.slice(0, equals));
+    if (name === '__proto__' || Object.prototype.hasOwnProperty.call(cookies, name)) continue;
+    let value = trimBlanks(pair.slice(equals + 1));
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    else if (value === '"') value = '';
+    cookies[name] = jsonCookieValue(decodeCookieValue(value));
+  }
+  return cookies;
+}
+
+/** Same data, same key order: JSON text compares them, and both sides are plain data by now. */
+const sameData = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The headers of the runtime's own `request`, or undefined when the value is not one the runtime could have built.
+ * @example runtimeRequestHeaders({ headers: { cookie: 'a=1' }, cookies: { a: '1' } }) // { cookie: 'a=1' }
+ * @example runtimeRequestHeaders({ headers: { cookie: 'a=1' }, cookies: { a: '2' } }) // undefined
+ */
+export function runtimeRequestHeaders(value: unknown): RequestHeaders | undefined {
+  if (!isJsonObject(value) || !isPlainData(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length !== 2 || !keys.includes('headers') || !keys.includes('cookies')) return undefined;
+  const { headers, cookies } = value as { headers: unknown; cookies: unknown };
+  if (!isRuntimeHeaderMap(headers) || !isJsonObject(cookies)) return undefined;
+  return sameData(cookies, cookiesFromHeader(headers['cookie'])) ? headers : undefined;
+}
