@@ -30,6 +30,8 @@ export interface Authenticated {
   readonly identity: string;
   /** From the OIDC roles claim; none for Basic users and shared secrets. */
   readonly roles: readonly string[];
+  /** For an identity-provider token: its iat (seconds), or 'absent'; checked against ended revocations. */
+  readonly oidcIssuedAt?: number | 'absent';
 }
 
 // One verifier per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
@@ -97,7 +99,8 @@ async function verifyIdentityProviderToken(
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== principal.identity.normalize('NFC')) {
     throw new ServiceError('invalid_request', "with an identity-provider token the identity is the token's; omit identity");
   }
-  return { scheme: 'oidc', identity: principal.identity, roles: principal.roles };
+  const { iat } = principal.claims;
+  return { scheme: 'oidc', identity: principal.identity, roles: principal.roles, oidcIssuedAt: typeof iat === 'number' ? iat : 'absent' };
 }
 
 /**
