@@ -70,7 +70,13 @@ export function parseRevokeArgs(argv: readonly string[]): RevokeArgs {
     else if (argument === '--env') envFile = value(argument);
     else if (argument === '--help' || argument === '-h') throw new RevokeUsageError('');
     else if (argument === '--') identities.push(...rest.splice(0));
-    else if (argument.startsWith('--')) throw new RevokeUsageError(`unknown option ${argument}`);
+    else if (/^(--password|-p|--username|-u)(=|$)/.test(argument)) {
+      throw new RevokeUsageError(
+        'credentials on the command line are visible to every user of this machine in `ps`: set TWILIO_API_KEY and TWILIO_API_SECRET in the environment instead',
+      );
+    }
+    // Only the option's name: a value after = may be something that should not be echoed.
+    else if (argument.startsWith('-')) throw new RevokeUsageError(`unknown option ${argument.split('=')[0]}`);
     else identities.push(argument);
   }
   const modes = [list, lift !== undefined, identities.length > 0].filter(Boolean).length;
