@@ -100,6 +100,8 @@ export class FakeSyncApi {
   constructor(
     readonly credentials: SyncCredentials,
     private readonly clock: () => number = Date.now,
+    /** Other credentials Sync accepts (the account's auth token, other API keys of the account), when mounted in startFakeTwilio. */
+    private readonly alsoAccepts: (user: string, password: string) => boolean = () => false,
   ) {}
 
   requests(): readonly SyncRequestRecord[] {
@@ -185,7 +187,10 @@ export class FakeSyncApi {
   private authenticate(req: IncomingMessage): void {
     const pair = basicPair(req.headers.authorization);
     const { apiKeySid, apiKeySecret } = this.credentials;
-    const accepted = pair !== undefined && [secretsEqual(pair.user, apiKeySid), secretsEqual(pair.password, apiKeySecret)].every(Boolean);
+    const accepted =
+      pair !== undefined &&
+      ([secretsEqual(pair.user, apiKeySid), secretsEqual(pair.password, apiKeySecret)].every(Boolean) ||
+        this.alsoAccepts(pair.user, pair.password));
     if (!accepted) throw new Refusal(401, 20003, 'Authenticate');
   }
 
@@ -303,6 +308,17 @@ export class FakeSyncApi {
       const map: SyncMap = { sid: sid('MP'), uniqueName: uniqueName ?? '', items: new Map() };
       this.maps.set(map.sid, map);
       return { status: 201, body: { sid: map.sid, unique_name: map.uniqueName, service_sid: this.credentials.serviceSid, revision: '0' } };
+    }
+    if (route === 'Maps' && method === 'GET') {
+      const maps = [...this.maps.values()];
+      const url = `https://${SYNC_HOST}/v1/Services/${this.credentials.serviceSid}/Maps?PageSize=1000&Page=0`;
+      return {
+        status: 200,
+        body: {
+          maps: maps.slice(0, 1000).map((map) => this.mapJson(map)),
+          meta: { page: 0, page_size: 1000, first_page_url: url, previous_page_url: null, url, next_page_url: null, key: 'maps' },
+        },
+      };
     }
     if (mapName === undefined || route === 'Maps' || (route === 'Maps/{Map}' && method !== 'GET'))
       throw new Refusal(405, 20004, 'Method not allowed');
