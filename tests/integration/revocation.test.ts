@@ -108,6 +108,17 @@ function logLines(server: RunningServer, event: string): Array<Record<string, un
     .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
 }
 
+/** /health's revocations once `ok(report)` holds, polled every 200 ms; /health's copy is as stale as any (≤ 5 s). */
+async function healthWithin(server: RunningServer, ok: (report: { sync: string; active: number }) => boolean, limitMs: number) {
+  const since = Date.now();
+  for (;;) {
+    const report = (await send(`${server.url}/health`, { method: 'GET' })).json.revocations;
+    if (ok(report)) return report;
+    if (Date.now() - since > limitMs) throw new Error(`/health still says ${JSON.stringify(report)} after ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const alice: Caller = { kind: 'basic', name: 'alice' };
 const bob: Caller = { kind: 'basic', name: 'bob' };
 const measured: Record<string, number> = {};
@@ -179,6 +190,7 @@ describe('revoke, then lift, across two instances', () => {
 
   it('/health and --list count and name them for the operator; /health never names them', async () => {
     for (const server of [a, b]) {
+      await healthWithin(server, (report) => report.active === 3, 5_000);
       const health = await send(`${server.url}/health`, { method: 'GET' });
       expect(health.status).toBe(200);
       expect(health.json.revocations).toEqual({ sync: 'ok', active: 3 });
@@ -211,7 +223,7 @@ describe('revoke, then lift, across two instances', () => {
     for (const server of [a, b]) {
       expect(await ask(server, { kind: 'oidc', jwt: preRevocationJwt })).toMatchObject({ status: 403, code: 'identity_revoked' });
       expect((await ask(server, { kind: 'oidc', jwt: fresh })).status).toBe(200);
-      expect((await send(`${server.url}/health`, { method: 'GET' })).json.revocations).toEqual({ sync: 'ok', active: 0 });
+      expect(await healthWithin(server, (report) => report.active === 0, 5_000)).toEqual({ sync: 'ok', active: 0 });
     }
   }, 30_000);
 
@@ -235,7 +247,7 @@ describe('Sync slow or down: never a 5xx; the last list read decides; the log an
     const sockPuppet: Caller = { kind: 'secret', identity: 'mallory-sock' };
     await Promise.all([a, b].map((server) => msUntil(server, sockPuppet, 403, 5_000)));
     // /health keeps its own copy (deployed, it may run in another process than /token): let it read the list too.
-    for (const server of [a, b]) expect((await send(`${server.url}/health`, { method: 'GET' })).json.revocations.active).toBe(1);
+    for (const server of [a, b]) await healthWithin(server, (report) => report.active === 1, 5_000);
     sync.api.behaviour.dropConnections = true;
     // Past the staleness bound: the copy can no longer be refreshed.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
@@ -253,7 +265,7 @@ describe('Sync slow or down: never a 5xx; the last list read decides; the log an
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     for (const server of [a, b]) {
       await ask(server, bob);
-      expect((await send(`${server.url}/health`, { method: 'GET' })).json.revocations).toEqual({ sync: 'ok', active: 1 });
+      expect(await healthWithin(server, (report) => report.sync === 'ok', 5_000)).toEqual({ sync: 'ok', active: 1 });
     }
     expect((await revoke('--lift', 'mallory-sock')).status).toBe(0);
   }, 40_000);

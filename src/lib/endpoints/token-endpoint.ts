@@ -67,20 +67,20 @@ export interface TokenEndpointDeps extends CredentialDeps {
 }
 
 /**
- * Refuses a revoked identity (403 identity_revoked), whatever the sign-in method. Awaits only when the instance's copy
- * of the list is stale; a warm instance decides from memory.
+ * Refuses a revoked identity (403 identity_revoked), whatever the sign-in method; else whether the copy of the list that
+ * decided was current. A warm instance decides from memory and synchronously: no promise, no tick (the hot path).
  */
-async function refuseRevoked(config: ServiceConfig, authenticated: Authenticated, deps: TokenEndpointDeps): Promise<boolean> {
-  const cache = deps.revocations?.(config);
-  if (!cache) return true;
-  const signIn = {
-    identity: authenticated.identity,
-    ...(authenticated.oidcIssuedAt !== undefined && { oidcIssuedAt: authenticated.oidcIssuedAt }),
+function refuseRevoked(cache: RevocationCache, authenticated: Authenticated): boolean | Promise<boolean> {
+  const judge = (verdict: { readonly refused: boolean; readonly current: boolean }): boolean => {
+    if (verdict.refused) throw new ServiceError('identity_revoked', "this identity's access has been revoked");
+    return verdict.current;
   };
-  const checked = cache.check(signIn);
-  const verdict = checked instanceof Promise ? await checked : checked;
-  if (verdict.refused) throw new ServiceError('identity_revoked', "this identity's access has been revoked");
-  return verdict.current;
+  const checked = cache.check(
+    authenticated.oidcIssuedAt === undefined
+      ? { identity: authenticated.identity }
+      : { identity: authenticated.identity, oidcIssuedAt: authenticated.oidcIssuedAt },
+  );
+  return checked instanceof Promise ? checked.then(judge) : judge(checked);
 }
 
 // One Worker directory (and its cache) per endpoint and parsed configuration: new credentials, new cache.
@@ -162,7 +162,11 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
     authenticated = await authenticate(config, headers, fields, deps, notes);
-    if (deps.revocations) revocationsCurrent = await refuseRevoked(config, authenticated, deps);
+    const revocations = deps.revocations?.(config);
+    if (revocations) {
+      const current = refuseRevoked(revocations, authenticated);
+      revocationsCurrent = current instanceof Promise ? await current : current;
+    }
     const subject = { identity: authenticated.identity, roles: authenticated.roles, identityIsProven: authenticated.scheme !== 'bearer' };
     const decision = config.policy ? decidePolicy(config.policy, subject) : undefined;
     rule = decision?.rule;
