@@ -11,6 +11,7 @@ import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCommand } f
 import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationStore } from './revocation-store';
 import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/revocations';
 import { STALENESS_LIMIT_MS } from '../lib/revocation/revocation-cache';
+import { parseConfig } from '../lib/config/service-config';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -26,7 +27,15 @@ function describeEntry(entry: StoredRevocation, now: number): string {
   return `${entry.i}  ended ${iso(ended)} (revoked ${iso(entry.t)}); identity-provider tokens issued before ${iso(ended)} stay refused${reason}`;
 }
 
-async function run(command: RevokeCommand, store: RevocationStore, serviceLabel: string): Promise<number> {
+/** The longest lifetime a token of this service can have: until then, tokens issued before the revocation still work. */
+function longestTtlSeconds(project: ReturnType<typeof readProjectConfiguration>): number {
+  const parsed = parseConfig(project.values, project.sources);
+  // Unparseable here (the deploy would refuse it): Twilio's own limit is the honest bound.
+  return parsed.ok ? parsed.config.maxTtl : TWILIO_MAX_TTL_SECONDS;
+}
+const TWILIO_MAX_TTL_SECONDS = 86_400;
+
+async function run(command: RevokeCommand, store: RevocationStore, serviceLabel: string, maxTtlSeconds: number): Promise<number> {
   const now = Date.now();
   if (command.action === 'list') {
     const entries = await store.list();
@@ -65,7 +74,14 @@ async function run(command: RevokeCommand, store: RevocationStore, serviceLabel:
     `revoke: revoked ${command.identity} ${entry.u !== undefined ? `until ${iso(entry.u)}` : 'until lifted'} (${written} of ${REPLICA_COUNT} replica Maps on ${serviceLabel}); ` +
       `every instance refuses it (403 identity_revoked) within ${STALENESS_SECONDS} s`,
   );
-  out('  tokens already issued stay valid until they expire (at most TOKEN_MAX_TTL); to end them all now, npm run rotate-key');
+  out(
+    `  tokens issued before now can still be used until ${iso(now + maxTtlSeconds * 1000)} at the latest (the longest lifetime in force, ${maxTtlSeconds} s); ` +
+      'Twilio cannot revoke one token: npm run rotate-key ends them all',
+  );
+  out(
+    '  sessions already open stay open (Video rooms, Conversations, TaskRouter, Voice registrations, Sync): --evict is not built yet; ' +
+      'end them in the Console or through the REST API (README "Cut someone off now")',
+  );
   if (written < REPLICA_COUNT) {
     out(
       `✗ ${REPLICA_COUNT - written} replica Map(s) did not take it: instances reading them may still issue tokens; run the same command again`,
@@ -109,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!/^AC[0-9a-f]{32}$/.test(accountSid))
       throw new DeployStop(`no account SID for the API key: set TWILIO_ACCOUNT_SID in ${project.envFile}`);
     const store = twilioRevocationStore({ username: credentials.username, password: credentials.password, accountSid, serviceSid });
-    return await run(args.command, store, `Sync Service ${serviceSid}`);
+    return await run(args.command, store, `Sync Service ${serviceSid}`, longestTtlSeconds(project));
   } catch (error) {
     if (error instanceof DeployStop) {
       process.stderr.write(`revoke: ${error.message}\n`);

@@ -146,6 +146,11 @@ describe('revoke, then lift, across two instances', () => {
     const run = await revoke('alice', '--reason', 'laptop stolen');
     expect(run).toMatchObject({ status: 0 });
     expect(run.stdout).toMatch(/revoked alice until lifted \(4 of 4 replica Maps/);
+    // TOKEN_MAX_TTL is the default 3600 s here: the tokens issued before can be used for another hour at most.
+    expect(run.stdout).toMatch(
+      /tokens issued before now can still be used until \S+ at the latest \(the longest lifetime in force, 3600 s\)/,
+    );
+    expect(run.stdout).toMatch(/--evict is not built yet/);
     const since = Date.now();
     const [onA, onB] = await Promise.all([msUntil(a, alice, 403, 5_000, since), msUntil(b, alice, 403, 5_000, since)]);
     measured['basic on a'] = onA;

@@ -25,7 +25,7 @@ export const STALENESS_LIMIT_MS = MUST_REFRESH_AFTER_MS + READ_BUDGET_MS;
 const RETRY_AFTER_FAILURE_MS = 1_000;
 
 /** What the cache needs of Sync: the live items of one Map (empty when the Map does not exist yet). */
-export type ReadRevocationMap = () => Promise<readonly unknown[]>;
+type ReadRevocationMap = () => Promise<readonly unknown[]>;
 
 export interface RevocationState {
   /** `ok`: the copy is from a read that succeeded within the staleness limit; `degraded`: Sync did not answer. */
