@@ -147,7 +147,9 @@ export class FakeSyncApi {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     let route = 'unknown';
-    let mapName: string | undefined;
+    // Named in the record even when the request is refused before routing (told to fail, 429): which object it was for.
+    const mapInPath = /^\/v1\/Services\/[^/]+\/Maps\/([^/]+)/.exec(path)?.[1];
+    let mapName: string | undefined = mapInPath === undefined ? undefined : decodeURIComponent(mapInPath);
     try {
       if (this.behaviour.failWith !== undefined)
         throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
