@@ -127,6 +127,17 @@ export class FakeSyncApi {
     return [...this.maps.values()].map((map) => map.uniqueName);
   }
 
+  /** Writes an item directly (creating its Map), as another writer would have: for a test's starting state. */
+  seedItem(mapName: string, key: string, data: unknown): void {
+    let map = this.findMap(mapName);
+    if (!map) {
+      map = { sid: sid('MP'), uniqueName: mapName, items: new Map() };
+      this.maps.set(map.sid, map);
+    }
+    const now = this.clock();
+    map.items.set(key, { data, revision: '0', createdAt: now, updatedAt: now });
+  }
+
   /** Deletes every Map (and its items), as a fresh Sync Service would have none. */
   removeAllMaps(): void {
     this.maps.clear();
