@@ -3,6 +3,7 @@
  * checks what would be deployed and refuses before sending anything, builds, reads the live service (GETs only),
  * checks the signing key with Twilio, prints the plan, applies it in an order that never widens access (see
  * deploy-apply.ts), reads the service back to confirm it matches, prints the URLs and checks the deployed service.
+ * With THROTTLE_SYNC_SERVICE_SID, it checks the Sync Service exists and creates the Maps the service uses (sync-maps.ts).
  * `--plan` stops after printing the plan: exit 0 when nothing would change, 2 when something would, 1 on a problem.
  */
 import { DEPLOY_HELP, parseDeployArgs } from './deploy-args';
@@ -17,6 +18,7 @@ import { confirmReadBack } from './deploy-read-back';
 import { readDesiredState, readLiveService } from './deploy-read-states';
 import { reportDeployedService } from './deploy-result';
 import { ServerlessApi } from './deploy-serverless';
+import { createSyncMaps, describeSyncPlan, inspectSync } from './sync-maps';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseDeployArgs(argv);
@@ -42,9 +44,27 @@ async function main(argv: readonly string[]): Promise<number> {
   const planOptions = { allowRemoval: args.allowRemoval, removeVariables: args.removeVariables };
   const removedButSet = [...args.removeVariables].filter((name) => name in desired.variables);
   if (removedButSet.length > 0) return refuseRemovalOfSetVariables(removedButSet);
+  // The Sync Service the throttle and the revocation list use: it must exist before instances are told to use it.
+  const syncServiceSid = config.env['THROTTLE_SYNC_SERVICE_SID'];
+  const syncTarget = syncServiceSid ? { ...preflight.credentials, accountSid, serviceSid: syncServiceSid } : undefined;
+  const sync = syncTarget ? await inspectSync(syncTarget) : undefined;
+  if (sync && !sync.ok) {
+    say('deploy: refused; nothing was changed on Twilio:');
+    say(
+      `✗ THROTTLE_SYNC_SERVICE_SID: ${sync.message}\n  fix: create a Sync Service (Console > Sync > Services) and copy its SID, or write default`,
+    );
+    return 1;
+  }
   const plan = planAndPrint({ live, desired, ...planOptions });
+  if (sync) say(describeSyncPlan(sync));
   if (hasRefusedRemovals(plan)) return refuseRemovals(plan);
-  if (args.plan) return planExitCode(plan);
+  const syncChanges = sync?.ok && sync.missing.length > 0;
+  // Maps to create count as a change for --plan's exit code (2), like any other.
+  if (args.plan) return syncChanges ? 2 : planExitCode(plan);
+  if (syncTarget && sync?.ok && syncChanges) {
+    await createSyncMaps(syncTarget, sync.missing);
+    say(`deploy: created ${sync.missing.length} Sync Map(s) in ${sync.serviceSid}`);
+  }
 
   const applied = await applyWithJournal({ api, preflight, cwd, progress, plan, live, desired, uploads, ...planOptions });
   if (!applied) return 1;

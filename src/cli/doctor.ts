@@ -18,6 +18,7 @@ import {
   readProjectConfiguration,
   type ProjectConfigurationOptions,
 } from './project-config';
+import { inspectSync, serviceMapNames } from './sync-maps';
 import { printSigningKeyCheck } from './deploy-key-check';
 import { signingPlaceholders } from './placeholder-notice';
 
@@ -120,7 +121,33 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       return 1;
     }
-    return printSigningKeyCheck(project.values, (line) => process.stdout.write(`${line}\n`));
+    const keyStatus = await printSigningKeyCheck(project.values, (line) => process.stdout.write(`${line}\n`));
+    const syncStatus = await printSyncCheck(project.values);
+    return Math.max(keyStatus, syncStatus);
+  }
+  return 0;
+}
+
+/**
+ * --online with THROTTLE_SYNC_SERVICE_SID: the Sync Service read with the service's own API key (what its instances
+ * use), and the Maps npm run deploy creates. A missing Service fails; missing Maps only warn (instances cope).
+ */
+async function printSyncCheck(values: Readonly<Record<string, string>>): Promise<number> {
+  const serviceSid = values['THROTTLE_SYNC_SERVICE_SID'];
+  const [username, password, accountSid] = [values['TWILIO_API_KEY_SID'], values['TWILIO_API_KEY_SECRET'], values['TWILIO_ACCOUNT_SID']];
+  if (!serviceSid || !username || !password || !accountSid) return 0;
+  const seen = await inspectSync({ username, password, accountSid, serviceSid });
+  if (!seen.ok) {
+    process.stdout.write(`✗ THROTTLE_SYNC_SERVICE_SID: ${seen.message}\n  fix: create a Sync Service and copy its SID, or write default\n`);
+    return 1;
+  }
+  const total = serviceMapNames().length;
+  if (seen.missing.length === 0) {
+    process.stdout.write(`  sync:     Sync Service ${serviceSid} reachable with TWILIO_API_KEY_SID; all ${total} Maps present\n`);
+  } else {
+    process.stdout.write(
+      `  sync:     Sync Service ${serviceSid} reachable with TWILIO_API_KEY_SID\n⚠ THROTTLE_SYNC_SERVICE_SID: ${seen.missing.length} of ${total} Maps missing (${seen.missing.join(', ')})\n  fix: npm run deploy creates them (instances also make them on first use)\n`,
+    );
   }
   return 0;
 }

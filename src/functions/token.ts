@@ -4,15 +4,16 @@ import type { Context, ServerlessCallback, ServerlessEventObject } from '@twilio
 import { createBasicAuthenticator } from '../lib/auth/basic-authentication';
 import { handleTokenRequest, type TokenEndpointDeps } from '../lib/endpoints/token-endpoint';
 import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
-import { syncLedgerFor } from '../runtime/twilio-sync';
+import { revocationsFor, syncLedgerFor } from '../runtime/twilio-sync';
 
 // Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials
-// cache; with THROTTLE_SYNC_SERVICE_SID, the per-name counts on Sync that every instance shares.
+// cache; with THROTTLE_SYNC_SERVICE_SID, the per-name counts and the revocation list on Sync that every instance shares.
 const deps: TokenEndpointDeps = {
   now: Date.now,
   log: logJson,
   basic: createBasicAuthenticator(),
   sharedLedger: syncLedgerFor,
+  revocations: revocationsFor,
 };
 
 export const handler = (context: Context, event: ServerlessEventObject, callback: ServerlessCallback): void => {

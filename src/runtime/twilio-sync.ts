@@ -3,6 +3,9 @@ import type { ServiceConfig } from '../lib/config/service-config';
 import { DEFAULT_THROTTLE_LIMITS } from '../lib/throttle/failure-throttle';
 import type { SharedFailureLedger } from '../lib/throttle/shared-failure-ledger';
 import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/throttle/sync-failure-ledger';
+import { createRevocationCache, type RevocationCache } from '../lib/revocation/revocation-cache';
+import { revocationMapNames } from '../lib/revocation/revocations';
+import { logJson } from './twilio-adapter';
 
 interface RestError {
   status?: number;
@@ -24,12 +27,19 @@ function toSyncError(error: unknown): SyncError {
   return new SyncError('failed', code ?? status);
 }
 
-/** twilio-node's Sync Map Items with the API key the service already has (a Standard key may use Sync). */
-function twilioSyncMapItems(config: Pick<ServiceConfig, 'accountSid' | 'apiKeySid' | 'signingKey'>, serviceSid: string): SyncMapItems {
+type SyncKeyConfig = Pick<ServiceConfig, 'accountSid' | 'apiKeySid' | 'signingKey'>;
+
+/** twilio-node's Sync Service with the API key the service already has (a Standard key may use Sync). */
+function twilioSyncService(config: SyncKeyConfig, serviceSid: string) {
   // Loaded only when THROTTLE_SYNC_SERVICE_SID is set: require('twilio') costs ~84 ms of a cold start.
   const twilio = require('twilio') as typeof import('twilio');
   const client = twilio(config.apiKeySid, config.signingKey.export().toString('utf8'), { accountSid: config.accountSid, autoRetry: false });
-  const service = client.sync.v1.services(serviceSid);
+  return client.sync.v1.services(serviceSid);
+}
+
+/** twilio-node's Sync Map Items, for the failure ledger. */
+function twilioSyncMapItems(config: SyncKeyConfig, serviceSid: string): SyncMapItems {
+  const service = twilioSyncService(config, serviceSid);
   const rethrow = (error: unknown): never => {
     throw toSyncError(error);
   };
@@ -89,4 +99,34 @@ export function syncLedgerFor(config: ServiceConfig, windowMs = DEFAULT_THROTTLE
     ledgers.set(config, ledger);
   }
   return ledger;
+}
+
+const revocationCaches = new WeakMap<ServiceConfig, RevocationCache>();
+
+/**
+ * The revocation list every instance shares when THROTTLE_SYNC_SERVICE_SID is set, else undefined (nothing revoked).
+ * This instance reads one replica Map, picked at random, so the fleet's reads spread over all of them.
+ * @example const deps = { revocations: revocationsFor }
+ */
+export function revocationsFor(config: ServiceConfig): RevocationCache | undefined {
+  if (config.throttleSyncServiceSid === undefined) return undefined;
+  let cache = revocationCaches.get(config);
+  if (!cache) {
+    const service = twilioSyncService(config, config.throttleSyncServiceSid);
+    const names = revocationMapNames();
+    const map = names[Math.floor(Math.random() * names.length)]!;
+    const read = async (): Promise<unknown[]> => {
+      try {
+        const items = await service.syncMaps(map).syncMapItems.list({ pageSize: 1000 });
+        return items.map((item) => item.data as unknown);
+      } catch (error) {
+        // No Map yet: nothing was ever revoked (npm run deploy and npm run revoke create it).
+        if ((error as RestError).status === 404) return [];
+        throw toSyncError(error);
+      }
+    };
+    cache = createRevocationCache({ read, onChange: (state) => logJson({ event: 'revocations', ...state }) });
+    revocationCaches.set(config, cache);
+  }
+  return cache;
 }

@@ -72,3 +72,33 @@ it('with a real-shaped key of another account it does ask Twilio (one GET), whic
       .map((request) => `${request.method} ${request.host}`),
   ).toEqual(['GET api.twilio.com']);
 }, 90_000);
+
+describe('with THROTTLE_SYNC_SERVICE_SID it checks the Sync Service with the service’s own key', () => {
+  async function withSync(serviceSid: string) {
+    const credentials = newCredentials(['alice']);
+    fake.addApiKey(credentials.apiKeySid, credentials.apiKeySecret);
+    const env = await environmentFor(credentials, {
+      TWILIO_ACCOUNT_SID: fake.credentials.accountSid,
+      THROTTLE_SYNC_SERVICE_SID: serviceSid,
+    });
+    writeFileSync(join(dir, '.env'), dotenvText(env));
+    return { result: await doctorOnline(), credentials };
+  }
+
+  it('a Service without the Maps: reachable, lists the missing Maps, exits 0 (npm run deploy creates them)', async () => {
+    const { result, credentials } = await withSync(fake.sync.credentials.serviceSid);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/ {2}online: {3}Twilio accepts TWILIO_API_KEY_SID/);
+    expect(result.stdout).toMatch(/sync: {5}Sync Service IS[0-9a-f]{32} reachable with TWILIO_API_KEY_SID/);
+    expect(result.stdout).toMatch(
+      /⚠ THROTTLE_SYNC_SERVICE_SID: 36 of 36 Maps missing \(token-service-throttle-0, .*token-service-revocations-3\)/,
+    );
+    expect(result.stdout).not.toContain(credentials.apiKeySecret);
+  }, 90_000);
+
+  it('a Service that does not exist: ✗ and exit 1', async () => {
+    const { result } = await withSync(`IS${'ab'.repeat(16)}`);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ THROTTLE_SYNC_SERVICE_SID: no Sync Service IS(ab){16} on account AC/);
+  }, 90_000);
+});

@@ -10,6 +10,8 @@ import { ERROR_STATUS, type ErrorCode } from '../../src/lib/base/errors';
 import { GRANT_NAMES, type GrantName } from '../../src/lib/token/grant-names';
 import { closedLoopbackUrl, startFakeOidcProvider, type FakeOidcProvider } from '../helpers/fake-oidc-provider';
 import { startFakeTaskRouter, type FakeTaskRouter } from '../helpers/fake-twilio/taskrouter';
+import { startFakeSync, type FakeSync } from '../helpers/fake-twilio/sync-stand-in';
+import { revocationKey, revocationMapNames } from '../../src/lib/revocation/revocations';
 import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 import { send, type HttpCall } from '../helpers/http';
 import { makeKey, signIdToken, type TestKey } from '../helpers/oidc-keys';
@@ -35,9 +37,10 @@ const MAIN_GRANTS = GRANT_NAMES.filter((grant) => grant !== 'taskrouter');
 /**
  * main: every sign-in method, all grants but taskrouter, an allowed origin and a policy. basicOnly: Basic users only,
  * video pinned to one room. broken: a malformed API key SID. providerDown: OIDC whose JWKS URL is a closed loopback
- * port. taskrouter: every grant, its Workers on the loopback TaskRouter stand-in.
+ * port. taskrouter: every grant, its Workers on the loopback TaskRouter stand-in. revoking: a revocation list on the
+ * loopback Sync stand-in that revokes REVOKED_IDENTITY.
  */
-type ServerName = 'main' | 'basicOnly' | 'broken' | 'providerDown' | 'taskrouter';
+type ServerName = 'main' | 'basicOnly' | 'broken' | 'providerDown' | 'taskrouter' | 'revoking';
 
 interface ContractCase {
   readonly status: number;
@@ -58,6 +61,8 @@ let key: TestKey;
 let rogue: TestKey;
 const servers = {} as Record<ServerName, RunningServer>;
 let taskrouter: FakeTaskRouter;
+let sync: FakeSync;
+const REVOKED_IDENTITY = 'revoked-user';
 
 beforeAll(async () => {
   [key, rogue] = await Promise.all([makeKey('ES256', 'contract-1'), makeKey('ES256', 'rogue-1')]);
@@ -68,6 +73,12 @@ beforeAll(async () => {
     apiKeySid: credentials.apiKeySid,
     apiKeySecret: credentials.apiKeySecret,
   });
+  sync = await startFakeSync({
+    accountSid: credentials.accountSid,
+    apiKeySid: credentials.apiKeySid,
+    apiKeySecret: credentials.apiKeySecret,
+  });
+  for (const map of revocationMapNames()) sync.api.seedItem(map, revocationKey(REVOKED_IDENTITY), { i: REVOKED_IDENTITY, t: Date.now() });
   const workspaceSid = taskrouter.api.addWorkspace();
   for (const identity of ['agent', 'twin', 'twin', ...taskrouterCombinations().map(combinationIdentity)])
     taskrouter.api.addWorker(workspaceSid, identity);
@@ -95,13 +106,16 @@ beforeAll(async () => {
       TASKROUTER_WORKSPACE_SID: workspaceSid,
       HTTP_PROXY: taskrouter.env.HTTP_PROXY,
     }).then((env) => startServer(env, { processEnv: { NODE_EXTRA_CA_CERTS: taskrouter.env.NODE_EXTRA_CA_CERTS } })),
+    environmentFor(credentials, { THROTTLE_SYNC_SERVICE_SID: sync.credentials.serviceSid, HTTP_PROXY: sync.env.HTTP_PROXY }).then((env) =>
+      startServer(env, { processEnv: { NODE_EXTRA_CA_CERTS: sync.env.NODE_EXTRA_CA_CERTS } }),
+    ),
   ]);
-  [servers.main, servers.basicOnly, servers.broken, servers.providerDown, servers.taskrouter] = started;
+  [servers.main, servers.basicOnly, servers.broken, servers.providerDown, servers.taskrouter, servers.revoking] = started;
 }, 90_000);
 
 afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server.stop()));
-  await Promise.all([provider?.close(), taskrouter?.stop()]);
+  await Promise.all([provider?.close(), taskrouter?.stop(), sync?.stop()]);
 });
 
 /** What the rows produced: "POST /token 401" and the codes, to compare with the document at the end. */
@@ -375,6 +389,9 @@ function contractTable(): ContractCase[] {
       'taskrouter_worker_ambiguous',
       'the taskrouter grant for an identity two Workers are named after',
       () => bearer({ identity: 'twin', grants: ['taskrouter'] }),
+    ),
+    token('POST', 'revoking', 403, 'identity_revoked', 'a shared-secret caller asking for an identity an operator revoked', () =>
+      bearer({ identity: REVOKED_IDENTITY }),
     ),
     token('POST', 'main', 403, 'policy_room_denied', 'a room outside the policy rule’s class-*', () =>
       withIdToken({ sub: 'policy-class-rooms' }, { grants: ['video'], room: 'staff' }),

@@ -12,7 +12,7 @@ const src = join(root, 'src');
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['lib/base'],
-  ['lib/token', 'lib/throttle', 'lib/oidc'],
+  ['lib/token', 'lib/throttle', 'lib/oidc', 'lib/revocation'],
   ['lib/auth', 'lib/policy'],
   ['lib/http'],
   ['lib/config'],

@@ -27,6 +27,7 @@ const expectedStatus: Record<ErrorCode, number> = {
   policy_room_denied: 403,
   taskrouter_worker_not_found: 403,
   taskrouter_worker_ambiguous: 403,
+  identity_revoked: 403,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,

@@ -209,11 +209,11 @@ describe('answers built by the code match their schemas', () => {
   it('the health report of a valid configuration has exactly the fields of HealthOk, and every auth scheme is documented', () => {
     const report = healthReportFor(parseConfig(env));
     expect(report.status).toBe('ok');
-    // `throttle` is there only with THROTTLE_SYNC_SERVICE_SID (checked against the schema in the Sync suite), and
-    // `placeholders` only with placeholder credentials (below).
+    // `throttle` and `revocations` are there only with THROTTLE_SYNC_SERVICE_SID (checked against the schema in the Sync
+    // suites), and `placeholders` only with placeholder credentials (below).
     expect(Object.keys(report).sort()).toEqual(
       Object.keys(schema('HealthOk').properties)
-        .filter((key) => key !== 'throttle' && key !== 'placeholders')
+        .filter((key) => key !== 'throttle' && key !== 'revocations' && key !== 'placeholders')
         .sort(),
     );
     expect(Object.keys(report).sort()).toEqual([...schema('HealthOk').required].sort());

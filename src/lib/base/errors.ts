@@ -32,6 +32,8 @@ export const ERROR_STATUS = {
   // The taskrouter grant is bound to the Worker whose FriendlyName is the identity (see docs/token-client.md).
   taskrouter_worker_not_found: 403,
   taskrouter_worker_ambiguous: 403,
+  // An operator revoked the identity (npm run revoke; see README "Cut someone off now"), whatever the sign-in method.
+  identity_revoked: 403,
   unsupported_media_type: 415,
   too_many_attempts: 429,
   server_misconfigured: 500,

@@ -338,13 +338,14 @@ export const SETTINGS: readonly SettingDeclaration[] = [
     name: 'THROTTLE_SYNC_SERVICE_SID',
     kind: 'sid',
     description:
-      'Twilio Sync Service that holds the Basic sign-in failure counts, so 5 wrong passwords for a name lock it on every instance of the Function (not 5 per instance). Reached with the API key above; costs Sync reads and writes (one read per Basic check that is not cached, one write per failure). When Sync is slow or failing, each request falls back to its instance\'s own counts and /health says "degraded". Unset: each instance counts alone.',
+      'Twilio Sync Service that holds what every instance of the Function shares: the Basic sign-in failure counts, so 5 wrong passwords for a name lock it on every instance (not 5 per instance), and the revocation list of npm run revoke, refused by every instance within 5 s. Reached with the API key above; costs Sync reads and writes (one read per Basic check that is not cached, one write per failure, one list read per instance every 2.5 to 4.5 s while it serves). When Sync is slow or failing, each request falls back to its instance\'s own counts and last revocation list read, and /health says "degraded". Unset: each instance counts alone and nothing can be revoked.',
     format: "a Sync Service SID (IS followed by 32 hex characters), or default for the account's default Sync Service",
     required: 'false',
+    // One Service for both: the revocations reach every instance that already shares the throttle, with no new setting.
     access: restriction({
-      set: 'password failures are counted across instances',
-      removed: 'each instance counts password failures alone (more guesses pass)',
-      changed: 'password failures are counted in another Sync service',
+      set: 'password failures are counted across instances, and revoked identities are refused',
+      removed: 'each instance counts password failures alone (more guesses pass), and revocations are no longer honoured',
+      changed: 'password failures and revocations are read from another Sync service (revocations made in the old one stop applying)',
     }),
   },
   {

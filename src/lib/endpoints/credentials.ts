@@ -33,6 +33,8 @@ export interface Authenticated {
   readonly roles: readonly string[];
   /** The user name the credential proves (the identity claim without the prefix); none for a shared secret. */
   readonly user?: { readonly name: string; readonly signIn: 'basic' | 'oidc' };
+  /** For an identity-provider token: its iat (seconds), or 'absent'; checked against ended revocations. */
+  readonly oidcIssuedAt?: number | 'absent';
 }
 
 // One verifier per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
@@ -101,7 +103,14 @@ async function verifyIdentityProviderToken(
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity.normalize('NFC')) {
     throw new ServiceError('invalid_request', "with an identity-provider token the identity is the token's; omit identity");
   }
-  return { scheme: 'oidc', identity, roles: principal.roles, user: { name: principal.identity, signIn: 'oidc' } };
+  const { iat } = principal.claims;
+  return {
+    scheme: 'oidc',
+    identity,
+    roles: principal.roles,
+    user: { name: principal.identity, signIn: 'oidc' },
+    oidcIssuedAt: typeof iat === 'number' ? iat : 'absent',
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type Budgeted,
   type SharedFailureLedger,
 } from '../throttle/shared-failure-ledger';
+import type { RevocationCache, RevocationState } from '../revocation/revocation-cache';
 
 /** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
 interface ThrottleStoreReport {
@@ -35,6 +36,8 @@ export type HealthReport =
       readonly placeholders?: readonly string[];
       /** Only with THROTTLE_SYNC_SERVICE_SID. */
       readonly throttle?: ThrottleStoreReport;
+      /** Only with THROTTLE_SYNC_SERVICE_SID: how many revocations are in force (never which) and whether Sync answered. */
+      readonly revocations?: RevocationState;
     }
   | { readonly status: 'misconfigured'; readonly problems: readonly Problem[] };
 
@@ -95,6 +98,8 @@ export interface HealthRequestOptions {
   readonly sources?: ConfigSources;
   /** The failure counts shared by every instance for this configuration (Sync), to probe. Default: none to probe. */
   readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
+  /** The revocation list shared by every instance (Sync), to count. Default: none. */
+  readonly revocations?: (config: ServiceConfig) => RevocationCache | undefined;
 }
 
 /**
@@ -106,11 +111,13 @@ export interface HealthRequestOptions {
  */
 export async function handleHealthRequest(
   env: Environment,
-  { sources = {}, sharedLedger }: HealthRequestOptions = {},
+  { sources = {}, sharedLedger, revocations }: HealthRequestOptions = {},
 ): Promise<HttpResult> {
   const loaded = loadConfig(env, sources);
   let report = healthReportFor(loaded, env);
   const ledger = loaded.ok && sharedLedger ? sharedLedger(loaded.config) : undefined;
   if (report.status === 'ok' && ledger) report = { ...report, throttle: await probeThrottleStore(ledger) };
+  const revocationCache = loaded.ok && revocations ? revocations(loaded.config) : undefined;
+  if (report.status === 'ok' && revocationCache) report = { ...report, revocations: await revocationCache.state() };
   return jsonResult(report.status === 'ok' ? 200 : 503, report, { allowed: true });
 }

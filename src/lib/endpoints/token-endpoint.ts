@@ -13,6 +13,7 @@ import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory }
 import { planToken } from '../policy/plan';
 import { decidePolicy } from '../policy/decide';
 import { parseTokenRequestFields } from '../token/request';
+import type { RevocationCache } from '../revocation/revocation-cache';
 
 /** The parts of a Functions event the endpoint needs, already separated by the adapter. */
 export interface TokenEndpointRequest {
@@ -51,11 +52,35 @@ export interface RequestLogEntry {
    * when Sync was slow or failing and this instance's own counts decided.
    */
   readonly throttle?: 'sync' | 'sync_degraded';
+  /**
+   * With THROTTLE_SYNC_SERVICE_SID: `stale` when the revocation list that was checked could not be read from Sync
+   * within its 5 s staleness bound (the last copy read decided).
+   */
+  readonly revocations?: 'stale';
 }
 
 export interface TokenEndpointDeps extends CredentialDeps {
   readonly now: () => number;
   readonly log: (entry: RequestLogEntry) => void;
+  /** The revocation list shared by every instance for this configuration (Sync), or undefined when there is none. */
+  readonly revocations?: (config: ServiceConfig) => RevocationCache | undefined;
+}
+
+/**
+ * Refuses a revoked identity (403 identity_revoked), whatever the sign-in method; else whether the copy of the list that
+ * decided was current. A warm instance decides from memory and synchronously: no promise, no tick (the hot path).
+ */
+function refuseRevoked(cache: RevocationCache, authenticated: Authenticated): boolean | Promise<boolean> {
+  const judge = (verdict: { readonly refused: boolean; readonly current: boolean }): boolean => {
+    if (verdict.refused) throw new ServiceError('identity_revoked', "this identity's access has been revoked");
+    return verdict.current;
+  };
+  const checked = cache.check(
+    authenticated.oidcIssuedAt === undefined
+      ? { identity: authenticated.identity }
+      : { identity: authenticated.identity, oidcIssuedAt: authenticated.oidcIssuedAt },
+  );
+  return checked instanceof Promise ? checked.then(judge) : judge(checked);
 }
 
 // One Worker directory (and its cache) per endpoint and parsed configuration: new credentials, new cache.
@@ -94,6 +119,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
   let authenticated: Authenticated | undefined;
   let rule: string | undefined;
   let problems: string[] | undefined;
+  let revocationsCurrent = true;
   const notes: VerificationNotes = {};
   const finish = (result: HttpResult, extra?: Partial<RequestLogEntry>): HttpResult => {
     const code = (result.body as { error?: { code?: string } }).error?.code;
@@ -109,6 +135,7 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (problems) entry.problems = problems;
     if (rule !== undefined) entry.rule = rule;
     if (notes.sharedStore !== undefined) entry.throttle = notes.sharedStore === 'sync' ? 'sync' : 'sync_degraded';
+    if (!revocationsCurrent) entry.revocations = 'stale';
     if (extra) Object.assign(entry, extra);
     entry.durationMs = deps.now() - startedAt;
     deps.log(entry as RequestLogEntry);
@@ -135,6 +162,11 @@ export async function handleTokenRequest(request: TokenEndpointRequest, env: Env
     if (!origin.allowed) throw new ServiceError('origin_not_allowed', 'this origin may not request tokens');
     const fields = parseTokenRequestFields(request.fields, body.kind, body.declaredBytes);
     authenticated = await authenticate(config, headers, fields, deps, notes);
+    const revocations = deps.revocations?.(config);
+    if (revocations) {
+      const current = refuseRevoked(revocations, authenticated);
+      revocationsCurrent = current instanceof Promise ? await current : current;
+    }
     const subject = { roles: authenticated.roles, ...(authenticated.user && { user: authenticated.user }) };
     const decision = config.policy ? decidePolicy(config.policy, subject) : undefined;
     rule = decision?.rule;

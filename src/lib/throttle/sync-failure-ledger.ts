@@ -20,6 +20,10 @@ import type { LedgerEntry, SharedFailureLedger } from './shared-failure-ledger';
 /** Maps the names are spread over (see above). */
 const SHARD_COUNT = 32;
 const SHARD_MAP_PREFIX = 'token-service-throttle-';
+/** The names of the Maps the failure counts are spread over, for the deploy and the doctor to check. */
+export function throttleMapNames(): string[] {
+  return Array.from({ length: SHARD_COUNT }, (_, shard) => `${SHARD_MAP_PREFIX}${shard}`);
+}
 /** Attempts at a conditional write before giving up on the shared count for this request. */
 const WRITE_ATTEMPTS = 4;
 const FIRST_BACKOFF_MS = 1_000;

@@ -22,6 +22,8 @@ import {
   type RecordedRequest,
   type ServerlessStateView,
 } from './serverless-api';
+import { FakeSyncApi, SYNC_HOST } from './sync-api';
+import { secretsEqual } from './basic-auth';
 
 export type { DeployedEnvironment } from './deployed-build';
 export type { ProxyRefusal } from './connect-proxy';
@@ -55,6 +57,11 @@ export interface FakeTwilio {
   readonly credentials: Readonly<FakeCredentials>;
   /** Read-only view of services, environments, versions (with content), builds, variables and deployments. */
   readonly state: ServerlessStateView;
+  /**
+   * The account's Sync (one Service, `sync.serviceSid`), answering the account SID with its auth token and any API key
+   * of the account: what npm run deploy and npm run doctor -- --online check and prepare.
+   */
+  readonly sync: FakeSyncApi;
   /** Every API and upload request so far, in order, with status and a secret-free summary of the body. */
   requests(): readonly RecordedRequest[];
   /** Every proxy request refused so far (a CONNECT to another host, or a non-CONNECT request). */
@@ -127,7 +134,19 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
     statusPollsWhileBuilding: options.statusPollsWhileBuilding,
     runtimes: options.runtimes,
   });
-  const certificates = await createTestCertificates([...KEY_HOSTS.keys()].filter((host) => host !== 'api.twilio.com'));
+  const sync = new FakeSyncApi(
+    {
+      accountSid: credentials.accountSid,
+      apiKeySid: credentials.apiKeySid,
+      apiKeySecret: credentials.apiKeySecret,
+      serviceSid: `IS${hex(16)}`,
+    },
+    Date.now,
+    (user, password) =>
+      (secretsEqual(user, credentials.accountSid) && secretsEqual(password, credentials.authToken)) ||
+      api.apiKeys().some((key) => secretsEqual(user, key.sid) && secretsEqual(password, key.secret)),
+  );
+  const certificates = await createTestCertificates([...KEY_HOSTS.keys(), SYNC_HOST].filter((host) => host !== 'api.twilio.com'));
   const served = new Map<string, Served>();
   const starting = new Map<string, Promise<Served>>();
   const dependencyCache = new Map<string, Promise<string>>();
@@ -200,9 +219,10 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
   try {
     proxy = await startConnectProxy({
       tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || KEY_HOSTS.has(host) || isKnownDomain(host),
+      allowHost: (host) => host === API_HOST || host === UPLOAD_HOST || host === SYNC_HOST || KEY_HOSTS.has(host) || isKnownDomain(host),
       handlerFor: (host) => {
         if (host === API_HOST) return api.handleApi;
+        if (host === SYNC_HOST) return sync.handle;
         if (KEY_HOSTS.has(host)) return api.handlerForKeyHost(host);
         if (host === UPLOAD_HOST) return api.handleUpload;
         if (!isKnownDomain(host)) return undefined;
@@ -221,6 +241,7 @@ export async function startFakeTwilio(options: StartFakeTwilioOptions = {}): Pro
     env: Object.freeze({ HTTP_PROXY: runningProxy.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
     credentials: Object.freeze({ ...credentials }),
     state: api.state,
+    sync,
     requests: () => api.requests(),
     refusals: () => runningProxy.refusals(),
     addApiKey: (sid, secret, keyOptions) => api.addApiKey(sid, secret, keyOptions),

@@ -1,6 +1,7 @@
 /**
  * A loopback stand-in for the part of Twilio Sync's REST API (https://sync.twilio.com/v1) that the failure ledger
- * uses: Services/{IS|default}/Maps and Maps/{MP|UniqueName}/Items, enforcing Sync's documented rules — Basic auth
+ * and the revocation list use: Services/{IS|default}, its Maps (create, fetch) and Maps/{MP|UniqueName}/Items (list with
+ * PageSize up to 1,000 and paging, fetch, create, update, delete), enforcing Sync's documented rules — Basic auth
  * with the API key, ETag revisions and If-Match (54205 mismatch, 54003 malformed), 54208 for an existing key,
  * 54200 (or, when told, the generic 20404) for a missing Map, 54201 for a missing Item, 54301 for a taken unique name, ItemTtl expiry, and 429 (20429) once an object
  * (a Map counts as one object for all its items) takes more than 20 writes, or 20 reads, within one second. It can
@@ -99,6 +100,8 @@ export class FakeSyncApi {
   constructor(
     readonly credentials: SyncCredentials,
     private readonly clock: () => number = Date.now,
+    /** Other credentials Sync accepts (the account's auth token, other API keys of the account), when mounted in startFakeTwilio. */
+    private readonly alsoAccepts: (user: string, password: string) => boolean = () => false,
   ) {}
 
   requests(): readonly SyncRequestRecord[] {
@@ -124,6 +127,17 @@ export class FakeSyncApi {
     return [...this.maps.values()].map((map) => map.uniqueName);
   }
 
+  /** Writes an item directly (creating its Map), as another writer would have: for a test's starting state. */
+  seedItem(mapName: string, key: string, data: unknown): void {
+    let map = this.findMap(mapName);
+    if (!map) {
+      map = { sid: sid('MP'), uniqueName: mapName, items: new Map() };
+      this.maps.set(map.sid, map);
+    }
+    const now = this.clock();
+    map.items.set(key, { data, revision: '0', createdAt: now, updatedAt: now });
+  }
+
   /** Deletes every Map (and its items), as a fresh Sync Service would have none. */
   removeAllMaps(): void {
     this.maps.clear();
@@ -140,22 +154,34 @@ export class FakeSyncApi {
       req.socket.destroy();
       return;
     }
-    const path = new URL(req.url ?? '/', `https://${SYNC_HOST}`).pathname;
+    const url = new URL(req.url ?? '/', `https://${SYNC_HOST}`);
+    const path = url.pathname;
     const method = req.method ?? 'GET';
     let route = 'unknown';
-    let mapName: string | undefined;
+    // Named in the record even when the request is refused before routing (told to fail, 429): which object it was for.
+    const mapInPath = /^\/v1\/Services\/[^/]+\/Maps\/([^/]+)/.exec(path)?.[1];
+    let mapName: string | undefined = mapInPath === undefined ? undefined : decodeURIComponent(mapInPath);
     try {
       if (this.behaviour.failWith !== undefined)
         throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
       if (this.clock() < this.behaviour.tooManyRequestsUntil) throw new Refusal(429, 20429, 'Too many requests');
       this.authenticate(req);
+      const serviceOnly = /^\/v1\/Services\/([^/]+)$/.exec(path);
+      if (serviceOnly && method === 'GET') {
+        if (serviceOnly[1] !== 'default' && serviceOnly[1] !== this.credentials.serviceSid)
+          throw new Refusal(404, 20404, 'Service not found');
+        route = 'Services/{Service}';
+        this.recorded.push({ method, route, status: 200 });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.serviceJson()));
+        return;
+      }
       const match = /^\/v1\/Services\/([^/]+)\/Maps(?:\/([^/]+)(?:\/Items(?:\/([^/]+))?)?)?$/.exec(path);
       if (!match) throw new Refusal(404, 20404, `The requested resource ${path.replace(/^\/v1/, '')} was not found`);
       const [, service, mapId, rawKey] = match;
       if (service !== 'default' && service !== this.credentials.serviceSid) throw new Refusal(404, 20404, 'Service not found');
       mapName = mapId === undefined ? undefined : decodeURIComponent(mapId);
       const key = rawKey === undefined ? undefined : decodeURIComponent(rawKey);
-      const form = parseUrlencoded(body);
+      const form = method === 'GET' ? url.searchParams : parseUrlencoded(body);
       route = mapName === undefined ? 'Maps' : path.includes('/Items') ? (key === undefined ? 'Items' : 'Items/{Key}') : 'Maps/{Map}';
       const answer = this.route(method, route, mapName, key, form, req.headers['if-match']);
       this.recorded.push({ method, route, ...(mapName !== undefined && { map: mapName }), status: answer.status });
@@ -174,7 +200,10 @@ export class FakeSyncApi {
   private authenticate(req: IncomingMessage): void {
     const pair = basicPair(req.headers.authorization);
     const { apiKeySid, apiKeySecret } = this.credentials;
-    const accepted = pair !== undefined && [secretsEqual(pair.user, apiKeySid), secretsEqual(pair.password, apiKeySecret)].every(Boolean);
+    const accepted =
+      pair !== undefined &&
+      ([secretsEqual(pair.user, apiKeySid), secretsEqual(pair.password, apiKeySecret)].every(Boolean) ||
+        this.alsoAccepts(pair.user, pair.password));
     if (!accepted) throw new Refusal(401, 20003, 'Authenticate');
   }
 
@@ -217,6 +246,51 @@ export class FakeSyncApi {
     }
   }
 
+  private serviceJson() {
+    const serviceSid = this.credentials.serviceSid;
+    return {
+      sid: serviceSid,
+      account_sid: this.credentials.accountSid,
+      unique_name: null,
+      url: `https://${SYNC_HOST}/v1/Services/${serviceSid}`,
+    };
+  }
+
+  private mapJson(map: SyncMap) {
+    const serviceSid = this.credentials.serviceSid;
+    return {
+      sid: map.sid,
+      unique_name: map.uniqueName,
+      service_sid: serviceSid,
+      revision: '0',
+      url: `https://${SYNC_HOST}/v1/Services/${serviceSid}/Maps/${map.sid}`,
+    };
+  }
+
+  /** One page of a Map's live items, oldest first, as Sync pages them (PageSize 1..1000, default 50; Page from 0). */
+  private itemPage(map: SyncMap, query: URLSearchParams, live: (key: string) => Item | undefined) {
+    const pageSize = query.has('PageSize') ? Number(query.get('PageSize')) : 50;
+    const page = query.has('Page') ? Number(query.get('Page')) : 0;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new Refusal(400, 20001, 'Invalid PageSize');
+    if (!Number.isInteger(page) || page < 0) throw new Refusal(400, 20001, 'Invalid Page');
+    const keys = [...map.items.keys()].filter((key) => live(key) !== undefined);
+    const slice = keys.slice(page * pageSize, (page + 1) * pageSize);
+    const base = `https://${SYNC_HOST}/v1/Services/${this.credentials.serviceSid}/Maps/${map.sid}/Items`;
+    const hasNext = (page + 1) * pageSize < keys.length;
+    return {
+      items: slice.map((key) => this.itemJson(map, key, live(key)!)),
+      meta: {
+        page,
+        page_size: pageSize,
+        first_page_url: `${base}?PageSize=${pageSize}&Page=0`,
+        previous_page_url: page > 0 ? `${base}?PageSize=${pageSize}&Page=${page - 1}` : null,
+        url: `${base}?PageSize=${pageSize}&Page=${page}`,
+        next_page_url: hasNext ? `${base}?PageSize=${pageSize}&Page=${page + 1}` : null,
+        key: 'items',
+      },
+    };
+  }
+
   private itemJson(map: SyncMap, key: string, item: Item) {
     return {
       key,
@@ -248,11 +322,27 @@ export class FakeSyncApi {
       this.maps.set(map.sid, map);
       return { status: 201, body: { sid: map.sid, unique_name: map.uniqueName, service_sid: this.credentials.serviceSid, revision: '0' } };
     }
-    if (mapName === undefined || route === 'Maps' || route === 'Maps/{Map}') throw new Refusal(405, 20004, 'Method not allowed');
+    if (route === 'Maps' && method === 'GET') {
+      const maps = [...this.maps.values()];
+      const url = `https://${SYNC_HOST}/v1/Services/${this.credentials.serviceSid}/Maps?PageSize=1000&Page=0`;
+      return {
+        status: 200,
+        body: {
+          maps: maps.slice(0, 1000).map((map) => this.mapJson(map)),
+          meta: { page: 0, page_size: 1000, first_page_url: url, previous_page_url: null, url, next_page_url: null, key: 'maps' },
+        },
+      };
+    }
+    if (mapName === undefined || route === 'Maps' || (route === 'Maps/{Map}' && method !== 'GET'))
+      throw new Refusal(405, 20004, 'Method not allowed');
     const map = this.findMap(mapName);
     if (!map) {
       if (this.behaviour.missingMapCode === 20404) throw new Refusal(404, 20404, 'The requested resource was not found');
       throw new Refusal(404, 54200, 'Map not found');
+    }
+    if (route === 'Maps/{Map}') {
+      this.spend(this.reads, map.sid, READS_PER_SECOND_PER_OBJECT);
+      return { status: 200, body: this.mapJson(map) };
     }
     const ifMatch = Array.isArray(ifMatchHeader) ? ifMatchHeader[0] : ifMatchHeader;
     if (ifMatch !== undefined && ifMatch !== '*' && !/^[0-9a-z]+$/.test(ifMatch)) throw new Refusal(400, 54003, 'Invalid If-Match header');
@@ -281,6 +371,10 @@ export class FakeSyncApi {
       };
       map.items.set(newKey, item);
       return { status: 201, body: this.itemJson(map, newKey, item), etag: item.revision };
+    }
+    if (route === 'Items' && method === 'GET') {
+      this.spend(this.reads, map.sid, READS_PER_SECOND_PER_OBJECT);
+      return { status: 200, body: this.itemPage(map, form, live) };
     }
     if (route !== 'Items/{Key}' || key === undefined) throw new Refusal(405, 20004, 'Method not allowed');
     if (method === 'GET') {
