@@ -35,7 +35,18 @@ function longestTtlSeconds(project: ReturnType<typeof readProjectConfiguration>)
 }
 const TWILIO_MAX_TTL_SECONDS = 86_400;
 
-async function run(command: RevokeCommand, store: RevocationStore, serviceLabel: string, maxTtlSeconds: number): Promise<number> {
+interface ProjectFacts {
+  readonly serviceLabel: string;
+  readonly maxTtlSeconds: number;
+  /** OIDC_IDENTITY_PREFIX when identity-provider users sign in beside others: their identities start with it. */
+  readonly oidcIdentityPrefix?: string;
+}
+
+async function run(
+  command: RevokeCommand,
+  store: RevocationStore,
+  { serviceLabel, maxTtlSeconds, oidcIdentityPrefix }: ProjectFacts,
+): Promise<number> {
   const now = Date.now();
   if (command.action === 'list') {
     const entries = await store.list();
@@ -78,6 +89,13 @@ async function run(command: RevokeCommand, store: RevocationStore, serviceLabel:
     `  tokens issued before now can still be used until ${iso(now + maxTtlSeconds * 1000)} at the latest (the longest lifetime in force, ${maxTtlSeconds} s); ` +
       'Twilio cannot revoke one token: npm run rotate-key ends them all',
   );
+  // The same person signed in through the identity provider is another identity (issue 22): say so, by name.
+  if (oidcIdentityPrefix && !command.identity.startsWith(oidcIdentityPrefix)) {
+    out(
+      `  identity-provider users are ${oidcIdentityPrefix}NAME here: if ${command.identity} also signs in that way, ` +
+        `npm run revoke -- ${oidcIdentityPrefix}${command.identity}`,
+    );
+  }
   out(
     '  sessions already open stay open (Video rooms, Conversations, TaskRouter, Voice registrations, Sync): --evict is not built yet; ' +
       'end them in the Console or through the REST API (README "Cut someone off now")',
@@ -125,7 +143,12 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!/^AC[0-9a-f]{32}$/.test(accountSid))
       throw new DeployStop(`no account SID for the API key: set TWILIO_ACCOUNT_SID in ${project.envFile}`);
     const store = twilioRevocationStore({ username: credentials.username, password: credentials.password, accountSid, serviceSid });
-    return await run(args.command, store, `Sync Service ${serviceSid}`, longestTtlSeconds(project));
+    const oidcIdentityPrefix = project.values['OIDC_ISSUER']?.trim() ? project.values['OIDC_IDENTITY_PREFIX']?.trim() : undefined;
+    return await run(args.command, store, {
+      serviceLabel: `Sync Service ${serviceSid}`,
+      maxTtlSeconds: longestTtlSeconds(project),
+      ...(oidcIdentityPrefix && { oidcIdentityPrefix }),
+    });
   } catch (error) {
     if (error instanceof DeployStop) {
       process.stderr.write(`revoke: ${error.message}\n`);

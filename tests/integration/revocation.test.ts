@@ -44,6 +44,8 @@ beforeAll(async () => {
     HTTP_PROXY: sync.env.HTTP_PROXY,
     OIDC_ISSUER: provider.issuer,
     OIDC_AUDIENCE: AUDIENCE,
+    // Beside Basic users and a shared secret, identity-provider users are told apart by a prefix (issue 22).
+    OIDC_IDENTITY_PREFIX: 'idp:',
   });
   workDir = mkdtempSync(join(tmpdir(), 'revoke-'));
   writeFileSync(join(workDir, '.env'), dotenvText(env), { mode: 0o600 });
@@ -151,6 +153,8 @@ describe('revoke, then lift, across two instances', () => {
       /tokens issued before now can still be used until \S+ at the latest \(the longest lifetime in force, 3600 s\)/,
     );
     expect(run.stdout).toMatch(/--evict is not built yet/);
+    // The identity-provider sign-in of the same person is another identity; the operator is told which.
+    expect(run.stdout).toMatch(/identity-provider users are idp:NAME here: if alice also signs in that way, npm run revoke -- idp:alice/);
     const since = Date.now();
     const [onA, onB] = await Promise.all([msUntil(a, alice, 403, 5_000, since), msUntil(b, alice, 403, 5_000, since)]);
     measured['basic on a'] = onA;
@@ -177,7 +181,10 @@ describe('revoke, then lift, across two instances', () => {
 
   it('a shared-secret caller asking for a revoked identity, and an OIDC subject, are refused on both', async () => {
     expect((await revoke('dave', '--for', '1h')).status).toBe(0);
-    expect((await revoke('carol')).status).toBe(0);
+    // The OIDC subject carol is the Twilio identity idp:carol: that is what is revoked.
+    const carolRevoked = await revoke('idp:carol');
+    expect(carolRevoked.status).toBe(0);
+    expect(carolRevoked.stdout).not.toMatch(/identity-provider users are/);
     const since = Date.now();
     const dave: Caller = { kind: 'secret', identity: 'dave' };
     const carol: Caller = { kind: 'oidc', jwt: preRevocationJwt };
@@ -210,7 +217,7 @@ describe('revoke, then lift, across two instances', () => {
   });
 
   it('--lift brings Basic and shared-secret tokens back on both; the OIDC token issued before the lift stays refused', async () => {
-    for (const identity of ['alice', 'dave', 'carol']) {
+    for (const identity of ['alice', 'dave', 'idp:carol']) {
       const run = await revoke('--lift', identity);
       expect(run.status).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`lifted ${identity}`));
