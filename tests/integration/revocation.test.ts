@@ -110,6 +110,24 @@ function logLines(server: RunningServer, event: string): Array<Record<string, un
     .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
 }
 
+/**
+ * The log lines of `event` once `ready(lines)` holds, polled every 50 ms: a line is written before the answer, but
+ * reaches this process through a pipe, so on a busy machine it can arrive after the answer does.
+ */
+async function logLinesOnce(
+  server: RunningServer,
+  event: string,
+  ready: (lines: Array<Record<string, unknown>>) => boolean,
+  limitMs = 3_000,
+): Promise<Array<Record<string, unknown>>> {
+  const since = Date.now();
+  for (;;) {
+    const lines = logLines(server, event);
+    if (ready(lines) || Date.now() - since > limitMs) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** /health's revocations once `ok(report)` holds, polled every 200 ms; /health's copy is as stale as any (≤ 5 s). */
 async function healthWithin(server: RunningServer, ok: (report: { sync: string; active: number }) => boolean, limitMs: number) {
   const since = Date.now();
@@ -164,7 +182,7 @@ describe('revoke, then lift, across two instances', () => {
       const other = await ask(server, bob);
       expect(other.status).toBe(200);
       expect((await verifyTwilioToken(other.token!, credentials.apiKeySecret)).claims.grants?.identity).toBe('bob');
-      const refusal = logLines(server, 'token_request').at(-2)!;
+      const refusal = (await logLinesOnce(server, 'token_request', (lines) => lines.at(-1)?.['identity'] === 'bob')).at(-2)!;
       expect(refusal).toMatchObject({ outcome: 'refused', status: 403, code: 'identity_revoked', scheme: 'basic', identity: 'alice' });
       expect(JSON.stringify(refusal)).not.toContain(credentials.passwords['alice']!);
     }
@@ -267,11 +285,13 @@ describe('Sync slow or down: never a 5xx; the last list read decides; the log an
       const refused = await ask(server, sockPuppet);
       expect(refused).toMatchObject({ status: 403, code: 'identity_revoked' });
       expect((await ask(server, bob)).status).toBe(200);
-      expect(logLines(server, 'token_request').at(-1)).toMatchObject({ status: 200, revocations: 'stale' });
+      const lines = await logLinesOnce(server, 'token_request', (all) => all.at(-1)?.['status'] === 200);
+      expect(lines.at(-1)).toMatchObject({ status: 200, revocations: 'stale' });
       const health = await send(`${server.url}/health`, { method: 'GET' });
       expect(health.status).toBe(200);
       expect(health.json.revocations).toMatchObject({ sync: 'degraded', active: 1 });
-      expect(logLines(server, 'revocations').at(-1)).toMatchObject({ sync: 'degraded', active: 1 });
+      const changes = await logLinesOnce(server, 'revocations', (all) => all.at(-1)?.['sync'] === 'degraded');
+      expect(changes.at(-1)).toMatchObject({ sync: 'degraded', active: 1 });
     }
     sync.api.behaviour.dropConnections = false;
     await new Promise((resolve) => setTimeout(resolve, 1_100));
