@@ -23,7 +23,7 @@ export interface ProductOutcome {
 
 interface RestError {
   readonly status?: number;
-  readonly code?: number;
+  readonly code?: number | string;
   readonly message?: string;
 }
 
@@ -39,8 +39,14 @@ class EvictStop extends Error {}
 function describeRestError(error: unknown): string {
   if (error instanceof EvictStop) return error.message;
   const { status, code, message } = (error ?? {}) as RestError;
-  if (status === undefined && code === undefined) return `no answer (${message ?? String(error)})`;
+  // A network failure or timeout (axios' ECONNABORTED, ECONNRESET…) has no HTTP status: Twilio never answered.
+  if (typeof status !== 'number') return `no answer (${message ?? String(error)})`;
   return `Twilio answered ${status ?? '?'}${code !== undefined ? ` (error ${code})` : ''}${message ? `: ${message}` : ''}`;
+}
+
+/** SIDs for a line: all of a few, the first ten of many (the count says how many). */
+function sidList(sids: readonly string[]): string {
+  return sids.length <= 10 ? sids.join(', ') : `${sids.slice(0, 10).join(', ')} and ${sids.length - 10} more`;
 }
 
 const isNotFound = (error: unknown) => (error as RestError).status === 404 && (error as RestError).code === 20404;
@@ -70,7 +76,7 @@ async function evictVideo(client: Client, identity: string): Promise<string> {
   }
   return disconnected.length === 0
     ? `not connected to any of ${rooms.length} in-progress room(s)`
-    : `disconnected from ${disconnected.length} of ${rooms.length} in-progress room(s): ${disconnected.join(', ')}`;
+    : `disconnected from ${disconnected.length} of ${rooms.length} in-progress room(s): ${sidList(disconnected)}`;
 }
 
 async function evictConversations(client: Client, identity: string, serviceSid: string): Promise<string> {
@@ -89,7 +95,7 @@ async function evictConversations(client: Client, identity: string, serviceSid: 
   }
   return removed.length === 0
     ? `takes part in no conversation of ${serviceSid}`
-    : `removed from ${removed.length} conversation(s) of ${serviceSid}: ${removed.join(', ')}`;
+    : `removed from ${removed.length} conversation(s) of ${serviceSid}: ${sidList(removed)}`;
 }
 
 async function evictWorker(client: Client, identity: string, workspaceSid: string): Promise<string> {
