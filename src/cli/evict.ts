@@ -66,13 +66,20 @@ async function evictVideo(client: Client, identity: string): Promise<string> {
   const rooms = await client.video.v1.rooms.list({ status: 'in-progress', pageSize: 100 });
   const disconnected: string[] = [];
   for (const room of rooms) {
-    try {
-      // The Participant resource takes the identity in place of the PA SID; 20404: not connected to this room.
-      await client.video.v1.rooms(room.sid).participants(identity).update({ status: 'disconnected' });
-      disconnected.push(room.sid);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
+    // Found by a query filter, not by the identity in the path (which twilio-node puts there unencoded, and refuses
+    // with a / or ?): an identity may hold characters a path cannot.
+    const participants = await client.video.v1.rooms(room.sid).participants.list({ identity, status: 'connected', pageSize: 50 });
+    let left = false;
+    for (const participant of participants) {
+      try {
+        await client.video.v1.rooms(room.sid).participants(participant.sid).update({ status: 'disconnected' });
+        left = true;
+      } catch (error) {
+        // 20404: it left (or the room ended) since the list was read.
+        if (!isNotFound(error)) throw error;
+      }
     }
+    if (left) disconnected.push(room.sid);
   }
   return disconnected.length === 0
     ? `not connected to any of ${rooms.length} in-progress room(s)`

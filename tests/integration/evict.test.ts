@@ -159,10 +159,11 @@ it('a call that hangs is given up after 10 s: that product fails, the others are
 }, 60_000);
 
 it('a product whose grant is off is skipped with a line saying why, and is never called', async () => {
-  const s = liveSessions('gina', 'hank');
+  // An identity with characters a URL path cannot hold as they are: found by a query filter, never put in the path.
+  const s = liveSessions('gina/ops #2?', 'hank');
   const conversationCalls = live.conversations.requests().length;
   const taskrouterCalls = live.taskrouter.requests().length;
-  const run = await revoke('video.env', 'gina', '--evict');
+  const run = await revoke('video.env', 'gina/ops #2?', '--evict');
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/✓ Video: disconnected from 2 of/);
@@ -170,7 +171,9 @@ it('a product whose grant is off is skipped with a line saying why, and is never
   expect(run.stdout).toContain('- TaskRouter: skipped: the taskrouter grant is off (TOKEN_GRANTS=video): no Worker to move');
   expect(live.conversations.requests()).toHaveLength(conversationCalls);
   expect(live.taskrouter.requests()).toHaveLength(taskrouterCalls);
-  expect(live.conversations.identitiesIn(s.conversations[0]!)).toContain('gina');
+  for (const room of s.rooms) expect(connected(room, 'gina/ops #2?')).toBe(false);
+  expect(connected(s.rooms[0]!, 'hank')).toBe(true);
+  expect(live.conversations.identitiesIn(s.conversations[0]!)).toContain('gina/ops #2?');
   expect(live.taskrouter.activityOf(s.worker)).toMatchObject({ available: true });
 }, 60_000);
 
