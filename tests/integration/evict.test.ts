@@ -42,6 +42,9 @@ beforeAll(async () => {
       mode: 0o600,
     },
   );
+  writeFileSync(join(workDir, 'broken.env'), dotenvText(await environmentFor(credentials, { ...base, TOKEN_GRANTS: 'video,fax' })), {
+    mode: 0o600,
+  });
   writeFileSync(join(workDir, 'video.env'), dotenvText(await environmentFor(credentials, { ...base, TOKEN_GRANTS: 'video' })), {
     mode: 0o600,
   });
@@ -199,4 +202,15 @@ it('without --evict, says how to end the sessions and leaves them open', async (
   );
   expect(run.stdout).not.toContain('not built yet');
   expect(connected(s.rooms[0]!, 'kim')).toBe(true);
+}, 60_000);
+
+it('with a configuration that does not parse, the revocation is written but nothing is evicted (which grants are on is unknown)', async () => {
+  const s = liveSessions('olga', 'pete');
+  const videoCalls = live.video.requests().length;
+  const run = await revoke('broken.env', 'olga', '--evict');
+  expect(run.status).toBe(1);
+  expect(run.stdout).toMatch(/^revoke: revoked olga until lifted \(4 of 4 replica Maps/);
+  expect(run.stdout).toContain("✗ evict: not done: the project's configuration has problems (npm run doctor lists them)");
+  expect(live.video.requests()).toHaveLength(videoCalls);
+  expect(connected(s.rooms[0]!, 'olga')).toBe(true);
 }, 60_000);
