@@ -3,15 +3,24 @@ import { identityProblem } from '../lib/token/identity';
 import { MAX_REASON_LENGTH } from '../lib/revocation/revocations';
 
 export const REVOKE_USAGE = [
-  'usage: npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] [--env FILE]',
+  'usage: npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] [--evict] [--env FILE]',
   '       npm run revoke -- --list [--env FILE]',
   '       npm run revoke -- --lift IDENTITY [--env FILE]',
   'DURATION: a number with s, m, h or d (e.g. 30m, 12h, 7d); without --for, until lifted.',
+  '--evict: once the revocation is written, also end its live sessions: disconnect it from in-progress Video Rooms,',
+  '  remove it from its Conversations and move its TaskRouter Worker offline (each when that grant is on).',
   'Credentials come from the environment: TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN).',
 ].join('\n');
 
 export type RevokeCommand =
-  | { readonly action: 'revoke'; readonly identity: string; readonly forSeconds?: number; readonly reason?: string }
+  | {
+      readonly action: 'revoke';
+      readonly identity: string;
+      readonly forSeconds?: number;
+      readonly reason?: string;
+      /** Also end the identity's live sessions once the revocation is written. */
+      readonly evict?: true;
+    }
   | { readonly action: 'lift'; readonly identity: string }
   | { readonly action: 'list' };
 
@@ -55,6 +64,7 @@ export function parseRevokeArgs(argv: readonly string[]): RevokeArgs {
   let lift: string | undefined;
   let forText: string | undefined;
   let reason: string | undefined;
+  let evict = false;
   const identities: string[] = [];
   const value = (flag: string) => {
     const next = rest.shift();
@@ -68,6 +78,7 @@ export function parseRevokeArgs(argv: readonly string[]): RevokeArgs {
     else if (argument === '--for') forText = value(argument);
     else if (argument === '--reason') reason = value(argument);
     else if (argument === '--env') envFile = value(argument);
+    else if (argument === '--evict') evict = true;
     else if (argument === '--help' || argument === '-h') throw new RevokeUsageError('');
     else if (argument === '--') identities.push(...rest.splice(0));
     else if (/^(--password|-p|--username|-u)(=|$)/.test(argument)) {
@@ -85,6 +96,9 @@ export function parseRevokeArgs(argv: readonly string[]): RevokeArgs {
   if ((list || lift !== undefined) && (forText !== undefined || reason !== undefined)) {
     throw new RevokeUsageError('--for and --reason go with an identity to revoke');
   }
+  // Evicting without revoking would let the identity sign straight back in: --evict only comes with a revocation.
+  if ((list || lift !== undefined) && evict)
+    throw new RevokeUsageError('--evict goes with an identity to revoke (npm run revoke -- IDENTITY --evict)');
   const withEnv = envFile !== undefined ? { envFile } : {};
   if (list) return { command: { action: 'list' }, ...withEnv };
   if (lift !== undefined) return { command: { action: 'lift', identity: checkedIdentity(lift) }, ...withEnv };
@@ -99,6 +113,7 @@ export function parseRevokeArgs(argv: readonly string[]): RevokeArgs {
       identity: checkedIdentity(identities[0]!),
       ...(forText !== undefined && { forSeconds: parseDuration(forText) }),
       ...(reason !== undefined && reason.trim() !== '' && { reason: reason.trim() }),
+      ...(evict && { evict: true as const }),
     },
     ...withEnv,
   };

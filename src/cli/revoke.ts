@@ -2,10 +2,12 @@
  * npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] | --list | --lift IDENTITY: the operator's kill switch.
  * Writes the revocation to the Sync Service the deployed service reads (THROTTLE_SYNC_SERVICE_SID in the env file),
  * with the account's credentials from the environment (never argv, never a file); every instance refuses the identity
- * (403 identity_revoked) within 5 s, whatever the sign-in method. See README "Cut someone off now".
+ * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
+ * See README "Cut someone off now".
  */
 import { resolveDeployCredentials } from './deploy-credentials';
 import { DeployStop } from './deploy-output';
+import { evictIdentity, type EvictionScope, type ProductOutcome } from './evict';
 import { readProjectConfiguration } from './project-config';
 import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCommand } from './revoke-args';
 import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationStore } from './revocation-store';
@@ -28,10 +30,20 @@ function describeEntry(entry: StoredRevocation, now: number): string {
 }
 
 /** The longest lifetime a token of this service can have: until then, tokens issued before the revocation still work. */
-function longestTtlSeconds(project: ReturnType<typeof readProjectConfiguration>): number {
-  const parsed = parseConfig(project.values, project.sources);
+function longestTtlSeconds(parsed: ReturnType<typeof parseConfig>): number {
   // Unparseable here (the deploy would refuse it): Twilio's own limit is the honest bound.
   return parsed.ok ? parsed.config.maxTtl : TWILIO_MAX_TTL_SECONDS;
+}
+
+/** The products --evict may reach, as the deployed configuration enables them; undefined when it does not parse. */
+function evictionScope(parsed: ReturnType<typeof parseConfig>): EvictionScope | undefined {
+  if (!parsed.ok) return undefined;
+  const { grants } = parsed.config;
+  return {
+    grants: grants.enabled,
+    ...(grants.conversationsServiceSid !== undefined && { conversationsServiceSid: grants.conversationsServiceSid }),
+    ...(grants.taskrouterWorkspaceSid !== undefined && { taskrouterWorkspaceSid: grants.taskrouterWorkspaceSid }),
+  };
 }
 const TWILIO_MAX_TTL_SECONDS = 86_400;
 
@@ -40,12 +52,41 @@ interface ProjectFacts {
   readonly maxTtlSeconds: number;
   /** OIDC_IDENTITY_PREFIX when identity-provider users sign in beside others: their identities start with it. */
   readonly oidcIdentityPrefix?: string;
+  /** --evict's work for an identity, with the operator's credentials; undefined when the configuration does not parse. */
+  readonly evict?: (identity: string) => Promise<ProductOutcome[]>;
+}
+
+const MARK: Record<ProductOutcome['status'], string> = { done: '✓', skipped: '-', failed: '✗' };
+
+/** --evict after a revocation every replica took: each product's outcome, then what no REST call can end. */
+async function reportEviction(identity: string, evict: ProjectFacts['evict'], usableUntil: string): Promise<number> {
+  if (!evict) {
+    out(
+      "✗ evict: not done: the project's configuration has problems (npm run doctor lists them), so which grants are on is unknown; " +
+        'fix it and run the same command again',
+    );
+    return 1;
+  }
+  const outcomes = await evict(identity);
+  out(`evict: ${identity}'s live sessions:`);
+  for (const outcome of outcomes) out(`  ${MARK[outcome.status]} ${outcome.product}: ${outcome.line}`);
+  out(
+    '  cannot be evicted through the REST API: Voice push registrations (they outlive tokens; they end when the app unregisters or after a year unused) ' +
+      `and Sync sessions (a connected Sync client keeps its connection until its token expires): tokens already issued stay usable until ${usableUntil} ` +
+      'at the latest; npm run rotate-key ends them all now',
+  );
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed');
+  if (failed.length > 0) {
+    out(`✗ evict: ${failed.map((outcome) => outcome.product).join(', ')} failed (the revocation stands); run the same command again`);
+    return 1;
+  }
+  return 0;
 }
 
 async function run(
   command: RevokeCommand,
   store: RevocationStore,
-  { serviceLabel, maxTtlSeconds, oidcIdentityPrefix }: ProjectFacts,
+  { serviceLabel, maxTtlSeconds, oidcIdentityPrefix, evict }: ProjectFacts,
 ): Promise<number> {
   const now = Date.now();
   if (command.action === 'list') {
@@ -85,8 +126,9 @@ async function run(
     `revoke: revoked ${command.identity} ${entry.u !== undefined ? `until ${iso(entry.u)}` : 'until lifted'} (${written} of ${REPLICA_COUNT} replica Maps on ${serviceLabel}); ` +
       `every instance refuses it (403 identity_revoked) within ${STALENESS_SECONDS} s`,
   );
+  const usableUntil = iso(now + maxTtlSeconds * 1000);
   out(
-    `  tokens issued before now can still be used until ${iso(now + maxTtlSeconds * 1000)} at the latest (the longest lifetime in force, ${maxTtlSeconds} s); ` +
+    `  tokens issued before now can still be used until ${usableUntil} at the latest (the longest lifetime in force, ${maxTtlSeconds} s); ` +
       'Twilio cannot revoke one token: npm run rotate-key ends them all',
   );
   // The same person signed in through the identity provider is another identity (issue 22): say so, by name.
@@ -96,17 +138,21 @@ async function run(
         `npm run revoke -- ${oidcIdentityPrefix}${command.identity}`,
     );
   }
-  out(
-    '  sessions already open stay open (Video rooms, Conversations, TaskRouter, Voice registrations, Sync): --evict is not built yet; ' +
-      'end them in the Console or through the REST API (README "Cut someone off now")',
-  );
+  if (!command.evict) {
+    out(
+      `  sessions already open stay open (Video rooms, Conversations, TaskRouter): npm run revoke -- ${command.identity} --evict ends them ` +
+        '(README "Cut someone off now")',
+    );
+  }
   if (written < REPLICA_COUNT) {
     out(
       `✗ ${REPLICA_COUNT - written} replica Map(s) did not take it: instances reading them may still issue tokens; run the same command again`,
     );
+    // Evicting while some instances still mint tokens would only send the identity back in: the revocation comes first.
+    if (command.evict) out('✗ evict: not done until every replica holds the revocation');
     return 1;
   }
-  return 0;
+  return command.evict ? reportEviction(command.identity, evict, usableUntil) : 0;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -144,10 +190,16 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new DeployStop(`no account SID for the API key: set TWILIO_ACCOUNT_SID in ${project.envFile}`);
     const store = twilioRevocationStore({ username: credentials.username, password: credentials.password, accountSid, serviceSid });
     const oidcIdentityPrefix = project.values['OIDC_ISSUER']?.trim() ? project.values['OIDC_IDENTITY_PREFIX']?.trim() : undefined;
+    const parsed = parseConfig(project.values, project.sources);
+    const scope = evictionScope(parsed);
     return await run(args.command, store, {
       serviceLabel: `Sync Service ${serviceSid}`,
-      maxTtlSeconds: longestTtlSeconds(project),
+      maxTtlSeconds: longestTtlSeconds(parsed),
       ...(oidcIdentityPrefix && { oidcIdentityPrefix }),
+      ...(scope && {
+        evict: (identity: string) =>
+          evictIdentity({ username: credentials.username, password: credentials.password, accountSid }, identity, scope),
+      }),
     });
   } catch (error) {
     if (error instanceof DeployStop) {

@@ -170,7 +170,9 @@ describe('revoke, then lift, across two instances', () => {
     expect(run.stdout).toMatch(
       /tokens issued before now can still be used until \S+ at the latest \(the longest lifetime in force, 3600 s\)/,
     );
-    expect(run.stdout).toMatch(/--evict is not built yet/);
+    expect(run.stdout).toMatch(
+      /sessions already open stay open \(Video rooms, Conversations, TaskRouter\): npm run revoke -- alice --evict ends them/,
+    );
     // The identity-provider sign-in of the same person is another identity; the operator is told which.
     expect(run.stdout).toMatch(/identity-provider users are idp:NAME here: if alice also signs in that way, npm run revoke -- idp:alice/);
     const since = Date.now();

@@ -1,7 +1,8 @@
 /**
  * One stand-in host behind its own CONNECT proxy, with a CA made for this run: a client in another process reaches it
  * as it reaches the real host, through HTTP_PROXY and with the CA trusted via NODE_EXTRA_CA_CERTS. The Sync and
- * TaskRouter stand-ins each run on one of these, apart from startFakeTwilio (the Serverless stand-in).
+ * TaskRouter stand-ins each run on one of these, apart from startFakeTwilio (the Serverless stand-in); serveHosts puts
+ * several hosts behind one proxy (the revoke --evict test: Sync, Video, Conversations and TaskRouter).
  */
 import { createTestCertificates } from './certificates';
 import { startConnectProxy, type ProxyRefusal, type TlsRequestHandler } from './connect-proxy';
@@ -15,14 +16,23 @@ export interface SingleHost {
 }
 
 /** @example const served = await serveSingleHost('sync.twilio.com', api.handle); // ...; await served.stop() */
-export async function serveSingleHost(host: string, handler: TlsRequestHandler): Promise<SingleHost> {
-  const certificates = await createTestCertificates([host]);
+export function serveSingleHost(host: string, handler: TlsRequestHandler): Promise<SingleHost> {
+  return serveHosts(new Map([[host, handler]]));
+}
+
+/**
+ * Several stand-in hosts behind one proxy and one CA: a client that talks to several Twilio products in one run (one
+ * HTTP_PROXY for all of them, as twilio-node has) reaches each of them.
+ * @example const served = await serveHosts(new Map([['sync.twilio.com', sync.handle], ['video.twilio.com', video.handle]]));
+ */
+export async function serveHosts(handlers: ReadonlyMap<string, TlsRequestHandler>): Promise<SingleHost> {
+  const certificates = await createTestCertificates([...handlers.keys()]);
   let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
   try {
     proxy = await startConnectProxy({
       tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
-      allowHost: (name) => name === host,
-      handlerFor: (name) => (name === host ? handler : undefined),
+      allowHost: (name) => handlers.has(name),
+      handlerFor: (name) => handlers.get(name),
     });
   } catch (error) {
     certificates.dispose();

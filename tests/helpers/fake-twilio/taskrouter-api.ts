@@ -1,12 +1,16 @@
 /**
  * A loopback stand-in for TaskRouter's REST API (https://taskrouter.twilio.com/v1), the part the token service uses:
- * Workspaces and their Workers, read with Basic auth (Account SID + auth token, or an API key of that account).
+ * Workspaces, their Workers and Activities, with Basic auth (Account SID + auth token, or an API key of that account).
  * Rules as Twilio documents them (docs/taskrouter/api/worker, twilio-oai twilio_taskrouter_v1.json):
  * - a wrong or missing credential is 401 with error 20003; an unknown Workspace or Worker is 404 with error 20404;
  * - `GET /v1/Workspaces/{WS}/Workers` filters on FriendlyName (exact), answers a page with Twilio's `meta` block under
  *   the key `workers`, PageSize 1 to 1000 (default 50); "Pagination is not supported under this resource. Please avoid
  *   usage of the page query parameter": a Page other than 0 without the PageToken of a next_page_url is refused here;
- * - only GET is served (the service never writes), anything else is 405 with error 20004.
+ * - `GET …/Activities` filters on Available (true/false) and FriendlyName, key `activities`; every Workspace has the
+ *   default Activities Offline (Available=false) and Available (Available=true);
+ * - `POST …/Workers/{WK}` takes ActivitySid (an Activity of that Workspace, else 400 with 20001) and
+ *   RejectPendingReservations, "only valid if the Worker's new Activity resource has its Availability property set to
+ *   False" (else 400 with 20001); that is the only write served (`revoke --evict`), anything else is 405 with 20004.
  * Tests can make it fail (a status and code for the next requests, or a delay) to rehearse an outage.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,6 +19,7 @@ import { listPage } from './twilio-json';
 import { ApiRefusal, notFound, twilioErrorBody, type TwilioErrorBody } from './twilio-errors';
 import type { FakeCredentials } from './account-keys';
 import { basicPair, secretsEqual } from './basic-auth';
+import { parseUrlencoded, readBody } from './request-body';
 
 export const TASKROUTER_HOST = 'taskrouter.twilio.com';
 
@@ -24,6 +29,14 @@ export interface FakeWorker {
   readonly workspaceSid: string;
   readonly attributes: string;
   readonly created: string;
+  /** The Worker's Activity now; its availability is the Activity's. */
+  activitySid: string;
+}
+
+export interface FakeActivity {
+  readonly sid: string;
+  readonly friendlyName: string;
+  readonly available: boolean;
 }
 
 /** One request as the stand-in saw it: never the credential, only which kind it was. */
@@ -54,7 +67,7 @@ class InjectedFailure extends Error {
 const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 
 export class FakeTaskRouterApi {
-  private readonly workspaces = new Map<string, { sid: string; friendlyName: string }>();
+  private readonly workspaces = new Map<string, { sid: string; friendlyName: string; activities: FakeActivity[] }>();
   private readonly workers: FakeWorker[] = [];
   private readonly recorded: TaskRouterRequest[] = [];
   private failure: (TaskRouterFailure & { remaining: number }) | undefined;
@@ -63,23 +76,42 @@ export class FakeTaskRouterApi {
 
   /** Adds a Workspace of this account and returns its SID. */
   addWorkspace(friendlyName = 'Token service tests'): string {
-    const workspace = { sid: sid('WS'), friendlyName };
+    const workspace = {
+      sid: sid('WS'),
+      friendlyName,
+      activities: [
+        { sid: sid('WA'), friendlyName: 'Offline', available: false },
+        { sid: sid('WA'), friendlyName: 'Available', available: true },
+      ],
+    };
     this.workspaces.set(workspace.sid, workspace);
     return workspace.sid;
   }
 
   /** Adds a Worker to a Workspace and returns its SID. Names are not unique-checked: a test can make twins. */
-  addWorker(workspaceSid: string, friendlyName: string, attributes: object = {}): string {
-    if (!this.workspaces.has(workspaceSid)) throw new Error(`no workspace ${workspaceSid} in the stand-in`);
+  addWorker(workspaceSid: string, friendlyName: string, attributes: object = {}, activity = 'Offline'): string {
+    const workspace = this.workspaces.get(workspaceSid);
+    if (!workspace) throw new Error(`no workspace ${workspaceSid} in the stand-in`);
     const worker: FakeWorker = {
       sid: sid('WK'),
       friendlyName,
       workspaceSid,
       attributes: JSON.stringify(attributes),
       created: new Date().toISOString(),
+      activitySid: workspace.activities.find((candidate) => candidate.friendlyName === activity)!.sid,
     };
     this.workers.push(worker);
     return worker.sid;
+  }
+
+  /** The Worker's Activity now (for assertions). */
+  activityOf(workerSid: string): FakeActivity | undefined {
+    const worker = this.workers.find((candidate) => candidate.sid === workerSid);
+    return worker && this.activity(worker.workspaceSid, worker.activitySid);
+  }
+
+  private activity(workspaceSid: string, activitySid: string): FakeActivity | undefined {
+    return this.workspaces.get(workspaceSid)?.activities.find((candidate) => candidate.sid === activitySid);
   }
 
   removeWorker(workerSid: string): void {
@@ -98,11 +130,13 @@ export class FakeTaskRouterApi {
 
   /** Handler for https://taskrouter.twilio.com inside the CONNECT proxy. */
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
-    req.resume();
-    req.once('end', () => void this.answer(req, res));
+    readBody(req, 64 * 1024).then(
+      (body) => void this.answer(req, res, parseUrlencoded(body)),
+      () => res.destroy(),
+    );
   };
 
-  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async answer(req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', `https://${TASKROUTER_HOST}`);
     let authenticatedAs: TaskRouterRequest['authenticatedAs'] = 'none';
@@ -116,7 +150,7 @@ export class FakeTaskRouterApi {
         if (injected.delayMs) await new Promise((resolve) => setTimeout(resolve, injected.delayMs));
         if (injected.body) throw new InjectedFailure(injected.body);
       }
-      body = this.route(method, url);
+      body = this.route(method, url, form);
       status = 200;
     } catch (error) {
       let errorBody: TwilioErrorBody;
@@ -164,17 +198,29 @@ export class FakeTaskRouterApi {
     throw refusal;
   }
 
-  private route(method: string, url: URL): object {
+  private route(method: string, url: URL, form: URLSearchParams): object {
     const segments = url.pathname.split('/').filter(Boolean);
     if (segments[0] !== 'v1' || segments[1] !== 'Workspaces' || segments.length < 3) throw notFound(url.pathname);
     const workspace = this.workspaces.get(segments[2]!);
     if (!workspace) throw notFound(url.pathname);
-    if (method !== 'GET') throw new ApiRefusal('methodNotAllowed', 'Method not allowed');
+    const isWorker = segments[3] === 'Workers' && segments.length === 5;
+    if (method !== 'GET' && !(method === 'POST' && isWorker)) throw new ApiRefusal('methodNotAllowed', 'Method not allowed');
     if (segments.length === 3) return this.renderWorkspace(workspace);
+    if (segments[3] === 'Activities' && segments.length === 4) {
+      const available = url.searchParams.get('Available');
+      const friendlyName = url.searchParams.get('FriendlyName');
+      const matching = workspace.activities.filter(
+        (activity) =>
+          (available === null || String(activity.available) === available.toLowerCase()) &&
+          (friendlyName === null || activity.friendlyName === friendlyName),
+      );
+      return listPage(url, 'activities', matching, (activity) => this.renderActivity(workspace.sid, activity));
+    }
     if (segments[3] !== 'Workers' || segments.length > 5) throw notFound(url.pathname);
-    if (segments.length === 5) {
+    if (isWorker) {
       const worker = this.workers.find((candidate) => candidate.sid === segments[4] && candidate.workspaceSid === workspace.sid);
       if (!worker) throw notFound(url.pathname);
+      if (method === 'POST') this.updateWorker(worker, form);
       return this.renderWorker(worker);
     }
     // next_page_url carries Page with a PageToken (which a client follows); Page alone is the offset paging Twilio warns against.
@@ -192,6 +238,29 @@ export class FakeTaskRouterApi {
     return listPage(url, 'workers', matching, (worker) => this.renderWorker(worker));
   }
 
+  private updateWorker(worker: FakeWorker, form: URLSearchParams): void {
+    const activitySid = form.get('ActivitySid');
+    const activity = activitySid === null ? undefined : this.activity(worker.workspaceSid, activitySid);
+    if (activitySid !== null && !activity)
+      throw new ApiRefusal('invalidParameter', `ActivitySid ${activitySid} is not an Activity of this Workspace`);
+    const target = activity ?? this.activity(worker.workspaceSid, worker.activitySid)!;
+    if (form.get('RejectPendingReservations') === 'true' && target.available) {
+      throw new ApiRefusal('invalidParameter', 'RejectPendingReservations is only valid for an Activity with Available=false');
+    }
+    if (activity) worker.activitySid = activity.sid;
+  }
+
+  private renderActivity(workspaceSid: string, activity: FakeActivity): object {
+    return {
+      account_sid: this.credentials.accountSid,
+      sid: activity.sid,
+      friendly_name: activity.friendlyName,
+      available: activity.available,
+      workspace_sid: workspaceSid,
+      url: `https://${TASKROUTER_HOST}/v1/Workspaces/${workspaceSid}/Activities/${activity.sid}`,
+    };
+  }
+
   private renderWorkspace(workspace: { sid: string; friendlyName: string }): object {
     return {
       account_sid: this.credentials.accountSid,
@@ -203,12 +272,13 @@ export class FakeTaskRouterApi {
 
   private renderWorker(worker: FakeWorker): object {
     const url = `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Workers/${worker.sid}`;
+    const activity = this.activity(worker.workspaceSid, worker.activitySid)!;
     return {
       account_sid: this.credentials.accountSid,
-      activity_name: 'Offline',
-      activity_sid: `WA${'0'.repeat(32)}`,
+      activity_name: activity.friendlyName,
+      activity_sid: activity.sid,
       attributes: worker.attributes,
-      available: false,
+      available: activity.available,
       date_created: worker.created,
       date_status_changed: worker.created,
       date_updated: worker.created,
@@ -218,7 +288,7 @@ export class FakeTaskRouterApi {
       url,
       links: {
         channels: `${url}/Channels`,
-        activity: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Activities/WA${'0'.repeat(32)}`,
+        activity: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}/Activities/${activity.sid}`,
         workspace: `https://${TASKROUTER_HOST}/v1/Workspaces/${worker.workspaceSid}`,
       },
     };

@@ -193,9 +193,12 @@ export function listPage<T extends { sid: string }>(requestUrl: URL, key: string
     start = token.startsWith('PA') ? index + 1 : Math.max(0, index - pageSize);
   }
   const slice = items.slice(start, start + pageSize);
+  // Twilio's page URLs keep the request's filters (Status=…, Identity=…): a client following next_page_url stays filtered.
+  const filters = [...query.entries()].filter(([name]) => !['Page', 'PageSize', 'PageToken'].includes(name));
+  const filterText = filters.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}&`).join('');
   const base = `${requestUrl.origin}${requestUrl.pathname}`;
   const pageUrl = (number: number, pageToken?: string) =>
-    `${base}?PageSize=${pageSize}&Page=${number}${pageToken ? `&PageToken=${pageToken}` : ''}`;
+    `${base}?${filterText}PageSize=${pageSize}&Page=${number}${pageToken ? `&PageToken=${pageToken}` : ''}`;
   const hasNext = slice.length > 0 && start + pageSize < items.length;
   const hasPrevious = slice.length > 0 && start > 0;
   return {

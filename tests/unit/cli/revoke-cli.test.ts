@@ -56,6 +56,8 @@ describe('usage mistakes exit 2', () => {
     [['--list', '--reason', 'x'], /--for and --reason go with an identity to revoke/],
     [['alice', '--reason', 'two\nlines'], /--reason must be one line/],
     [['alice', '--evict-everything'], /unknown option --evict-everything/],
+    [['--list', '--evict'], /--evict goes with an identity to revoke/],
+    [['--lift', 'alice', '--evict'], /--evict goes with an identity to revoke/],
   ])('%j', (args, message) => {
     const run = revoke(...args);
     expect(run.status).toBe(2);
@@ -68,6 +70,12 @@ describe('usage mistakes exit 2', () => {
       action: 'revoke',
       identity: 'Café',
       reason: 'stolen',
+    });
+    expect(parseRevokeArgs(['alice', '--evict', '--for', '1h']).command).toEqual({
+      action: 'revoke',
+      identity: 'alice',
+      forSeconds: 3600,
+      evict: true,
     });
   });
 });
