@@ -51,6 +51,8 @@ describe('splitEvent', () => {
     ['a cookie named constructor', { headers: { cookie: 'constructor=1' }, cookies: { constructor: '1' } }],
     ['its own __proto__ key (JSON.parse makes one)', JSON.parse('{"headers":{},"cookies":{"__proto__":{}}}')],
     ['a one-item list (the runtime makes a list only of a repeated header)', { headers: { accept: ['x'] }, cookies: {} }],
+    // Found by the forged-request property in CI: runtime-handler replaces an empty first value instead of listing it.
+    ['a list whose first value is empty', { headers: { accept: ['', ''] }, cookies: {} }],
     ['a value with the blanks HTTP trims', { headers: { accept: ' x' }, cookies: {} }],
     ['a value with a line break', { headers: { accept: 'x\ny' }, cookies: {} }],
     ['headers as a list', { headers: ['authorization', 'Bearer s'], cookies: {} }],

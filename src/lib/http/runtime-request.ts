@@ -9,7 +9,7 @@
  *   (`__proto__`, `constructor`, `prototype`), at any depth;
  * - headers as runtime-handler's constructHeaders makes them: lower-case HTTP token names, none it withholds, each
  *   value a string as Node's HTTP parser leaves it (no control characters, no leading or trailing blanks), or a list
- *   of two or more such strings (a list only ever comes from a repeated header);
+ *   of two or more such strings whose first is not empty (a list only ever comes from a repeated header);
  * - cookies exactly what cookie-parser makes of that Cookie header: the same names, the same values.
  * What is left that passes is a copy of a request the runtime could have built (SECURITY.md says why no check inside
  * a Function can tell that copy from the real one).
@@ -94,7 +94,8 @@ function isRuntimeHeaderMap(headers: unknown): headers is Record<string, string 
     if (!isHeaderNameTheRuntimePasses(name)) return false;
     const value = (headers as Record<string, unknown>)[name];
     if (isParsedHeaderValue(value)) continue;
-    if (!Array.isArray(value) || value.length < 2 || !value.every(isParsedHeaderValue)) return false;
+    // A list grows only onto a non-empty first value: runtime-handler overwrites an empty one (`if (!currentHeader)`).
+    if (!Array.isArray(value) || value.length < 2 || value[0] === '' || !value.every(isParsedHeaderValue)) return false;
   }
   return true;
 }
