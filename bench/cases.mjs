@@ -209,69 +209,77 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
   }
 }
 
-const SYNC_COLD_TIMEOUT_MS = 60_000;
+/**
+ * Runs a bench/lib measuring script in a child process beside a Sync stand-in (Node reads NODE_EXTRA_CA_CERTS, the
+ * stand-in's CA, only at start-up), hands it `settings` in the environment variable `settingsVariable`, and returns
+ * its last stdout line as JSON. A child that was killed or ended without an answer is an error with the reason, so
+ * its row says why instead of staying silent.
+ */
+async function measureInChild({ script, settingsVariable, settings, env, timeoutMs }) {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./lib/${script}`, import.meta.url))], {
+    env: { ...process.env, ...env, [settingsVariable]: JSON.stringify(settings) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  let killed = false;
+  const killer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, timeoutMs);
+  const [code, signal] = await new Promise((resolve) => child.once('exit', (...ended) => resolve(ended)));
+  clearTimeout(killer);
+  if (killed) throw new Error(`the measuring process took longer than ${timeoutMs / 1000} s and was stopped`);
+  const lastLine = out.trim().split('\n').at(-1);
+  if (!lastLine) throw new Error(`the measuring process ended (${signal ?? `exit ${code}`}) without an answer`);
+  const results = JSON.parse(lastLine);
+  if (results.error) throw new Error(results.error);
+  return results;
+}
 
-/** The cold path is measured in a child process: Node reads NODE_EXTRA_CA_CERTS (the stand-in's CA) at start-up. */
+/** The cold path with and without Sync, measured in a child process (measureInChild). */
 async function runSyncColdCase(creds, profile) {
-  const tokenFunction = requireTokenFunction();
   const sync = await startSyncStandIn({ creds, latencyMs: SYNC_LATENCY_MS });
   try {
     const settings = {
-      tokenFunction,
+      tokenFunction: requireTokenFunction(),
       functionEnv: creds.functionEnv,
       serviceSid: sync.serviceSid,
       basicUser: creds.basicUser,
       basicPassword: creds.basicPassword,
       profile,
     };
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/basic-cold-measure.mjs', import.meta.url))], {
-      env: { ...process.env, ...sync.env, BENCH_COLD_SETTINGS: JSON.stringify(settings) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const results = await measureInChild({
+      script: 'basic-cold-measure.mjs',
+      settingsVariable: 'BENCH_COLD_SETTINGS',
+      settings,
+      env: sync.env,
+      timeoutMs: 60_000,
     });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    let killed = false;
-    const killer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, SYNC_COLD_TIMEOUT_MS);
-    const [code, signal] = await new Promise((resolve) => child.once('exit', (...ended) => resolve(ended)));
-    clearTimeout(killer);
-    // A child that was killed or failed before its answer leaves a row with a reason, not a silent gap.
-    if (killed) throw new Error(`the measuring process took longer than ${SYNC_COLD_TIMEOUT_MS / 1000} s and was stopped`);
-    const lastLine = out.trim().split('\n').at(-1);
-    if (!lastLine) throw new Error(`the measuring process ended (${signal ?? `exit ${code}`}) without an answer`);
-    const results = JSON.parse(lastLine);
-    if (results.error) throw new Error(results.error);
     return { syncLatencyMs: SYNC_LATENCY_MS, ...results };
   } finally {
     sync.stop();
   }
 }
 
-/** Like the sync-cold case: a child process, so that Node reads the stand-in's CA at start-up. */
+/** Minting with revocations on, warm and after the cache expires, in a child process (measureInChild). */
 async function runRevocationCase(creds, profile) {
-  const tokenFunction = requireTokenFunction();
   const sync = await startSyncStandIn({ creds, latencyMs: SYNC_LATENCY_MS });
   try {
     const settings = {
-      tokenFunction,
+      tokenFunction: requireTokenFunction(),
       functionEnv: creds.functionEnv,
       serviceSid: sync.serviceSid,
       sharedSecret: creds.sharedSecret,
       profile,
     };
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./lib/revocation-measure.mjs', import.meta.url))], {
-      env: { ...process.env, ...sync.env, BENCH_REVOCATION_SETTINGS: JSON.stringify(settings) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    const results = await measureInChild({
+      script: 'revocation-measure.mjs',
+      settingsVariable: 'BENCH_REVOCATION_SETTINGS',
+      settings,
+      env: sync.env,
+      timeoutMs: 90_000,
     });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    await new Promise((resolve) => child.once('exit', resolve));
-    clearTimeout(killer);
-    const results = JSON.parse(out.trim().split('\n').at(-1) || '{}');
-    if (results.error) throw new Error(results.error);
     return { syncLatencyMs: SYNC_LATENCY_MS, ...results };
   } finally {
     sync.stop();

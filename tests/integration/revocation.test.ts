@@ -61,15 +61,7 @@ afterAll(async () => {
   else process.env.NODE_EXTRA_CA_CERTS = savedCa;
 });
 
-afterEach(() => {
-  Object.assign(sync.api.behaviour, {
-    latencyMs: 0,
-    failWith: undefined,
-    dropConnections: false,
-    tooManyRequestsUntil: 0,
-    missingMapCode: 54200,
-  });
-});
+afterEach(() => sync.api.resetBehaviour());
 
 /** The operator's run: credentials in the environment (never argv), the project's env file named. */
 function revoke(...args: string[]) {

@@ -42,15 +42,7 @@ afterAll(async () => {
   else process.env.NODE_EXTRA_CA_CERTS = savedCa;
 });
 
-afterEach(() => {
-  Object.assign(sync.api.behaviour, {
-    latencyMs: 0,
-    failWith: undefined,
-    dropConnections: false,
-    tooManyRequestsUntil: 0,
-    missingMapCode: 54200,
-  });
-});
+afterEach(() => sync.api.resetBehaviour());
 
 async function signIn(server: RunningServer, name: string, password: string) {
   const answer = await send(`${server.url}/token`, { headers: { authorization: basicHeader(name, password) }, json: {} });

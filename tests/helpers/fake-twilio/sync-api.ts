@@ -69,6 +69,8 @@ export interface SyncBehaviour {
   missingMapCode: 54200 | 20404;
 }
 
+const NORMAL_BEHAVIOUR: SyncBehaviour = { latencyMs: 0, dropConnections: false, tooManyRequestsUntil: 0, missingMapCode: 54200 };
+
 const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 
 function errorBody(status: number, code: number, message: string) {
@@ -95,7 +97,13 @@ export class FakeSyncApi {
   /** Per object (Map SID): times of recent writes and reads, for the per-second rule. */
   private readonly writes = new Map<string, number[]>();
   private readonly reads = new Map<string, number[]>();
-  readonly behaviour: SyncBehaviour = { latencyMs: 0, dropConnections: false, tooManyRequestsUntil: 0, missingMapCode: 54200 };
+  readonly behaviour: SyncBehaviour = { ...NORMAL_BEHAVIOUR };
+
+  /** Back to answering normally (no latency, no failures, 54200 for a missing Map): for a test's afterEach. */
+  resetBehaviour(): void {
+    for (const key of Object.keys(this.behaviour) as (keyof SyncBehaviour)[]) delete this.behaviour[key];
+    Object.assign(this.behaviour, NORMAL_BEHAVIOUR);
+  }
 
   constructor(
     readonly credentials: SyncCredentials,
