@@ -210,13 +210,13 @@ async function runLockoutCase(creds, { wrongAttempts, randomAttempts, concurrenc
 }
 
 /**
- * Runs a bench/lib measuring script in a child process beside a Sync stand-in (Node reads NODE_EXTRA_CA_CERTS, the
+ * Runs a measuring script (its URL, written out so that knip sees it) in a child process beside a Sync stand-in (Node reads NODE_EXTRA_CA_CERTS, the
  * stand-in's CA, only at start-up), hands it `settings` in the environment variable `settingsVariable`, and returns
  * its last stdout line as JSON. A child that was killed or ended without an answer is an error with the reason, so
  * its row says why instead of staying silent.
  */
 async function measureInChild({ script, settingsVariable, settings, env, timeoutMs }) {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`./lib/${script}`, import.meta.url))], {
+  const child = spawn(process.execPath, [fileURLToPath(script)], {
     env: { ...process.env, ...env, [settingsVariable]: JSON.stringify(settings) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -250,7 +250,7 @@ async function runSyncColdCase(creds, profile) {
       profile,
     };
     const results = await measureInChild({
-      script: 'basic-cold-measure.mjs',
+      script: new URL('./lib/basic-cold-measure.mjs', import.meta.url),
       settingsVariable: 'BENCH_COLD_SETTINGS',
       settings,
       env: sync.env,
@@ -274,7 +274,7 @@ async function runRevocationCase(creds, profile) {
       profile,
     };
     const results = await measureInChild({
-      script: 'revocation-measure.mjs',
+      script: new URL('./lib/revocation-measure.mjs', import.meta.url),
       settingsVariable: 'BENCH_REVOCATION_SETTINGS',
       settings,
       env: sync.env,
