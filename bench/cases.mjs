@@ -16,6 +16,9 @@ import { writeEnvFile } from './lib/throwaway-credentials.mjs';
 
 /** The built token function (produced by `npm run build`); rows that need it skip without it. */
 const TOKEN_FUNCTION = fileURLToPath(new URL('../dist/functions/token.js', import.meta.url));
+/** The same answer with none of the checks: what any handler that writes the log line reaches at best. */
+const LEAST_HANDLER_FOLDER = 'bench/least-handler';
+const LEAST_HANDLER = fileURLToPath(new URL('./least-handler/token.js', import.meta.url));
 
 /** How long the Sync stand-in takes to answer each call in the sync-cold case: a round trip to Twilio's store. */
 const SYNC_LATENCY_MS = 50;
@@ -63,6 +66,11 @@ export const inProcessCases = [
   { name: 'raw-hmac', what: 'JSON + createHmac only (lower bound)', setup: (creds) => rawHmacMinter(minterOptions(creds)) },
   { name: 'handler', what: 'built /token handler, shared secret (Bearer)', setup: (creds) => handlerCase(creds, functionRequest(creds)) },
   {
+    name: 'least-handler',
+    what: "bench/least-handler/token.js: the handler's token, headers and log line with none of its checks (the best a handler reaches)",
+    setup: (creds) => leastHandlerCase(creds, functionRequest(creds)),
+  },
+  {
     name: 'basic-warm',
     what: 'built /token handler, Basic, credential already verified',
     setup: (creds) => handlerCase(creds, basicRequest(creds)),
@@ -83,17 +91,31 @@ function basicRequest(creds) {
 
 // The handler writes one JSON log line per request to stdout, as deployed: bench/run.mjs measures these cases in a
 // child process whose stdout is /dev/null (bench/lib/isolated-run.mjs), so that write is timed with the rest.
-async function handlerCase(creds, { body, headers }, { freshInstanceEachCall = false } = {}) {
-  let invoke = loadFunction(requireTokenFunction(), creds.functionEnv);
+async function handlerCase(creds, { body, headers }, { freshInstanceEachCall = false, file = requireTokenFunction() } = {}) {
+  let invoke = loadFunction(file, creds.functionEnv);
   await expectSuccess(invoke, body, headers);
   // Every measured call must succeed too (a rate limit, say, would otherwise be timed as speed).
   return async function callHandler() {
     // A fresh module instance has an empty verified-credentials cache: what a cold instance pays.
-    if (freshInstanceEachCall) invoke = loadFunction(requireTokenFunction(), creds.functionEnv, { fresh: true });
+    if (freshInstanceEachCall) invoke = loadFunction(file, creds.functionEnv, { fresh: true });
     const response = await invoke(body, headers);
     if (response.statusCode < 200 || response.statusCode > 299) throw new Error(`handler answered ${response.statusCode} during the run`);
     return response;
   };
+}
+
+/**
+ * The least handler's row, after checking that it answers exactly what the built handler answers (body and headers,
+ * token bytes included; retried when a second boundary falls between the two calls): else the two are not comparable.
+ */
+async function leastHandlerCase(creds, request) {
+  const handler = loadFunction(requireTokenFunction(), creds.functionEnv);
+  const least = loadFunction(LEAST_HANDLER, creds.functionEnv);
+  const answer = async (invoke) => JSON.stringify(await expectSuccess(invoke, request.body, request.headers));
+  let same = false;
+  for (let attempt = 0; attempt < 3 && !same; attempt++) same = (await answer(handler)) === (await answer(least));
+  if (!same) throw new Error("the least handler's answer differs from the built handler's: the rows are not comparable");
+  return handlerCase(creds, request, { file: LEAST_HANDLER });
 }
 
 /** Section 2, cold start: what `require()` of each costs a fresh Node process. */
@@ -140,6 +162,15 @@ export const e2eTargets = [
     what: "twilio-run's own floor: the same flags serving bench/floor-functions/token.js, which answers {}",
     start: (creds) => startTwilioRun({ envFile: creds.envFile, functionsFolder: 'bench/floor-functions' }),
     request: () => ({ path: '/token', body: '{}', authorization: '' }),
+  },
+  {
+    name: 'twilio-run-least',
+    what: `the same flags serving ${LEAST_HANDLER_FOLDER}/token.js, the handler's answer with none of its checks`,
+    start: (creds) => startTwilioRun({ envFile: creds.envFile, functionsFolder: LEAST_HANDLER_FOLDER }),
+    request: (creds) => {
+      const { body, headers } = functionRequest(creds);
+      return { path: '/token', body: JSON.stringify(body), authorization: headers.authorization };
+    },
   },
   {
     name: 'flask',
@@ -331,6 +362,17 @@ export const ratios = [
     of: (r) => inProcessRatio(r, 'handler', 'raw-hmac'),
   },
   {
+    // What the log line, the Response and the secret check leave of the 3x target for any handler (reported).
+    name: 'least-handler/raw-hmac in-process ops/s',
+    target: 'reported',
+    of: (r) => inProcessRatio(r, 'least-handler', 'raw-hmac'),
+  },
+  {
+    name: "handler/least-handler in-process ops/s (the price of the handler's checks)",
+    target: 'reported',
+    of: (r) => inProcessRatio(r, 'handler', 'least-handler'),
+  },
+  {
     name: 'basic-warm/handler in-process ops/s',
     target: '>= 0.667 (within 1.5x)',
     meets: (v) => v >= 1 / 1.5,
@@ -347,6 +389,11 @@ export const ratios = [
     target: '>= 0.9',
     meets: (v) => v >= 0.9,
     of: (r) => e2eRatio(r, 'twilio-run', 'twilio-run-floor'),
+  },
+  {
+    name: 'twilio-run-least/its floor e2e req/s',
+    target: 'reported',
+    of: (r) => e2eRatio(r, 'twilio-run-least', 'twilio-run-floor'),
   },
   {
     name: 'twilio-run/flask e2e p99 latency',
