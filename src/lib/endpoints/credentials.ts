@@ -115,15 +115,15 @@ async function verifyIdentityProviderToken(
 
 /**
  * The caller's identity (and roles) from the credentials the request presents, or a 400/401/429/503 ServiceError.
- * `notes` is filled in with what a Basic check did with the shared store, for the log line.
- * @example const { scheme, identity } = await authenticate(config, headers, fields, deps, notes)
+ * A Basic check records what it did with the shared store in the request's trace (its VerificationNotes view).
+ * @example const { scheme, identity } = await authenticate(config, headers, fields, deps, trace)
  */
 export async function authenticate(
   config: ServiceConfig,
   headers: RequestHeaders,
   fields: TokenRequestFields,
   deps: CredentialDeps,
-  notes: VerificationNotes,
+  trace: VerificationNotes,
 ): Promise<Authenticated> {
   const credentials = presentedCredentials(headers, fields);
   if (credentials === undefined) {
@@ -146,7 +146,7 @@ export async function authenticate(
   if (!config.basicUsers) throw new ServiceError('invalid_credentials', 'the user name or password is wrong');
   const identity = await deps.basic.verify(config.basicUsers, credentials.username, credentials.password, {
     ledger: deps.sharedLedger?.(config),
-    notes,
+    notes: trace,
   });
   if (fields.identity !== undefined && fields.identity.normalize('NFC') !== identity) {
     throw new ServiceError('invalid_request', 'with a user name and password the identity is the user name; omit identity');
