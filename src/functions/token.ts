@@ -5,6 +5,7 @@ import { createBasicAuthenticator } from '../lib/auth/basic-authentication';
 import { handleTokenRequest, type TokenEndpointDeps } from '../lib/endpoints/token-endpoint';
 import { logJson, readConfigSources, respond, splitEvent } from '../runtime/twilio-adapter';
 import { revocationsFor, syncLedgerFor } from '../runtime/twilio-sync';
+import { workerDirectoryFor } from '../runtime/twilio-taskrouter';
 
 // Per instance, shared by the requests a warm instance serves: the failure throttle and the verified-credentials
 // cache; with THROTTLE_SYNC_SERVICE_SID, the per-name counts and the revocation list on Sync that every instance shares.
@@ -14,6 +15,7 @@ const deps: TokenEndpointDeps = {
   basic: createBasicAuthenticator(),
   sharedLedger: syncLedgerFor,
   revocations: revocationsFor,
+  workers: (config) => workerDirectoryFor(config),
 };
 
 export const handler = (context: Context, event: ServerlessEventObject, callback: ServerlessCallback): void => {

@@ -56,7 +56,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 /**
  * A per-instance directory over `lookup`: answers are cached for WORKER_CACHE_TTL_MS, concurrent requests for the
  * same identity share one lookup, and failures are not cached (the next request asks again).
- * @example const sid = await createWorkerDirectory(createTwilioWorkerLookup(credentials)).workerSidFor('WS…', 'alice')
+ * @example const sid = await createWorkerDirectory(lookup).workerSidFor('WS…', 'alice') // lookup: src/runtime/twilio-taskrouter.ts
  */
 export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = Date.now): WorkerDirectory {
   const cache = new Map<string, CachedAnswer>();
@@ -113,57 +113,5 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
       }
       return workerSid;
     },
-  };
-}
-
-/** What twilio-node needs to call TaskRouter: the same Standard API key that signs the tokens. */
-export interface TaskRouterCredentials {
-  readonly accountSid: string;
-  readonly apiKeySid: string;
-  readonly apiKeySecret: string;
-}
-
-type TwilioFactory = (
-  username: string,
-  password: string,
-  options: { accountSid: string },
-) => {
-  taskrouter: {
-    v1: {
-      workspaces(sid: string): {
-        workers: {
-          page(params: { friendlyName: string; pageSize: number }): Promise<{ instances: { sid: string; friendlyName: string }[] }>;
-        };
-      };
-    };
-  };
-};
-
-/** A Twilio REST error's status and code, for the log (its message may quote the request). */
-function describeTwilioError(error: unknown): string {
-  const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
-  if (typeof status === 'number') return `TaskRouter answered ${status}${typeof code === 'number' ? ` (error ${code})` : ''}`;
-  return error instanceof Error
-    ? `${error.name}${'code' in error && typeof error.code === 'string' ? ` ${error.code}` : ''}`
-    : typeof error;
-}
-
-/**
- * The lookup through twilio-node: `GET taskrouter.twilio.com/v1/Workspaces/{WS}/Workers?FriendlyName=…&PageSize=…`,
- * authenticated with the API key (no auth token needed). twilio is loaded on the first lookup, not at cold start.
- * @example createTwilioWorkerLookup({ accountSid, apiKeySid, apiKeySecret })('WS…', 'alice', 2)
- */
-export function createTwilioWorkerLookup(credentials: TaskRouterCredentials): WorkerLookup {
-  let client: ReturnType<TwilioFactory> | undefined;
-  return async (workspaceSid, friendlyName, pageSize) => {
-    client ??= (require('twilio') as TwilioFactory)(credentials.apiKeySid, credentials.apiKeySecret, {
-      accountSid: credentials.accountSid,
-    });
-    try {
-      const page = await client.taskrouter.v1.workspaces(workspaceSid).workers.page({ friendlyName, pageSize });
-      return page.instances.map((worker) => ({ sid: worker.sid, friendlyName: worker.friendlyName }));
-    } catch (error) {
-      throw new Error(describeTwilioError(error));
-    }
   };
 }
