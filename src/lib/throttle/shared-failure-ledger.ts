@@ -2,6 +2,7 @@
  * The per-name failure counts every instance shares (Twilio Sync when THROTTLE_SYNC_SERVICE_SID is set), the
  * time a request may spend on them, and whether they were reachable lately.
  */
+import { withDeadline } from '../base/deadline';
 import type { NameWindow } from './failure-throttle';
 
 /** A name's shared window as last read; `revision` is the store's, for a conditional update. */
@@ -37,19 +38,11 @@ export function withinBudget<T>(work: Promise<T>, deadline: number, clock: () =>
     work.catch(() => undefined);
     return Promise.resolve({ ok: false, reason: 'no time left in the budget' });
   }
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${SHARED_STORE_BUDGET_MS} ms` }), remaining);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ ok: true, value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ ok: false, reason: error instanceof Error ? error.message : 'the store failed' });
-      },
-    );
-  });
+  const answered = work.then(
+    (value): Budgeted<T> => ({ ok: true, value }),
+    (error: unknown): Budgeted<T> => ({ ok: false, reason: error instanceof Error ? error.message : 'the store failed' }),
+  );
+  return withDeadline(answered, remaining, (): Budgeted<T> => ({ ok: false, reason: `no answer within ${SHARED_STORE_BUDGET_MS} ms` }));
 }
 
 /** The shared store's state as the instance saw it last: what the log line and /health report. */

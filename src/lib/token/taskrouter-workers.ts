@@ -1,4 +1,5 @@
 /** Which TaskRouter Worker an identity signs in as: the Workspace's Worker whose FriendlyName equals the identity. */
+import { withDeadline } from '../base/deadline';
 import { ServiceError } from '../base/errors';
 
 /** One Worker as TaskRouter lists it. */
@@ -45,14 +46,6 @@ function unavailable(detail: string): ServiceError {
   });
 }
 
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * A per-instance directory over `lookup`: answers are cached for WORKER_CACHE_TTL_MS, concurrent requests for the
  * same identity share one lookup, and failures are not cached (the next request asks again).
@@ -66,7 +59,9 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
     let workers: readonly WorkerRecord[];
     try {
       // Two, not one: a second Worker with the same name must be seen to be refused.
-      workers = await withTimeout(lookup(workspaceSid, identity, 2), WORKER_LOOKUP_TIMEOUT_MS);
+      workers = await withDeadline(lookup(workspaceSid, identity, 2), WORKER_LOOKUP_TIMEOUT_MS, () => {
+        throw new Error(`no answer within ${WORKER_LOOKUP_TIMEOUT_MS} ms`);
+      });
     } catch (error) {
       throw unavailable(`TaskRouter worker lookup failed: ${error instanceof Error ? error.message : typeof error}`);
     }
