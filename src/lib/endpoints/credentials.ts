@@ -5,7 +5,7 @@
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from '../auth/authorization-header';
 import type { BasicAuthenticator, VerificationNotes } from '../auth/basic-authentication';
 import { verifySharedSecret } from '../auth/shared-secrets';
-import { ServiceError } from '../base/errors';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 import type { AuthScheme } from '../auth/settings';
 import type { ServiceConfig } from '../config/service-config';
 import type { RequestHeaders } from '../http/result';
@@ -51,17 +51,9 @@ function oidcVerifierFor(config: OidcConfig, deps: CredentialDeps): OidcVerifier
   return verifier;
 }
 
-/** How long a client should wait after the identity provider could not be reached. */
-const PROVIDER_RETRY_AFTER_SECONDS = 5;
-
 /** An OIDC refusal as a ServiceError with the same code; the provider's URL goes to the log only. */
 function fromOidcError(error: OidcError): ServiceError {
-  if (error.code === 'oidc_provider_unavailable') {
-    return new ServiceError(error.code, 'the identity provider could not be reached to check the token; try again shortly', {
-      retryAfterSeconds: PROVIDER_RETRY_AFTER_SECONDS,
-      logDetail: error.message,
-    });
-  }
+  if (error.code === 'oidc_provider_unavailable') return upstreamUnavailable(error.code, error.message);
   return new ServiceError(error.code, error.message);
 }
 

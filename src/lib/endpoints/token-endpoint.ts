@@ -5,11 +5,11 @@ import type { AuthScheme } from '../auth/settings';
 import type { Environment } from '../base/settings-reader';
 import { loadConfig, type ConfigSources, type ServiceConfig } from '../config/service-config';
 import { decideOrigin, type OriginDecision } from '../http/cors';
-import { ServiceError } from '../base/errors';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 import { describeBody, singleHeader } from '../http/request-body';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/result';
 import { authenticate, type Authenticated, type CredentialDeps } from './credentials';
-import { TASKROUTER_RETRY_AFTER_SECONDS, type WorkerDirectory } from '../token/taskrouter-workers';
+import type { WorkerDirectory } from '../token/taskrouter-workers';
 import { planToken } from '../policy/plan';
 import { decidePolicy } from '../policy/decide';
 import { parseTokenRequestFields } from '../token/request';
@@ -90,12 +90,7 @@ async function bindTaskRouterWorker(config: ServiceConfig, plan: TokenPlan, deps
   const workspaceSid = config.grants.taskrouterWorkspaceSid;
   if (!plan.grants.includes('taskrouter') || workspaceSid === undefined) return plan;
   const directory = deps.workers?.(config);
-  if (!directory) {
-    throw new ServiceError('taskrouter_unavailable', 'TaskRouter could not be asked which Worker you are; try again shortly', {
-      retryAfterSeconds: TASKROUTER_RETRY_AFTER_SECONDS,
-      logDetail: 'this endpoint was given no TaskRouter Worker directory',
-    });
-  }
+  if (!directory) throw upstreamUnavailable('taskrouter_unavailable', 'this endpoint was given no TaskRouter Worker directory');
   return { ...plan, taskrouterWorkerSid: await directory.workerSidFor(workspaceSid, plan.identity) };
 }
 

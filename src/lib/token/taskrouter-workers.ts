@@ -1,6 +1,6 @@
 /** Which TaskRouter Worker an identity signs in as: the Workspace's Worker whose FriendlyName equals the identity. */
 import { withDeadline } from '../base/deadline';
-import { ServiceError } from '../base/errors';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 
 /** One Worker as TaskRouter lists it. */
 export interface WorkerRecord {
@@ -20,8 +20,6 @@ export const WORKER_CACHE_TTL_MS = 30_000;
 export const MAX_CACHED_WORKERS = 1_000;
 /** A Function has 10 s in all: a lookup that takes longer than this is a failure, not a wait. */
 export const WORKER_LOOKUP_TIMEOUT_MS = 4_000;
-/** Seconds a client should wait after TaskRouter could not be asked. */
-export const TASKROUTER_RETRY_AFTER_SECONDS = 5;
 
 const WORKER_SID = /^WK[0-9a-fA-F]{32}$/;
 
@@ -37,13 +35,6 @@ interface CachedAnswer {
   readonly expiresAt: number;
   /** undefined: no Worker has that FriendlyName (remembered too, so a retry loop does not hammer TaskRouter). */
   readonly workerSid: string | undefined;
-}
-
-function unavailable(detail: string): ServiceError {
-  return new ServiceError('taskrouter_unavailable', 'TaskRouter could not be asked which Worker you are; try again shortly', {
-    retryAfterSeconds: TASKROUTER_RETRY_AFTER_SECONDS,
-    logDetail: detail,
-  });
 }
 
 /**
@@ -63,7 +54,10 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
         throw new Error(`no answer within ${WORKER_LOOKUP_TIMEOUT_MS} ms`);
       });
     } catch (error) {
-      throw unavailable(`TaskRouter worker lookup failed: ${error instanceof Error ? error.message : typeof error}`);
+      throw upstreamUnavailable(
+        'taskrouter_unavailable',
+        `TaskRouter worker lookup failed: ${error instanceof Error ? error.message : typeof error}`,
+      );
     }
     // The filter is TaskRouter's; an exact comparison here keeps a looser match from binding someone else's Worker.
     const named = workers.filter((worker) => worker.friendlyName === identity);
@@ -74,7 +68,8 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
       );
     }
     const workerSid = named[0]?.sid;
-    if (workerSid !== undefined && !WORKER_SID.test(workerSid)) throw unavailable('TaskRouter answered a Worker SID of the wrong shape');
+    if (workerSid !== undefined && !WORKER_SID.test(workerSid))
+      throw upstreamUnavailable('taskrouter_unavailable', 'TaskRouter answered a Worker SID of the wrong shape');
     return workerSid;
   }
 
