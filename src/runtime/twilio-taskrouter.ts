@@ -54,23 +54,15 @@ function createTwilioWorkerLookup(credentials: TaskRouterCredentials): WorkerLoo
   };
 }
 
-// One Worker directory (and its cache) per parsed configuration: new credentials, new cache.
-const directories = new WeakMap<ServiceConfig, WorkerDirectory>();
-
 /**
- * The Worker directory for this configuration, asking TaskRouter with the API key that signs the tokens.
- * @example const deps = { workers: workerDirectoryFor }
+ * A Worker directory for this configuration, asking TaskRouter with the API key that signs the tokens.
+ * @example createTwilioWorkerDirectory(config, Date.now).workerSidFor('WS…', 'alice')
  */
-export function workerDirectoryFor(config: ServiceConfig, now: () => number = Date.now): WorkerDirectory {
-  let directory = directories.get(config);
-  if (!directory) {
-    const lookup = createTwilioWorkerLookup({
-      accountSid: config.accountSid,
-      apiKeySid: config.apiKeySid,
-      apiKeySecret: config.signingKey.export().toString('utf8'),
-    });
-    directory = createWorkerDirectory(lookup, now);
-    directories.set(config, directory);
-  }
-  return directory;
+export function createTwilioWorkerDirectory(config: ServiceConfig, now: () => number): WorkerDirectory {
+  const lookup = createTwilioWorkerLookup({
+    accountSid: config.accountSid,
+    apiKeySid: config.apiKeySid,
+    apiKeySecret: config.signingKey.export().toString('utf8'),
+  });
+  return createWorkerDirectory(lookup, now);
 }

@@ -65,7 +65,7 @@ export interface TokenEndpointDeps extends CredentialDeps {
   /** The revocation list shared by every instance for this configuration (Sync), or undefined when there is none. */
   readonly revocations?: (config: ServiceConfig) => RevocationCache | undefined;
   /** Which TaskRouter Worker an identity is, for this configuration (src/runtime asks TaskRouter). Default: none, so a taskrouter grant is 503. */
-  readonly workers?: (config: ServiceConfig) => WorkerDirectory;
+  readonly workers?: (config: ServiceConfig) => WorkerDirectory | undefined;
 }
 
 /**

@@ -23,8 +23,8 @@ interface Entry {
 
 /**
  * Documents keyed by kind and URL, with one shared in-flight fetch per key and a record of when each was
- * last fetched (for the unknown-kid cooldown). One instance is shared by default (`sharedJwksCache`) so that
- * a verifier made anew (after a configuration change) still reuses the keys; tests pass their own.
+ * last fetched (for the unknown-kid cooldown). src/runtime keeps one per Function instance, so that a verifier made
+ * anew (after a configuration change) still reuses the keys; tests pass their own.
  *
  * @example const cache = new JwksCache(); createOidcVerifier(config, { cache }); cache.clear();
  */
@@ -75,9 +75,6 @@ export class JwksCache {
     return promise;
   }
 }
-
-/** The cache used when a verifier is not given one. */
-export const sharedJwksCache = new JwksCache();
 
 function unavailable(message: string, cause?: unknown): OidcError {
   return new OidcError('oidc_provider_unavailable', message, cause === undefined ? undefined : { cause });

@@ -17,6 +17,8 @@ export interface SharedFailureLedger {
   addFailure(name: string, seen: LedgerEntry | undefined, now: number): Promise<NameWindow>;
   /** Forgets the name's failures after its right password. */
   clear(name: string, seen: LedgerEntry): Promise<void>;
+  /** Where whether the store answered is recorded, for /health. Default: not recorded. */
+  readonly status?: SharedStoreStatusBoard;
 }
 
 /**
@@ -46,7 +48,7 @@ export function withinBudget<T>(work: Promise<T>, deadline: number, clock: () =>
 }
 
 /** The shared store's state as the instance saw it last: what the log line and /health report. */
-export interface SharedStoreStatus {
+interface SharedStoreStatus {
   readonly state: 'ok' | 'degraded';
   /** Why it is degraded (an error code or "no answer within 300 ms"; never a name or credential). */
   readonly reason?: string;
@@ -54,16 +56,21 @@ export interface SharedStoreStatus {
   readonly at: number;
 }
 
-// One record per process, on globalThis: /health and /token are bundled apart but share a process when twilio-run
-// runs with --no-fork-process (as npm start does; by default it forks one per request); deployed, /health also asks
-// Sync itself (see health-report.ts).
-const STATUS_KEY = Symbol.for('twilio-token-service.shared-store-status');
-type StatusHolder = { [STATUS_KEY]?: SharedStoreStatus };
-
-export function reportSharedStore(status: SharedStoreStatus): void {
-  (globalThis as StatusHolder)[STATUS_KEY] = status;
+/**
+ * Where the shared store's state is kept as an instance saw it last: the Basic check reports each answer (or its
+ * absence), /health reads the last one. src/runtime/shared-store-status.ts hands /token and /health of one process the
+ * same board for the same Sync service.
+ */
+export interface SharedStoreStatusBoard {
+  report(status: SharedStoreStatus): void;
+  last(): SharedStoreStatus | undefined;
 }
 
-export function lastSharedStoreStatus(): SharedStoreStatus | undefined {
-  return (globalThis as StatusHolder)[STATUS_KEY];
+/** A board that remembers the last status reported. */
+export function createSharedStoreStatusBoard(): SharedStoreStatusBoard {
+  let last: SharedStoreStatus | undefined;
+  return {
+    report: (status) => (last = status),
+    last: () => last,
+  };
 }
