@@ -1,11 +1,10 @@
 /** The thin layer between the Sync failure ledger and Twilio's Sync REST API, through twilio-node. */
 import type { ServiceConfig } from '../lib/config/service-config';
 import { DEFAULT_THROTTLE_LIMITS } from '../lib/throttle/failure-throttle';
-import type { SharedFailureLedger } from '../lib/throttle/shared-failure-ledger';
+import type { SharedFailureLedger, SharedStoreStatusBoard } from '../lib/throttle/shared-failure-ledger';
 import { createSyncFailureLedger, SyncError, type SyncMapItems } from '../lib/throttle/sync-failure-ledger';
 import { createRevocationCache, type RevocationCache } from '../lib/revocation/revocation-cache';
 import { revocationMapNames } from '../lib/revocation/revocations';
-import { logJson } from './twilio-adapter';
 
 interface RestError {
   status?: number;
@@ -82,51 +81,39 @@ function twilioSyncMapItems(config: SyncKeyConfig, serviceSid: string): SyncMapI
   };
 }
 
-// One ledger per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
-const ledgers = new WeakMap<ServiceConfig, SharedFailureLedger>();
-
 /**
- * The shared ledger when THROTTLE_SYNC_SERVICE_SID is set, else undefined (this instance's counts only).
- * `windowMs` (default: the failure throttle's per-name window) is how long a name's failures are counted.
- * @example const deps = { sharedLedger: syncLedgerFor }
+ * The failure counts every instance shares, on the Sync Service `serviceSid`; `status` is where the Basic check records
+ * whether Sync answered. `windowMs` (default: the failure throttle's per-name window) is how long a name's failures count.
+ * @example createSyncLedger(config, config.throttleSyncServiceSid, sharedStoreStatusBoardFor(config))
  */
-export function syncLedgerFor(config: ServiceConfig, windowMs = DEFAULT_THROTTLE_LIMITS.perNameWindowMs): SharedFailureLedger | undefined {
-  if (config.throttleSyncServiceSid === undefined) return undefined;
-  let ledger = ledgers.get(config);
-  if (!ledger) {
-    const items = twilioSyncMapItems(config, config.throttleSyncServiceSid);
-    ledger = createSyncFailureLedger({ items, keySecret: config.signingKey.export().toString('utf8'), windowMs });
-    ledgers.set(config, ledger);
-  }
-  return ledger;
+export function createSyncLedger(
+  config: SyncKeyConfig,
+  serviceSid: string,
+  status: SharedStoreStatusBoard,
+  windowMs = DEFAULT_THROTTLE_LIMITS.perNameWindowMs,
+): SharedFailureLedger {
+  const items = twilioSyncMapItems(config, serviceSid);
+  return createSyncFailureLedger({ items, keySecret: config.signingKey.export().toString('utf8'), windowMs, status });
 }
 
-const revocationCaches = new WeakMap<ServiceConfig, RevocationCache>();
-
 /**
- * The revocation list every instance shares when THROTTLE_SYNC_SERVICE_SID is set, else undefined (nothing revoked).
+ * The revocation list every instance shares, on the Sync Service `serviceSid`; `log` is told when its state changes.
  * This instance reads one replica Map, picked at random, so the fleet's reads spread over all of them.
- * @example const deps = { revocations: revocationsFor }
+ * @example createSyncRevocations(config, config.throttleSyncServiceSid, logJson)
  */
-export function revocationsFor(config: ServiceConfig): RevocationCache | undefined {
-  if (config.throttleSyncServiceSid === undefined) return undefined;
-  let cache = revocationCaches.get(config);
-  if (!cache) {
-    const service = twilioSyncService(config, config.throttleSyncServiceSid);
-    const names = revocationMapNames();
-    const map = names[Math.floor(Math.random() * names.length)]!;
-    const read = async (): Promise<unknown[]> => {
-      try {
-        const items = await service.syncMaps(map).syncMapItems.list({ pageSize: 1000 });
-        return items.map((item) => item.data as unknown);
-      } catch (error) {
-        // No Map yet: nothing was ever revoked (npm run deploy and npm run revoke create it).
-        if ((error as RestError).status === 404) return [];
-        throw toSyncError(error);
-      }
-    };
-    cache = createRevocationCache({ read, onChange: (state) => logJson({ event: 'revocations', ...state }) });
-    revocationCaches.set(config, cache);
-  }
-  return cache;
+export function createSyncRevocations(config: SyncKeyConfig, serviceSid: string, log: (entry: object) => void): RevocationCache {
+  const service = twilioSyncService(config, serviceSid);
+  const names = revocationMapNames();
+  const map = names[Math.floor(Math.random() * names.length)]!;
+  const read = async (): Promise<unknown[]> => {
+    try {
+      const items = await service.syncMaps(map).syncMapItems.list({ pageSize: 1000 });
+      return items.map((item) => item.data as unknown);
+    } catch (error) {
+      // No Map yet: nothing was ever revoked (npm run deploy and npm run revoke create it).
+      if ((error as RestError).status === 404) return [];
+      throw toSyncError(error);
+    }
+  };
+  return createRevocationCache({ read, onChange: (state) => log({ event: 'revocations', ...state }) });
 }

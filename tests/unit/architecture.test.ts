@@ -81,6 +81,15 @@ describe('the source tree is layered', () => {
     expect(crossing.map((arrow) => `${arrow.file} imports ${arrow.specifier}`)).toEqual([]);
   });
 
+  it('keeps twilio-node out of src/lib: the core gets Twilio’s services through interfaces that src/runtime implements', () => {
+    const twilioImports = sourceFiles(join(src, 'lib')).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/(?:from|require\(|import\()\s*['"](twilio(?:\/[^'"]*)?)['"]/g)].map(
+        (match) => `${relative(root, file)} imports ${match[1]}`,
+      ),
+    );
+    expect(twilioImports).toEqual([]);
+  });
+
   it('imports the Functions runtime types only as types (the deployed bundle has no such module)', () => {
     const valueImports = sourceFiles(src)
       .filter((file) => /^import (?!type )[^;]*'@twilio-labs\/serverless-runtime-types/m.test(readFileSync(file, 'utf8')))

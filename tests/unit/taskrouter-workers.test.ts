@@ -1,9 +1,8 @@
 /** The Worker directory: the identity's Worker or a clear refusal, cached briefly, never an answer without a Worker. */
-import { ServiceError } from '../../src/lib/base/errors';
+import { ServiceError, UPSTREAM_RETRY_AFTER_SECONDS } from '../../src/lib/base/errors';
 import {
   createWorkerDirectory,
   MAX_CACHED_WORKERS,
-  TASKROUTER_RETRY_AFTER_SECONDS,
   WORKER_CACHE_TTL_MS,
   type WorkerLookup,
   type WorkerRecord,
@@ -67,7 +66,7 @@ describe('createWorkerDirectory', () => {
     const table = tableLookup({});
     table.fail(new Error('TaskRouter answered 404 (error 20404)'));
     const error = await refusal(createWorkerDirectory(table.lookup).workerSidFor(WORKSPACE, 'alice'));
-    expect([error.code, error.status, error.retryAfterSeconds]).toEqual(['taskrouter_unavailable', 503, TASKROUTER_RETRY_AFTER_SECONDS]);
+    expect([error.code, error.status, error.retryAfterSeconds]).toEqual(['taskrouter_unavailable', 503, UPSTREAM_RETRY_AFTER_SECONDS]);
     expect(error.message).not.toMatch(/20404/);
     expect(error.logDetail).toMatch(/20404/);
   });

@@ -8,7 +8,6 @@ import { PasswordCheckQueue } from './password-check-queue';
 import { RefusalTiming } from './refusal-timing';
 import { ScryptGuard } from '../throttle/scrypt-guard';
 import {
-  reportSharedStore,
   SHARED_STORE_BUDGET_MS,
   withinBudget,
   type Budgeted,
@@ -131,9 +130,9 @@ export function createBasicAuthenticator({
     return timing.estimateMs(table.unknownUserHash, now());
   }
 
-  function noteShared(notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
+  function noteShared(ledger: SharedFailureLedger, notes: VerificationNotes | undefined, result: Budgeted<unknown>): void {
     const at = now();
-    reportSharedStore(result.ok ? { state: 'ok', at } : { state: 'degraded', reason: result.reason, at });
+    ledger.status?.report(result.ok ? { state: 'ok', at } : { state: 'degraded', reason: result.reason, at });
     if (notes && notes.sharedStore !== 'degraded') notes.sharedStore = result.ok ? 'sync' : 'degraded';
   }
 
@@ -187,7 +186,7 @@ export function createBasicAuthenticator({
       matched = await timedCheck(password, user.hash);
     }
     const shared = sharedRead ? await sharedRead : undefined;
-    if (shared) noteShared(notes, shared);
+    if (ledger && shared) noteShared(ledger, notes, shared);
     const seen: LedgerEntry | undefined = shared?.ok ? shared.value : undefined;
 
     const sharedWait = seen ? throttle.retryAfterFor(seen, now()) : 0;
@@ -195,7 +194,7 @@ export function createBasicAuthenticator({
     if (matched && sharedWait === 0) {
       throttle.withdrawFailure(name, attemptedAt);
       throttle.recordSuccess(name);
-      if (ledger && seen) noteShared(notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
+      if (ledger && seen) noteShared(ledger, notes, await withinBudget(ledger.clear(name, seen), now() + SHARED_STORE_BUDGET_MS, now));
       cache.remember(cacheKey!, now());
       return user!.name;
     }
@@ -210,7 +209,7 @@ export function createBasicAuthenticator({
     // re-reads it when it exists): a slow read must not leave this failure out of the count every instance shares.
     if (ledger) {
       const written: Budgeted<NameWindow> = await withinBudget(ledger.addFailure(name, seen, now()), now() + SHARED_STORE_BUDGET_MS, now);
-      noteShared(notes, written);
+      noteShared(ledger, notes, written);
       if (written.ok) throttle.adopt(name, written.value, now());
     }
     throw wrong();

@@ -80,3 +80,25 @@ export class ServiceError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+/** The codes whose status is 503: each names a service the answer depends on that is out of the caller's reach. */
+type UpstreamCode = { [K in ErrorCode]: (typeof ERROR_STATUS)[K] extends 503 ? K : never }[ErrorCode];
+
+/** What the caller is told for each (never the URL or the cause: those are the log line's `detail`). */
+const UPSTREAM_MESSAGES: Readonly<Record<UpstreamCode, string>> = {
+  oidc_provider_unavailable: 'the identity provider could not be reached to check the token; try again shortly',
+  taskrouter_unavailable: 'TaskRouter could not be asked which Worker you are; try again shortly',
+};
+
+/** Seconds a client should wait (Retry-After) after a service the answer depends on could not be used. */
+export const UPSTREAM_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one mapping of "a service the answer depends on could not be used" to an answer: 503 with its code, a message
+ * for the caller, Retry-After, and `detail` (the provider's URL and status, what TaskRouter answered) for the log line
+ * only. Sync is not one of them: a Sync failure degrades to this instance's own state and never becomes a 5xx.
+ * @example throw upstreamUnavailable('taskrouter_unavailable', 'TaskRouter answered 503 (error 20503)')
+ */
+export function upstreamUnavailable(code: UpstreamCode, detail: string): ServiceError {
+  return new ServiceError(code, UPSTREAM_MESSAGES[code], { retryAfterSeconds: UPSTREAM_RETRY_AFTER_SECONDS, logDetail: detail });
+}

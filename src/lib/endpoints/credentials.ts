@@ -5,22 +5,21 @@
 import { parseAuthorizationHeader, parseBearerToken, type PresentedCredentials } from '../auth/authorization-header';
 import type { BasicAuthenticator, VerificationNotes } from '../auth/basic-authentication';
 import { verifySharedSecret } from '../auth/shared-secrets';
-import { ServiceError } from '../base/errors';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 import type { AuthScheme } from '../auth/settings';
 import type { ServiceConfig } from '../config/service-config';
 import type { RequestHeaders } from '../http/result';
-import type { OidcConfig } from '../oidc/config';
 import { OidcError } from '../oidc/errors';
 import { looksLikeJwt } from '../oidc/jwt-shape';
-import type { OidcVerifier, OidcVerifierDeps } from '../oidc/verifier';
+import type { OidcVerifier } from '../oidc/verifier';
 import type { SharedFailureLedger } from '../throttle/shared-failure-ledger';
 import type { TokenRequestFields } from '../token/request';
 
 /** What checking credentials needs besides the configuration. */
 export interface CredentialDeps {
   readonly basic: BasicAuthenticator;
-  /** For tests: how OIDC verifiers reach the provider. Default: the global fetch and the shared JWKS cache. */
-  readonly oidc?: OidcVerifierDeps;
+  /** The identity-provider token verifier for this configuration (src/runtime builds it). Default: none, so such a token is 503. */
+  readonly oidcVerifier?: (config: ServiceConfig) => OidcVerifier | undefined;
   /** The failure counts shared by every instance for this configuration (Sync), or undefined for this instance's own. */
   readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
 }
@@ -37,31 +36,9 @@ export interface Authenticated {
   readonly oidcIssuedAt?: number | 'absent';
 }
 
-// One verifier per parsed configuration (loadConfig keeps the same object while the variables are unchanged).
-const verifiers = new WeakMap<OidcConfig, OidcVerifier>();
-
-function oidcVerifierFor(config: OidcConfig, deps: CredentialDeps): OidcVerifier {
-  let verifier = verifiers.get(config);
-  if (!verifier) {
-    // Loaded on first use: the JOSE library stays out of the cold start of services without OIDC.
-    const { createOidcVerifier } = require('../oidc/verifier') as typeof import('../oidc/verifier');
-    verifier = createOidcVerifier(config, deps.oidc ?? {});
-    verifiers.set(config, verifier);
-  }
-  return verifier;
-}
-
-/** How long a client should wait after the identity provider could not be reached. */
-const PROVIDER_RETRY_AFTER_SECONDS = 5;
-
 /** An OIDC refusal as a ServiceError with the same code; the provider's URL goes to the log only. */
 function fromOidcError(error: OidcError): ServiceError {
-  if (error.code === 'oidc_provider_unavailable') {
-    return new ServiceError(error.code, 'the identity provider could not be reached to check the token; try again shortly', {
-      retryAfterSeconds: PROVIDER_RETRY_AFTER_SECONDS,
-      logDetail: error.message,
-    });
-  }
+  if (error.code === 'oidc_provider_unavailable') return upstreamUnavailable(error.code, error.message);
   return new ServiceError(error.code, error.message);
 }
 
@@ -92,9 +69,11 @@ async function verifyIdentityProviderToken(
   deps: CredentialDeps,
 ): Promise<Authenticated> {
   if (!config.oidc) throw new ServiceError('invalid_credentials', 'this service accepts no identity-provider tokens');
+  const verifier = deps.oidcVerifier?.(config);
+  if (!verifier) throw upstreamUnavailable('oidc_provider_unavailable', 'this endpoint was given no identity-provider token verifier');
   let principal;
   try {
-    principal = await oidcVerifierFor(config.oidc, deps).verify(token);
+    principal = await verifier.verify(token);
   } catch (error) {
     if (error instanceof OidcError) throw fromOidcError(error);
     throw error;

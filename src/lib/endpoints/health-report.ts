@@ -6,13 +6,7 @@ import { loadConfig, type ConfigResult, type ConfigSources, type ServiceConfig }
 import { placeholderSettings } from '../config/placeholder-settings';
 import type { GrantName } from '../token/grant-names';
 import { jsonResult, type HttpResult } from '../http/result';
-import {
-  lastSharedStoreStatus,
-  SHARED_STORE_BUDGET_MS,
-  withinBudget,
-  type Budgeted,
-  type SharedFailureLedger,
-} from '../throttle/shared-failure-ledger';
+import { SHARED_STORE_BUDGET_MS, withinBudget, type Budgeted, type SharedFailureLedger } from '../throttle/shared-failure-ledger';
 import type { RevocationCache, RevocationState } from '../revocation/revocation-cache';
 
 /** With THROTTLE_SYNC_SERVICE_SID: whether Sync answered (a read within the budget) and, when not, why. */
@@ -69,13 +63,18 @@ const PROBE_NAME = '\u0000health';
 
 /** How long one Sync read answers for /health: a flood of the public /health spends at most one read per this. */
 export const PROBE_MEMO_MS = 10_000;
-let probeMemo: { readonly ledger: SharedFailureLedger; readonly at: number; readonly read: Budgeted<unknown> } | undefined;
+
+/** Where an instance keeps its last Sync probe for /health (src/runtime makes one per instance). */
+export interface ProbeMemo {
+  last?: { readonly ledger: SharedFailureLedger; readonly at: number; readonly read: Budgeted<unknown> };
+}
 
 /** The read /health reports on: one Sync read per instance and PROBE_MEMO_MS, so /health cannot drain Sync's rate. */
-async function probeRead(ledger: SharedFailureLedger, now: () => number): Promise<Budgeted<unknown>> {
-  if (probeMemo && probeMemo.ledger === ledger && now() - probeMemo.at < PROBE_MEMO_MS) return probeMemo.read;
+async function probeRead(ledger: SharedFailureLedger, memo: ProbeMemo, now: () => number): Promise<Budgeted<unknown>> {
+  const last = memo.last;
+  if (last && last.ledger === ledger && now() - last.at < PROBE_MEMO_MS) return last.read;
   const read = await withinBudget(ledger.read(PROBE_NAME, now()), now() + SHARED_STORE_BUDGET_MS, now);
-  probeMemo = { ledger, at: now(), read };
+  memo.last = { ledger, at: now(), read };
   return read;
 }
 
@@ -84,10 +83,14 @@ async function probeRead(ledger: SharedFailureLedger, now: () => number): Promis
  * or when /token in this process found Sync degraded within the last minute (deployed, /health and /token may not
  * share a process).
  */
-async function probeThrottleStore(ledger: SharedFailureLedger, now: () => number = Date.now): Promise<ThrottleStoreReport> {
-  const read = await probeRead(ledger, now);
+async function probeThrottleStore(
+  ledger: SharedFailureLedger,
+  memo: ProbeMemo,
+  now: () => number = Date.now,
+): Promise<ThrottleStoreReport> {
+  const read = await probeRead(ledger, memo, now);
   if (!read.ok) return { store: 'sync', sync: 'degraded', reason: read.reason };
-  const seen = lastSharedStoreStatus();
+  const seen = ledger.status?.last();
   if (seen?.state === 'degraded' && now() - seen.at < DEGRADED_MEMORY_MS)
     return { store: 'sync', sync: 'degraded', ...(seen.reason !== undefined && { reason: seen.reason }) };
   return { store: 'sync', sync: 'ok' };
@@ -100,6 +103,8 @@ export interface HealthRequestOptions {
   readonly sharedLedger?: (config: ServiceConfig) => SharedFailureLedger | undefined;
   /** The revocation list shared by every instance (Sync), to count. Default: none. */
   readonly revocations?: (config: ServiceConfig) => RevocationCache | undefined;
+  /** The instance's last Sync probe, reused for PROBE_MEMO_MS. Default: none kept, every call probes. */
+  readonly probeMemo?: ProbeMemo;
 }
 
 /**
@@ -111,12 +116,12 @@ export interface HealthRequestOptions {
  */
 export async function handleHealthRequest(
   env: Environment,
-  { sources = {}, sharedLedger, revocations }: HealthRequestOptions = {},
+  { sources = {}, sharedLedger, revocations, probeMemo = {} }: HealthRequestOptions = {},
 ): Promise<HttpResult> {
   const loaded = loadConfig(env, sources);
   let report = healthReportFor(loaded, env);
   const ledger = loaded.ok && sharedLedger ? sharedLedger(loaded.config) : undefined;
-  if (report.status === 'ok' && ledger) report = { ...report, throttle: await probeThrottleStore(ledger) };
+  if (report.status === 'ok' && ledger) report = { ...report, throttle: await probeThrottleStore(ledger, probeMemo) };
   const revocationCache = loaded.ok && revocations ? revocations(loaded.config) : undefined;
   if (report.status === 'ok' && revocationCache) report = { ...report, revocations: await revocationCache.state() };
   return jsonResult(report.status === 'ok' ? 200 : 503, report, { allowed: true });

@@ -3,11 +3,11 @@ import { mintAccessToken, type TokenPlan } from '../token/access-token';
 import type { Environment } from '../base/settings-reader';
 import { loadConfig, type ConfigSources, type ServiceConfig } from '../config/service-config';
 import { decideOrigin } from '../http/cors';
-import { ServiceError } from '../base/errors';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 import { describeBody, singleHeader } from '../http/request-body';
 import { errorResult, jsonResult, type HttpResult, type RequestHeaders } from '../http/result';
 import { authenticate, type Authenticated, type CredentialDeps } from './credentials';
-import { createTwilioWorkerLookup, createWorkerDirectory, type WorkerDirectory } from '../token/taskrouter-workers';
+import type { WorkerDirectory } from '../token/taskrouter-workers';
 import { planToken } from '../policy/plan';
 import { decidePolicy } from '../policy/decide';
 import { parseTokenRequestFields } from '../token/request';
@@ -33,6 +33,8 @@ export interface TokenEndpointDeps extends CredentialDeps {
   readonly log: (entry: RequestLogEntry) => void;
   /** The revocation list shared by every instance for this configuration (Sync), or undefined when there is none. */
   readonly revocations?: (config: ServiceConfig) => RevocationCache | undefined;
+  /** Which TaskRouter Worker an identity is, for this configuration (src/runtime asks TaskRouter). Default: none, so a taskrouter grant is 503. */
+  readonly workers?: (config: ServiceConfig) => WorkerDirectory | undefined;
 }
 
 /**
@@ -52,26 +54,12 @@ function refuseRevoked(cache: RevocationCache, authenticated: Authenticated): bo
   return checked instanceof Promise ? checked.then(judge) : judge(checked);
 }
 
-// One Worker directory (and its cache) per endpoint and parsed configuration: new credentials, new cache.
-const workerDirectories = new WeakMap<TokenEndpointDeps, WeakMap<ServiceConfig, WorkerDirectory>>();
-
 /** The plan with the identity's Worker when it has the taskrouter grant: the caller never names the Worker. */
 async function bindTaskRouterWorker(config: ServiceConfig, plan: TokenPlan, deps: TokenEndpointDeps): Promise<TokenPlan> {
   const workspaceSid = config.grants.taskrouterWorkspaceSid;
   if (!plan.grants.includes('taskrouter') || workspaceSid === undefined) return plan;
-  let perConfig = workerDirectories.get(deps);
-  if (!perConfig) workerDirectories.set(deps, (perConfig = new WeakMap()));
-  let directory = perConfig.get(config);
-  if (!directory) {
-    // Workers are found through TaskRouter's REST API (twilio-node), with the API key.
-    const lookup = createTwilioWorkerLookup({
-      accountSid: config.accountSid,
-      apiKeySid: config.apiKeySid,
-      apiKeySecret: config.signingKey.export().toString('utf8'),
-    });
-    directory = createWorkerDirectory(lookup, deps.now);
-    perConfig.set(config, directory);
-  }
+  const directory = deps.workers?.(config);
+  if (!directory) throw upstreamUnavailable('taskrouter_unavailable', 'this endpoint was given no TaskRouter Worker directory');
   return { ...plan, taskrouterWorkerSid: await directory.workerSidFor(workspaceSid, plan.identity) };
 }
 

@@ -1,5 +1,6 @@
 /** Fetches and caches an identity provider's discovery document and JSON Web Key Set (JWKS). */
 import type { JSONWebKeySet } from 'jose';
+import { withDeadline } from '../base/deadline';
 import { isJsonObject } from '../base/json-object';
 import { urlProblem } from './config';
 import { OidcError } from './errors';
@@ -22,8 +23,8 @@ interface Entry {
 
 /**
  * Documents keyed by kind and URL, with one shared in-flight fetch per key and a record of when each was
- * last fetched (for the unknown-kid cooldown). One instance is shared by default (`sharedJwksCache`) so that
- * a verifier made anew (after a configuration change) still reuses the keys; tests pass their own.
+ * last fetched (for the unknown-kid cooldown). src/runtime keeps one per Function instance, so that a verifier made
+ * anew (after a configuration change) still reuses the keys; tests pass their own.
  *
  * @example const cache = new JwksCache(); createOidcVerifier(config, { cache }); cache.clear();
  */
@@ -75,9 +76,6 @@ export class JwksCache {
   }
 }
 
-/** The cache used when a verifier is not given one. */
-export const sharedJwksCache = new JwksCache();
-
 function unavailable(message: string, cause?: unknown): OidcError {
   return new OidcError('oidc_provider_unavailable', message, cause === undefined ? undefined : { cause });
 }
@@ -88,14 +86,6 @@ function unavailable(message: string, cause?: unknown): OidcError {
  */
 async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeoutMs: number, what: string): Promise<unknown> {
   const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  // The race guarantees the limit even with an injected fetch that ignores the abort signal.
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(unavailable(`The ${what} (${url}) did not answer within ${timeoutMs} ms.`));
-    }, timeoutMs);
-  });
   const request = (async () => {
     let response: Response;
     try {
@@ -124,12 +114,11 @@ async function fetchJsonDocument(url: string, fetchImpl: FetchLike, timeoutMs: n
       throw unavailable(`The ${what} (${url}) is not valid JSON.`, error);
     }
   })();
-  try {
-    return await Promise.race([request, timeout]);
-  } finally {
-    clearTimeout(timer);
-    request.catch(() => undefined); // the loser of the race must not become an unhandled rejection
-  }
+  // The deadline holds even with an injected fetch that ignores the abort signal.
+  return withDeadline(request, timeoutMs, () => {
+    controller.abort();
+    throw unavailable(`The ${what} (${url}) did not answer within ${timeoutMs} ms.`);
+  });
 }
 
 /** Checks the shape jose's local key set needs: `{ keys: [ {...}, ... ] }`. */

@@ -6,9 +6,9 @@ import {
   DEFAULT_JWKS_MAX_AGE_MS,
   DEFAULT_JWKS_REFETCH_COOLDOWN_MS,
   DEFAULT_PROVIDER_TIMEOUT_MS,
-  sharedJwksCache,
+  JwksCache,
 } from './jwks-cache';
-import type { FetchLike, JwksCache } from './jwks-cache';
+import type { FetchLike } from './jwks-cache';
 import { looksLikeJwt } from './jwt-shape';
 import type { OidcConfig } from './config';
 import { OidcError } from './errors';
@@ -37,7 +37,7 @@ export interface OidcVerifierDeps {
   maxAgeMs?: number;
   /** Minimum time between key-set fetches caused by unknown `kid`s, in milliseconds. Default 30 s. */
   refetchCooldownMs?: number;
-  /** Default: `sharedJwksCache`, shared by every verifier in the process. */
+  /** Default: a cache of this verifier's own; src/runtime passes one per instance, shared by its verifiers. */
   cache?: JwksCache;
 }
 
@@ -119,7 +119,7 @@ export function createOidcVerifier(config: OidcConfig, deps: OidcVerifierDeps = 
     timeoutMs: deps.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS,
     maxAgeMs: deps.maxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS,
     refetchCooldownMs: deps.refetchCooldownMs ?? DEFAULT_JWKS_REFETCH_COOLDOWN_MS,
-    cache: deps.cache ?? sharedJwksCache,
+    cache: deps.cache ?? new JwksCache(),
   });
   const allowed = new Set<string>(config.algorithms);
   // Imported keys are cached inside each local set, so keep one set per fetched JWKS object.

@@ -11,6 +11,7 @@
  * RETRY_AFTER_FAILURE_MS, so a Sync outage adds no wait to every request. Never a 5xx: refusing everyone while Sync
  * is down would turn a Sync outage into an outage of every sign-in, and the list's purpose is the few it names.
  */
+import { withDeadline } from '../base/deadline';
 import { asRevocation, endOf, refuses, type SignIn, type StoredRevocation } from './revocations';
 
 /** Serve from memory with no read while the copy is younger than this. */
@@ -115,18 +116,13 @@ export function createRevocationCache({ read, now = Date.now, onChange }: Revoca
       if (!recentlyFailed) void refresh();
       return undefined;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        if (inFlight) {
-          failedAt = now();
-          failure = `no answer within ${READ_BUDGET_MS} ms`;
-          report();
-        }
-        resolve();
-      }, READ_BUDGET_MS);
+    return withDeadline(refresh(), READ_BUDGET_MS, () => {
+      if (inFlight) {
+        failedAt = now();
+        failure = `no answer within ${READ_BUDGET_MS} ms`;
+        report();
+      }
     });
-    return Promise.race([refresh(), budget]).finally(() => clearTimeout(timer));
   }
 
   const decide = (signIn: SignIn) => ({

@@ -2,6 +2,7 @@
  * The per-name failure counts every instance shares (Twilio Sync when THROTTLE_SYNC_SERVICE_SID is set), the
  * time a request may spend on them, and whether they were reachable lately.
  */
+import { withDeadline } from '../base/deadline';
 import type { NameWindow } from './failure-throttle';
 
 /** A name's shared window as last read; `revision` is the store's, for a conditional update. */
@@ -16,6 +17,8 @@ export interface SharedFailureLedger {
   addFailure(name: string, seen: LedgerEntry | undefined, now: number): Promise<NameWindow>;
   /** Forgets the name's failures after its right password. */
   clear(name: string, seen: LedgerEntry): Promise<void>;
+  /** Where whether the store answered is recorded, for /health. Default: not recorded. */
+  readonly status?: SharedStoreStatusBoard;
 }
 
 /**
@@ -37,23 +40,15 @@ export function withinBudget<T>(work: Promise<T>, deadline: number, clock: () =>
     work.catch(() => undefined);
     return Promise.resolve({ ok: false, reason: 'no time left in the budget' });
   }
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${SHARED_STORE_BUDGET_MS} ms` }), remaining);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve({ ok: true, value });
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        resolve({ ok: false, reason: error instanceof Error ? error.message : 'the store failed' });
-      },
-    );
-  });
+  const answered = work.then(
+    (value): Budgeted<T> => ({ ok: true, value }),
+    (error: unknown): Budgeted<T> => ({ ok: false, reason: error instanceof Error ? error.message : 'the store failed' }),
+  );
+  return withDeadline(answered, remaining, (): Budgeted<T> => ({ ok: false, reason: `no answer within ${SHARED_STORE_BUDGET_MS} ms` }));
 }
 
 /** The shared store's state as the instance saw it last: what the log line and /health report. */
-export interface SharedStoreStatus {
+interface SharedStoreStatus {
   readonly state: 'ok' | 'degraded';
   /** Why it is degraded (an error code or "no answer within 300 ms"; never a name or credential). */
   readonly reason?: string;
@@ -61,16 +56,21 @@ export interface SharedStoreStatus {
   readonly at: number;
 }
 
-// One record per process, on globalThis: /health and /token are bundled apart but share a process when twilio-run
-// runs with --no-fork-process (as npm start does; by default it forks one per request); deployed, /health also asks
-// Sync itself (see health-report.ts).
-const STATUS_KEY = Symbol.for('twilio-token-service.shared-store-status');
-type StatusHolder = { [STATUS_KEY]?: SharedStoreStatus };
-
-export function reportSharedStore(status: SharedStoreStatus): void {
-  (globalThis as StatusHolder)[STATUS_KEY] = status;
+/**
+ * Where the shared store's state is kept as an instance saw it last: the Basic check reports each answer (or its
+ * absence), /health reads the last one. src/runtime/shared-store-status.ts hands /token and /health of one process the
+ * same board for the same Sync service.
+ */
+export interface SharedStoreStatusBoard {
+  report(status: SharedStoreStatus): void;
+  last(): SharedStoreStatus | undefined;
 }
 
-export function lastSharedStoreStatus(): SharedStoreStatus | undefined {
-  return (globalThis as StatusHolder)[STATUS_KEY];
+/** A board that remembers the last status reported. */
+export function createSharedStoreStatusBoard(): SharedStoreStatusBoard {
+  let last: SharedStoreStatus | undefined;
+  return {
+    report: (status) => (last = status),
+    last: () => last,
+  };
 }

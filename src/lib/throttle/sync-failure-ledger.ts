@@ -15,7 +15,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { NameWindow } from './failure-throttle';
-import type { LedgerEntry, SharedFailureLedger } from './shared-failure-ledger';
+import type { LedgerEntry, SharedFailureLedger, SharedStoreStatusBoard } from './shared-failure-ledger';
 
 /** Maps the names are spread over (see above). */
 const SHARD_COUNT = 32;
@@ -73,12 +73,14 @@ export interface SyncLedgerOptions {
   /** Keys item names: Sync never holds the text typed as a user name. The API key secret serves (every instance has it). */
   readonly keySecret: string;
   readonly windowMs: number;
+  /** Where the Basic check records whether Sync answered. Default: not recorded. */
+  readonly status?: SharedStoreStatusBoard;
 }
 
 /**
  * @example const ledger = createSyncFailureLedger({ items, keySecret, windowMs: 15 * 60_000 }); await ledger.read('alice', Date.now())
  */
-export function createSyncFailureLedger({ items, keySecret, windowMs }: SyncLedgerOptions): SharedFailureLedger {
+export function createSyncFailureLedger({ items, keySecret, windowMs, status }: SyncLedgerOptions): SharedFailureLedger {
   const backoff = new Map<number, { until: number; ms: number }>();
   const locate = (name: string) => {
     const digest = createHmac('sha256', keySecret).update(`throttle\u0000${name}`).digest();
@@ -114,6 +116,7 @@ export function createSyncFailureLedger({ items, keySecret, windowMs }: SyncLedg
   }
 
   return {
+    ...(status && { status }),
     read: (name) => read(name),
 
     async addFailure(name, seen, now) {

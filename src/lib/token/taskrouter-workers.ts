@@ -1,5 +1,6 @@
 /** Which TaskRouter Worker an identity signs in as: the Workspace's Worker whose FriendlyName equals the identity. */
-import { ServiceError } from '../base/errors';
+import { withDeadline } from '../base/deadline';
+import { ServiceError, upstreamUnavailable } from '../base/errors';
 
 /** One Worker as TaskRouter lists it. */
 export interface WorkerRecord {
@@ -19,8 +20,6 @@ export const WORKER_CACHE_TTL_MS = 30_000;
 export const MAX_CACHED_WORKERS = 1_000;
 /** A Function has 10 s in all: a lookup that takes longer than this is a failure, not a wait. */
 export const WORKER_LOOKUP_TIMEOUT_MS = 4_000;
-/** Seconds a client should wait after TaskRouter could not be asked. */
-export const TASKROUTER_RETRY_AFTER_SECONDS = 5;
 
 const WORKER_SID = /^WK[0-9a-fA-F]{32}$/;
 
@@ -38,25 +37,10 @@ interface CachedAnswer {
   readonly workerSid: string | undefined;
 }
 
-function unavailable(detail: string): ServiceError {
-  return new ServiceError('taskrouter_unavailable', 'TaskRouter could not be asked which Worker you are; try again shortly', {
-    retryAfterSeconds: TASKROUTER_RETRY_AFTER_SECONDS,
-    logDetail: detail,
-  });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * A per-instance directory over `lookup`: answers are cached for WORKER_CACHE_TTL_MS, concurrent requests for the
  * same identity share one lookup, and failures are not cached (the next request asks again).
- * @example const sid = await createWorkerDirectory(createTwilioWorkerLookup(credentials)).workerSidFor('WS…', 'alice')
+ * @example const sid = await createWorkerDirectory(lookup).workerSidFor('WS…', 'alice') // lookup: src/runtime/twilio-taskrouter.ts
  */
 export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = Date.now): WorkerDirectory {
   const cache = new Map<string, CachedAnswer>();
@@ -66,9 +50,14 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
     let workers: readonly WorkerRecord[];
     try {
       // Two, not one: a second Worker with the same name must be seen to be refused.
-      workers = await withTimeout(lookup(workspaceSid, identity, 2), WORKER_LOOKUP_TIMEOUT_MS);
+      workers = await withDeadline(lookup(workspaceSid, identity, 2), WORKER_LOOKUP_TIMEOUT_MS, () => {
+        throw new Error(`no answer within ${WORKER_LOOKUP_TIMEOUT_MS} ms`);
+      });
     } catch (error) {
-      throw unavailable(`TaskRouter worker lookup failed: ${error instanceof Error ? error.message : typeof error}`);
+      throw upstreamUnavailable(
+        'taskrouter_unavailable',
+        `TaskRouter worker lookup failed: ${error instanceof Error ? error.message : typeof error}`,
+      );
     }
     // The filter is TaskRouter's; an exact comparison here keeps a looser match from binding someone else's Worker.
     const named = workers.filter((worker) => worker.friendlyName === identity);
@@ -79,7 +68,8 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
       );
     }
     const workerSid = named[0]?.sid;
-    if (workerSid !== undefined && !WORKER_SID.test(workerSid)) throw unavailable('TaskRouter answered a Worker SID of the wrong shape');
+    if (workerSid !== undefined && !WORKER_SID.test(workerSid))
+      throw upstreamUnavailable('taskrouter_unavailable', 'TaskRouter answered a Worker SID of the wrong shape');
     return workerSid;
   }
 
@@ -113,57 +103,5 @@ export function createWorkerDirectory(lookup: WorkerLookup, now: () => number = 
       }
       return workerSid;
     },
-  };
-}
-
-/** What twilio-node needs to call TaskRouter: the same Standard API key that signs the tokens. */
-export interface TaskRouterCredentials {
-  readonly accountSid: string;
-  readonly apiKeySid: string;
-  readonly apiKeySecret: string;
-}
-
-type TwilioFactory = (
-  username: string,
-  password: string,
-  options: { accountSid: string },
-) => {
-  taskrouter: {
-    v1: {
-      workspaces(sid: string): {
-        workers: {
-          page(params: { friendlyName: string; pageSize: number }): Promise<{ instances: { sid: string; friendlyName: string }[] }>;
-        };
-      };
-    };
-  };
-};
-
-/** A Twilio REST error's status and code, for the log (its message may quote the request). */
-function describeTwilioError(error: unknown): string {
-  const { status, code } = (error ?? {}) as { status?: unknown; code?: unknown };
-  if (typeof status === 'number') return `TaskRouter answered ${status}${typeof code === 'number' ? ` (error ${code})` : ''}`;
-  return error instanceof Error
-    ? `${error.name}${'code' in error && typeof error.code === 'string' ? ` ${error.code}` : ''}`
-    : typeof error;
-}
-
-/**
- * The lookup through twilio-node: `GET taskrouter.twilio.com/v1/Workspaces/{WS}/Workers?FriendlyName=…&PageSize=…`,
- * authenticated with the API key (no auth token needed). twilio is loaded on the first lookup, not at cold start.
- * @example createTwilioWorkerLookup({ accountSid, apiKeySid, apiKeySecret })('WS…', 'alice', 2)
- */
-export function createTwilioWorkerLookup(credentials: TaskRouterCredentials): WorkerLookup {
-  let client: ReturnType<TwilioFactory> | undefined;
-  return async (workspaceSid, friendlyName, pageSize) => {
-    client ??= (require('twilio') as TwilioFactory)(credentials.apiKeySid, credentials.apiKeySecret, {
-      accountSid: credentials.accountSid,
-    });
-    try {
-      const page = await client.taskrouter.v1.workspaces(workspaceSid).workers.page({ friendlyName, pageSize });
-      return page.instances.map((worker) => ({ sid: worker.sid, friendlyName: worker.friendlyName }));
-    } catch (error) {
-      throw new Error(describeTwilioError(error));
-    }
   };
 }
