@@ -21,7 +21,15 @@ export interface FakeLiveSessions {
   /** HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process. */
   readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
   refusals(): readonly ProxyRefusal[];
+  /** The host of every request the stand-ins answered, in order. */
+  hostsAsked(): readonly string[];
   stop(): Promise<void>;
+}
+
+/** Where the stand-ins answer: Twilio's default (US1) hosts, or a region's through an edge (sync.dublin.ie1.twilio.com). */
+export interface StandInLocation {
+  readonly region: string;
+  readonly edge: string;
 }
 
 /**
@@ -30,7 +38,11 @@ export interface FakeLiveSessions {
  * const room = live.video.addRoom('standup'); live.video.connect(room, 'alice');
  * // run the CLI with { ...process.env, ...live.env }
  */
-export async function startFakeLiveSessions(credentials: Partial<FakeCredentials> = {}): Promise<FakeLiveSessions> {
+export async function startFakeLiveSessions(
+  credentials: Partial<FakeCredentials> = {},
+  location?: StandInLocation,
+): Promise<FakeLiveSessions> {
+  const at = (host: string) => (location ? host.replace(/\.twilio\.com$/, `.${location.edge}.${location.region}.twilio.com`) : host);
   const hex = () => randomBytes(16).toString('hex');
   const full: FakeCredentials = {
     accountSid: `AC${hex()}`,
@@ -51,10 +63,10 @@ export async function startFakeLiveSessions(credentials: Partial<FakeCredentials
   const taskrouter = new FakeTaskRouterApi(full);
   const served = await serveHosts(
     new Map([
-      [SYNC_HOST, sync.handle],
-      [VIDEO_HOST, video.handle],
-      [CONVERSATIONS_HOST, conversations.handle],
-      [TASKROUTER_HOST, taskrouter.handle],
+      [at(SYNC_HOST), sync.handle],
+      [at(VIDEO_HOST), video.handle],
+      [at(CONVERSATIONS_HOST), conversations.handle],
+      [at(TASKROUTER_HOST), taskrouter.handle],
     ]),
   );
   return {
@@ -65,6 +77,7 @@ export async function startFakeLiveSessions(credentials: Partial<FakeCredentials
     taskrouter,
     env: served.env,
     refusals: () => served.refusals(),
+    hostsAsked: () => served.hostsAsked(),
     stop: () => served.stop(),
   };
 }
