@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { dotenvText, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { startFakeLiveSessions, type FakeLiveSessions } from '../helpers/fake-twilio/live-sessions';
 import { runCliAsync } from '../helpers/run-cli';
+import { revocationKey } from '../../src/lib/revocation/revocations';
 
 let credentials: TestCredentials;
 let live: FakeLiveSessions;
@@ -58,7 +59,7 @@ afterAll(async () => {
 afterEach(() => {
   live.video.fail(undefined);
   live.conversations.fail(undefined);
-  live.sync.behaviour.failWith = undefined;
+  live.sync.resetBehaviour();
 });
 
 /** The operator's run: credentials in the environment (never argv), the project's env file named. */
@@ -195,6 +196,27 @@ it('when the revocation cannot be written, nothing is evicted', async () => {
   expect(live.video.requests()).toHaveLength(videoCalls);
   for (const room of s.rooms) expect(connected(room, 'ivan')).toBe(true);
   expect(live.taskrouter.activityOf(s.worker)).toMatchObject({ available: true });
+}, 60_000);
+
+it('when one replica Map does not take the revocation, nothing is evicted: exit 1, and the output says why', async () => {
+  const s = liveSessions('uma', 'vic');
+  const evictionCalls = () => [live.video.requests().length, live.conversations.requests().length, live.taskrouter.requests().length];
+  const before = evictionCalls();
+  live.sync.behaviour.failWritesTo = 'token-service-revocations-2';
+  const run = await revoke('all.env', 'uma', '--evict');
+  expect(run.status).toBe(1);
+  expect(run.stdout).toMatch(/^revoke: revoked uma until lifted \(3 of 4 replica Maps/);
+  expect(run.stdout).toContain(
+    '✗ 1 replica Map(s) did not take it: instances reading them may still issue tokens; run the same command again',
+  );
+  expect(run.stdout).toContain('✗ evict: not done until every replica holds the revocation');
+  expect(run.stdout).not.toMatch(/✓|evict: uma's live sessions/);
+  // No eviction call reached Video, Conversations or TaskRouter, and every session is as it was.
+  expect(evictionCalls()).toEqual(before);
+  for (const room of s.rooms) expect(connected(room, 'uma')).toBe(true);
+  expect(live.conversations.identitiesIn(s.conversations[0]!)).toContain('uma');
+  expect(live.taskrouter.activityOf(s.worker)).toMatchObject({ available: true });
+  expect(['1', '2'].map((n) => live.sync.itemsOf(`token-service-revocations-${n}`).has(revocationKey('uma')))).toEqual([true, false]);
 }, 60_000);
 
 it('without --evict, says how to end the sessions and leaves them open', async () => {
