@@ -4,26 +4,20 @@
  * answering the same account's credentials.
  */
 import { randomBytes } from 'node:crypto';
-import type { FakeCredentials } from './account-keys';
-import type { ProxyRefusal } from './connect-proxy';
+import { throwawayCredentials, type FakeCredentials } from './account-keys';
 import { CONVERSATIONS_HOST, FakeConversationsApi } from './conversations-api';
-import { serveHosts } from './single-host';
+import { serveHosts, type SingleHost } from './single-host';
 import { FakeSyncApi, SYNC_HOST } from './sync-api';
 import { FakeTaskRouterApi, TASKROUTER_HOST } from './taskrouter-api';
 import { FakeVideoApi, VIDEO_HOST } from './video-api';
 
-export interface FakeLiveSessions {
+/** The proxy's env (HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process), refusals, hosts asked and stop, with the stand-ins. */
+export interface FakeLiveSessions extends SingleHost {
   readonly sync: FakeSyncApi;
   readonly syncServiceSid: string;
   readonly video: FakeVideoApi;
   readonly conversations: FakeConversationsApi;
   readonly taskrouter: FakeTaskRouterApi;
-  /** HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process. */
-  readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
-  refusals(): readonly ProxyRefusal[];
-  /** The host of every request the stand-ins answered, in order. */
-  hostsAsked(): readonly string[];
-  stop(): Promise<void>;
 }
 
 /** Where the stand-ins answer: Twilio's default (US1) hosts, or a region's through an edge (sync.dublin.ie1.twilio.com). */
@@ -43,15 +37,8 @@ export async function startFakeLiveSessions(
   location?: StandInLocation,
 ): Promise<FakeLiveSessions> {
   const at = (host: string) => (location ? host.replace(/\.twilio\.com$/, `.${location.edge}.${location.region}.twilio.com`) : host);
-  const hex = () => randomBytes(16).toString('hex');
-  const full: FakeCredentials = {
-    accountSid: `AC${hex()}`,
-    authToken: hex(),
-    apiKeySid: `SK${hex()}`,
-    apiKeySecret: hex(),
-    ...credentials,
-  };
-  const syncServiceSid = `IS${hex()}`;
+  const full = throwawayCredentials(credentials);
+  const syncServiceSid = `IS${randomBytes(16).toString('hex')}`;
   const sync = new FakeSyncApi({
     accountSid: full.accountSid,
     apiKeySid: full.apiKeySid,
@@ -69,15 +56,5 @@ export async function startFakeLiveSessions(
       [at(TASKROUTER_HOST), taskrouter.handle],
     ]),
   );
-  return {
-    sync,
-    syncServiceSid,
-    video,
-    conversations,
-    taskrouter,
-    env: served.env,
-    refusals: () => served.refusals(),
-    hostsAsked: () => served.hostsAsked(),
-    stop: () => served.stop(),
-  };
+  return { ...served, sync, syncServiceSid, video, conversations, taskrouter };
 }
