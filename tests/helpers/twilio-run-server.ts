@@ -36,7 +36,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-interface OutputWait {
+export interface OutputWait {
   /** How many matching lines to wait for (1). */
   count?: number;
   /** Only output printed after this offset, an earlier `output().length` (0). */
@@ -55,7 +55,7 @@ function matchingLines(text: string, match: RegExp | ((line: string) => boolean)
 }
 
 /** Polls `output` every 20 ms until `count` lines match; the rejection names what was awaited and ends with the output's tail. */
-async function waitForLines(
+export async function waitForLines(
   output: () => string,
   exited: () => boolean,
   match: RegExp | ((line: string) => boolean),
