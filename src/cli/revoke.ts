@@ -1,7 +1,8 @@
 /**
  * npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] | --list | --lift IDENTITY: the operator's kill switch.
  * Writes the revocation to the Sync Service the deployed service reads (THROTTLE_SYNC_SERVICE_SID in the env file),
- * with the account's credentials from the environment (never argv, never a file); every instance refuses the identity
+ * with the account's credentials from the environment (never argv, never a file), in the project's region (TWILIO_REGION,
+ * through TWILIO_EDGE or the region's default edge: src/cli/twilio-hosts.ts); every instance refuses the identity
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
