@@ -2,7 +2,7 @@
 // environment (Node reads the CA at start-up): the Basic cold path with and without THROTTLE_SYNC_SERVICE_SID,
 // measured side by side in this one process, call by call. Reads its settings as JSON from BENCH_COLD_SETTINGS (not argv:
 // they hold throwaway secrets) and prints one JSON line.
-import { expectSuccess, loadFunction } from './function-harness.mjs';
+import { expectSuccess, loadFunction, timedCallMs } from './function-harness.mjs';
 import { median } from './stats.mjs';
 
 const { tokenFunction, functionEnv, serviceSid, basicUser, basicPassword, profile } = JSON.parse(process.env.BENCH_COLD_SETTINGS);
@@ -15,13 +15,8 @@ console.log = () => {}; // the handler's log lines; the result goes to stdout be
 const print = (text) => process.stdout.write(`${text}\n`);
 
 /** One cold request: a fresh module instance (empty verified cache, new throttle, new Sync client), timed. */
-async function coldCallMs(env) {
-  const invoke = loadFunction(tokenFunction, env, { fresh: true });
-  const startedAt = performance.now();
-  const response = await invoke(body, headers);
-  const ms = performance.now() - startedAt;
-  if (response.statusCode !== 200) throw new Error(`handler answered ${response.statusCode} during the run`);
-  return ms;
+function coldCallMs(env) {
+  return timedCallMs(loadFunction(tokenFunction, env, { fresh: true }), body, headers);
 }
 
 const results = {};

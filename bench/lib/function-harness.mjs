@@ -108,3 +108,15 @@ function normalise(error, result) {
   }
   return { statusCode: 200, headers: {}, body: result };
 }
+
+/**
+ * One call, timed in ms; an answer other than 200 stops the run (it would have timed another path).
+ * @example const ms = await timedCallMs(invoke, body, headers)
+ */
+export async function timedCallMs(invoke, body, headers) {
+  const startedAt = performance.now();
+  const response = await invoke(body, headers);
+  const ms = performance.now() - startedAt;
+  if (response.statusCode !== 200) throw new Error(`handler answered ${response.statusCode} during the run`);
+  return ms;
+}

@@ -5,7 +5,7 @@
 // with the list waits for one list read (its Sync client and connection already made). Shared-secret
 // Bearer, so no scrypt hides the difference. Reads its settings as JSON from BENCH_REVOCATION_SETTINGS (not argv: they
 // hold throwaway secrets) and prints one JSON line.
-import { expectSuccess, loadFunction } from './function-harness.mjs';
+import { expectSuccess, loadFunction, timedCallMs } from './function-harness.mjs';
 import { median } from './stats.mjs';
 
 const { tokenFunction, functionEnv, serviceSid, sharedSecret, profile } = JSON.parse(process.env.BENCH_REVOCATION_SETTINGS);
@@ -13,14 +13,6 @@ const body = { identity: 'bench-user' };
 const headers = { authorization: `Bearer ${sharedSecret}`, 'content-type': 'application/json' };
 console.log = () => {}; // the handler's log lines; the result goes to stdout below
 const print = (text) => process.stdout.write(`${text}\n`);
-
-async function timedMs(invoke) {
-  const startedAt = performance.now();
-  const response = await invoke(body, headers);
-  const ms = performance.now() - startedAt;
-  if (response.statusCode !== 200) throw new Error(`handler answered ${response.statusCode} during the run`);
-  return ms;
-}
 
 /** Mean µs per call over a batch: one call is too short to time alone. */
 async function batchMicros(invoke, calls) {
@@ -50,8 +42,8 @@ try {
   const expired = { without: [], with: [] };
   for (let i = 0; i < profile.pairs; i++) {
     await new Promise((resolve) => setTimeout(resolve, EXPIRED_AFTER_MS));
-    expired.without.push(await timedMs(warmWithout));
-    expired.with.push(await timedMs(warmWith));
+    expired.without.push(await timedCallMs(warmWithout, body, headers));
+    expired.with.push(await timedCallMs(warmWith, body, headers));
   }
   const micros = (list) => ({ rounds: list.length, medianMicros: Math.round(median(list)) });
   const millis = (list) => ({ calls: list.length, medianMs: Number(median(list).toFixed(2)), maxMs: Number(Math.max(...list).toFixed(2)) });

@@ -6,6 +6,7 @@
  * another fails; each call is bounded in time, and each product as a whole.
  */
 import type { GrantName } from '../lib/token/grant-names';
+import type { ClientLocation } from './twilio-hosts';
 
 /** What the project's configuration says about the products eviction can reach. */
 export interface EvictionScope {
@@ -129,10 +130,12 @@ async function evictWorker(client: Client, identity: string, workspaceSid: strin
 
 /**
  * Runs every product in turn (never stopping at a failure) and says what was done for each.
- * @example await evictIdentity({ username, password, accountSid }, 'alice', { grants: ['video'] })
+ * Every product is asked in the project's region, through `location` (clientLocation), as the revocation was.
+ * @example await evictIdentity({ username, password, accountSid }, clientLocation({}), 'alice', { grants: ['video'] })
  */
 export async function evictIdentity(
   credentials: { readonly username: string; readonly password: string; readonly accountSid: string },
+  location: ClientLocation,
   identity: string,
   scope: EvictionScope,
 ): Promise<ProductOutcome[]> {
@@ -140,6 +143,7 @@ export async function evictIdentity(
   // No automatic retries: a 429 or a failure is reported, and the operator runs it again.
   const client = twilio(credentials.username, credentials.password, {
     accountSid: credentials.accountSid,
+    ...location,
     timeout: EVICT_CALL_TIMEOUT_MS,
     autoRetry: false,
   });

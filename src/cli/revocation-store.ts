@@ -1,6 +1,6 @@
 /**
  * The revocation list on Twilio Sync as the operator's tools change it, through twilio-node with the operator's
- * credentials (it honours HTTP_PROXY, as the deploy's requests do). Every change is written to every replica Map
+ * credentials (it honours HTTP_PROXY, as the deploy's requests do), in the project's region (src/cli/twilio-hosts.ts). Every change is written to every replica Map
  * (see src/lib/revocation/revocations.ts), creating a Map that is missing (54200, or the generic 20404).
  */
 import {
@@ -10,6 +10,7 @@ import {
   revocationMapNames,
   type StoredRevocation,
 } from '../lib/revocation/revocations';
+import type { ClientLocation } from './twilio-hosts';
 
 interface RestError {
   readonly status?: number;
@@ -41,16 +42,23 @@ function newer(a: StoredRevocation, b: StoredRevocation): StoredRevocation {
 }
 
 /**
- * @example const store = twilioRevocationStore({ username, password, accountSid, serviceSid })
+ * @example const store = twilioRevocationStore({ username, password, accountSid, serviceSid, location: clientLocation({ region: 'ie1' }) })
  */
 export function twilioRevocationStore(options: {
   readonly username: string;
   readonly password: string;
   readonly accountSid: string;
   readonly serviceSid: string;
+  /** twilio-node's region and edge (clientLocation). */
+  readonly location: ClientLocation;
 }): RevocationStore {
   const twilio = require('twilio') as typeof import('twilio');
-  const client = twilio(options.username, options.password, { accountSid: options.accountSid, autoRetry: true, maxRetries: 3 });
+  const client = twilio(options.username, options.password, {
+    accountSid: options.accountSid,
+    ...options.location,
+    autoRetry: true,
+    maxRetries: 3,
+  });
   const service = client.sync.v1.services(options.serviceSid);
 
   async function writeOne(map: string, entry: StoredRevocation, itemTtl: number): Promise<void> {

@@ -10,6 +10,7 @@ export const REVOKE_USAGE = [
   '--evict: once the revocation is written, also end its live sessions: disconnect it from in-progress Video Rooms,',
   '  remove it from its Conversations and move its TaskRouter Worker offline (each when that grant is on).',
   'Credentials come from the environment: TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN).',
+  "Twilio is asked in the env file's TWILIO_REGION (US1 when unset); TWILIO_EDGE in the environment overrides the region's edge.",
 ].join('\n');
 
 export type RevokeCommand =

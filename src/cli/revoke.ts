@@ -1,7 +1,8 @@
 /**
  * npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] | --list | --lift IDENTITY: the operator's kill switch.
  * Writes the revocation to the Sync Service the deployed service reads (THROTTLE_SYNC_SERVICE_SID in the env file),
- * with the account's credentials from the environment (never argv, never a file); every instance refuses the identity
+ * with the account's credentials from the environment (never argv, never a file), in the project's region (TWILIO_REGION,
+ * through TWILIO_EDGE or the region's default edge: src/cli/twilio-hosts.ts); every instance refuses the identity
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
@@ -14,6 +15,7 @@ import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationSt
 import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/revocations';
 import { STALENESS_LIMIT_MS } from '../lib/revocation/revocation-cache';
 import { parseConfig } from '../lib/config/service-config';
+import { clientLocation, HostLocationError, type ClientLocation } from './twilio-hosts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -188,7 +190,22 @@ async function main(argv: readonly string[]): Promise<number> {
       : (process.env['TWILIO_ACCOUNT_SID'] ?? project.values['TWILIO_ACCOUNT_SID'] ?? project.values['ACCOUNT_SID'] ?? '');
     if (!/^AC[0-9a-f]{32}$/.test(accountSid))
       throw new DeployStop(`no account SID for the API key: set TWILIO_ACCOUNT_SID in ${project.envFile}`);
-    const store = twilioRevocationStore({ username: credentials.username, password: credentials.password, accountSid, serviceSid });
+    // The project's region (its TWILIO_REGION) through the operator's TWILIO_EDGE, as deploy, doctor and rotate-key ask.
+    let location: ClientLocation;
+    try {
+      location = clientLocation({ region: project.values['TWILIO_REGION'], edge: process.env['TWILIO_EDGE'] });
+    } catch (error) {
+      if (!(error instanceof HostLocationError)) throw error;
+      process.stderr.write(`revoke: refused; nothing was changed: ${error.message}\n  fix: ${error.fix}\n`);
+      return 1;
+    }
+    const store = twilioRevocationStore({
+      username: credentials.username,
+      password: credentials.password,
+      accountSid,
+      serviceSid,
+      location,
+    });
     const oidcIdentityPrefix = project.values['OIDC_ISSUER']?.trim() ? project.values['OIDC_IDENTITY_PREFIX']?.trim() : undefined;
     const parsed = parseConfig(project.values, project.sources);
     const scope = evictionScope(parsed);
@@ -198,7 +215,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(oidcIdentityPrefix && { oidcIdentityPrefix }),
       ...(scope && {
         evict: (identity: string) =>
-          evictIdentity({ username: credentials.username, password: credentials.password, accountSid }, identity, scope),
+          evictIdentity({ username: credentials.username, password: credentials.password, accountSid }, location, identity, scope),
       }),
     });
   } catch (error) {

@@ -16,6 +16,7 @@ import {
   rmSync,
   statSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -99,11 +100,11 @@ export function secretFileDestination(path: string): SecretDestination {
   }
   if (stats) {
     if (!stats.isFile()) throw new DeployStop(`--secret-out ${path} is not a regular file (a symlink or a folder): name a new file`);
-    if ((stats.mode & NOT_OWNER_ONLY) !== 0) {
-      throw new DeployStop(
-        `--secret-out ${path} may be read by others (mode ${(stats.mode & 0o777).toString(8)}): the new secret would leak\n  fix: chmod 600 ${path}, or name a file that does not exist yet (it is created with mode 600)`,
-      );
-    }
+    refuseIfOthersMayRead(
+      stats,
+      `--secret-out ${path} may be read by others`,
+      `chmod 600 ${path}, or name a file that does not exist yet (it is created with mode 600)`,
+    );
     if (stats.size > 0) throw new DeployStop(`--secret-out ${path} is not empty: name a new or empty file, so nothing is overwritten`);
   }
   return {
@@ -119,6 +120,13 @@ export function secretFileDestination(path: string): SecretDestination {
       }
     },
   };
+}
+
+/** A file whose mode lets its group or others read it would leak the new secret: refused, naming the mode and the fix. */
+function refuseIfOthersMayRead(stats: Stats, what: string, fix: string): void {
+  if ((stats.mode & NOT_OWNER_ONLY) !== 0) {
+    throw new DeployStop(`${what} (mode ${(stats.mode & 0o777).toString(8)}): the new secret would leak\n  fix: ${fix}`);
+  }
 }
 
 function isFolder(path: string): boolean {
@@ -142,9 +150,11 @@ export function secretFdDestination(fd: number): SecretDestination {
       `--secret-fd ${fd} is not an open file descriptor\n  fix: open it in the shell, e.g. npm run rotate-key -- --secret-fd 3 3>new-secret.txt`,
     );
   }
-  if (stats.isFile() && (stats.mode & NOT_OWNER_ONLY) !== 0) {
-    throw new DeployStop(
-      `--secret-fd ${fd} is a file others may read (mode ${(stats.mode & 0o777).toString(8)}): the new secret would leak\n  fix: chmod 600 it first, or pipe the descriptor into your secret store`,
+  if (stats.isFile()) {
+    refuseIfOthersMayRead(
+      stats,
+      `--secret-fd ${fd} is a file others may read`,
+      'chmod 600 it first, or pipe the descriptor into your secret store',
     );
   }
   return {

@@ -45,11 +45,8 @@ export class HostLocationError extends Error {
   }
 }
 
-/**
- * @example regionalHost('api', { region: 'ie1' }) // 'api.dublin.ie1.twilio.com'
- * @example regionalHost('api', {}) // 'api.twilio.com'
- */
-export function regionalHost(product: Product, location: KeyLocation): string {
+/** The region and the edge to reach it through; no edge: us1 on its default hosts. Throws HostLocationError. */
+function placement(location: KeyLocation): { region: string; edge?: string } {
   const region = location.region?.trim() || 'us1';
   const edge = location.edge?.trim() || undefined;
   if (!REGION_ID.test(region)) {
@@ -66,7 +63,7 @@ export function regionalHost(product: Product, location: KeyLocation): string {
       'set TWILIO_EDGE to the edge paired with your region (twilio.com/docs/global-infrastructure/edge-locations), or unset it',
     );
   }
-  if (region === 'us1' && edge === undefined) return `${product}.twilio.com`;
+  if (region === 'us1' && edge === undefined) return { region };
   const chosen = edge ?? DEFAULT_EDGE[region];
   if (chosen === undefined) {
     throw new HostLocationError(
@@ -75,5 +72,31 @@ export function regionalHost(product: Product, location: KeyLocation): string {
       `set TWILIO_EDGE in the environment to the edge paired with ${region} (twilio.com/docs/global-infrastructure/edge-locations)`,
     );
   }
-  return `${product}.${chosen}.${region}.twilio.com`;
+  return { region, edge: chosen };
+}
+
+/**
+ * @example regionalHost('api', { region: 'ie1' }) // 'api.dublin.ie1.twilio.com'
+ * @example regionalHost('api', {}) // 'api.twilio.com'
+ */
+export function regionalHost(product: Product, location: KeyLocation): string {
+  const { region, edge } = placement(location);
+  return edge === undefined ? `${product}.twilio.com` : `${product}.${edge}.${region}.twilio.com`;
+}
+
+export interface ClientLocation {
+  readonly region: string;
+  readonly edge: string;
+}
+
+/**
+ * twilio-node's `region` and `edge` options that make a client ask the hosts regionalHost names, for every product
+ * (sync.dublin.ie1.twilio.com, video.…). For us1 on its default hosts both are '': twilio-node falls back to
+ * TWILIO_REGION and TWILIO_EDGE of the process only for a missing option (`??`), and the region is the project's
+ * TWILIO_REGION, not the shell's.
+ * @example twilio(user, password, { accountSid, ...clientLocation({ region: 'ie1' }) }) // asks sync.dublin.ie1.twilio.com
+ */
+export function clientLocation(location: KeyLocation): ClientLocation {
+  const { region, edge } = placement(location);
+  return edge === undefined ? { region: '', edge: '' } : { region, edge };
 }

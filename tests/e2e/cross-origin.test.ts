@@ -74,20 +74,13 @@ describeInBrowser('an app on another origin, in Chromium', () => {
     return session;
   }
 
-  /** The function's log lines since `cursor` (one per request it answered), waiting briefly for `expected` of them. */
+  /** The function's log lines since `cursor` (one per request it answered), once `expected` of them have arrived. */
   async function loggedSince(cursor: number, expected: number, server: RunningServer = service): Promise<LoggedRequest[]> {
-    const read = () =>
-      server
-        .output()
-        .slice(cursor)
-        .split('\n')
-        .filter((line) => line.startsWith('{"event":"token_request"'))
-        .map((line) => JSON.parse(line) as LoggedRequest);
-    const deadline = Date.now() + 3000;
-    while (read().length < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const logLine = /^\{"event":"token_request"/;
+    await server.waitForOutput(logLine, { since: cursor, count: expected });
     // A little longer, so that a request more than expected would be seen too.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    return read();
+    return (await server.waitForOutput(logLine, { since: cursor, count: expected })).map((line) => JSON.parse(line) as LoggedRequest);
   }
 
   /** fetch() in the page: what the page's script can read of the answer, or that it could read nothing. */

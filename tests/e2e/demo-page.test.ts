@@ -369,6 +369,7 @@ describeInBrowser('the demo page in Chromium', () => {
       const logBefore = service.output().length;
       const { session, result } = await tokenFromOtherOrigin(crossOrigin.unlisted);
       expect(result).toEqual({ code: 'origin_not_allowed' });
+      await service.waitForOutput(/"code":"origin_not_allowed"/, { since: logBefore });
       expect(service.output().slice(logBefore)).toMatch(/"code":"origin_not_allowed"/);
       expectNoConsoleErrors(session, service, [403]);
       expectOnlyRequestsTo(session, [crossOrigin.unlisted, service.url]);

@@ -26,7 +26,55 @@ export interface RunningServer {
   readonly pid: number;
   /** Everything the server printed so far (stdout and stderr). */
   output(): string;
+  /**
+   * The complete lines (since the offset `since`, an earlier `output().length`) that `match`, once there are `count` of
+   * them. A line is printed before the answer is sent but reaches this process through a pipe, so on a busy machine it
+   * can arrive after the answer: read a request's log line through this, never with output() right after the answer.
+   * Rejects after `timeoutMs`, or when the server exits, showing the end of the output.
+   */
+  waitForOutput(match: RegExp | ((line: string) => boolean), options?: OutputWait): Promise<string[]>;
   stop(): Promise<void>;
+}
+
+export interface OutputWait {
+  /** How many matching lines to wait for (1). */
+  count?: number;
+  /** Only output printed after this offset, an earlier `output().length` (0). */
+  since?: number;
+  /** 10 s: far longer than a pipe lags, well inside a test's timeout. */
+  timeoutMs?: number;
+}
+
+/** The matching complete lines of `text` (a line still being written could be half a JSON object). */
+function matchingLines(text: string, match: RegExp | ((line: string) => boolean)): string[] {
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1).split('\n');
+  // Without g and y: a global or sticky RegExp would carry its lastIndex from one line to the next.
+  const pattern = typeof match === 'function' ? undefined : new RegExp(match.source, match.flags.replace(/[gy]/g, ''));
+  const test = pattern ? (line: string) => pattern.test(line) : (match as (line: string) => boolean);
+  return complete.filter((line) => line !== '' && test(line));
+}
+
+/** Polls `output` every 20 ms until `count` lines match; the rejection names what was awaited and ends with the output's tail. */
+export async function waitForLines(
+  output: () => string,
+  exited: () => boolean,
+  match: RegExp | ((line: string) => boolean),
+  { count = 1, since = 0, timeoutMs = 10_000 }: OutputWait = {},
+): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = matchingLines(output().slice(since), match);
+    if (lines.length >= count) return lines;
+    const gone = exited();
+    if (gone || Date.now() > deadline) {
+      const wanted = typeof match === 'function' ? 'the awaited line' : String(match);
+      const tail = output().slice(since).split('\n').slice(-20).join('\n');
+      throw new Error(
+        `${gone ? 'the server exited' : `after ${timeoutMs} ms`}, ${lines.length} of ${count} lines match ${wanted}; its output ends:\n${tail}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -107,5 +155,13 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     await stop();
     throw new Error(`${(error as Error).message}\n${output}`);
   }
-  return { url, port, pid: child.pid!, output: () => output, stop };
+  const exitedYet = () => child.exitCode !== null || child.signalCode !== null;
+  return {
+    url,
+    port,
+    pid: child.pid!,
+    output: () => output,
+    waitForOutput: (match, wait) => waitForLines(() => output, exitedYet, match, wait),
+    stop,
+  };
 }

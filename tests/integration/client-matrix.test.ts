@@ -307,10 +307,11 @@ describeClient('curl', installed(CURL, 'install it with: apt-get install curl'),
 
   it("credentials in the query string: 400 invalid_request, and the password never reaches the server's output", async () => {
     const query = new URLSearchParams({ username: 'susan', password: password('susan') }).toString();
+    const logCursor = server.output().length;
     const answer = await curl('-X', 'POST', `${tokenUrl()}?${query}`);
     expectRefusal('curl', 'credentials in query string', answer, 400, 'invalid_request');
     expect(answer.json.error.message).toMatch(/never accepted in the URL/);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitForOutput(/"code":"invalid_request"/, { since: logCursor });
     const output = server.output();
     expect(output).toMatch(/"code":"invalid_request"/);
     expect(output.includes(password('susan'))).toBe(false);
@@ -662,7 +663,8 @@ describeClient('chromium', chromiumState.available ? { available: true } : { ava
 // ---------------------------------------------------------------------------------------------------------
 
 it("no password, secret or issued token appears in the server's output", async () => {
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // Each issued token has its line: once they are all in, the tokens' absence from the output means something.
+  await server.waitForOutput(/"outcome":"issued"/, { count: issuedTokens.length });
   const output = server.output();
   expect(output).toMatch(/"outcome":"issued"/);
   const secrets: [string, string][] = [

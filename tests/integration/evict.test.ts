@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { dotenvText, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
 import { startFakeLiveSessions, type FakeLiveSessions } from '../helpers/fake-twilio/live-sessions';
 import { runCliAsync } from '../helpers/run-cli';
+import { revocationKey } from '../../src/lib/revocation/revocations';
 
 let credentials: TestCredentials;
 let live: FakeLiveSessions;
@@ -58,14 +59,18 @@ afterAll(async () => {
 afterEach(() => {
   live.video.fail(undefined);
   live.conversations.fail(undefined);
-  live.sync.behaviour.failWith = undefined;
+  live.sync.resetBehaviour();
 });
 
 /** The operator's run: credentials in the environment (never argv), the project's env file named. */
 function revoke(envFile: string, ...args: string[]) {
+  return revokeThrough(live, envFile, ...args);
+}
+
+function revokeThrough(standIns: FakeLiveSessions, envFile: string, ...args: string[]) {
   return runCliAsync('revoke', [...args, '--env', join(workDir, envFile)], {
     cwd: workDir,
-    env: { ...process.env, ...live.env, TWILIO_API_KEY: credentials.apiKeySid, TWILIO_API_SECRET: credentials.apiKeySecret },
+    env: { ...process.env, ...standIns.env, TWILIO_API_KEY: credentials.apiKeySid, TWILIO_API_SECRET: credentials.apiKeySecret },
   });
 }
 
@@ -193,6 +198,27 @@ it('when the revocation cannot be written, nothing is evicted', async () => {
   expect(live.taskrouter.activityOf(s.worker)).toMatchObject({ available: true });
 }, 60_000);
 
+it('when one replica Map does not take the revocation, nothing is evicted: exit 1, and the output says why', async () => {
+  const s = liveSessions('uma', 'vic');
+  const evictionCalls = () => [live.video.requests().length, live.conversations.requests().length, live.taskrouter.requests().length];
+  const before = evictionCalls();
+  live.sync.behaviour.failWritesTo = 'token-service-revocations-2';
+  const run = await revoke('all.env', 'uma', '--evict');
+  expect(run.status).toBe(1);
+  expect(run.stdout).toMatch(/^revoke: revoked uma until lifted \(3 of 4 replica Maps/);
+  expect(run.stdout).toContain(
+    '✗ 1 replica Map(s) did not take it: instances reading them may still issue tokens; run the same command again',
+  );
+  expect(run.stdout).toContain('✗ evict: not done until every replica holds the revocation');
+  expect(run.stdout).not.toMatch(/✓|evict: uma's live sessions/);
+  // No eviction call reached Video, Conversations or TaskRouter, and every session is as it was.
+  expect(evictionCalls()).toEqual(before);
+  for (const room of s.rooms) expect(connected(room, 'uma')).toBe(true);
+  expect(live.conversations.identitiesIn(s.conversations[0]!)).toContain('uma');
+  expect(live.taskrouter.activityOf(s.worker)).toMatchObject({ available: true });
+  expect(['1', '2'].map((n) => live.sync.itemsOf(`token-service-revocations-${n}`).has(revocationKey('uma')))).toEqual([true, false]);
+}, 60_000);
+
 it('without --evict, says how to end the sessions and leaves them open', async () => {
   const s = liveSessions('kim', 'lee');
   const run = await revoke('all.env', 'kim');
@@ -214,3 +240,64 @@ it('with a configuration that does not parse, the revocation is written but noth
   expect(live.video.requests()).toHaveLength(videoCalls);
   expect(connected(s.rooms[0]!, 'olga')).toBe(true);
 }, 60_000);
+
+describe('a project in another region (TWILIO_REGION=ie1)', () => {
+  let regional: FakeLiveSessions;
+  beforeAll(async () => {
+    // The stand-ins answer only on the region's hosts through its default edge: a request to a US1 host is refused.
+    regional = await startFakeLiveSessions(
+      { accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret },
+      { region: 'ie1', edge: 'dublin' },
+    );
+    const variables = {
+      TWILIO_REGION: 'ie1',
+      THROTTLE_SYNC_SERVICE_SID: regional.syncServiceSid,
+      CONVERSATIONS_SERVICE_SID: regional.conversations.addService(),
+      TASKROUTER_WORKSPACE_SID: regional.taskrouter.addWorkspace(),
+      TOKEN_GRANTS: 'video,chat,taskrouter',
+    };
+    writeFileSync(join(workDir, 'ie1.env'), dotenvText(await environmentFor(credentials, variables)), { mode: 0o600 });
+  }, 30_000);
+  afterAll(async () => {
+    await regional?.stop();
+  });
+
+  it('revokes, evicts, lists and lifts on the hosts of its region (sync.dublin.ie1.twilio.com…), never on US1 hosts', async () => {
+    const room = regional.video.addRoom('standup-ie1');
+    regional.video.connect(room, 'rita');
+    const revoked = await revokeThrough(regional, 'ie1.env', 'rita', '--evict');
+    expect(revoked.stderr).toBe('');
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toMatch(/^revoke: revoked rita until lifted \(4 of 4 replica Maps/);
+    expect(revoked.stdout).toMatch(/✓ Video: disconnected from 1 of 1 in-progress room\(s\)/);
+    expect(revoked.stdout).toMatch(/✓ Conversations: takes part in no conversation/);
+    expect(revoked.stdout).toMatch(/✓ TaskRouter: no Worker named rita/);
+    const listed = await revokeThrough(regional, 'ie1.env', '--list');
+    expect(listed.stdout).toMatch(/revoke: 1 revocation\(s\) in force/);
+    const lifted = await revokeThrough(regional, 'ie1.env', '--lift', 'rita');
+    expect(lifted.stdout).toMatch(/revoke: lifted rita \(4 of 4 replica Maps\)/);
+    expect([listed.status, lifted.status]).toEqual([0, 0]);
+    expect(new Set(regional.hostsAsked())).toEqual(
+      new Set(['sync', 'video', 'conversations', 'taskrouter'].map((product) => `${product}.dublin.ie1.twilio.com`)),
+    );
+    expect(regional.refusals()).toEqual([]);
+  }, 60_000);
+
+  it('a malformed TWILIO_EDGE is refused before anything is sent, naming the setting', async () => {
+    const asked = regional.hostsAsked().length;
+    const run = await runCliAsync('revoke', ['rita', '--env', join(workDir, 'ie1.env')], {
+      cwd: workDir,
+      env: {
+        ...process.env,
+        ...regional.env,
+        TWILIO_EDGE: 'Dublin 2',
+        TWILIO_API_KEY: credentials.apiKeySid,
+        TWILIO_API_SECRET: credentials.apiKeySecret,
+      },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/revoke: refused; nothing was changed: TWILIO_EDGE must be a Twilio edge ID/);
+    expect(regional.hostsAsked()).toHaveLength(asked);
+    expect(regional.refusals()).toEqual([]);
+  }, 60_000);
+});

@@ -50,23 +50,20 @@ interface LogEntry {
   durationMs: number;
 }
 
+const LOG_LINE = /^\{"event":"token_request"/;
 function logEntries(): LogEntry[] {
   return server
     .output()
     .split('\n')
-    .filter((line) => line.startsWith('{"event":"token_request"'))
+    .filter((line) => LOG_LINE.test(line))
     .map((line) => JSON.parse(line) as LogEntry);
 }
 
 let logCursor = 0;
-/** The log lines written since the last call; waits briefly for `expected` of them to arrive. */
+/** The log lines written since the last call, once `expected` of them have arrived. */
 async function newLogEntries(expected: number): Promise<LogEntry[]> {
-  const deadline = Date.now() + 3000;
+  if (expected > 0) await server.waitForOutput(LOG_LINE, { count: logCursor + expected });
   let entries = logEntries();
-  while (entries.length < logCursor + expected && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    entries = logEntries();
-  }
   if (expected === 0) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     entries = logEntries();
@@ -740,6 +737,7 @@ describe(`a fast-check sample of ${SAMPLE_RUNS} generated requests through the s
 
 describe('logs of this whole run', () => {
   it('hold one JSON line per request the function answered', async () => {
+    await server.waitForOutput(LOG_LINE, { count: functionRequests });
     await newLogEntries(0);
     expect(logEntries()).toHaveLength(functionRequests);
     for (const entry of logEntries()) {

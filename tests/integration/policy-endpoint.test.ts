@@ -129,7 +129,8 @@ describe('deny: 403 with the code of the check that refused, and no token', () =
   });
 
   it('logs name the deciding rule', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await server.waitForOutput(/"code":"policy_user_not_allowed".*"rule":"rules\[4\]"/);
+    await server.waitForOutput(/"outcome":"issued".*"rule":"rules\[2\]"/);
     expect(server.output()).toMatch(/"code":"policy_user_not_allowed".*"rule":"rules\[4\]"/);
     expect(server.output()).toMatch(/"outcome":"issued".*"rule":"rules\[2\]"/);
   });

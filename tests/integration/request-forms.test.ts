@@ -87,6 +87,10 @@ describe('a request without a body is a POST of its query fields (a Function is 
 
 describe('credentials in a URL are refused with 400, and never reach a log', () => {
   const leaked: string[] = [];
+  let logCursor = 0;
+  beforeAll(() => {
+    logCursor = server.output().length;
+  });
   const secretLike = (label: string) => {
     const value = `${label}-${Math.random().toString(36).slice(2)}-leak`;
     leaked.push(value);
@@ -184,7 +188,8 @@ describe('credentials in a URL are refused with 400, and never reach a log', () 
   });
 
   it("nothing of those URLs appears in the server's output (npm start runs twilio-run with --no-logs)", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Each URL holding a `leaked` value was refused with invalid_request: once all their lines are in, none may hold one.
+    await server.waitForOutput(/"code":"invalid_request"/, { count: leaked.length, since: logCursor });
     const output = server.output();
     expect(output).toMatch(/"code":"invalid_request"/);
     for (const value of [...leaked, credentials.sharedSecret, credentials.passwords.alice!]) expect(output.includes(value)).toBe(false);

@@ -103,21 +103,12 @@ function logLines(server: RunningServer, event: string): Array<Record<string, un
 }
 
 /**
- * The log lines of `event` once `ready(lines)` holds, polled every 50 ms: a line is written before the answer, but
- * reaches this process through a pipe, so on a busy machine it can arrive after the answer does.
+ * The log lines of `event`, once one matching `awaited` has arrived after `since` (an earlier output().length): a
+ * line is written before the answer, but reaches this process through a pipe, so it can arrive after the answer does.
  */
-async function logLinesOnce(
-  server: RunningServer,
-  event: string,
-  ready: (lines: Array<Record<string, unknown>>) => boolean,
-  limitMs = 3_000,
-): Promise<Array<Record<string, unknown>>> {
-  const since = Date.now();
-  for (;;) {
-    const lines = logLines(server, event);
-    if (ready(lines) || Date.now() - since > limitMs) return lines;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+async function logLinesOnce(server: RunningServer, event: string, awaited: RegExp, since: number): Promise<Array<Record<string, unknown>>> {
+  await server.waitForOutput((line) => line.includes(`"event":"${event}"`) && awaited.test(line), { since });
+  return logLines(server, event);
 }
 
 /** /health's revocations once `ok(report)` holds, polled every 200 ms; /health's copy is as stale as any (≤ 5 s). */
@@ -173,10 +164,12 @@ describe('revoke, then lift, across two instances', () => {
     measured['basic on b'] = onB;
     for (const server of [a, b]) {
       expect(await ask(server, alice)).toEqual({ status: 403, code: 'identity_revoked', token: undefined });
+      const beforeBob = server.output().length;
       const other = await ask(server, bob);
       expect(other.status).toBe(200);
       expect((await verifyTwilioToken(other.token!, credentials.apiKeySecret)).claims.grants?.identity).toBe('bob');
-      const refusal = (await logLinesOnce(server, 'token_request', (lines) => lines.at(-1)?.['identity'] === 'bob')).at(-2)!;
+      // bob's line comes after alice's refusal: once it is in, the refusal is the line before it.
+      const refusal = (await logLinesOnce(server, 'token_request', /"identity":"bob"/, beforeBob)).at(-2)!;
       expect(refusal).toMatchObject({ outcome: 'refused', status: 403, code: 'identity_revoked', scheme: 'basic', identity: 'alice' });
       expect(JSON.stringify(refusal)).not.toContain(credentials.passwords['alice']!);
     }
@@ -272,19 +265,21 @@ describe('Sync slow or down: never a 5xx; the last list read decides; the log an
     await Promise.all([a, b].map((server) => msUntil(server, sockPuppet, 403, 5_000)));
     // /health keeps its own copy (deployed, it may run in another process than /token): let it read the list too.
     for (const server of [a, b]) await healthWithin(server, (report) => report.active === 1, 5_000);
+    const dropped = new Map([a, b].map((server) => [server, server.output().length]));
     sync.api.behaviour.dropConnections = true;
     // Past the staleness bound: the copy can no longer be refreshed.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     for (const server of [a, b]) {
       const refused = await ask(server, sockPuppet);
       expect(refused).toMatchObject({ status: 403, code: 'identity_revoked' });
+      const beforeBob = server.output().length;
       expect((await ask(server, bob)).status).toBe(200);
-      const lines = await logLinesOnce(server, 'token_request', (all) => all.at(-1)?.['status'] === 200);
+      const lines = await logLinesOnce(server, 'token_request', /"status":200/, beforeBob);
       expect(lines.at(-1)).toMatchObject({ status: 200, revocations: 'stale' });
       const health = await send(`${server.url}/health`, { method: 'GET' });
       expect(health.status).toBe(200);
       expect(health.json.revocations).toMatchObject({ sync: 'degraded', active: 1 });
-      const changes = await logLinesOnce(server, 'revocations', (all) => all.at(-1)?.['sync'] === 'degraded');
+      const changes = await logLinesOnce(server, 'revocations', /"sync":"degraded"/, dropped.get(server)!);
       expect(changes.at(-1)).toMatchObject({ sync: 'degraded', active: 1 });
     }
     sync.api.behaviour.dropConnections = false;

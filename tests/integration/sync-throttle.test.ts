@@ -33,6 +33,11 @@ beforeAll(async () => {
     HTTP_PROXY: sync.env.HTTP_PROXY,
   });
   [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  // The readiness check's request logged a line too: the sign-ins' lines are counted from after it.
+  for (const server of [a, b]) {
+    await server.waitForOutput(/"event":"token_request"/);
+    signIns.set(server, { since: server.output().length, count: 0 });
+  }
 }, 90_000);
 
 afterAll(async () => {
@@ -44,20 +49,25 @@ afterAll(async () => {
 
 afterEach(() => sync.api.resetBehaviour());
 
+/** How many sign-ins each server answered since `since` in its output: each printed one token_request line. */
+const signIns = new Map<RunningServer, { since: number; count: number }>();
+
 async function signIn(server: RunningServer, name: string, password: string) {
+  signIns.get(server)!.count += 1;
   const answer = await send(`${server.url}/token`, { headers: { authorization: basicHeader(name, password) }, json: {} });
   return { status: answer.status, retryAfter: answer.headers['retry-after'], token: answer.json?.token as string | undefined };
 }
 
-/** The token_request log lines a server printed, newest last. */
-function logLines(server: RunningServer): Array<Record<string, unknown>> {
+/** The token_request log lines a server printed, newest last, once the line of its latest sign-in has arrived. */
+async function logLines(server: RunningServer): Promise<Array<Record<string, unknown>>> {
+  await server.waitForOutput(/"event":"token_request"/, signIns.get(server));
   return server
     .output()
     .split('\n')
     .filter((line) => line.includes('"event":"token_request"'))
     .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>);
 }
-const lastLog = (server: RunningServer) => logLines(server).at(-1)!;
+const lastLog = async (server: RunningServer) => (await logLines(server)).at(-1)!;
 
 const lastHealthAt = new Map<RunningServer, number>();
 async function health(server: RunningServer) {
@@ -91,7 +101,7 @@ describe('one budget across instances', () => {
     // The lock holds for the right password too, on the instance that saw only two of the failures.
     expect((await signIn(b, 'alice', credentials.passwords['alice']!)).status).toBe(429);
     // b's first 429 came from Sync's count (b itself had seen only two failures); later ones from what it adopted.
-    expect(logLines(b).filter((line) => line.status === 429)[0]).toMatchObject({ code: 'too_many_attempts', throttle: 'sync' });
+    expect((await logLines(b)).filter((line) => line.status === 429)[0]).toMatchObject({ code: 'too_many_attempts', throttle: 'sync' });
   }, 60_000);
 
   it('keeps names out of Sync: items are keyed by a keyed hash, spread over several Maps, and expire with the window', async () => {
@@ -135,7 +145,7 @@ describe('one budget across instances', () => {
     const signedIn = await signIn(b, 'carol', credentials.passwords['carol']!);
     expect(signedIn.status).toBe(200);
     expect(signedIn.token).toEqual(expect.any(String));
-    expect(lastLog(b)).toMatchObject({ status: 200, throttle: 'sync' });
+    expect(await lastLog(b)).toMatchObject({ status: 200, throttle: 'sync' });
     const items = sync.api.mapNames().flatMap((map) => [...sync.api.itemsOf(map).values()]) as Array<{ f: number }>;
     expect(items.filter((item) => item.f === 1)).toHaveLength(0);
   });
@@ -193,7 +203,7 @@ describe('when Sync is not well', () => {
       const wrong = await signIn(a, user, 'wrong-while-degraded');
       expect(wrong.status).toBe(401);
       expect(wrong.token).toBeUndefined();
-      expect(lastLog(a)).toMatchObject({ status: 401, throttle: 'sync_degraded' });
+      expect(await lastLog(a)).toMatchObject({ status: 401, throttle: 'sync_degraded' });
       const right = await signIn(a, user, credentials.passwords[user]!);
       expect(right.status).toBe(200);
       // The previous case's probe may still be remembered (one Sync read per instance and 10 s): wait it out.

@@ -137,6 +137,7 @@ describe('the taskrouter grant against the TaskRouter stand-in, through the real
       json: { identity: 'erin', grants: ['taskrouter'] },
     });
     expect([answer.status, answer.json.error?.code]).toEqual([503, 'taskrouter_unavailable']);
+    await server.waitForOutput(/no answer within 4000 ms/);
     expect(server.output()).toMatch(/no answer within 4000 ms/);
   }, 20_000);
 
@@ -144,6 +145,7 @@ describe('the taskrouter grant against the TaskRouter stand-in, through the real
     const answer = await signIn(unknownWorkspaceServer, 'alice');
     expect([answer.status, answer.json.error.code, answer.headers['retry-after']]).toEqual([503, 'taskrouter_unavailable', '5']);
     expect(taskrouter.api.requests().some((request) => request.status === 404)).toBe(true);
+    await unknownWorkspaceServer.waitForOutput(/TaskRouter answered 404/);
     const log = unknownWorkspaceServer.output();
     expect(log).toMatch(/TaskRouter answered 404 \(error 20404\)/);
     expect(log).not.toContain(credentials.apiKeySecret);

@@ -278,7 +278,8 @@ describe('body-less requests, 415 and 429', () => {
 
 describe('logs', () => {
   it('hold one JSON line per request and none of the secrets, passwords or tokens used', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Each issued token has its line: once they are all in, the tokens' absence from the output means something.
+    await server.waitForOutput(/"outcome":"issued"/, { count: issuedTokens.length });
     const output = server.output();
     const lines = output.split('\n').filter((line) => line.startsWith('{"event":"token_request"'));
     expect(lines.length).toBeGreaterThan(20);
@@ -309,6 +310,7 @@ describe('500: a misconfigured service fails closed', () => {
     expect(answer.json.error.message).toMatch(/TWILIO_API_KEY_SID/);
     expect(answer.json.error.message).toMatch(/AUTH_SHARED_SECRETS/);
     expect(answer.text).not.toMatch(/SKnot-a-sid|password123/);
+    await broken.waitForOutput(/"code":"server_misconfigured"/);
     const output = broken.output();
     expect(output).not.toMatch(/SKnot-a-sid|password123/);
     expect(output.includes(brokenCredentials.apiKeySecret)).toBe(false);

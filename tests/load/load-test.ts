@@ -216,6 +216,10 @@ async function main(): Promise<void> {
     if (rssAtEnd - firstHalfPeak > MAX_SECOND_HALF_GROWTH_MB)
       failures.push(`RSS grew ${(rssAtEnd - firstHalfPeak).toFixed(1)} MB in the second half`);
     if (rssAtEnd - rssAfterWarmUp > MAX_TOTAL_GROWTH_MB) failures.push(`RSS grew ${(rssAtEnd - rssAfterWarmUp).toFixed(1)} MB in all`);
+    // Each issued token has its line: once they are all in, the tokens' and secrets' absence means something.
+    await server
+      .waitForOutput(/"outcome":"issued"/, { count: issued.length, timeoutMs: 30_000 })
+      .catch((error: Error) => failures.push(`not every issued token's log line arrived: ${error.message.split('\n')[0]}`));
     const output = server.output();
     const logLines = output.split('\n').filter((line) => line.startsWith('{"event":"token_request"')).length;
     for (const secret of [credentials.apiKeySecret, credentials.sharedSecret, ...Object.values(credentials.passwords)]) {

@@ -7,31 +7,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES, parseConfig } from '../../src/lib/config/service-config';
 import { SETTINGS } from '../../src/lib/config/settings-registry';
-import { settingsAccessTable, SETTINGS_TABLE_PAGE, withSettingsTable } from '../../src/cli/settings-table';
+import { SAMPLES, settingsAccessTable, SETTINGS_TABLE_PAGE, withSettingsTable } from '../../src/cli/settings-table';
 
 const root = join(__dirname, '..', '..');
 const DIRECTIONS = ['narrows', 'widens', 'both', 'none'];
-
-/** A value of the setting's kind, to feed its access comparison. */
-const SAMPLE: Record<string, [string, string]> = {
-  sid: [`IS${'1'.repeat(32)}`, `IS${'2'.repeat(32)}`],
-  secret: ['a'.repeat(32), 'b'.repeat(32)],
-  'secret-list': ['a,b', 'a'],
-  'user-list': ['ann:h1 ben:h2', 'ann:h1'],
-  seconds: ['600', '900'],
-  list: ['a,b', 'a'],
-  boolean: ['false', 'true'],
-  text: ['one', 'two'],
-  url: ['https://a.example', 'https://b.example'],
-  json: ['{"rules":[]}', '{"rules":[],"default":"allow"}'],
-};
 
 describe('every setting declares what it does to access', () => {
   it.each(SETTINGS.map((setting) => [setting.name, setting] as const))(
     '%s: adding, removing and changing it each have an effect and words',
     (_, setting) => {
       expect(typeof setting.access).toBe('function');
-      const [a, b] = SAMPLE[setting.kind]!;
+      const [a, b] = SAMPLES[setting.kind];
       for (const [before, after] of [
         [undefined, a],
         [a, undefined],

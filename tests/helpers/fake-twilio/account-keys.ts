@@ -18,6 +18,12 @@ export interface FakeCredentials {
   apiKeySecret: string;
 }
 
+/** Random credentials (never a real one) for a stand-in, with the given ones kept. */
+export function throwawayCredentials(given: Partial<FakeCredentials> = {}): FakeCredentials {
+  const hex = () => randomBytes(16).toString('hex');
+  return { accountSid: `AC${hex()}`, authToken: hex(), apiKeySid: `SK${hex()}`, apiKeySecret: hex(), ...given };
+}
+
 export type FakeKeyType = 'standard' | 'main' | 'restricted';
 
 export interface ApiKeyOptions {

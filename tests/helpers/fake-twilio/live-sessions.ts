@@ -4,24 +4,26 @@
  * answering the same account's credentials.
  */
 import { randomBytes } from 'node:crypto';
-import type { FakeCredentials } from './account-keys';
-import type { ProxyRefusal } from './connect-proxy';
+import { throwawayCredentials, type FakeCredentials } from './account-keys';
 import { CONVERSATIONS_HOST, FakeConversationsApi } from './conversations-api';
-import { serveHosts } from './single-host';
+import { serveHosts, type SingleHost } from './single-host';
 import { FakeSyncApi, SYNC_HOST } from './sync-api';
 import { FakeTaskRouterApi, TASKROUTER_HOST } from './taskrouter-api';
 import { FakeVideoApi, VIDEO_HOST } from './video-api';
 
-export interface FakeLiveSessions {
+/** The proxy's env (HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process), refusals, hosts asked and stop, with the stand-ins. */
+export interface FakeLiveSessions extends SingleHost {
   readonly sync: FakeSyncApi;
   readonly syncServiceSid: string;
   readonly video: FakeVideoApi;
   readonly conversations: FakeConversationsApi;
   readonly taskrouter: FakeTaskRouterApi;
-  /** HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process. */
-  readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
-  refusals(): readonly ProxyRefusal[];
-  stop(): Promise<void>;
+}
+
+/** Where the stand-ins answer: Twilio's default (US1) hosts, or a region's through an edge (sync.dublin.ie1.twilio.com). */
+export interface StandInLocation {
+  readonly region: string;
+  readonly edge: string;
 }
 
 /**
@@ -30,16 +32,13 @@ export interface FakeLiveSessions {
  * const room = live.video.addRoom('standup'); live.video.connect(room, 'alice');
  * // run the CLI with { ...process.env, ...live.env }
  */
-export async function startFakeLiveSessions(credentials: Partial<FakeCredentials> = {}): Promise<FakeLiveSessions> {
-  const hex = () => randomBytes(16).toString('hex');
-  const full: FakeCredentials = {
-    accountSid: `AC${hex()}`,
-    authToken: hex(),
-    apiKeySid: `SK${hex()}`,
-    apiKeySecret: hex(),
-    ...credentials,
-  };
-  const syncServiceSid = `IS${hex()}`;
+export async function startFakeLiveSessions(
+  credentials: Partial<FakeCredentials> = {},
+  location?: StandInLocation,
+): Promise<FakeLiveSessions> {
+  const at = (host: string) => (location ? host.replace(/\.twilio\.com$/, `.${location.edge}.${location.region}.twilio.com`) : host);
+  const full = throwawayCredentials(credentials);
+  const syncServiceSid = `IS${randomBytes(16).toString('hex')}`;
   const sync = new FakeSyncApi({
     accountSid: full.accountSid,
     apiKeySid: full.apiKeySid,
@@ -51,20 +50,11 @@ export async function startFakeLiveSessions(credentials: Partial<FakeCredentials
   const taskrouter = new FakeTaskRouterApi(full);
   const served = await serveHosts(
     new Map([
-      [SYNC_HOST, sync.handle],
-      [VIDEO_HOST, video.handle],
-      [CONVERSATIONS_HOST, conversations.handle],
-      [TASKROUTER_HOST, taskrouter.handle],
+      [at(SYNC_HOST), sync.handle],
+      [at(VIDEO_HOST), video.handle],
+      [at(CONVERSATIONS_HOST), conversations.handle],
+      [at(TASKROUTER_HOST), taskrouter.handle],
     ]),
   );
-  return {
-    sync,
-    syncServiceSid,
-    video,
-    conversations,
-    taskrouter,
-    env: served.env,
-    refusals: () => served.refusals(),
-    stop: () => served.stop(),
-  };
+  return { ...served, sync, syncServiceSid, video, conversations, taskrouter };
 }

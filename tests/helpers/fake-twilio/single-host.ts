@@ -12,6 +12,8 @@ export interface SingleHost {
   readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
   /** CONNECTs the proxy refused (any other host). */
   refusals(): readonly ProxyRefusal[];
+  /** The host of every request served, in order (its TLS server name, which the Host header must equal). */
+  hostsAsked(): readonly string[];
   stop(): Promise<void>;
 }
 
@@ -27,12 +29,20 @@ export function serveSingleHost(host: string, handler: TlsRequestHandler): Promi
  */
 export async function serveHosts(handlers: ReadonlyMap<string, TlsRequestHandler>): Promise<SingleHost> {
   const certificates = await createTestCertificates([...handlers.keys()]);
+  const asked: string[] = [];
   let proxy: Awaited<ReturnType<typeof startConnectProxy>>;
   try {
     proxy = await startConnectProxy({
       tls: { cert: certificates.serverCertPem, key: certificates.serverKeyPem },
       allowHost: (name) => handlers.has(name),
-      handlerFor: (name) => handlers.get(name),
+      handlerFor: (name) => {
+        const handler = handlers.get(name);
+        if (!handler) return undefined;
+        return (req, res) => {
+          asked.push(name);
+          handler(req, res);
+        };
+      },
     });
   } catch (error) {
     certificates.dispose();
@@ -42,6 +52,7 @@ export async function serveHosts(handlers: ReadonlyMap<string, TlsRequestHandler
   return {
     env: Object.freeze({ HTTP_PROXY: running.url, NODE_EXTRA_CA_CERTS: certificates.caFile }),
     refusals: () => running.refusals(),
+    hostsAsked: () => [...asked],
     async stop() {
       await running.close();
       certificates.dispose();

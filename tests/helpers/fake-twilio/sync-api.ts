@@ -58,6 +58,8 @@ export interface SyncBehaviour {
   latencyMs: number;
   /** When set, every request is answered with this status and Twilio's error JSON (e.g. 503, or 500). */
   failWith?: number;
+  /** When set, every write (POST, DELETE) to an item of this Map (by unique name) is answered 500: one replica failing. */
+  failWritesTo?: string;
   /** Every request is dropped (the connection destroyed) without an answer: Sync unreachable. */
   dropConnections: boolean;
   /** Until this time (ms since the epoch), every request gets 429 regardless of rates. */
@@ -173,6 +175,8 @@ export class FakeSyncApi {
       if (this.behaviour.failWith !== undefined)
         throw new Refusal(this.behaviour.failWith, 20500, 'Service unavailable (stand-in told to fail)');
       if (this.clock() < this.behaviour.tooManyRequestsUntil) throw new Refusal(429, 20429, 'Too many requests');
+      if (method !== 'GET' && mapName !== undefined && mapName === this.behaviour.failWritesTo && path.includes('/Items'))
+        throw new Refusal(500, 20500, 'Service unavailable (stand-in told to fail writes to this Map)');
       this.authenticate(req);
       const serviceOnly = /^\/v1\/Services\/([^/]+)$/.exec(path);
       if (serviceOnly && method === 'GET') {

@@ -4,17 +4,13 @@
  * support) and TLS trusted via NODE_EXTRA_CA_CERTS. Separate from startFakeTwilio (the Serverless stand-in).
  */
 import { randomBytes } from 'node:crypto';
-import type { ProxyRefusal } from './connect-proxy';
-import { serveSingleHost } from './single-host';
+import { serveSingleHost, type SingleHost } from './single-host';
 import { FakeSyncApi, SYNC_HOST, type SyncCredentials } from './sync-api';
 
-export interface FakeSync {
+/** The proxy's env (HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process), refusals and stop, with the stand-in. */
+export interface FakeSync extends SingleHost {
   readonly api: FakeSyncApi;
   readonly credentials: SyncCredentials;
-  /** HTTP_PROXY and NODE_EXTRA_CA_CERTS for the client process. */
-  readonly env: Readonly<{ HTTP_PROXY: string; NODE_EXTRA_CA_CERTS: string }>;
-  refusals(): readonly ProxyRefusal[];
-  stop(): Promise<void>;
 }
 
 /**
@@ -35,11 +31,5 @@ export async function startFakeSync(credentials: Partial<SyncCredentials> = {}):
   };
   const api = new FakeSyncApi(full);
   const served = await serveSingleHost(SYNC_HOST, api.handle);
-  return {
-    api,
-    credentials: Object.freeze(full),
-    env: served.env,
-    refusals: () => served.refusals(),
-    stop: () => served.stop(),
-  };
+  return { ...served, api, credentials: Object.freeze(full) };
 }

@@ -37,6 +37,14 @@ const sid = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 const ROOM_STATUSES = new Set(['in-progress', 'completed', 'failed']);
 const PARTICIPANT_STATUSES = new Set(['connected', 'disconnected']);
 
+/** A list (GET only) and its Status filter: null when not given; a value outside `allowed` is an invalid parameter. */
+function listStatus(method: string, url: URL, allowed: ReadonlySet<string>): string | null {
+  if (method !== 'GET') throw new ApiRefusal('methodNotAllowed', 'Method not allowed');
+  const status = url.searchParams.get('Status');
+  if (status !== null && !allowed.has(status)) throw new ApiRefusal('invalidParameter', `Invalid Status: ${status}`);
+  return status;
+}
+
 export class FakeVideoApi extends RestStandIn {
   private readonly rooms: FakeRoom[] = [];
   private readonly participants: FakeParticipant[] = [];
@@ -74,9 +82,7 @@ export class FakeVideoApi extends RestStandIn {
     const segments = url.pathname.split('/').filter(Boolean);
     if (segments[0] !== 'v1' || segments[1] !== 'Rooms' || segments.length > 5) throw notFound(url.pathname);
     if (segments.length === 2) {
-      if (method !== 'GET') throw new ApiRefusal('methodNotAllowed', 'Method not allowed');
-      const status = url.searchParams.get('Status');
-      if (status !== null && !ROOM_STATUSES.has(status)) throw new ApiRefusal('invalidParameter', `Invalid Status: ${status}`);
+      const status = listStatus(method, url, ROOM_STATUSES);
       const uniqueName = url.searchParams.get('UniqueName');
       const matching = this.rooms.filter(
         (room) => (status === null || room.status === status) && (uniqueName === null || room.uniqueName === uniqueName),
@@ -91,9 +97,7 @@ export class FakeVideoApi extends RestStandIn {
     }
     if (segments[3] !== 'Participants') throw notFound(url.pathname);
     if (segments.length === 4) {
-      if (method !== 'GET') throw new ApiRefusal('methodNotAllowed', 'Method not allowed');
-      const status = url.searchParams.get('Status');
-      if (status !== null && !PARTICIPANT_STATUSES.has(status)) throw new ApiRefusal('invalidParameter', `Invalid Status: ${status}`);
+      const status = listStatus(method, url, PARTICIPANT_STATUSES);
       const identity = url.searchParams.get('Identity');
       const matching = this.participants.filter(
         (participant) =>
