@@ -1,8 +1,8 @@
 /**
  * npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] | --list | --lift IDENTITY: the operator's kill switch.
  * Writes the revocation to the Sync Service the deployed service reads (THROTTLE_SYNC_SERVICE_SID in the env file),
- * with the account's credentials from the environment (never argv, never a file), in the project's region (TWILIO_REGION,
- * through TWILIO_EDGE or the region's default edge: src/cli/twilio-hosts.ts); every instance refuses the identity
+ * with the account's credentials from the environment (never argv, never a file), through the operator's TWILIO_EDGE
+ * (src/cli/twilio-hosts.ts; a project in a region without Sync is refused); every instance refuses the identity
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
@@ -16,6 +16,7 @@ import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/r
 import { STALENESS_LIMIT_MS } from '../lib/revocation/revocation-cache';
 import { parseConfig } from '../lib/config/service-config';
 import { clientLocation, HostLocationError, type ClientLocation } from './twilio-hosts';
+import { regionalProductProblems } from './regional-products';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -197,6 +198,13 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch (error) {
       if (!(error instanceof HostLocationError)) throw error;
       process.stderr.write(`revoke: refused; nothing was changed: ${error.message}\n  fix: ${error.fix}\n`);
+      return 1;
+    }
+    // Revocations live on Sync, which only US1 offers (deploy refuses THROTTLE_SYNC_SERVICE_SID elsewhere for the same
+    // reason): asking a region's Sync host would fail on every call, and US1's does not know the region's API key.
+    const noSync = regionalProductProblems(project.values).find((problem) => problem.variable === 'THROTTLE_SYNC_SERVICE_SID');
+    if (noSync) {
+      process.stderr.write(`revoke: refused; nothing was changed: ${noSync.message}\n  fix: ${noSync.fix}\n`);
       return 1;
     }
     const store = twilioRevocationStore({

@@ -241,51 +241,75 @@ it('with a configuration that does not parse, the revocation is written but noth
   expect(connected(s.rooms[0]!, 'olga')).toBe(true);
 }, 60_000);
 
-describe('a project in another region (TWILIO_REGION=ie1)', () => {
+describe('hosts: an edge, and a region without Sync', () => {
   let regional: FakeLiveSessions;
   beforeAll(async () => {
-    // The stand-ins answer only on the region's hosts through its default edge: a request to a US1 host is refused.
+    // The stand-ins answer only on US1's hosts through the Sydney edge: a request to a default host is refused.
     regional = await startFakeLiveSessions(
       { accountSid: credentials.accountSid, apiKeySid: credentials.apiKeySid, apiKeySecret: credentials.apiKeySecret },
-      { region: 'ie1', edge: 'dublin' },
+      { region: 'us1', edge: 'sydney' },
     );
     const variables = {
-      TWILIO_REGION: 'ie1',
       THROTTLE_SYNC_SERVICE_SID: regional.syncServiceSid,
       CONVERSATIONS_SERVICE_SID: regional.conversations.addService(),
       TASKROUTER_WORKSPACE_SID: regional.taskrouter.addWorkspace(),
       TOKEN_GRANTS: 'video,chat,taskrouter',
     };
-    writeFileSync(join(workDir, 'ie1.env'), dotenvText(await environmentFor(credentials, variables)), { mode: 0o600 });
+    writeFileSync(join(workDir, 'edge.env'), dotenvText(await environmentFor(credentials, variables)), { mode: 0o600 });
+    writeFileSync(join(workDir, 'ie1.env'), dotenvText(await environmentFor(credentials, { ...variables, TWILIO_REGION: 'ie1' })), {
+      mode: 0o600,
+    });
   }, 30_000);
   afterAll(async () => {
     await regional?.stop();
   });
+  const throughSydney = (...args: string[]) =>
+    runCliAsync('revoke', args, {
+      cwd: workDir,
+      env: {
+        ...process.env,
+        ...regional.env,
+        TWILIO_EDGE: 'sydney',
+        TWILIO_API_KEY: credentials.apiKeySid,
+        TWILIO_API_SECRET: credentials.apiKeySecret,
+      },
+    });
 
-  it('revokes, evicts, lists and lifts on the hosts of its region (sync.dublin.ie1.twilio.com…), never on US1 hosts', async () => {
-    const room = regional.video.addRoom('standup-ie1');
+  it("revokes, evicts, lists and lifts through the operator's TWILIO_EDGE (sync.sydney.us1.twilio.com…), never the default hosts", async () => {
+    const room = regional.video.addRoom('standup-edge');
     regional.video.connect(room, 'rita');
-    const revoked = await revokeThrough(regional, 'ie1.env', 'rita', '--evict');
+    const env = join(workDir, 'edge.env');
+    const revoked = await throughSydney('rita', '--evict', '--env', env);
     expect(revoked.stderr).toBe('');
     expect(revoked.status).toBe(0);
     expect(revoked.stdout).toMatch(/^revoke: revoked rita until lifted \(4 of 4 replica Maps/);
     expect(revoked.stdout).toMatch(/✓ Video: disconnected from 1 of 1 in-progress room\(s\)/);
     expect(revoked.stdout).toMatch(/✓ Conversations: takes part in no conversation/);
     expect(revoked.stdout).toMatch(/✓ TaskRouter: no Worker named rita/);
-    const listed = await revokeThrough(regional, 'ie1.env', '--list');
+    const listed = await throughSydney('--list', '--env', env);
     expect(listed.stdout).toMatch(/revoke: 1 revocation\(s\) in force/);
-    const lifted = await revokeThrough(regional, 'ie1.env', '--lift', 'rita');
+    const lifted = await throughSydney('--lift', 'rita', '--env', env);
     expect(lifted.stdout).toMatch(/revoke: lifted rita \(4 of 4 replica Maps\)/);
     expect([listed.status, lifted.status]).toEqual([0, 0]);
     expect(new Set(regional.hostsAsked())).toEqual(
-      new Set(['sync', 'video', 'conversations', 'taskrouter'].map((product) => `${product}.dublin.ie1.twilio.com`)),
+      new Set(['sync', 'video', 'conversations', 'taskrouter'].map((product) => `${product}.sydney.us1.twilio.com`)),
     );
+    expect(regional.refusals()).toEqual([]);
+  }, 60_000);
+
+  it('a project in a region without Sync (TWILIO_REGION=ie1) is refused before anything is sent, as deploy refuses it', async () => {
+    const asked = regional.hostsAsked().length;
+    const run = await revokeThrough(regional, 'ie1.env', 'rita');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/revoke: refused; nothing was changed: THROTTLE_SYNC_SERVICE_SID .*Twilio offers no Sync in region ie1/);
+    expect(run.stderr).toMatch(/fix: unset THROTTLE_SYNC_SERVICE_SID/);
+    expect(regional.hostsAsked()).toHaveLength(asked);
     expect(regional.refusals()).toEqual([]);
   }, 60_000);
 
   it('a malformed TWILIO_EDGE is refused before anything is sent, naming the setting', async () => {
     const asked = regional.hostsAsked().length;
-    const run = await runCliAsync('revoke', ['rita', '--env', join(workDir, 'ie1.env')], {
+    const run = await runCliAsync('revoke', ['rita', '--env', join(workDir, 'edge.env')], {
       cwd: workDir,
       env: {
         ...process.env,
