@@ -5,10 +5,10 @@
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
-import { resolveDeployCredentials } from './deploy-credentials';
-import { DeployStop } from './deploy-output';
+import { resolveDeployCredentials } from './deploy/credentials';
+import { DeployStop } from './deploy/output';
 import { evictIdentity, type EvictionScope, type ProductOutcome } from './evict';
-import { readProjectConfiguration } from './project-config';
+import { readProjectConfiguration } from './project/config';
 import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCommand } from './revoke-args';
 import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationStore } from './revocation-store';
 import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/revocations';

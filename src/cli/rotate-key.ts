@@ -8,17 +8,17 @@
  * (rotate-key-plan.ts), so a run cut at any request is finished by the next. Exit codes as npm run deploy.
  */
 import { readFileSync } from 'node:fs';
-import { applyPlan, planSteps } from './deploy-apply';
+import { applyPlan, planSteps } from './deploy/apply';
 import { ApiKeys, type ApiKey } from './api-keys';
-import { DeployProgress, stopOnSignals } from './deploy-interruption';
-import { DeployJournal } from './deploy-journal';
-import { readLiveState } from './deploy-live';
-import { DeployStop, say } from './deploy-output';
-import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type LiveState } from './deploy-plan';
-import { checkBeforeSending, type Preflight } from './deploy-preflight';
-import { readLiveService } from './deploy-read-states';
-import { describeTwilioError, ServerlessApi, TwilioRequestError } from './deploy-serverless';
-import { readEnvFile } from './env-file';
+import { DeployProgress, stopOnSignals } from './deploy/interruption';
+import { DeployJournal } from './deploy/journal';
+import { readLiveState } from './deploy/live';
+import { DeployStop, say } from './deploy/output';
+import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type LiveState } from './deploy/plan';
+import { checkBeforeSending, type Preflight } from './deploy/preflight';
+import { readLiveService } from './deploy/read-states';
+import { describeTwilioError, ServerlessApi, TwilioRequestError } from './deploy/serverless';
+import { readEnvFile } from './project/env-file';
 import { ROTATE_KEY_HELP, parseRotateKeyArgs, type RotateKeyArgs } from './rotate-key-args';
 import { decideRotation, rotationKeyName, serviceLabel, type RotationStep } from './rotate-key-plan';
 import {

@@ -10,12 +10,12 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { applyPlan, planSteps } from '../../src/cli/deploy-apply';
-import { findService, readLiveState } from '../../src/cli/deploy-live';
-import { DeployJournal } from '../../src/cli/deploy-journal';
-import { readLocalDeployment } from '../../src/cli/deploy-local';
-import { countChanges, planDeployment, renderPlan } from '../../src/cli/deploy-plan';
-import { ServerlessApi } from '../../src/cli/deploy-serverless';
+import { applyPlan, planSteps } from '../../src/cli/deploy/apply';
+import { findService, readLiveState } from '../../src/cli/deploy/live';
+import { DeployJournal } from '../../src/cli/deploy/journal';
+import { readLocalDeployment } from '../../src/cli/deploy/local';
+import { countChanges, planDeployment, renderPlan } from '../../src/cli/deploy/plan';
+import { ServerlessApi } from '../../src/cli/deploy/serverless';
 
 export interface DriverCommand {
   readonly id: number;

@@ -1,7 +1,7 @@
 /** The deploy journal's report: a step Twilio refused (4xx) is "refused, not applied", never "unknown (sent, no answer)". */
 import { describe, expect, it } from '@jest/globals';
-import { DeployJournal } from '../../../src/cli/deploy-journal';
-import { TwilioRequestError } from '../../../src/cli/deploy-serverless';
+import { DeployJournal } from '../../../src/cli/deploy/journal';
+import { TwilioRequestError } from '../../../src/cli/deploy/serverless';
 
 async function journalAfter(failure: Error): Promise<string[]> {
   const journal = new DeployJournal();

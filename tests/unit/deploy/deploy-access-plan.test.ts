@@ -5,11 +5,11 @@
  * first three describe blocks.
  */
 import { describe, expect, it } from '@jest/globals';
-import { parseDeployArgs } from '../../../src/cli/deploy-args';
-import { checkDeployment } from '../../../src/cli/deploy-checks';
-import { DeployJournal } from '../../../src/cli/deploy-journal';
-import { planSteps } from '../../../src/cli/deploy-apply';
-import type { UploadFile } from '../../../src/cli/deploy-local';
+import { parseDeployArgs } from '../../../src/cli/deploy/args';
+import { checkDeployment } from '../../../src/cli/project/deploy-checks';
+import { DeployJournal } from '../../../src/cli/deploy/journal';
+import { planSteps } from '../../../src/cli/deploy/apply';
+import type { UploadFile } from '../../../src/cli/deploy/local';
 import {
   planDeployment,
   renderPlan,
@@ -17,7 +17,7 @@ import {
   type DesiredState,
   type LiveState,
   type PlanOptions,
-} from '../../../src/cli/deploy-plan';
+} from '../../../src/cli/deploy/plan';
 import { environmentFor, newCredentials, newSid } from '../../helpers/fixtures';
 
 const POLICY = JSON.stringify({ default: 'deny', rules: [{ match: { any: true }, grants: ['video'], rooms: ['lobby'] }] });

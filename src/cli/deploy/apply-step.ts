@@ -1,13 +1,13 @@
 /** Step 6 of npm run deploy: applies the plan in a journal; after a failure, says what was applied and what is live now. */
-import { applyPlan, planSteps, type Applied } from './deploy-apply';
-import { recordedServiceSid, recordService } from './deploy-info';
-import type { DeployProgress } from './deploy-interruption';
-import { DeployJournal } from './deploy-journal';
-import type { UploadFile } from './deploy-local';
-import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './deploy-plan';
-import type { Preflight } from './deploy-preflight';
-import { reportWhatIsLive } from './deploy-read-back';
-import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
+import { applyPlan, planSteps, type Applied } from './apply';
+import { recordedServiceSid, recordService } from './info';
+import type { DeployProgress } from './interruption';
+import { DeployJournal } from './journal';
+import type { UploadFile } from './local';
+import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './plan';
+import type { Preflight } from './preflight';
+import { reportWhatIsLive } from './read-back';
+import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './serverless';
 
 interface ApplyStepOptions extends PlanOptions {
   readonly api: ServerlessApi;

@@ -7,7 +7,7 @@
  * (a new user, a longer TTL, a limit removed with --remove, a policy moved into its file). One list serves the apply,
  * its journal and the printed plan, so what is printed is what is done.
  */
-import type { DeployPlan, DesiredState, VariableChange, WritePhase } from './deploy-plan';
+import type { DeployPlan, DesiredState, VariableChange, WritePhase } from './plan';
 
 const KEY_SID = 'TWILIO_API_KEY_SID';
 

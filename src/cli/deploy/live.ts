@@ -2,9 +2,9 @@
  * Reads what the live service holds, with GET requests only: the service, the environment, its variables (values
  * compared, never printed), the active Build's files, runtime and dependencies, and the deploy manifest in it.
  */
-import { MANIFEST_PATH, parseManifest, type Manifest } from './deploy-manifest';
-import type { LiveFile, LiveState } from './deploy-plan';
-import type { ServerlessApi } from './deploy-serverless';
+import { MANIFEST_PATH, parseManifest, type Manifest } from './manifest';
+import type { LiveFile, LiveState } from './plan';
+import type { ServerlessApi } from './serverless';
 
 interface ServiceJson {
   sid: string;

@@ -1,15 +1,15 @@
 /**
- * Applies a plan to Twilio in the order deploy-order.ts gives, which never leaves access wider than both the old and
+ * Applies a plan to Twilio in the order order.ts gives, which never leaves access wider than both the old and
  * the new configuration: narrowing variable changes first, then the new Build uploaded and built (nothing live
  * changes), the changes that leave access as it is (the signing key's SID last), the Build activated, and the
  * widening changes last. Every write goes through the journal, so a cut or a signal can say what was applied.
  */
 import { api as serverless } from '@twilio-labs/serverless-api';
-import type { DeployJournal } from './deploy-journal';
-import type { UploadFile } from './deploy-local';
-import { orderedSteps, type OrderedStep } from './deploy-order';
-import type { DeployPlan, DesiredState, LiveState } from './deploy-plan';
-import { asRequestError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
+import type { DeployJournal } from './journal';
+import type { UploadFile } from './local';
+import { orderedSteps, type OrderedStep } from './order';
+import type { DeployPlan, DesiredState, LiveState } from './plan';
+import { asRequestError, TwilioRequestError, type ServerlessApi } from './serverless';
 
 export interface Applied {
   readonly serviceSid: string;

@@ -3,15 +3,15 @@
  * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
  * the service read back after.
  */
-import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import type { AccessEffect } from '../lib/config/access-effect';
-import { SETTINGS } from '../lib/config/settings-registry';
-import { POLICY_ASSET_NAME } from '../lib/policy/settings';
-import { planVariableSync } from './deploy-checks';
-import { orderedSteps, renderOrder } from './deploy-order';
-import { ownVariables } from './setting-names';
-import type { Manifest } from './deploy-manifest';
-import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from './private-assets';
+import { BASIC_USERS_ASSET_NAME } from '../../lib/auth/basic-users';
+import type { AccessEffect } from '../../lib/config/access-effect';
+import { SETTINGS } from '../../lib/config/settings-registry';
+import { POLICY_ASSET_NAME } from '../../lib/policy/settings';
+import { planVariableSync } from '../project/deploy-checks';
+import { orderedSteps, renderOrder } from './order';
+import { ownVariables } from '../project/setting-names';
+import type { Manifest } from './manifest';
+import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from '../project/private-assets';
 
 /** The private assets that hold configuration, by their deployed path. */
 export const PRIVATE_CONFIG_FILES = Object.freeze({
