@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { applyPlan, planSteps } from '../../src/cli/deploy/apply';
+import { applySteps } from '../../src/cli/deploy/apply';
 import { findService, readLiveState } from '../../src/cli/deploy/live';
 import { DeployJournal } from '../../src/cli/deploy/journal';
 import { readLocalDeployment } from '../../src/cli/deploy/local';
@@ -59,7 +59,6 @@ async function deploy(command: DriverCommand): Promise<DriverAnswer> {
     environment: 'dev',
   });
   const api = new ServerlessApi({ ...command.credentials, source: 'the test' });
-  const journal = new DeployJournal();
   const base = { id: command.id, report: [] as string[] };
   try {
     const found = await findService(api, { serviceName: command.serviceName, environment: 'dev' }, true);
@@ -68,9 +67,9 @@ async function deploy(command: DriverCommand): Promise<DriverAnswer> {
     const answer = { ...base, changes: countChanges(plan), plan: renderPlan(plan, desired) };
     if (plan.refusedRemovals.length > 0 || plan.refusedVariableRemovals.length > 0) return { ...answer, outcome: 'refused' };
     if (command.planOnly) return { ...answer, outcome: 'planned' };
-    planSteps({ plan, desired, uploads, journal });
+    const journal = new DeployJournal(applySteps({ api, plan, live, desired, uploads, onService: () => undefined }).steps);
     try {
-      await applyPlan({ api, plan, live, desired, uploads, journal, onService: () => undefined });
+      await journal.runAll();
       return { ...answer, outcome: 'applied' };
     } catch (error) {
       return { ...answer, outcome: 'failed', report: journal.report(), error: (error as Error).message };

@@ -1,5 +1,5 @@
 /** Step 6 of npm run deploy: applies the plan in a journal; after a failure, says what was applied and what is live now. */
-import { applyPlan, planSteps, type Applied } from './apply';
+import { applySteps, type Applied } from './apply';
 import { recordedServiceSid, recordService } from './info';
 import type { DeployProgress } from './interruption';
 import { DeployJournal } from './journal';
@@ -26,19 +26,23 @@ export async function applyWithJournal(options: ApplyStepOptions): Promise<Appli
   const { api, preflight, cwd, progress, plan, live, desired, uploads } = options;
   const { accountSid, credentials } = preflight;
   const region = preflight.config.region;
-  const journal = new DeployJournal();
+  const apply = applySteps({
+    api,
+    plan,
+    live,
+    desired,
+    uploads,
+    onService: (serviceSid, buildSid) => recordService({ cwd, accountSid, region, serviceSid, latestBuild: buildSid }),
+  });
+  const journal = new DeployJournal(apply.steps);
   progress.journal = journal;
-  planSteps({ plan, desired, uploads, journal });
   try {
-    return await applyPlan({
-      api,
-      plan,
-      live,
-      desired,
-      uploads,
-      journal,
-      onService: (serviceSid, buildSid) => recordService({ cwd, accountSid, region, serviceSid, latestBuild: buildSid }),
-    });
+    // An existing service is recorded before anything changes in it, as a new one is when made (by its step, as is
+    // one whose IncludeCredentials is corrected).
+    if (live.service && !plan.fixIncludeCredentials)
+      recordService({ cwd, accountSid, region, serviceSid: live.service.sid, latestBuild: live.environment?.buildSid ?? undefined });
+    await journal.runAll();
+    return apply.applied();
   } catch (error) {
     const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
     progress.reportInterruption(`failed (${cause})`);

@@ -5,7 +5,7 @@
  * widening changes last. Every write goes through the journal, so a cut or a signal can say what was applied.
  */
 import { api as serverless } from '@twilio-labs/serverless-api';
-import type { DeployJournal } from './journal';
+import type { DeployStep } from './journal';
 import type { UploadFile } from './local';
 import { orderedSteps, type OrderedStep } from './order';
 import type { DeployPlan, DesiredState, LiveState } from './plan';
@@ -18,34 +18,35 @@ export interface Applied {
 
 export interface ApplyInput {
   readonly api: ServerlessApi;
+  /** The plan as printed: its steps are the ones listed, in its order. */
   readonly plan: DeployPlan;
   readonly live: LiveState;
   readonly desired: DesiredState;
   readonly uploads: readonly UploadFile[];
-  readonly journal: DeployJournal;
   /** Called as soon as the service SID is known (a new service is recorded before anything else is made in it). */
   readonly onService: (serviceSid: string, buildSid: string | undefined) => void;
+  /**
+   * npm run rotate-key knows the new key's values only once a step before these has made the key: read when the first
+   * of these steps runs. Its plan must give the very steps printed and listed, or nothing of it is sent.
+   */
+  readonly valuesWhenRun?: () => { readonly plan: DeployPlan; readonly desired: DesiredState };
 }
 
-/** The plan's steps for these uploads. */
-function stepsFor(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads'>): OrderedStep[] {
-  const { plan, desired, uploads } = input;
-  return orderedSteps(plan, desired, {
-    functions: uploads.filter((file) => file.kind === 'function').length,
-    assets: uploads.filter((file) => file.kind === 'asset').length,
-  });
+/** The plan's writes as steps for the journal, and, once they have all run, where the service is. */
+export interface PlannedApply {
+  readonly steps: readonly DeployStep[];
+  readonly applied: () => Applied;
 }
 
-/** Lists every step in the journal before the first runs. */
-export function planSteps(input: Pick<ApplyInput, 'plan' | 'desired' | 'uploads' | 'journal'>): void {
-  for (const step of stepsFor(input)) input.journal.plan(step.label);
-}
-
-/** @example const applied = await applyPlan({ api, plan, live, desired, uploads, journal, onService }) */
-export async function applyPlan(input: ApplyInput): Promise<Applied> {
-  const { api, plan, live, desired, uploads, journal } = input;
+/**
+ * The plan's steps (orderedSteps, the list the plan prints), each with the requests that apply it; the journal runs
+ * them in that order. The steps share what earlier ones learnt (the new service's SID, the uploaded versions, the Build).
+ * @example const { steps, applied } = applySteps({ api, plan, live, desired, uploads, onService }); await new DeployJournal(steps).runAll()
+ */
+export function applySteps(input: ApplyInput): PlannedApply {
+  const { api, plan, live, uploads } = input;
   const client = api.client;
-  const steps = stepsFor(input);
+  const listed = orderedSteps(plan, input.desired);
   let serviceSid = live.service?.sid;
   let environment = live.environment;
   const environmentPath = () => `Services/${serviceSid}/Environments/${environment!.sid}`;
@@ -53,89 +54,94 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   let versions: Awaited<ReturnType<typeof uploadAll>> | undefined;
   let buildSid: string | undefined;
 
+  let resolved: DesiredState | undefined = input.valuesWhenRun ? undefined : input.desired;
+  /** The values to write; with valuesWhenRun, checked once to plan the same steps as those listed. */
+  const desiredNow = (): DesiredState => {
+    if (resolved) return resolved;
+    const now = input.valuesWhenRun!();
+    const [was, is] = [listed, orderedSteps(now.plan, now.desired)].map((steps) => steps.map((step) => step.label).join('\n'));
+    // A programming error, not Twilio's: what would be sent is no longer what was printed.
+    if (was !== is) throw new Error(`the plan changed after it was printed (listed:\n${was}\nnow:\n${is}); nothing of it was sent`);
+    resolved = now.desired;
+    return resolved;
+  };
+
   const run = async (step: OrderedStep): Promise<void> => {
+    const desired = desiredNow();
     switch (step.kind) {
       case 'service':
         if (plan.createService) {
           // serverless-api's createService always asks for IncludeCredentials true: this service never uses the account's auth token.
-          const created = await journal.run(step.label, () =>
-            api.post<{ sid: string }>('Services', {
-              UniqueName: desired.serviceName,
-              FriendlyName: desired.serviceName,
-              IncludeCredentials: false,
-              UiEditable: false,
-            }),
-          );
+          const created = await api.post<{ sid: string }>('Services', {
+            UniqueName: desired.serviceName,
+            FriendlyName: desired.serviceName,
+            IncludeCredentials: false,
+            UiEditable: false,
+          });
           serviceSid = created.sid;
         } else {
-          await journal.run(step.label, () => api.post(`Services/${serviceSid}`, { IncludeCredentials: false }));
+          await api.post(`Services/${serviceSid}`, { IncludeCredentials: false });
         }
         input.onService(serviceSid!, live.environment?.buildSid ?? undefined);
         return;
       case 'environment': {
-        const created = await journal.run(step.label, async () => {
-          try {
-            return await serverless.createEnvironmentFromSuffix(desired.environment, serviceSid!, client);
-          } catch (error) {
-            throw asRequestError(`POST Services/${serviceSid}/Environments`, error);
-          }
-        });
+        let created;
+        try {
+          created = await serverless.createEnvironmentFromSuffix(desired.environment, serviceSid!, client);
+        } catch (error) {
+          throw asRequestError(`POST Services/${serviceSid}/Environments`, error);
+        }
         environment = { sid: created.sid, domainName: created.domain_name, buildSid: null };
         return;
       }
       case 'delete':
       case 'rotation': {
+        // Read from the live service: absent, there is nothing to delete.
         const sid = sidOf.get(step.name);
         if (sid === undefined) return;
-        await journal.run(step.label, () => api.delete(`${environmentPath()}/Variables/${sid}`));
+        await api.delete(`${environmentPath()}/Variables/${sid}`);
         sidOf.delete(step.name);
         return;
       }
       case 'set': {
         const value = desired.variables[step.name]!;
         const existing = sidOf.get(step.name);
-        await journal.run(step.label, () =>
-          existing
-            ? api.post(`${environmentPath()}/Variables/${existing}`, { Value: value })
-            : api.post(`${environmentPath()}/Variables`, { Key: step.name, Value: value }),
-        );
+        await (existing
+          ? api.post(`${environmentPath()}/Variables/${existing}`, { Value: value })
+          : api.post(`${environmentPath()}/Variables`, { Key: step.name, Value: value }));
         return;
       }
       case 'upload':
-        versions = await journal.run(step.label, () => uploadAll(api, serviceSid!, uploads));
+        versions = await uploadAll(api, serviceSid!, uploads);
         return;
       case 'build':
-        buildSid = await journal.run(step.label, async () => {
-          try {
-            const build = await serverless.triggerBuild(
-              { ...versions!, dependencies: [...desired.dependencies], runtime: desired.runtime },
-              serviceSid!,
-              client,
-            );
-            await waitForBuild(api, serviceSid!, build.sid);
-            return build.sid;
-          } catch (error) {
-            throw asRequestError('build', error);
-          }
-        });
+        try {
+          const build = await serverless.triggerBuild(
+            { ...versions!, dependencies: [...desired.dependencies], runtime: desired.runtime },
+            serviceSid!,
+            client,
+          );
+          await waitForBuild(api, serviceSid!, build.sid);
+          buildSid = build.sid;
+        } catch (error) {
+          throw asRequestError('build', error);
+        }
         return;
       case 'activate':
-        await journal.run(step.label, async () => {
-          try {
-            await serverless.activateBuild(buildSid!, environment!.sid, serviceSid!, client);
-          } catch (error) {
-            throw asRequestError(`POST ${environmentPath()}/Deployments`, error);
-          }
-        });
+        try {
+          await serverless.activateBuild(buildSid!, environment!.sid, serviceSid!, client);
+        } catch (error) {
+          throw asRequestError(`POST ${environmentPath()}/Deployments`, error);
+        }
         input.onService(serviceSid!, buildSid);
         return;
     }
   };
 
-  // An existing service is recorded before anything changes in it, as a new one is when made.
-  if (!steps.some((step) => step.kind === 'service')) input.onService(serviceSid!, live.environment?.buildSid ?? undefined);
-  for (const step of steps) await run(step);
-  return { serviceSid: serviceSid!, domainName: environment!.domainName };
+  return {
+    steps: listed.map((step) => ({ label: step.label, run: () => run(step) })),
+    applied: () => ({ serviceSid: serviceSid!, domainName: environment!.domainName }),
+  };
 }
 
 /** How often and how long a Build's status is polled: as serverless-api's own wait (1 s, 5 minutes). */

@@ -1,8 +1,15 @@
 /**
  * The steps of a deploy, in order, each pending, in flight, done or failed: what an interrupted or failed deploy
- * prints so the user knows what is applied on Twilio and what is not.
+ * prints so the user knows what is applied on Twilio and what is not. The journal is given the whole list before the
+ * first step runs and runs exactly that list, in order: there is no way to run a step it was not given.
  */
 type StepState = 'pending' | 'in flight' | 'done' | 'failed' | 'refused';
+
+/** One write of a deploy (or of a key rotation): what the plan and the journal call it, and what it does. */
+export interface DeployStep {
+  readonly label: string;
+  readonly run: () => Promise<void>;
+}
 
 /**
  * Twilio answered with a 4xx: the request was refused, so nothing of it was applied. A 5xx or no answer at all
@@ -13,51 +20,51 @@ function refusedByTwilio(error: unknown): boolean {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-interface Step {
-  readonly label: string;
+interface Entry {
+  readonly step: DeployStep;
   state: StepState;
 }
 
 export class DeployJournal {
-  private readonly steps: Step[] = [];
+  private readonly entries: readonly Entry[];
+  private ran = false;
 
-  /** Lists a step before any runs, so that "not applied" can name it. */
-  plan(label: string): void {
-    this.steps.push({ label, state: 'pending' });
+  /** Lists every step before any runs, so that "not applied" can name them. */
+  constructor(steps: readonly DeployStep[]) {
+    this.entries = steps.map((step) => ({ step, state: 'pending' }));
   }
 
-  /** Runs a planned step (by label), recording its state around it. */
-  async run<T>(label: string, action: () => Promise<T>): Promise<T> {
-    let step = this.steps.find((candidate) => candidate.label === label && candidate.state === 'pending');
-    if (!step) {
-      step = { label, state: 'pending' };
-      this.steps.push(step);
-    }
-    step.state = 'in flight';
-    try {
-      const result = await action();
-      step.state = 'done';
-      return result;
-    } catch (error) {
-      step.state = refusedByTwilio(error) ? 'refused' : 'failed';
-      throw error;
+  /** Runs the steps in their order, recording each one's state around it; the first failure stops the rest. */
+  async runAll(): Promise<void> {
+    // Each step runs once: a second run would send writes the report already counts as applied.
+    if (this.ran) throw new Error('DeployJournal.runAll: this journal has already run its steps');
+    this.ran = true;
+    for (const entry of this.entries) {
+      entry.state = 'in flight';
+      try {
+        await entry.step.run();
+        entry.state = 'done';
+      } catch (error) {
+        entry.state = refusedByTwilio(error) ? 'refused' : 'failed';
+        throw error;
+      }
     }
   }
 
   get started(): boolean {
-    return this.steps.some((step) => step.state !== 'pending');
+    return this.entries.some((entry) => entry.state !== 'pending');
   }
 
   get finished(): boolean {
-    return this.steps.every((step) => step.state === 'done');
+    return this.entries.every((entry) => entry.state === 'done');
   }
 
   /** Applied, refused (Twilio answered no), unknown (sent, no answer or a server error) and not applied, one line per step. */
   report(): string[] {
     const lines: string[] = [];
     const section = (title: string, states: StepState[]) => {
-      const steps = this.steps.filter((step) => states.includes(step.state));
-      if (steps.length > 0) lines.push(title, ...steps.map((step) => `    ${step.label}`));
+      const entries = this.entries.filter((entry) => states.includes(entry.state));
+      if (entries.length > 0) lines.push(title, ...entries.map((entry) => `    ${entry.step.label}`));
     };
     section('  applied:', ['done']);
     section('  refused by Twilio (not applied):', ['refused']);

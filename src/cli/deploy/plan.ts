@@ -314,9 +314,6 @@ export function renderPlan(plan: DeployPlan, desired: DesiredState, options: { r
   if (plan.runtime) lines.push(changeLine('build', plan.runtime));
   for (const change of plan.dependencies) lines.push(changeLine('dependency', change));
   for (const key of plan.leftAlone) lines.push(`  = variable ${key} left alone (not read by this service)`);
-  if (options.order !== false && countChanges(plan) > 0) {
-    const files = (kind: DeployFile['kind']) => desired.files.filter((file) => file.kind === kind).length;
-    lines.push(...renderOrder(orderedSteps(plan, desired, { functions: files('function'), assets: files('asset') })));
-  }
+  if (options.order !== false && countChanges(plan) > 0) lines.push(...renderOrder(orderedSteps(plan, desired)));
   return lines;
 }
