@@ -17,7 +17,7 @@ import { checkBeforeSending } from './deploy/preflight';
 import { confirmReadBack } from './deploy/read-back';
 import { readDesiredState, readLiveService } from './deploy/read-states';
 import { reportDeployedService } from './deploy/result';
-import { ServerlessApi } from './deploy/serverless';
+import { TwilioServerlessApi } from './deploy/serverless';
 import { createSyncMaps, describeSyncPlan, inspectSync } from './sync-maps';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -36,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const cwd = process.cwd();
   const { config, accountSid } = preflight;
-  const api = new ServerlessApi(preflight.credentials, { region: config.region, edge: config.edge });
+  const api = new TwilioServerlessApi(preflight.credentials, { region: config.region, edge: config.edge });
   const live = await readLiveService({ api, preflight, cwd });
   const { desired, uploads } = await readDesiredState({ preflight, cwd, live });
   if (!(await signingKeyAccepted({ accountSid, variables: config.env, say, manager: preflight.credentials }))) return 1;

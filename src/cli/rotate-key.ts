@@ -17,7 +17,7 @@ import { DeployStop, say } from './deploy/output';
 import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type LiveState } from './deploy/plan';
 import { checkBeforeSending, type Preflight } from './deploy/preflight';
 import { readLiveService } from './deploy/read-states';
-import { describeTwilioError, ServerlessApi, TwilioRequestError } from './deploy/serverless';
+import { describeTwilioError, TwilioRequestError, TwilioServerlessApi } from './deploy/serverless';
 import { readEnvFile } from './project/env-file';
 import { ROTATE_KEY_HELP, parseRotateKeyArgs, type RotateKeyArgs } from './rotate-key-args';
 import { decideRotation, rotationKeyName, serviceLabel, type RotationStep } from './rotate-key-plan';
@@ -132,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Checked now, before any request, but only demanded when this run hands a key over.
   const destination = () => destinationFor(args, preflight);
 
-  const api = new ServerlessApi(credentials, { region: config.region, edge: config.edge });
+  const api = new TwilioServerlessApi(credentials, { region: config.region, edge: config.edge });
   const live = await readLiveService({ api, preflight, cwd: process.cwd() });
   if (!live.service || !live.environment?.buildSid || !live.build) {
     return refuse(

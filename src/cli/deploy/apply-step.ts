@@ -7,7 +7,8 @@ import type { UploadFile } from './local';
 import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './plan';
 import type { Preflight } from './preflight';
 import { reportWhatIsLive } from './read-back';
-import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './serverless';
+import { describeTwilioError, TwilioRequestError } from './serverless';
+import type { ServerlessApi } from './serverless-api';
 
 interface ApplyStepOptions extends PlanOptions {
   readonly api: ServerlessApi;

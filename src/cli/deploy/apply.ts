@@ -4,12 +4,12 @@
  * changes), the changes that leave access as it is (the signing key's SID last), the Build activated, and the
  * widening changes last. Every write goes through the journal, so a cut or a signal can say what was applied.
  */
-import { api as serverless } from '@twilio-labs/serverless-api';
 import type { DeployStep } from './journal';
 import type { UploadFile } from './local';
 import { orderedSteps, type OrderedStep } from './order';
 import type { DeployPlan, DesiredState, LiveState } from './plan';
-import { asRequestError, TwilioRequestError, type ServerlessApi } from './serverless';
+import { TwilioRequestError } from './serverless';
+import type { ServerlessApi, UploadedVersions } from './serverless-api';
 
 export interface Applied {
   readonly serviceSid: string;
@@ -45,13 +45,11 @@ export interface PlannedApply {
  */
 export function applySteps(input: ApplyInput): PlannedApply {
   const { api, plan, live, uploads } = input;
-  const client = api.client;
   const listed = orderedSteps(plan, input.desired);
   let serviceSid = live.service?.sid;
   let environment = live.environment;
-  const environmentPath = () => `Services/${serviceSid}/Environments/${environment!.sid}`;
   const sidOf = new Map(live.variables.map((variable) => [variable.key, variable.sid]));
-  let versions: Awaited<ReturnType<typeof uploadAll>> | undefined;
+  let versions: UploadedVersions | undefined;
   let buildSid: string | undefined;
 
   let resolved: DesiredState | undefined = input.valuesWhenRun ? undefined : input.desired;
@@ -72,26 +70,15 @@ export function applySteps(input: ApplyInput): PlannedApply {
       case 'service':
         if (plan.createService) {
           // serverless-api's createService always asks for IncludeCredentials true: this service never uses the account's auth token.
-          const created = await api.post<{ sid: string }>('Services', {
-            UniqueName: desired.serviceName,
-            FriendlyName: desired.serviceName,
-            IncludeCredentials: false,
-            UiEditable: false,
-          });
-          serviceSid = created.sid;
+          serviceSid = (await api.createService(desired.serviceName)).sid;
         } else {
-          await api.post(`Services/${serviceSid}`, { IncludeCredentials: false });
+          await api.excludeCredentials(serviceSid!);
         }
         input.onService(serviceSid!, live.environment?.buildSid ?? undefined);
         return;
       case 'environment': {
-        let created;
-        try {
-          created = await serverless.createEnvironmentFromSuffix(desired.environment, serviceSid!, client);
-        } catch (error) {
-          throw asRequestError(`POST Services/${serviceSid}/Environments`, error);
-        }
-        environment = { sid: created.sid, domainName: created.domain_name, buildSid: null };
+        const created = await api.createEnvironment(serviceSid!, desired.environment);
+        environment = { sid: created.sid, domainName: created.domainName, buildSid: null };
         return;
       }
       case 'delete':
@@ -99,7 +86,7 @@ export function applySteps(input: ApplyInput): PlannedApply {
         // Read from the live service: absent, there is nothing to delete.
         const sid = sidOf.get(step.name);
         if (sid === undefined) return;
-        await api.delete(`${environmentPath()}/Variables/${sid}`);
+        await api.deleteVariable(serviceSid!, environment!.sid, sid);
         sidOf.delete(step.name);
         return;
       }
@@ -107,32 +94,21 @@ export function applySteps(input: ApplyInput): PlannedApply {
         const value = desired.variables[step.name]!;
         const existing = sidOf.get(step.name);
         await (existing
-          ? api.post(`${environmentPath()}/Variables/${existing}`, { Value: value })
-          : api.post(`${environmentPath()}/Variables`, { Key: step.name, Value: value }));
+          ? api.updateVariable(serviceSid!, environment!.sid, existing, value)
+          : api.createVariable(serviceSid!, environment!.sid, step.name, value));
         return;
       }
       case 'upload':
-        versions = await uploadAll(api, serviceSid!, uploads);
+        versions = await api.uploadFiles(serviceSid!, uploads);
         return;
-      case 'build':
-        try {
-          const build = await serverless.triggerBuild(
-            { ...versions!, dependencies: [...desired.dependencies], runtime: desired.runtime },
-            serviceSid!,
-            client,
-          );
-          await waitForBuild(api, serviceSid!, build.sid);
-          buildSid = build.sid;
-        } catch (error) {
-          throw asRequestError('build', error);
-        }
+      case 'build': {
+        const build = await api.createBuild(serviceSid!, { ...versions!, dependencies: desired.dependencies, runtime: desired.runtime });
+        await waitForBuild(api, serviceSid!, build.sid);
+        buildSid = build.sid;
         return;
+      }
       case 'activate':
-        try {
-          await serverless.activateBuild(buildSid!, environment!.sid, serviceSid!, client);
-        } catch (error) {
-          throw asRequestError(`POST ${environmentPath()}/Deployments`, error);
-        }
+        await api.activateBuild(serviceSid!, environment!.sid, buildSid!);
         input.onService(serviceSid!, buildSid);
         return;
     }
@@ -156,36 +132,12 @@ const BUILD_TIMEOUT_MS = 5 * 60_000;
 async function waitForBuild(api: ServerlessApi, serviceSid: string, buildSid: string): Promise<void> {
   const deadline = Date.now() + BUILD_TIMEOUT_MS;
   for (;;) {
-    const { status } = await api.get<{ status: string }>(`Services/${serviceSid}/Builds/${buildSid}/Status`);
+    const status = await api.fetchBuildStatus(serviceSid, buildSid);
     if (status === 'completed') return;
     const stop = (detail: string) => new TwilioRequestError({ operation: 'build', status: 200, detail });
     if (status === 'failed')
       throw stop(`Twilio says the build ${buildSid} failed (its log is in the Console, Functions and Assets > Services)`);
     if (Date.now() > deadline) throw stop(`the build ${buildSid} was not done after ${BUILD_TIMEOUT_MS / 60_000} minutes`);
     await new Promise((resolve) => setTimeout(resolve, BUILD_POLL_MS));
-  }
-}
-
-/** Uploads every function and asset as new versions; the Build takes them. */
-async function uploadAll(api: ServerlessApi, serviceSid: string, uploads: readonly UploadFile[]) {
-  const client = api.client;
-  const functions = uploads
-    .filter((file) => file.kind === 'function')
-    .map(({ name, path, access, content }) => ({ name, path, access, content }));
-  const assets = uploads
-    .filter((file) => file.kind === 'asset')
-    .map(({ name, path, access, content }) => ({ name, path, access, content }));
-  try {
-    const functionResources = await serverless.getOrCreateFunctionResources(functions, serviceSid, client);
-    const functionVersions = await Promise.all(
-      functionResources.map((resource) => serverless.uploadFunction(resource, serviceSid, client, api.config)),
-    );
-    const assetResources = await serverless.getOrCreateAssetResources(assets, serviceSid, client);
-    const assetVersions = await Promise.all(
-      assetResources.map((resource) => serverless.uploadAsset(resource, serviceSid, client, api.config)),
-    );
-    return { functionVersions, assetVersions };
-  } catch (error) {
-    throw asRequestError('upload', error);
   }
 }

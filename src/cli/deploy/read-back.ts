@@ -3,7 +3,7 @@ import type { Applied } from './apply';
 import { readLiveState } from './live';
 import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type PlanOptions } from './plan';
 import { say } from './output';
-import type { ServerlessApi } from './serverless';
+import type { ServerlessApi } from './serverless-api';
 
 interface ReadBackOptions extends PlanOptions {
   readonly api: ServerlessApi;

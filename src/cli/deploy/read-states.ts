@@ -4,7 +4,8 @@ import { findService, readLiveState } from './live';
 import { readLocalDeployment, type LocalDeployment } from './local';
 import type { LiveState } from './plan';
 import type { Preflight } from './preflight';
-import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './serverless';
+import { describeTwilioError, TwilioRequestError } from './serverless';
+import type { ServerlessApi } from './serverless-api';
 import { DeployStop } from './output';
 
 interface ReadLiveOptions {

@@ -1,8 +1,20 @@
 /**
- * The Serverless API as the deploy uses it: @twilio-labs/serverless-api's client (the one twilio-run drives, with
- * its HTTP_PROXY support and 429 retries), in this process, so the credentials stay in memory: no file, no argv.
+ * The Serverless API as the deploy uses it: TwilioServerlessApi, the real implementation of the seam in
+ * serverless-api.ts, over @twilio-labs/serverless-api's client (the one twilio-run drives, with its HTTP_PROXY support
+ * and 429 retries), in this process, so the credentials stay in memory: no file, no argv. Also the deploy's
+ * credentials and the error every implementation rejects with.
  */
-import { TwilioServerlessApiClient, type ClientConfig } from '@twilio-labs/serverless-api';
+import { api as serverless, TwilioServerlessApiClient, type ClientConfig } from '@twilio-labs/serverless-api';
+import type { UploadFile } from './local';
+import type {
+  BuildRecord,
+  EnvironmentRecord,
+  NewBuild,
+  ServerlessApi,
+  ServiceRecord,
+  UploadedVersions,
+  VariableRecord,
+} from './serverless-api';
 
 export interface DeployCredentials {
   /** An Account SID or an API key SID (SK…). */
@@ -46,10 +58,48 @@ type Form = Record<string, string | boolean | readonly string[]>;
 /** One list page of up to 1,000 items (the API's maximum PageSize): more than this project ever has. */
 const PAGE = 'PageSize=1000';
 
-export class ServerlessApi {
-  readonly client: TwilioServerlessApiClient;
+interface ServiceJson {
+  sid: string;
+  unique_name: string;
+  include_credentials: boolean;
+}
+interface EnvironmentJson {
+  sid: string;
+  domain_suffix: string | null;
+  domain_name: string;
+  build_sid: string | null;
+}
+interface VersionJson {
+  sid: string;
+  path: string;
+  visibility: string;
+  function_sid?: string;
+}
+interface BuildJson {
+  sid: string;
+  runtime: string;
+  dependencies: { name: string; version: string }[] | null;
+  function_versions: VersionJson[] | null;
+  asset_versions: VersionJson[] | null;
+}
+
+const serviceRecord = (json: ServiceJson): ServiceRecord => ({
+  sid: json.sid,
+  uniqueName: json.unique_name,
+  includeCredentials: json.include_credentials,
+});
+const versionRecord = (json: VersionJson) => ({
+  sid: json.sid,
+  path: json.path,
+  visibility: json.visibility,
+  ...(json.function_sid !== undefined && { functionSid: json.function_sid }),
+});
+
+/** @example const api = new TwilioServerlessApi(credentials, { region: 'ie1' }); await api.listServices() */
+export class TwilioServerlessApi implements ServerlessApi {
+  private readonly client: TwilioServerlessApiClient;
   /** The client's configuration, which serverless-api's upload functions take to find the upload host. */
-  readonly config: ClientConfig;
+  private readonly config: ClientConfig;
 
   constructor(credentials: DeployCredentials, location: { region?: string; edge?: string } = {}) {
     this.config = {
@@ -71,21 +121,129 @@ export class ServerlessApi {
     }
   }
 
-  get<T>(path: string): Promise<T> {
-    return this.call<T>('get', path);
-  }
-
-  async list<T>(path: string, key: string): Promise<T[]> {
-    const page = await this.get<Record<string, T[]>>(`${path}?${PAGE}`);
+  private async list<T>(path: string, key: string): Promise<T[]> {
+    const page = await this.call<Record<string, T[]>>('get', `${path}?${PAGE}`);
     return page[key] ?? [];
   }
 
-  post<T>(path: string, form: Form): Promise<T> {
-    return this.call<T>('post', path, form);
+  async fetchService(serviceSid: string): Promise<ServiceRecord> {
+    return serviceRecord(await this.call<ServiceJson>('get', `Services/${serviceSid}`));
   }
 
-  delete(path: string): Promise<void> {
-    return this.call<void>('delete', path);
+  async listServices(): Promise<ServiceRecord[]> {
+    return (await this.list<ServiceJson>('Services', 'services')).map(serviceRecord);
+  }
+
+  async listEnvironments(serviceSid: string): Promise<EnvironmentRecord[]> {
+    const environments = await this.list<EnvironmentJson>(`Services/${serviceSid}/Environments`, 'environments');
+    return environments.map((json) => ({
+      sid: json.sid,
+      domainSuffix: json.domain_suffix,
+      domainName: json.domain_name,
+      buildSid: json.build_sid,
+    }));
+  }
+
+  async listVariables(serviceSid: string, environmentSid: string): Promise<VariableRecord[]> {
+    const variables = await this.list<VariableRecord>(`Services/${serviceSid}/Environments/${environmentSid}/Variables`, 'variables');
+    return variables.map(({ sid, key, value }) => ({ sid, key, value }));
+  }
+
+  async fetchBuild(serviceSid: string, buildSid: string): Promise<BuildRecord> {
+    const build = await this.call<BuildJson>('get', `Services/${serviceSid}/Builds/${buildSid}`);
+    return {
+      sid: build.sid,
+      runtime: build.runtime,
+      dependencies: (build.dependencies ?? []).map(({ name, version }) => ({ name, version })),
+      functionVersions: (build.function_versions ?? []).map(versionRecord),
+      assetVersions: (build.asset_versions ?? []).map(versionRecord),
+    };
+  }
+
+  async fetchBuildStatus(serviceSid: string, buildSid: string): Promise<string> {
+    return (await this.call<{ status: string }>('get', `Services/${serviceSid}/Builds/${buildSid}/Status`)).status;
+  }
+
+  async fetchFunctionVersionContent(serviceSid: string, functionSid: string, versionSid: string): Promise<string> {
+    const path = `Services/${serviceSid}/Functions/${functionSid}/Versions/${versionSid}/Content`;
+    return (await this.call<{ content?: string }>('get', path)).content ?? '';
+  }
+
+  async createService(uniqueName: string): Promise<{ sid: string }> {
+    // serverless-api's createService always asks for IncludeCredentials true: this service never uses the account's auth token.
+    const form = { UniqueName: uniqueName, FriendlyName: uniqueName, IncludeCredentials: false, UiEditable: false };
+    const created = await this.call<{ sid: string }>('post', 'Services', form);
+    return { sid: created.sid };
+  }
+
+  async excludeCredentials(serviceSid: string): Promise<void> {
+    await this.call('post', `Services/${serviceSid}`, { IncludeCredentials: false });
+  }
+
+  async createEnvironment(serviceSid: string, domainSuffix: string): Promise<{ sid: string; domainName: string }> {
+    try {
+      const created = await serverless.createEnvironmentFromSuffix(domainSuffix, serviceSid, this.client);
+      return { sid: created.sid, domainName: created.domain_name };
+    } catch (error) {
+      throw asRequestError(`POST Services/${serviceSid}/Environments`, error);
+    }
+  }
+
+  async createVariable(serviceSid: string, environmentSid: string, key: string, value: string): Promise<void> {
+    await this.call('post', `Services/${serviceSid}/Environments/${environmentSid}/Variables`, { Key: key, Value: value });
+  }
+
+  async updateVariable(serviceSid: string, environmentSid: string, variableSid: string, value: string): Promise<void> {
+    await this.call('post', `Services/${serviceSid}/Environments/${environmentSid}/Variables/${variableSid}`, { Value: value });
+  }
+
+  async deleteVariable(serviceSid: string, environmentSid: string, variableSid: string): Promise<void> {
+    await this.call('delete', `Services/${serviceSid}/Environments/${environmentSid}/Variables/${variableSid}`);
+  }
+
+  async uploadFiles(serviceSid: string, uploads: readonly UploadFile[]): Promise<UploadedVersions> {
+    const { client, config } = this;
+    const files = (kind: UploadFile['kind']) =>
+      uploads.filter((file) => file.kind === kind).map(({ name, path, access, content }) => ({ name, path, access, content }));
+    try {
+      const functionResources = await serverless.getOrCreateFunctionResources(files('function'), serviceSid, client);
+      const functionVersions = await Promise.all(
+        functionResources.map((resource) => serverless.uploadFunction(resource, serviceSid, client, config)),
+      );
+      const assetResources = await serverless.getOrCreateAssetResources(files('asset'), serviceSid, client);
+      const assetVersions = await Promise.all(
+        assetResources.map((resource) => serverless.uploadAsset(resource, serviceSid, client, config)),
+      );
+      return { functionVersions, assetVersions };
+    } catch (error) {
+      throw asRequestError('upload', error);
+    }
+  }
+
+  async createBuild(serviceSid: string, build: NewBuild): Promise<{ sid: string }> {
+    try {
+      const created = await serverless.triggerBuild(
+        {
+          functionVersions: [...build.functionVersions],
+          assetVersions: [...build.assetVersions],
+          dependencies: [...build.dependencies],
+          runtime: build.runtime,
+        },
+        serviceSid,
+        this.client,
+      );
+      return { sid: created.sid };
+    } catch (error) {
+      throw asRequestError('build', error);
+    }
+  }
+
+  async activateBuild(serviceSid: string, environmentSid: string, buildSid: string): Promise<void> {
+    try {
+      await serverless.activateBuild(buildSid, environmentSid, serviceSid, this.client);
+    } catch (error) {
+      throw asRequestError(`POST Services/${serviceSid}/Environments/${environmentSid}/Deployments`, error);
+    }
   }
 }
 
@@ -98,7 +256,7 @@ function toSearchParams(form: Form): URLSearchParams {
 }
 
 /** got's errors carry the response; only Twilio's code and message are kept (they hold no secret). */
-export function asRequestError(operation: string, error: unknown): TwilioRequestError {
+function asRequestError(operation: string, error: unknown): TwilioRequestError {
   if (error instanceof TwilioRequestError) return error;
   const {
     response,

@@ -9,7 +9,7 @@ import { parseDeployArgs } from '../../../src/cli/deploy/args';
 import { checkDeployment } from '../../../src/cli/project/deploy-checks';
 import { DeployJournal } from '../../../src/cli/deploy/journal';
 import { applySteps } from '../../../src/cli/deploy/apply';
-import type { ServerlessApi } from '../../../src/cli/deploy/serverless';
+import type { ServerlessApi } from '../../../src/cli/deploy/serverless-api';
 import type { UploadFile } from '../../../src/cli/deploy/local';
 import {
   planDeployment,
