@@ -3,8 +3,8 @@
  * of the keys' region, with the account's credentials or a Main key (a Standard key may not manage keys:
  * twilio.com/docs/usage/api/keys). The new key's secret is answered once, by create, and kept in memory only.
  */
-import type { DeployCredentials } from './deploy-serverless';
-import { TwilioRequestError } from './deploy-serverless';
+import type { DeployCredentials } from './deploy/serverless';
+import { TwilioRequestError } from './deploy/serverless';
 import { requestThroughProxy, type PlainResponse } from './http-through-proxy';
 import { regionalHost, type KeyLocation } from './twilio-hosts';
 

@@ -2,22 +2,22 @@
  * npm run deploy [-- --plan] [--remove-users-file] [--remove-policy] [--remove NAME…] [--no-smoke] [<twilio-run deploy options>]:
  * checks what would be deployed and refuses before sending anything, builds, reads the live service (GETs only),
  * checks the signing key with Twilio, prints the plan, applies it in an order that never widens access (see
- * deploy-apply.ts), reads the service back to confirm it matches, prints the URLs and checks the deployed service.
+ * deploy/apply.ts), reads the service back to confirm it matches, prints the URLs and checks the deployed service.
  * With THROTTLE_SYNC_SERVICE_SID, it checks the Sync Service exists and creates the Maps the service uses (sync-maps.ts).
  * `--plan` stops after printing the plan: exit 0 when nothing would change, 2 when something would, 1 on a problem.
  */
-import { DEPLOY_HELP, parseDeployArgs } from './deploy-args';
-import { applyWithJournal } from './deploy-apply-step';
-import { buildForDeploy } from './deploy-build';
-import { DeployProgress, stopOnSignals } from './deploy-interruption';
-import { signingKeyAccepted } from './deploy-key-check';
-import { DeployStop, say } from './deploy-output';
-import { hasRefusedRemovals, planAndPrint, planExitCode, refuseRemovalOfSetVariables, refuseRemovals } from './deploy-plan-report';
-import { checkBeforeSending } from './deploy-preflight';
-import { confirmReadBack } from './deploy-read-back';
-import { readDesiredState, readLiveService } from './deploy-read-states';
-import { reportDeployedService } from './deploy-result';
-import { ServerlessApi } from './deploy-serverless';
+import { DEPLOY_HELP, parseDeployArgs } from './deploy/args';
+import { applyWithJournal } from './deploy/apply-step';
+import { buildForDeploy } from './deploy/build';
+import { DeployProgress, stopOnSignals } from './deploy/interruption';
+import { signingKeyAccepted } from './deploy/key-check';
+import { DeployStop, say } from './deploy/output';
+import { hasRefusedRemovals, planAndPrint, planExitCode, refuseRemovalOfSetVariables, refuseRemovals } from './deploy/plan-report';
+import { checkBeforeSending } from './deploy/preflight';
+import { confirmReadBack } from './deploy/read-back';
+import { readDesiredState, readLiveService } from './deploy/read-states';
+import { reportDeployedService } from './deploy/result';
+import { TwilioServerlessApi } from './deploy/serverless';
 import { createSyncMaps, describeSyncPlan, inspectSync } from './sync-maps';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -36,7 +36,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const cwd = process.cwd();
   const { config, accountSid } = preflight;
-  const api = new ServerlessApi(preflight.credentials, { region: config.region, edge: config.edge });
+  const api = new TwilioServerlessApi(preflight.credentials, { region: config.region, edge: config.edge });
   const live = await readLiveService({ api, preflight, cwd });
   const { desired, uploads } = await readDesiredState({ preflight, cwd, live });
   if (!(await signingKeyAccepted({ accountSid, variables: config.env, say, manager: preflight.credentials }))) return 1;

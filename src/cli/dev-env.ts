@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hashPassword } from '../lib/auth/password-hash';
 import { generateSharedSecret } from '../lib/auth/shared-secrets';
 import { CONFIG_VARIABLES } from '../lib/config/service-config';
-import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project-config';
+import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project/config';
 
 const ENV_FILE = '.env';
 /** Valid in form, obviously fake: tokens signed with them decode, but Twilio refuses them. */

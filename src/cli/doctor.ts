@@ -8,7 +8,7 @@
  * as npm run deploy does. Exit 1 on a problem, 2 on a usage mistake, 0 otherwise (warnings alone do not fail).
  */
 import { healthReportFor } from '../lib/endpoints/health-report';
-import { policyWarnings } from './policy-warnings';
+import { policyWarnings } from './project/policy-warnings';
 import {
   checkDeployConfiguration,
   checkLocalConfiguration,
@@ -17,10 +17,10 @@ import {
   ProjectConfigurationError,
   readProjectConfiguration,
   type ProjectConfigurationOptions,
-} from './project-config';
+} from './project/config';
 import { inspectSync, serviceMapNames } from './sync-maps';
-import { printSigningKeyCheck } from './deploy-key-check';
-import { signingPlaceholders } from './placeholder-notice';
+import { printSigningKeyCheck } from './deploy/key-check';
+import { signingPlaceholders } from './project/placeholder-notice';
 
 const USAGE =
   'usage: npm run doctor [-- ENV_FILE | --env FILE] [--load-system-env] [--deploy] [--online] [--policy-asset FILE] [--users-asset FILE]';

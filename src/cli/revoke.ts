@@ -6,17 +6,17 @@
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
-import { resolveDeployCredentials } from './deploy-credentials';
-import { DeployStop } from './deploy-output';
+import { resolveDeployCredentials } from './deploy/credentials';
+import { DeployStop } from './deploy/output';
 import { evictIdentity, type EvictionScope, type ProductOutcome } from './evict';
-import { readProjectConfiguration } from './project-config';
+import { readProjectConfiguration } from './project/config';
 import { parseRevokeArgs, REVOKE_USAGE, RevokeUsageError, type RevokeCommand } from './revoke-args';
 import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationStore } from './revocation-store';
 import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/revocations';
 import { STALENESS_LIMIT_MS } from '../lib/revocation/revocation-cache';
 import { parseConfig } from '../lib/config/service-config';
 import { clientLocation, HostLocationError, type ClientLocation } from './twilio-hosts';
-import { regionalProductProblems } from './regional-products';
+import { regionalProductProblems } from './project/regional-products';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

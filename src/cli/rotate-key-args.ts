@@ -1,5 +1,5 @@
 /** npm run rotate-key's command line: its own flags, everything else kept for twilio-run's parser (as npm run deploy does). */
-import { DeployStop } from './deploy-output';
+import { DeployStop } from './deploy/output';
 
 export interface RotateKeyArgs {
   /** Everything that is not ours (--env, --load-system-env, --service-sid, --environment, …), parsed by twilio-run. */

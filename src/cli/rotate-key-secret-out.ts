@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
-import { DeployStop } from './deploy-output';
+import { DeployStop } from './deploy/output';
 
 const KEY_SID = 'TWILIO_API_KEY_SID';
 const KEY_SECRET = 'TWILIO_API_KEY_SECRET';

@@ -8,17 +8,17 @@
  * (rotate-key-plan.ts), so a run cut at any request is finished by the next. Exit codes as npm run deploy.
  */
 import { readFileSync } from 'node:fs';
-import { applyPlan, planSteps } from './deploy-apply';
+import { applySteps } from './deploy/apply';
 import { ApiKeys, type ApiKey } from './api-keys';
-import { DeployProgress, stopOnSignals } from './deploy-interruption';
-import { DeployJournal } from './deploy-journal';
-import { readLiveState } from './deploy-live';
-import { DeployStop, say } from './deploy-output';
-import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type LiveState } from './deploy-plan';
-import { checkBeforeSending, type Preflight } from './deploy-preflight';
-import { readLiveService } from './deploy-read-states';
-import { describeTwilioError, ServerlessApi, TwilioRequestError } from './deploy-serverless';
-import { readEnvFile } from './env-file';
+import { DeployProgress, stopOnSignals } from './deploy/interruption';
+import { DeployJournal, type DeployStep } from './deploy/journal';
+import { readLiveState } from './deploy/live';
+import { DeployStop, say } from './deploy/output';
+import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type LiveState } from './deploy/plan';
+import { checkBeforeSending, type Preflight } from './deploy/preflight';
+import { readLiveService } from './deploy/read-states';
+import { describeTwilioError, TwilioRequestError, TwilioServerlessApi } from './deploy/serverless';
+import { readEnvFile } from './project/env-file';
 import { ROTATE_KEY_HELP, parseRotateKeyArgs, type RotateKeyArgs } from './rotate-key-args';
 import { decideRotation, rotationKeyName, serviceLabel, type RotationStep } from './rotate-key-plan';
 import {
@@ -132,7 +132,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Checked now, before any request, but only demanded when this run hands a key over.
   const destination = () => destinationFor(args, preflight);
 
-  const api = new ServerlessApi(credentials, { region: config.region, edge: config.edge });
+  const api = new TwilioServerlessApi(credentials, { region: config.region, edge: config.edge });
   const live = await readLiveService({ api, preflight, cwd: process.cwd() });
   if (!live.service || !live.environment?.buildSid || !live.build) {
     return refuse(
@@ -186,33 +186,55 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const line of lines) say(line);
   if (args.plan) return 2;
 
-  const journal = new DeployJournal();
+  const target = work.target;
+  // Known from the start when a cut run already made the key; otherwise once its step has made it.
+  let newKey: NewKey | undefined = 'existing' in target ? target.existing : undefined;
+  const made = (): NewKey => newKey!;
+  const deploy = applySteps({
+    api,
+    plan: previewPlan,
+    live,
+    desired: previewDesired,
+    uploads: [],
+    onService: () => undefined,
+    valuesWhenRun: () => {
+      const desired = desiredFromLive(live, live.service!.uniqueName, environmentName, made());
+      return { plan: keyPlan(live, desired), desired };
+    },
+  });
+  const steps: DeployStep[] = [
+    ...work.stale.map((key) => ({ label: `delete API key ${key.sid}`, run: () => keys.remove(key.sid) })),
+    ...('create' in target
+      ? [
+          {
+            label: `create API key "${target.create}"`,
+            run: async () => {
+              newKey = await keys.create(target.create);
+            },
+          },
+        ]
+      : []),
+    ...deploy.steps,
+    {
+      label: 'verify: the live service holds the new key and Twilio accepts it',
+      run: async () => {
+        const after = await readLiveState(api, { serviceSid: live.service!.sid, environment: environmentName });
+        const value = (name: string) => after.variables.find((variable) => variable.key === name)?.value ?? '';
+        const key = made();
+        const holds = value(KEY_SID) === key.sid && matchesAnyDigest(value(KEY_SECRET), [secretDigest(key.secret)]);
+        if (!holds) throw new Error('the live service read back does not hold the new key (someone changed it meanwhile?)');
+        if (!(await keys.accepts(key.sid, key.secret))) throw new Error(`Twilio does not accept the new key ${key.sid} with its secret`);
+      },
+    },
+    ...(work.destination ? [{ label: work.destination.label, run: async () => work.destination!.write(made()) }] : []),
+    { label: `delete API key ${work.oldSid}`, run: () => keys.remove(work.oldSid) },
+  ];
+  const journal = new DeployJournal(steps);
   progress.journal = journal;
-  for (const key of work.stale) journal.plan(`delete API key ${key.sid}`);
-  if ('create' in work.target) journal.plan(`create API key "${work.target.create}"`);
-  planSteps({ plan: previewPlan, desired: previewDesired, uploads: [], journal });
-  journal.plan('verify: the live service holds the new key and Twilio accepts it');
-  if (work.destination) journal.plan(work.destination.label);
-  journal.plan(`delete API key ${work.oldSid}`);
   try {
-    for (const key of work.stale) await journal.run(`delete API key ${key.sid}`, () => keys.remove(key.sid));
-    const target = work.target;
-    const newKey: NewKey =
-      'create' in target ? await journal.run(`create API key "${target.create}"`, () => keys.create(target.create)) : target.existing;
-    const desired = desiredFromLive(live, live.service.uniqueName, environmentName, newKey);
-    const plan = keyPlan(live, desired);
-    await applyPlan({ api, plan, live, desired, uploads: [], journal, onService: () => undefined });
-    await journal.run('verify: the live service holds the new key and Twilio accepts it', async () => {
-      const after = await readLiveState(api, { serviceSid: live.service!.sid, environment: environmentName });
-      const value = (name: string) => after.variables.find((variable) => variable.key === name)?.value ?? '';
-      const holds = value(KEY_SID) === newKey.sid && matchesAnyDigest(value(KEY_SECRET), [secretDigest(newKey.secret)]);
-      if (!holds) throw new Error('the live service read back does not hold the new key (someone changed it meanwhile?)');
-      if (!(await keys.accepts(newKey.sid, newKey.secret)))
-        throw new Error(`Twilio does not accept the new key ${newKey.sid} with its secret`);
-    });
-    if (work.destination) await journal.run(work.destination.label, async () => work.destination!.write(newKey));
-    await journal.run(`delete API key ${work.oldSid}`, () => keys.remove(work.oldSid));
-    say(`rotate-key: done; the live service signs with ${newKey.sid}, and ${work.oldSid} is deleted: every token it signed is refused now`);
+    await journal.runAll();
+    const key = made();
+    say(`rotate-key: done; the live service signs with ${key.sid}, and ${work.oldSid} is deleted: every token it signed is refused now`);
     for (const line of work.destination?.afterwards ?? []) say(line);
     return 0;
   } catch (error) {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, watch, type FSWatcher } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project-config';
+import { checkLocalConfiguration, formatReport, readProjectConfiguration } from './project/config';
 
 const ENV_FILE = '.env';
 const DEFAULT_PORT = 3000;

@@ -4,32 +4,45 @@
  * changed — is cut at each of its requests in turn (the stand-in drops the nth request before applying it, or applies
  * it and drops the answer). After each cut, the live service is asked, with the service's own core, what a table of
  * callers would get: no caller may get more than both the old and the new configuration give it. Then the deploy is
- * run again: it converges, and one more plan is empty. The deploys run in one long-lived process
- * (access-cut-driver.ts), so the whole table takes seconds per cut, not a build and a process start each.
+ * run again: it converges, and one more plan is empty. The deploys run the deploy's own steps (read the live service,
+ * plan, apply through the journal) in this process against the in-memory Serverless API, which keeps the stand-in's
+ * rules and its way of cutting a request; the end-to-end deploys through the TLS stand-in are deploy.test.ts's.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
+import { applySteps } from '../../src/cli/deploy/apply';
+import { DeployJournal } from '../../src/cli/deploy/journal';
+import { findService, readLiveState } from '../../src/cli/deploy/live';
+import { readLocalDeployment } from '../../src/cli/deploy/local';
+import { countChanges, planDeployment, renderPlan } from '../../src/cli/deploy/plan';
 import { createBasicAuthenticator } from '../../src/lib/auth/basic-authentication';
 import { VerifiedCredentialsCache } from '../../src/lib/auth/verified-credentials-cache';
 import { handleTokenRequest } from '../../src/lib/endpoints/token-endpoint';
 import { FailureThrottle } from '../../src/lib/throttle/failure-throttle';
 import { ScryptGuard } from '../../src/lib/throttle/scrypt-guard';
-import { startFakeTwilio, type FakeTwilio, type FaultAction } from '../helpers/fake-twilio';
-import { basicHeader, environmentFor, newCredentials, type TestCredentials } from '../helpers/fixtures';
-import { killGroupAfter } from '../helpers/process-group';
-import type { DriverAnswer, DriverCommand } from './access-cut-driver';
+import { basicHeader, environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
+import { InMemoryServerlessApi, type InMemoryFaultAction as FaultAction } from '../helpers/in-memory-serverless';
 
 const SERVICE = 'cut-access-tokens';
 const POLICY = JSON.stringify({ default: 'deny', rules: [{ match: { any: true }, grants: ['video'], rooms: ['lobby'], maxTtl: 900 }] });
 const SUITE_TIMEOUT_MS = 600_000;
 
-let fake: FakeTwilio;
-let driver: ChildProcessWithoutNullStreams;
-let driverTimer: ReturnType<typeof setTimeout> | undefined;
-const answers = new Map<number, (answer: DriverAnswer) => void>();
-let nextId = 1;
+/** What one deploy did: applied, refused (the plan refused removals), failed (a request failed: a cut), or planned only. */
+interface DeployAnswer {
+  readonly outcome: 'applied' | 'refused' | 'failed' | 'planned';
+  readonly changes: number;
+  readonly plan: readonly string[];
+  /** The journal's report after a failure: applied, unknown, not applied. */
+  readonly report: readonly string[];
+  readonly error?: string;
+}
+
+let twilio: InMemoryServerlessApi;
+const accountSid = newSid('AC');
+/** The build output, copied once; each deploy writes its own demo.css there, so each has a file to upload. */
+let project: string;
 
 let oldKey: TestCredentials;
 let newKey: TestCredentials;
@@ -38,13 +51,15 @@ let newVariables: Record<string, string>;
 let revokedSecret: string;
 
 beforeAll(async () => {
-  fake = await startFakeTwilio({ statusPollsWhileBuilding: 0 });
+  twilio = new InMemoryServerlessApi();
+  project = mkdtempSync(join(tmpdir(), 'access-cuts-'));
+  const root = join(__dirname, '..', '..');
+  cpSync(join(root, 'dist'), join(project, 'dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(project, 'package.json'));
   oldKey = newCredentials(['ann', 'ben']);
   newKey = newCredentials([]);
-  fake.addApiKey(oldKey.apiKeySid, oldKey.apiKeySecret);
-  fake.addApiKey(newKey.apiKeySid, newKey.apiKeySecret);
   revokedSecret = newCredentials([]).sharedSecret;
-  const env = await environmentFor(oldKey, { TWILIO_ACCOUNT_SID: fake.credentials.accountSid });
+  const env = await environmentFor(oldKey, { TWILIO_ACCOUNT_SID: accountSid });
   const [ann, ben] = env['AUTH_BASIC_USERS']!.split(' ');
   oldVariables = {
     ...env,
@@ -63,61 +78,45 @@ beforeAll(async () => {
     TWILIO_API_KEY_SID: newKey.apiKeySid,
     TWILIO_API_KEY_SECRET: newKey.apiKeySecret,
   };
-
-  driver = spawn(process.execPath, ['scripts/run-ts.mjs', 'tests/deploy/access-cut-driver.ts'], {
-    cwd: join(__dirname, '..', '..'),
-    env: { PATH: process.env.PATH, ...fake.env },
-    detached: true,
-  });
-  driverTimer = killGroupAfter(driver, SUITE_TIMEOUT_MS);
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: driver.stdout }).on('line', (line) => {
-      const message = JSON.parse(line) as DriverAnswer | { ready: true };
-      if ('ready' in message) resolve();
-      else answers.get(message.id)?.(message);
-    });
-    // A driver that dies fails the suite at once rather than at the timeout.
-    driver.once('exit', (code) => {
-      const failure = new Error(`the deploy driver exited (${code})`);
-      reject(failure);
-      for (const [id, answer] of answers) answer({ id, outcome: 'failed', changes: -1, plan: [], report: [], error: failure.message });
-    });
-  });
-  driver.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
-  await ready;
-}, 120_000);
-
-afterAll(async () => {
-  clearTimeout(driverTimer);
-  driver?.stdin.end();
-  if (driver?.pid) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    try {
-      process.kill(-driver.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
-  await fake?.stop();
 });
 
-function run(variables: Record<string, string>, css: string, options: { removeVariables?: string[]; planOnly?: boolean } = {}) {
-  const command: DriverCommand = {
-    id: nextId++,
-    credentials: { username: fake.credentials.accountSid, password: fake.credentials.authToken },
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+/** npm run deploy's own steps: read the live service, plan, refuse or apply through the journal. */
+async function run(
+  variables: Record<string, string>,
+  css: string,
+  options: { removeVariables?: string[]; planOnly?: boolean } = {},
+): Promise<DeployAnswer> {
+  writeFileSync(join(project, 'dist/assets/demo.css'), css);
+  const { desired, uploads } = await readLocalDeployment({
+    cwd: project,
+    env: variables,
+    functionsFolderName: 'dist/functions',
+    assetsFolderName: 'dist/assets',
+    runtime: 'node22',
     serviceName: SERVICE,
-    variables,
-    css,
-    removeVariables: options.removeVariables ?? [],
-    planOnly: options.planOnly ?? false,
-  };
-  return new Promise<DriverAnswer>((resolve) => {
-    answers.set(command.id, (answer) => {
-      answers.delete(command.id);
-      resolve(answer);
-    });
-    driver.stdin.write(`${JSON.stringify(command)}\n`);
+    environment: 'dev',
   });
+  try {
+    const found = await findService(twilio, { serviceName: SERVICE, environment: 'dev' }, true);
+    const live = await readLiveState(twilio, { serviceSid: found.sid, environment: 'dev' });
+    const plan = planDeployment(live, desired, { allowRemoval: new Set(), removeVariables: new Set(options.removeVariables ?? []) });
+    const answer = { report: [], changes: countChanges(plan), plan: renderPlan(plan, desired) };
+    if (plan.refusedRemovals.length > 0 || plan.refusedVariableRemovals.length > 0) return { ...answer, outcome: 'refused' };
+    if (options.planOnly) return { ...answer, outcome: 'planned' };
+    const journal = new DeployJournal(applySteps({ api: twilio, plan, live, desired, uploads, onService: () => undefined }).steps);
+    try {
+      await journal.runAll();
+      return { ...answer, outcome: 'applied' };
+    } catch (error) {
+      return { ...answer, outcome: 'failed', report: journal.report(), error: (error as Error).message };
+    }
+  } catch (error) {
+    return { outcome: 'failed', changes: -1, plan: [], report: [], error: (error as Error).message };
+  }
 }
 
 const deployOld = () => run(oldVariables, '/* old */\n');
@@ -125,9 +124,9 @@ const deployNew = () => run(newVariables, '/* new */\n', { removeVariables: ['TO
 
 /** What the live service's variables are now. */
 function liveVariables(): Record<string, string> {
-  const service = fake.state.service(SERVICE)!;
-  const environment = fake.state.environments(service.sid)[0]!;
-  return Object.fromEntries(fake.state.variables(environment.sid).map(({ key, value }) => [key, value]));
+  const service = twilio.state.service(SERVICE)!;
+  const environment = twilio.state.environments(service.sid)[0]!;
+  return Object.fromEntries(twilio.state.variables(environment.sid).map(({ key, value }) => [key, value]));
 }
 
 /** A caller of the table: who they are and what they ask for. */
@@ -160,17 +159,23 @@ const CALLERS: readonly Caller[] = [
 /** What a caller gets: nothing, or a token with these grants (room included) for this many seconds. */
 type Outcome = { readonly issued: false } | { readonly issued: true; readonly grants: string; readonly ttl: number };
 
+/**
+ * The authenticator's clock: a pause (a refusal answered at its deadline) moves it on instead of waiting, so the table
+ * costs no real waits, yet each caller arrives after the previous one's answer, as a real client would. A pause that
+ * moved no clock left the check queue booked ahead, and shed the next caller with 429.
+ */
+let skippedMs = 0;
 const basic = createBasicAuthenticator({
   throttle: new FailureThrottle(),
   cache: new VerifiedCredentialsCache(),
-  now: () => Date.now(),
-  pause: async () => undefined,
+  now: () => Date.now() + skippedMs,
+  pause: async (ms) => void (skippedMs += ms),
   guard: new ScryptGuard(),
 });
 
 /** Asks the service's own core, with these variables (and the ACCOUNT_SID Twilio adds), what each caller gets. */
 async function accessUnder(variables: Record<string, string>): Promise<Record<string, Outcome>> {
-  const env = { ...variables, ACCOUNT_SID: fake.credentials.accountSid };
+  const env = { ...variables, ACCOUNT_SID: accountSid };
   const outcomes: Record<string, Outcome> = {};
   for (const caller of CALLERS) {
     const result = await handleTokenRequest(
@@ -216,10 +221,10 @@ describe('a deploy that narrows and widens, cut at each of its requests, is neve
       // The two configurations, and the deploy's request count uncut.
       expect((await deployOld()).outcome).toBe('applied');
       const oldAccess = await accessUnder(liveVariables());
-      const before = fake.requests().length;
+      const before = twilio.requests().length;
       const uncut = await deployNew();
       expect(uncut.outcome).toBe('applied');
-      const uncutRequests = fake.requests().slice(before);
+      const uncutRequests = twilio.requests().slice(before);
       const requestCount = uncutRequests.length;
       const newAccess = await accessUnder(liveVariables());
       // The two differ both ways, or the test would prove nothing.
@@ -243,11 +248,11 @@ describe('a deploy that narrows and widens, cut at each of its requests, is neve
         const actions: FaultAction[] = uncutRequests[nth - 1]!.method === 'GET' ? ['drop-before'] : ['drop-before', 'drop-after'];
         for (const action of actions) {
           expect((await deployOld()).outcome).toBe('applied');
-          const start = fake.requests().length;
+          const start = twilio.requests().length;
           let reached = false;
-          void fake.addFault({ method: '*', path: /./, nth, action }).reached.then(() => (reached = true));
+          void twilio.addFault({ method: '*', path: /./, nth, action }).reached.then(() => (reached = true));
           const cut = await deployNew();
-          const request = fake
+          const request = twilio
             .requests()
             .slice(start)
             .find((recorded) => recorded.fault === action);

@@ -90,6 +90,16 @@ describe('the source tree is layered', () => {
     expect(twilioImports).toEqual([]);
   });
 
+  it('keeps the configuration reading (src/cli/project) apart from the deployer: project/ imports nothing of deploy/', () => {
+    const inside = (arrow: ImportArrow, folder: string) =>
+      resolve(root, dirname(arrow.file), arrow.specifier).startsWith(join(src, folder));
+    const projectArrows = arrows.filter((arrow) => arrow.file.startsWith('src/cli/project/'));
+    expect(projectArrows.length).toBeGreaterThan(5);
+    expect(projectArrows.filter((arrow) => inside(arrow, 'cli/deploy')).map((arrow) => `${arrow.file} imports ${arrow.specifier}`)).toEqual(
+      [],
+    );
+  });
+
   it('imports the Functions runtime types only as types (the deployed bundle has no such module)', () => {
     const valueImports = sourceFiles(src)
       .filter((file) => /^import (?!type )[^;]*'@twilio-labs\/serverless-runtime-types/m.test(readFileSync(file, 'utf8')))

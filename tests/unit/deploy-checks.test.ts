@@ -1,6 +1,6 @@
 /** checkDeployment and planVariableSync: what npm run deploy refuses before sending anything, and which variables it deletes. */
 import { CONFIG_VARIABLES } from '../../src/lib/config/service-config';
-import { checkDeployment, contextBytes, planVariableSync, TWILIO_VARIABLE_LIMITS } from '../../src/cli/deploy-checks';
+import { checkDeployment, contextBytes, planVariableSync, TWILIO_VARIABLE_LIMITS } from '../../src/cli/project/deploy-checks';
 import { environmentFor, newCredentials, newSid, type TestCredentials } from '../helpers/fixtures';
 
 let credentials: TestCredentials;

@@ -1,5 +1,5 @@
 /** The one .env parser (doctor, npm start, deploy checks) reads files the way twilio-run's dotenv 6 does, and names the lines it cannot read. */
-import { envFileProblems, parseEnvFile, readEnvFile } from '../../src/cli/env-file';
+import { envFileProblems, parseEnvFile, readEnvFile } from '../../src/cli/project/env-file';
 
 /** The dotenv that twilio-run itself resolves, whatever npm hoists. */
 const dotenv = require(require.resolve('dotenv', { paths: [require.resolve('twilio-run')] })) as {

@@ -1,6 +1,6 @@
 /** policyWarnings: valid policy rules that can match no caller, named by path, never by the name in them. */
 import { parseConfig, type ServiceConfig } from '../../src/lib/config/service-config';
-import { policyWarnings } from '../../src/cli/policy-warnings';
+import { policyWarnings } from '../../src/cli/project/policy-warnings';
 import { newCredentials } from '../helpers/fixtures';
 
 const credentials = newCredentials([]);

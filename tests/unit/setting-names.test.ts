@@ -1,6 +1,6 @@
 /** Near misses of a setting's name are problems; other unknown names are the user's own. Driven by CONFIG_VARIABLES alone. */
 import { CONFIG_VARIABLES } from '../../src/lib/config/service-config';
-import { classifyNames, editDistance, misspelledSettingProblems } from '../../src/cli/setting-names';
+import { classifyNames, editDistance, misspelledSettingProblems } from '../../src/cli/project/setting-names';
 
 describe('classifyNames', () => {
   it('takes singular/plural, case, separators and up to two edits for near misses, naming the setting meant', () => {

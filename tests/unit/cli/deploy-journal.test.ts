@@ -1,15 +1,15 @@
 /** The deploy journal's report: a step Twilio refused (4xx) is "refused, not applied", never "unknown (sent, no answer)". */
 import { describe, expect, it } from '@jest/globals';
-import { DeployJournal } from '../../../src/cli/deploy-journal';
-import { TwilioRequestError } from '../../../src/cli/deploy-serverless';
+import { DeployJournal } from '../../../src/cli/deploy/journal';
+import { TwilioRequestError } from '../../../src/cli/deploy/serverless';
 
 async function journalAfter(failure: Error): Promise<string[]> {
-  const journal = new DeployJournal();
-  journal.plan('upload 3 files');
-  journal.plan('build them');
-  journal.plan('activate the new build');
-  await journal.run('upload 3 files', async () => 'done');
-  await expect(journal.run('build them', () => Promise.reject(failure))).rejects.toBe(failure);
+  const journal = new DeployJournal([
+    { label: 'upload 3 files', run: async () => undefined },
+    { label: 'build them', run: () => Promise.reject(failure) },
+    { label: 'activate the new build', run: async () => undefined },
+  ]);
+  await expect(journal.runAll()).rejects.toBe(failure);
   return journal.report();
 }
 
@@ -32,5 +32,41 @@ describe('DeployJournal.report', () => {
   ])('lists a step that got %s as unknown', async (_what, status) => {
     const lines = await journalAfter(new TwilioRequestError({ operation: 'POST Builds', status, detail: 'x' }));
     expect(lines.slice(2, 4)).toEqual(['  unknown (sent, no answer; the next deploy reads what is live):', '    build them']);
+  });
+});
+
+describe('DeployJournal runs exactly the steps it was given', () => {
+  it('runs them once each, in their order, and stops at the first failure', async () => {
+    const ran: string[] = [];
+    const step = (label: string, fail = false) => ({
+      label,
+      run: async () => {
+        ran.push(label);
+        if (fail) throw new TwilioRequestError({ operation: label, status: 0, detail: 'cut' });
+      },
+    });
+    const journal = new DeployJournal([step('first'), step('second', true), step('third')]);
+    expect(journal.started).toBe(false);
+    await expect(journal.runAll()).rejects.toThrow('cut');
+    expect(ran).toEqual(['first', 'second']);
+    expect(journal.started).toBe(true);
+    expect(journal.finished).toBe(false);
+  });
+
+  it('refuses to run its steps a second time (they would be sent twice)', async () => {
+    const ran: string[] = [];
+    const journal = new DeployJournal([{ label: 'only', run: async () => void ran.push('only') }]);
+    await journal.runAll();
+    expect(journal.finished).toBe(true);
+    await expect(journal.runAll()).rejects.toThrow(/already run its steps/);
+    expect(ran).toEqual(['only']);
+  });
+
+  it('has no way to run a step by label or one it was not given', () => {
+    const journal = new DeployJournal([]);
+    // @ts-expect-error: the journal runs only the list it was made with (no run(label, action) to add a step quietly)
+    expect(() => journal.run('set variable X', async () => undefined)).toThrow(TypeError);
+    // @ts-expect-error: nor can a step be listed after it was made
+    expect(() => journal.plan('set variable X')).toThrow(TypeError);
   });
 });

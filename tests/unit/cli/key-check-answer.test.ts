@@ -1,6 +1,6 @@
 /** The signing-key check's verdict on Twilio's answer: each message says what happened, never "failed with HTTP 200". */
 import { describe, expect, it } from '@jest/globals';
-import { judgeKeyCheckAnswer } from '../../../src/cli/deploy-key-check';
+import { judgeKeyCheckAnswer } from '../../../src/cli/deploy/key-check';
 import { newSid } from '../../helpers/fixtures';
 
 const account = newSid('AC');

@@ -11,9 +11,9 @@ import {
   deployTargetFor,
   ProjectConfigurationError,
   readProjectConfiguration,
-} from '../../../src/cli/project-config';
-import { checkDeployment } from '../../../src/cli/deploy-checks';
-import { readTwilioRunDeployConfig } from '../../../src/cli/twilio-run-deploy-config';
+} from '../../../src/cli/project/config';
+import { checkDeployment } from '../../../src/cli/project/deploy-checks';
+import { readTwilioRunDeployConfig } from '../../../src/cli/deploy/twilio-run-config';
 import { dotenvLines, environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT } from '../../helpers/run-cli';
 

@@ -5,11 +5,12 @@
  * first three describe blocks.
  */
 import { describe, expect, it } from '@jest/globals';
-import { parseDeployArgs } from '../../../src/cli/deploy-args';
-import { checkDeployment } from '../../../src/cli/deploy-checks';
-import { DeployJournal } from '../../../src/cli/deploy-journal';
-import { planSteps } from '../../../src/cli/deploy-apply';
-import type { UploadFile } from '../../../src/cli/deploy-local';
+import { parseDeployArgs } from '../../../src/cli/deploy/args';
+import { checkDeployment } from '../../../src/cli/project/deploy-checks';
+import { DeployJournal } from '../../../src/cli/deploy/journal';
+import { applySteps } from '../../../src/cli/deploy/apply';
+import type { ServerlessApi } from '../../../src/cli/deploy/serverless-api';
+import type { UploadFile } from '../../../src/cli/deploy/local';
 import {
   planDeployment,
   renderPlan,
@@ -17,7 +18,7 @@ import {
   type DesiredState,
   type LiveState,
   type PlanOptions,
-} from '../../../src/cli/deploy-plan';
+} from '../../../src/cli/deploy/plan';
 import { environmentFor, newCredentials, newSid } from '../../helpers/fixtures';
 
 const POLICY = JSON.stringify({ default: 'deny', rules: [{ match: { any: true }, grants: ['video'], rooms: ['lobby'] }] });
@@ -44,9 +45,9 @@ const options = (removeVariables: string[] = []): PlanOptions => ({ allowRemoval
 
 /** The plan's steps in the order the journal lists them before the first runs (all still "not applied"). */
 function stepOrder(plan: DeployPlan, desired: DesiredState): string[] {
-  const journal = new DeployJournal();
   const uploads = desired.files.map((file) => ({ kind: file.kind }) as UploadFile);
-  planSteps({ plan, desired, uploads, journal });
+  const { steps } = applySteps({ api: {} as ServerlessApi, plan, live: { variables: [] }, desired, uploads, onService: () => undefined });
+  const journal = new DeployJournal(steps);
   return journal
     .report()
     .filter((line) => line.startsWith('    '))

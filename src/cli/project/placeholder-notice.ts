@@ -1,6 +1,6 @@
 /** How every command says that tokens are signed with placeholder credentials: one wording, from one check. */
-import type { Problem } from '../lib/base/problems';
-import { placeholderSettings, SIGNING_SETTINGS } from '../lib/config/placeholder-settings';
+import type { Problem } from '../../lib/base/problems';
+import { placeholderSettings, SIGNING_SETTINGS } from '../../lib/config/placeholder-settings';
 
 const WHERE_REAL_VALUES_ARE =
   'paste the real values from the Twilio Console (README, "Real Twilio credentials": Account SID on the Console home page, a Standard API key under Admin > Account management > API keys & tokens)';

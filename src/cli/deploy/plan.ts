@@ -3,15 +3,15 @@
  * read elsewhere), and printed by name, never by value. Pure: the same function plans before applying and checks
  * the service read back after.
  */
-import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import type { AccessEffect } from '../lib/config/access-effect';
-import { SETTINGS } from '../lib/config/settings-registry';
-import { POLICY_ASSET_NAME } from '../lib/policy/settings';
-import { planVariableSync } from './deploy-checks';
-import { orderedSteps, renderOrder } from './deploy-order';
-import { ownVariables } from './setting-names';
-import type { Manifest } from './deploy-manifest';
-import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from './private-assets';
+import { BASIC_USERS_ASSET_NAME } from '../../lib/auth/basic-users';
+import type { AccessEffect } from '../../lib/config/access-effect';
+import { SETTINGS } from '../../lib/config/settings-registry';
+import { POLICY_ASSET_NAME } from '../../lib/policy/settings';
+import { planVariableSync } from '../project/deploy-checks';
+import { orderedSteps, renderOrder } from './order';
+import { ownVariables } from '../project/setting-names';
+import type { Manifest } from './manifest';
+import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH } from '../project/private-assets';
 
 /** The private assets that hold configuration, by their deployed path. */
 export const PRIVATE_CONFIG_FILES = Object.freeze({
@@ -314,9 +314,6 @@ export function renderPlan(plan: DeployPlan, desired: DesiredState, options: { r
   if (plan.runtime) lines.push(changeLine('build', plan.runtime));
   for (const change of plan.dependencies) lines.push(changeLine('dependency', change));
   for (const key of plan.leftAlone) lines.push(`  = variable ${key} left alone (not read by this service)`);
-  if (options.order !== false && countChanges(plan) > 0) {
-    const files = (kind: DeployFile['kind']) => desired.files.filter((file) => file.kind === kind).length;
-    lines.push(...renderOrder(orderedSteps(plan, desired, { functions: files('function'), assets: files('asset') })));
-  }
+  if (options.order !== false && countChanges(plan) > 0) lines.push(...renderOrder(orderedSteps(plan, desired)));
   return lines;
 }

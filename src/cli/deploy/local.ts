@@ -4,9 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fsHelpers, getDependencies } from '@twilio-labs/serverless-api';
-import { MANIFEST_PATH, manifestSource, sha256Of, type Manifest } from './deploy-manifest';
-import type { DeployFile, DesiredState } from './deploy-plan';
-import type { TwilioRunDeployConfig } from './twilio-run-deploy-config';
+import { MANIFEST_PATH, manifestSource, sha256Of, type Manifest } from './manifest';
+import type { DeployFile, DesiredState } from './plan';
+import type { TwilioRunDeployConfig } from './twilio-run-config';
 
 /** One function or asset to upload, in the shape serverless-api's upload functions take. */
 export interface UploadFile {

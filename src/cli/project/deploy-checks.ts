@@ -1,14 +1,14 @@
 /** What `npm run deploy` checks before it sends anything to Twilio, and which service variables its plan removes. */
-import { ConfigProblems, type Problem } from '../lib/base/problems';
-import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import { parseConfig, type ConfigSources } from '../lib/config/service-config';
+import { ConfigProblems, type Problem } from '../../lib/base/problems';
+import { BASIC_USERS_ASSET_NAME } from '../../lib/auth/basic-users';
+import { parseConfig, type ConfigSources } from '../../lib/config/service-config';
 import { DEPLOYED_SETTINGS } from './setting-names';
-import { POLICY_ASSET_NAME } from '../lib/policy/settings';
-import { isLoopbackHostname } from '../lib/base/loopback';
+import { POLICY_ASSET_NAME } from '../../lib/policy/settings';
+import { isLoopbackHostname } from '../../lib/base/loopback';
 import { misspelledSettingProblems, ownVariables, ownVariablesProblems, unknownNameProblems } from './setting-names';
 import { placeholderProblems } from './placeholder-notice';
 import { regionalProductProblems } from './regional-products';
-import { splitList } from '../lib/base/text';
+import { splitList } from '../../lib/base/text';
 
 /**
  * Twilio's limits on environment variables (Serverless API, Variable resource): a Key of at most 128

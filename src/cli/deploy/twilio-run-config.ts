@@ -14,7 +14,7 @@ export interface TwilioRunDeployConfig {
   readonly loadSystemEnv: boolean;
   /**
    * Credentials from the .env file's ACCOUNT_SID/AUTH_TOKEN ('' when absent). twilio-run would also take
-   * --username/--password; npm run deploy refuses those (deploy-credentials.ts), so only .env's are used.
+   * --username/--password; npm run deploy refuses those (deploy/credentials.ts), so only .env's are used.
    */
   readonly username: string;
   readonly password: string;

@@ -1,8 +1,8 @@
 /** Step 2 of npm run deploy: builds dist/ (the plan compares the built files with the live build's). */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import type { DeployProgress } from './deploy-interruption';
-import { DeployStop } from './deploy-output';
+import type { DeployProgress } from './interruption';
+import { DeployStop } from './output';
 
 function runBuildScript(progress: DeployProgress, typecheck: boolean): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 /** npm run deploy's command line: its own flags, everything else kept for twilio-run's parser, and the help text. */
-import { PRIVATE_CONFIG_FILES, type PrivateConfigFile } from './deploy-plan';
-import { DeployStop } from './deploy-output';
-import { classifyNames, DEPLOYED_SETTINGS } from './setting-names';
+import { PRIVATE_CONFIG_FILES, type PrivateConfigFile } from './plan';
+import { DeployStop } from './output';
+import { classifyNames, DEPLOYED_SETTINGS } from '../project/setting-names';
 
 export interface DeployArgs {
   /** Everything that is not ours, parsed by twilio-run's own parser. */

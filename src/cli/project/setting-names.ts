@@ -4,9 +4,9 @@
  * Driven by the settings registry alone, so a new setting is recognised (and its misspellings caught) by its entry.
  * A user's own variables are named in DEPLOY_OWN_VARIABLES: then they are neither unknown nor near misses.
  */
-import type { Problem } from '../lib/base/problems';
-import { splitList } from '../lib/base/text';
-import { OWN_VARIABLES_SETTING, SETTINGS } from '../lib/config/settings-registry';
+import type { Problem } from '../../lib/base/problems';
+import { splitList } from '../../lib/base/text';
+import { OWN_VARIABLES_SETTING, SETTINGS } from '../../lib/config/settings-registry';
 
 /** Every setting's name (the service's and the deploy's own DEPLOY_OWN_VARIABLES). */
 const SETTING_NAMES: readonly string[] = SETTINGS.map((setting) => setting.name);

@@ -7,7 +7,7 @@
  * (a new user, a longer TTL, a limit removed with --remove, a policy moved into its file). One list serves the apply,
  * its journal and the printed plan, so what is printed is what is done.
  */
-import type { DeployPlan, DesiredState, VariableChange, WritePhase } from './deploy-plan';
+import type { DeployPlan, DesiredState, VariableChange, WritePhase } from './plan';
 
 const KEY_SID = 'TWILIO_API_KEY_SID';
 
@@ -15,12 +15,6 @@ export type OrderedStep =
   | { readonly kind: 'service' | 'environment' | 'upload' | 'build' | 'activate'; readonly label: string }
   | { readonly kind: 'rotation'; readonly label: string; readonly name: string }
   | { readonly kind: 'set' | 'delete'; readonly label: string; readonly name: string; readonly phase: WritePhase };
-
-/** Counts of what is uploaded, for the upload step's label. */
-interface UploadCounts {
-  readonly functions: number;
-  readonly assets: number;
-}
 
 function variableSteps(plan: DeployPlan, phase: WritePhase): OrderedStep[] {
   const deleted = new Set(plan.deleteVariables.map((variable) => variable.key));
@@ -35,11 +29,13 @@ function variableSteps(plan: DeployPlan, phase: WritePhase): OrderedStep[] {
 }
 
 /**
- * Every write of the plan, in the order it is sent.
- * @example orderedSteps(plan, desired, { functions: 2, assets: 5 }).map((step) => step.label)
+ * Every write of the plan, in the order it is sent: the one list the plan prints (renderOrder), the apply turns into
+ * requests (apply.ts) and the journal runs and reports. The upload counts the checkout's files (desired.files).
+ * @example orderedSteps(plan, desired).map((step) => step.label)
  * // ['delete variable AUTH_SHARED_SECRETS', 'upload 2 functions and 5 assets', 'build them (not live yet)', …]
  */
-export function orderedSteps(plan: DeployPlan, desired: DesiredState, uploads: UploadCounts): OrderedStep[] {
+export function orderedSteps(plan: DeployPlan, desired: DesiredState): OrderedStep[] {
+  const files = (kind: DesiredState['files'][number]['kind']) => desired.files.filter((file) => file.kind === kind).length;
   const steps: OrderedStep[] = [];
   if (plan.createService) steps.push({ kind: 'service', label: `create service ${desired.serviceName} (IncludeCredentials false)` });
   else if (plan.fixIncludeCredentials) steps.push({ kind: 'service', label: 'set the service IncludeCredentials false' });
@@ -48,7 +44,7 @@ export function orderedSteps(plan: DeployPlan, desired: DesiredState, uploads: U
   if (plan.rotatesKeyPair)
     steps.push({ kind: 'rotation', label: `delete variable ${KEY_SID} (key rotation: set again last)`, name: KEY_SID });
   if (plan.newBuild) {
-    steps.push({ kind: 'upload', label: `upload ${uploads.functions} functions and ${uploads.assets} assets` });
+    steps.push({ kind: 'upload', label: `upload ${files('function')} functions and ${files('asset')} assets` });
     steps.push({ kind: 'build', label: 'build them (not live yet)' });
   }
   steps.push(...variableSteps(plan, 'before-live'));

@@ -12,10 +12,10 @@
  * Balance with error 70051 (Authorization Failed), which a Standard or Main key never gets there. A Restricted key that
  * was granted the Balance read passes that fallback: the IAM read is the one that always tells.
  */
-import { resolveDeployCredentials } from './deploy-credentials';
-import type { DeployCredentials } from './deploy-serverless';
-import { requestThroughProxy } from './http-through-proxy';
-import { HostLocationError, regionalHost } from './twilio-hosts';
+import { resolveDeployCredentials } from './credentials';
+import type { DeployCredentials } from './serverless';
+import { requestThroughProxy } from '../http-through-proxy';
+import { HostLocationError, regionalHost } from '../twilio-hosts';
 
 export type KeyCheck =
   { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string; readonly variable?: string };

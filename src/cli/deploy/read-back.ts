@@ -1,9 +1,9 @@
 /** After changes were sent: the service read back and compared with this checkout, to confirm it or say what still differs. */
-import type { Applied } from './deploy-apply';
-import { readLiveState } from './deploy-live';
-import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type PlanOptions } from './deploy-plan';
-import { say } from './deploy-output';
-import type { ServerlessApi } from './deploy-serverless';
+import type { Applied } from './apply';
+import { readLiveState } from './live';
+import { countChanges, planDeployment, renderPlan, type DeployPlan, type DesiredState, type PlanOptions } from './plan';
+import { say } from './output';
+import type { ServerlessApi } from './serverless-api';
 
 interface ReadBackOptions extends PlanOptions {
   readonly api: ServerlessApi;

@@ -3,8 +3,8 @@
  * secrets) or from .env's ACCOUNT_SID/AUTH_TOKEN (twilio-run's convention; never uploaded). Never from the command
  * line: an argument is readable by every user of the machine in `ps`.
  */
-import { DeployStop } from './deploy-output';
-import type { DeployCredentials } from './deploy-serverless';
+import { DeployStop } from './output';
+import type { DeployCredentials } from './serverless';
 
 const PAIRS = [
   { user: 'TWILIO_API_KEY', secret: 'TWILIO_API_SECRET' },

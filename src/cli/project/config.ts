@@ -1,12 +1,12 @@
 /**
  * The project's configuration as npm start, npm run doctor and npm run deploy read it: one env file (`.env`,
  * or the one named, with twilio-run's --load-system-env), the users file and the policy file, through one
- * parser (dotenv 6's rules, cli/env-file) and one set of checks, so the three never disagree.
+ * parser (dotenv 6's rules, project/env-file.ts) and one set of checks, so the three never disagree.
  */
-import type { Problem } from '../lib/base/problems';
+import type { Problem } from '../../lib/base/problems';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseConfig, type ConfigSources, type ServiceConfig } from '../lib/config/service-config';
+import { parseConfig, type ConfigSources, type ServiceConfig } from '../../lib/config/service-config';
 import { checkDeployment, type DeployTarget } from './deploy-checks';
 import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
 import { classifyNames, misspelledSettingProblems, ownVariables, TWILIO_RUN_VARIABLES } from './setting-names';

@@ -1,13 +1,14 @@
 /** Step 6 of npm run deploy: applies the plan in a journal; after a failure, says what was applied and what is live now. */
-import { applyPlan, planSteps, type Applied } from './deploy-apply';
-import { recordedServiceSid, recordService } from './deploy-info';
-import type { DeployProgress } from './deploy-interruption';
-import { DeployJournal } from './deploy-journal';
-import type { UploadFile } from './deploy-local';
-import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './deploy-plan';
-import type { Preflight } from './deploy-preflight';
-import { reportWhatIsLive } from './deploy-read-back';
-import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
+import { applySteps, type Applied } from './apply';
+import { recordedServiceSid, recordService } from './info';
+import type { DeployProgress } from './interruption';
+import { DeployJournal } from './journal';
+import type { UploadFile } from './local';
+import type { DeployPlan, DesiredState, LiveState, PlanOptions } from './plan';
+import type { Preflight } from './preflight';
+import { reportWhatIsLive } from './read-back';
+import { describeTwilioError, TwilioRequestError } from './serverless';
+import type { ServerlessApi } from './serverless-api';
 
 interface ApplyStepOptions extends PlanOptions {
   readonly api: ServerlessApi;
@@ -26,19 +27,23 @@ export async function applyWithJournal(options: ApplyStepOptions): Promise<Appli
   const { api, preflight, cwd, progress, plan, live, desired, uploads } = options;
   const { accountSid, credentials } = preflight;
   const region = preflight.config.region;
-  const journal = new DeployJournal();
+  const apply = applySteps({
+    api,
+    plan,
+    live,
+    desired,
+    uploads,
+    onService: (serviceSid, buildSid) => recordService({ cwd, accountSid, region, serviceSid, latestBuild: buildSid }),
+  });
+  const journal = new DeployJournal(apply.steps);
   progress.journal = journal;
-  planSteps({ plan, desired, uploads, journal });
   try {
-    return await applyPlan({
-      api,
-      plan,
-      live,
-      desired,
-      uploads,
-      journal,
-      onService: (serviceSid, buildSid) => recordService({ cwd, accountSid, region, serviceSid, latestBuild: buildSid }),
-    });
+    // An existing service is recorded before anything changes in it, as a new one is when made (by its step, as is
+    // one whose IncludeCredentials is corrected).
+    if (live.service && !plan.fixIncludeCredentials)
+      recordService({ cwd, accountSid, region, serviceSid: live.service.sid, latestBuild: live.environment?.buildSid ?? undefined });
+    await journal.runAll();
+    return apply.applied();
   } catch (error) {
     const cause = error instanceof TwilioRequestError ? describeTwilioError(error, credentials) : (error as Error).message;
     progress.reportInterruption(`failed (${cause})`);

@@ -2,8 +2,8 @@
  * Policy rules that are valid but can match no caller under the rest of the configuration: worth a warning
  * from `npm run doctor`, never a reason to refuse the configuration (it still fails closed).
  */
-import type { ServiceConfig } from '../lib/config/service-config';
-import type { PolicyProblem } from '../lib/policy/types';
+import type { ServiceConfig } from '../../lib/config/service-config';
+import type { PolicyProblem } from '../../lib/policy/types';
 
 /**
  * A user rule for Basic users (`"signIn": "basic"`, or no signIn while OIDC is off) that names no Basic user matches

@@ -1,10 +1,10 @@
 /** Reads the private assets that hold configuration (the policy, the users file) from src/assets, as the build copies them. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BASIC_USERS_ASSET_NAME } from '../lib/auth/basic-users';
-import type { AssetText } from '../lib/base/setting-source';
-import type { ConfigSources } from '../lib/config/service-config';
-import { POLICY_ASSET_NAME } from '../lib/policy/settings';
+import { BASIC_USERS_ASSET_NAME } from '../../lib/auth/basic-users';
+import type { AssetText } from '../../lib/base/setting-source';
+import type { ConfigSources } from '../../lib/config/service-config';
+import { POLICY_ASSET_NAME } from '../../lib/policy/settings';
 
 export const POLICY_ASSET_PATH = join('src', 'assets', POLICY_ASSET_NAME);
 export const BASIC_USERS_ASSET_PATH = join('src', 'assets', BASIC_USERS_ASSET_NAME);

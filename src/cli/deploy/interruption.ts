@@ -1,7 +1,7 @@
 /** What a deploy stopped by a signal or failed part-way knows, printed once: nothing changed, or which steps were applied. */
 import type { ChildProcess } from 'node:child_process';
-import type { DeployJournal } from './deploy-journal';
-import { say } from './deploy-output';
+import type { DeployJournal } from './journal';
+import { say } from './output';
 
 export class DeployProgress {
   /** The build while it runs: the only child process. */

@@ -4,8 +4,8 @@
  * (twilio.com/docs/global-infrastructure/regional-product-and-feature-availability, read 2026) lists Voice, Conversations
  * (chat) and Functions for IE1, Voice for AU1, and neither Sync nor Video outside US1.
  */
-import type { Problem } from '../lib/base/problems';
-import { splitList } from '../lib/base/text';
+import type { Problem } from '../../lib/base/problems';
+import { splitList } from '../../lib/base/text';
 
 /** Products this service touches that only US1 offers, with the settings that use them. */
 const US1_ONLY = [

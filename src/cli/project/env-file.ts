@@ -2,7 +2,7 @@
  * Reads a .env file exactly as twilio-run does (dotenv 6), and says which lines it cannot read as meant,
  * so that a line twilio-run skips or misreads is a problem with its line number rather than a missing setting.
  */
-import type { Problem } from '../lib/base/problems';
+import type { Problem } from '../../lib/base/problems';
 
 /** dotenv 6's line rule, verbatim: `KEY=value` with keys of letters, digits, `_`, `.`, `-`. */
 const DOTENV_LINE = /^\s*([\w.-]+)\s*=\s*(.*)?\s*$/;

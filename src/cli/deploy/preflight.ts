@@ -1,10 +1,10 @@
 /** Step 1 of npm run deploy: what would be deployed, checked (and refused, printing why) before any request to Twilio. */
 import { readFileSync } from 'node:fs';
-import { resolveDeployCredentials } from './deploy-credentials';
-import { DeployStop, say } from './deploy-output';
-import type { DeployCredentials } from './deploy-serverless';
-import { checkDeployConfiguration, readProjectConfiguration } from './project-config';
-import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-deploy-config';
+import { resolveDeployCredentials } from './credentials';
+import { DeployStop, say } from './output';
+import type { DeployCredentials } from './serverless';
+import { checkDeployConfiguration, readProjectConfiguration } from '../project/config';
+import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-config';
 
 /** twilio-run's deploy configuration, with the folders and runtime its config file may set. */
 type DeployConfig = TwilioRunDeployConfig & { functionsFolderName?: string; assetsFolderName?: string; runtime?: string };
@@ -51,7 +51,7 @@ export async function checkBeforeSending(options: {
   const packageName = String(JSON.parse(readFileSync('package.json', 'utf8')).name);
   const serviceName = config.serviceName || packageName;
   const environmentName = config.functionsEnv;
-  // The same reading and checks as npm run doctor -- --deploy (project-config), on the file twilio-run reads.
+  // The same reading and checks as npm run doctor -- --deploy (project/config.ts), on the file twilio-run reads.
   const report = checkDeployConfiguration(readProjectConfiguration({ envFile: config.envPath, loadSystemEnv: config.loadSystemEnv }), {
     ...(accountSid !== undefined && { accountSid }),
     serviceName,

@@ -9,8 +9,8 @@ import {
   type LiveState,
   type PlanOptions,
   type VariableChange,
-} from './deploy-plan';
-import { say } from './deploy-output';
+} from './plan';
+import { say } from './output';
 
 /** "widens access (the policy's limits stop applying)". */
 const refusalWords = (change: VariableChange) =>

@@ -1,11 +1,12 @@
 /** Step 3 of npm run deploy: the two sides of the plan, the live service (read with GETs only) and what this checkout deploys. */
-import { recordedServiceSid } from './deploy-info';
-import { findService, readLiveState } from './deploy-live';
-import { readLocalDeployment, type LocalDeployment } from './deploy-local';
-import type { LiveState } from './deploy-plan';
-import type { Preflight } from './deploy-preflight';
-import { describeTwilioError, TwilioRequestError, type ServerlessApi } from './deploy-serverless';
-import { DeployStop } from './deploy-output';
+import { recordedServiceSid } from './info';
+import { findService, readLiveState } from './live';
+import { readLocalDeployment, type LocalDeployment } from './local';
+import type { LiveState } from './plan';
+import type { Preflight } from './preflight';
+import { describeTwilioError, TwilioRequestError } from './serverless';
+import type { ServerlessApi } from './serverless-api';
+import { DeployStop } from './output';
 
 interface ReadLiveOptions {
   readonly api: ServerlessApi;
