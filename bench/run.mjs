@@ -23,7 +23,7 @@ const PROFILES = {
     // issue 14's case as stated: 10,000 random names (plus 100 wrong passwords) within one minute.
     attack: { wrongAttempts: 100, randomAttempts: 10_000, concurrency: 500, budgetMs: 60_000 },
     syncCold: { pairs: 15 },
-    revocations: { warmRounds: 20, batch: 500, pairs: 8 },
+    revocations: { warmRounds: 60, batch: 200, pairs: 8 },
     refusals: REFUSAL_PROFILES.full,
     // + 40 s for the revocation case's idle waits past its cache's bound.
     budgetMs: 520_000,
