@@ -29,6 +29,7 @@ function fullResults(handlerPerRawHmac: number) {
       inProcess('naive', 3000),
       inProcess('raw-hmac', 250_000),
       inProcess('handler', 250_000 * handlerPerRawHmac),
+      inProcess('least-handler', 80_000),
       inProcess('basic-warm', 70_000),
       inProcess('basic-cold', 4),
     ]),
@@ -39,7 +40,7 @@ function fullResults(handlerPerRawHmac: number) {
       ]),
     ),
     e2e: Object.fromEntries(
-      ['twilio-run', 'twilio-run-floor', 'flask'].map((name) => [
+      ['twilio-run', 'twilio-run-floor', 'twilio-run-least', 'flask'].map((name) => [
         name,
         { what: name, requestsPerSec: 3000, latencyMs: { p50: 2, p99: 7 }, non2xx: 0, socketErrors: {}, memory: { peakRssKb: 102_400 } },
       ]),
