@@ -20,7 +20,7 @@ const ALONE = [
   '<rootDir>/tests/deploy/deploy-access-cuts.test.ts',
 ];
 /** Unit suites that run the CLI tools as child processes (each bundles its tool with esbuild first). */
-const CLI = ['dev-env', 'doctor', 'hash-password', 'new-secret'].map((name) => `<rootDir>/tests/unit/cli/${name}.test.ts`);
+const CLI = ['dev-env', 'doctor', 'hash-password', 'new-secret', 'revoke-cli'].map((name) => `<rootDir>/tests/unit/cli/${name}.test.ts`);
 
 module.exports = {
   // The server suites serve dist/ and the build test inspects it: built once before any suite.
