@@ -5,8 +5,8 @@
  */
 import type { DeployCredentials } from './deploy/serverless';
 import { TwilioRequestError } from './deploy/serverless';
-import { requestThroughProxy, type PlainResponse } from './http-through-proxy';
-import { regionalHost, type KeyLocation } from './twilio-hosts';
+import { requestThroughProxy, type PlainResponse } from './twilio/http-through-proxy';
+import { regionalHost, type KeyLocation } from './twilio/hosts';
 
 export interface ApiKey {
   readonly sid: string;

@@ -6,7 +6,7 @@
  * another fails; each call is bounded in time, and each product as a whole.
  */
 import type { GrantName } from '../lib/token/grant-names';
-import type { ClientLocation } from './twilio-hosts';
+import type { ClientLocation } from './twilio/hosts';
 
 /** What the project's configuration says about the products eviction can reach. */
 export interface EvictionScope {

@@ -1,6 +1,6 @@
 /**
  * The revocation list on Twilio Sync as the operator's tools change it, through twilio-node with the operator's
- * credentials (it honours HTTP_PROXY, as the deploy's requests do), in the project's region (src/cli/twilio-hosts.ts). Every change is written to every replica Map
+ * credentials (it honours HTTP_PROXY, as the deploy's requests do), in the project's region (src/cli/twilio/hosts.ts). Every change is written to every replica Map
  * (see src/lib/revocation/revocations.ts), creating a Map that is missing (54200, or the generic 20404).
  */
 import {
@@ -10,7 +10,7 @@ import {
   revocationMapNames,
   type StoredRevocation,
 } from '../lib/revocation/revocations';
-import type { ClientLocation } from './twilio-hosts';
+import type { ClientLocation } from './twilio/hosts';
 
 interface RestError {
   readonly status?: number;

@@ -2,7 +2,7 @@
  * npm run revoke -- IDENTITY [--for DURATION] [--reason TEXT] | --list | --lift IDENTITY: the operator's kill switch.
  * Writes the revocation to the Sync Service the deployed service reads (THROTTLE_SYNC_SERVICE_SID in the env file),
  * with the account's credentials from the environment (never argv, never a file), through the operator's TWILIO_EDGE
- * (src/cli/twilio-hosts.ts; a project in a region without Sync is refused); every instance refuses the identity
+ * (src/cli/twilio/hosts.ts; a project in a region without Sync is refused); every instance refuses the identity
  * (403 identity_revoked) within 5 s, whatever the sign-in method; with --evict, then ends its live sessions (src/cli/evict.ts).
  * See README "Cut someone off now".
  */
@@ -15,7 +15,7 @@ import { describeSyncError, itemTtlFor, twilioRevocationStore, type RevocationSt
 import { endOf, REPLICA_COUNT, type StoredRevocation } from '../lib/revocation/revocations';
 import { STALENESS_LIMIT_MS } from '../lib/revocation/revocation-cache';
 import { parseConfig } from '../lib/config/service-config';
-import { clientLocation, HostLocationError, type ClientLocation } from './twilio-hosts';
+import { clientLocation, HostLocationError, type ClientLocation } from './twilio/hosts';
 import { regionalProductProblems } from './project/regional-products';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);

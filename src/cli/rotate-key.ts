@@ -28,7 +28,7 @@ import {
   type NewKey,
   type SecretDestination,
 } from './rotate-key-secret-out';
-import { HostLocationError } from './twilio-hosts';
+import { HostLocationError } from './twilio/hosts';
 import { matchesAnyDigest, secretDigest } from '../lib/base/constant-time';
 
 const KEY_SID = 'TWILIO_API_KEY_SID';

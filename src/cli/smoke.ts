@@ -3,7 +3,7 @@
  * demo page, /token's refusal without credentials, the token client and the OpenAPI description.
  * Goes through HTTP_PROXY when it is set. Exit code 1 if any check fails.
  */
-import { runSmokeChecks } from './smoke-checks';
+import { runSmokeChecks } from './deploy/smoke-checks';
 
 function usage(): never {
   process.stderr.write('usage: npm run smoke -- https://<service>.twil.io [--wait SECONDS]\n');

@@ -100,6 +100,13 @@ describe('the source tree is layered', () => {
     );
   });
 
+  it('keeps the deployer (src/cli/deploy) below the commands: deploy/ imports no file at the top of src/cli', () => {
+    const deployArrows = arrows.filter((arrow) => arrow.file.startsWith('src/cli/deploy/'));
+    expect(deployArrows.length).toBeGreaterThan(20);
+    const intoCommands = deployArrows.filter((arrow) => dirname(resolve(root, dirname(arrow.file), arrow.specifier)) === join(src, 'cli'));
+    expect(intoCommands.map((arrow) => `${arrow.file} imports ${arrow.specifier}`)).toEqual([]);
+  });
+
   it('imports the Functions runtime types only as types (the deployed bundle has no such module)', () => {
     const valueImports = sourceFiles(src)
       .filter((file) => /^import (?!type )[^;]*'@twilio-labs\/serverless-runtime-types/m.test(readFileSync(file, 'utf8')))

@@ -2,7 +2,7 @@
  * Asks Twilio whether the signing key the service will use (TWILIO_API_KEY_SID/TWILIO_API_KEY_SECRET) is valid, belongs
  * to the account deployed to, and may sign Access Tokens: one GET of the account's Balance, which a Standard key may
  * read, authenticated with that pair, on the API host of the key's own region (a key is refused by every other region:
- * twilio-hosts.ts). A wrong pair is the most common reason Twilio refuses every token a service mints.
+ * twilio/hosts.ts). A wrong pair is the most common reason Twilio refuses every token a service mints.
  *
  * A Restricted key cannot sign Access Tokens (Twilio error 20160; twilio.com/docs/iam/api-keys/restricted-api-keys).
  * Twilio's one read that tells a key's type is IAM's `GET /v1/Keys/{SK}`: `policy` is null for a Standard key and the
@@ -14,8 +14,8 @@
  */
 import { resolveDeployCredentials } from './credentials';
 import type { DeployCredentials } from './serverless';
-import { requestThroughProxy } from '../http-through-proxy';
-import { HostLocationError, regionalHost } from '../twilio-hosts';
+import { requestThroughProxy } from '../twilio/http-through-proxy';
+import { HostLocationError, regionalHost } from '../twilio/hosts';
 
 export type KeyCheck =
   { readonly ok: true } | { readonly ok: false; readonly message: string; readonly fix: string; readonly variable?: string };

@@ -1,6 +1,6 @@
 /** Step 7 of npm run deploy: prints where the deployed service is and checks that it answers. */
 import { say } from './output';
-import { runSmokeChecks } from '../smoke-checks';
+import { runSmokeChecks } from './smoke-checks';
 
 /** How long the smoke checks wait for a new deployment to answer. */
 const SMOKE_WAIT_SECONDS = 60;

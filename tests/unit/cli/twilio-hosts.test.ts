@@ -1,6 +1,6 @@
 /** regionalHost: the REST host a key is checked and managed on, from its region and an edge. */
 import twilio from 'twilio';
-import { clientLocation, HostLocationError, regionalHost } from '../../../src/cli/twilio-hosts';
+import { clientLocation, HostLocationError, regionalHost } from '../../../src/cli/twilio/hosts';
 
 describe('regionalHost', () => {
   it.each([

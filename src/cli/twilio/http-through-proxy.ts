@@ -5,7 +5,7 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
-import { isLoopbackHostname } from '../lib/base/loopback';
+import { isLoopbackHostname } from '../../lib/base/loopback';
 
 export interface PlainResponse {
   readonly status: number;

@@ -1,6 +1,6 @@
 /** Checks a running service from outside, as a user would: /health, the demo page, /token's refusals, the published files. */
 import { randomBytes } from 'node:crypto';
-import { requestThroughProxy, type PlainRequest, type PlainResponse } from './http-through-proxy';
+import { requestThroughProxy, type PlainRequest, type PlainResponse } from '../twilio/http-through-proxy';
 
 export interface SmokeResult {
   readonly ok: boolean;
