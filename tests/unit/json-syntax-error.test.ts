@@ -1,6 +1,10 @@
 /** jsonSyntaxErrorAt: agrees with JSON.parse on what is JSON, and says where a text stops being JSON. */
 import fc from 'fast-check';
 import { jsonSyntaxErrorAt } from '../../src/lib/base/json-syntax-error';
+import { propertyRuns } from '../helpers/property-runs';
+
+/** PROPERTY_RUNS (CI: 10,000); the short texts are cheap, so twice as many of them. */
+const RUNS = propertyRuns();
 
 const parses = (text: string) => {
   try {
@@ -18,7 +22,7 @@ describe('jsonSyntaxErrorAt', () => {
         expect(jsonSyntaxErrorAt(JSON.stringify(value))).toBeUndefined();
         expect(jsonSyntaxErrorAt(JSON.stringify(value, null, 2))).toBeUndefined();
       }),
-      { numRuns: 2000 },
+      { numRuns: RUNS },
     );
   });
 
@@ -28,7 +32,7 @@ describe('jsonSyntaxErrorAt', () => {
       fc.property(jsonish, (text) => {
         expect(jsonSyntaxErrorAt(text) === undefined).toBe(parses(text));
       }),
-      { numRuns: 20_000 },
+      { numRuns: 2 * RUNS },
     );
   });
 
