@@ -1,9 +1,9 @@
 /**
  * The test suites as jest projects. `npm test` (scripts/test.mjs) runs them in two phases:
- * 1. unit, cli, servers and deploy side by side on two workers: each suite starts its own servers on free loopback
+ * 1. unit, properties, cli, servers and deploy side by side on two workers: each suite starts its own servers on free loopback
  *    ports and works in its own temporary folders, so none needs the machine to itself;
  * 2. alone, in band: the suites whose password checks run against the refusal deadline and the check queue, which
- *    shed load on a busy machine (a loaded neighbour would turn their 401s into 429s and 503s), and the properties.
+ *    shed load on a busy machine (a loaded neighbour would turn their 401s into 429s and 503s).
  * `npm run test:unit` is the unit project and the properties (jest.unit.config.js).
  */
 const shared = {
@@ -51,12 +51,8 @@ module.exports = {
       // The deploys in throwaway copies skip a type check of sources this setup checked already (scripts/build.mjs).
       globalSetup: '<rootDir>/tests/helpers/deploy-global-setup.ts',
     },
-    {
-      ...shared,
-      displayName: 'alone',
-      roots: ['<rootDir>/tests/integration', '<rootDir>/tests/deploy', '<rootDir>/tests/property'],
-      // The properties too: one counts the runs that paid for scrypt by wall time (over 50 ms), which a busy neighbour inflates.
-      testMatch: [...ALONE, '<rootDir>/tests/property/**/*.test.ts'],
-    },
+    // In-process on a frozen clock, with no real pause: a busy neighbour slows them down but cannot change an answer.
+    { ...shared, displayName: 'properties', roots: ['<rootDir>/tests/property'], testMatch: ['**/*.test.ts'] },
+    { ...shared, displayName: 'alone', roots: ['<rootDir>/tests/integration', '<rootDir>/tests/deploy'], testMatch: ALONE },
   ],
 };

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const jest = join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 const PHASES = [
-  { name: 'side by side', projects: ['unit', 'cli', 'servers', 'deploy'], workers: ['--maxWorkers=2'] },
+  { name: 'side by side', projects: ['unit', 'properties', 'cli', 'servers', 'deploy'], workers: ['--maxWorkers=2'] },
   { name: 'alone', projects: ['alone'], workers: ['--runInBand'] },
 ];
 
