@@ -14,10 +14,10 @@ import {
   checkLocalConfiguration,
   deployTargetFor,
   formatReport,
-  ProjectConfigurationError,
   readProjectConfiguration,
   type ProjectConfigurationOptions,
 } from './project/config';
+import { ProjectConfigurationError } from './project/env-values';
 import { inspectSync, serviceMapNames } from './sync-maps';
 import { printSigningKeyCheck } from './deploy/key-check';
 import { signingPlaceholders } from './project/placeholder-notice';

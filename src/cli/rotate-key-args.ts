@@ -1,8 +1,8 @@
-/** npm run rotate-key's command line: its own flags, everything else kept for twilio-run's parser (as npm run deploy does). */
+/** npm run rotate-key's command line: its own flags, everything else kept for the twilio-run deploy options (deploy/deploy-flags.ts, as npm run deploy does). */
 import { DeployStop } from './deploy/output';
 
 export interface RotateKeyArgs {
-  /** Everything that is not ours (--env, --load-system-env, --service-sid, --environment, …), parsed by twilio-run. */
+  /** Everything that is not ours (--env, --load-system-env, --service-sid, --environment, …), parsed by deploy/deploy-flags.ts. */
   readonly forward: string[];
   /** --plan: stop after printing the plan. */
   readonly plan: boolean;

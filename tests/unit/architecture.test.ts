@@ -107,6 +107,19 @@ describe('the source tree is layered', () => {
     expect(intoCommands.map((arrow) => `${arrow.file} imports ${arrow.specifier}`)).toEqual([]);
   });
 
+  it('reaches no private code of twilio-run: nothing in src/ requires twilio-run/dist, directly or through createRequire', () => {
+    const direct = /(?:from|require(?:\.resolve)?\(|import\()\s*['"`]twilio-run\/dist/;
+    // createRequire rooted in twilio-run's package reaches its dist/ with a relative specifier ('./dist/…').
+    const throughCreateRequire = (text: string) => /\bcreateRequire\b/.test(text) && /['"`]twilio-run[/'"`]/.test(text);
+    const reaching = sourceFiles(src)
+      .filter((file) => {
+        const text = readFileSync(file, 'utf8');
+        return direct.test(text) || throughCreateRequire(text);
+      })
+      .map((file) => relative(root, file));
+    expect(reaching).toEqual([]);
+  });
+
   it('imports the Functions runtime types only as types (the deployed bundle has no such module)', () => {
     const valueImports = sourceFiles(src)
       .filter((file) => /^import (?!type )[^;]*'@twilio-labs\/serverless-runtime-types/m.test(readFileSync(file, 'utf8')))

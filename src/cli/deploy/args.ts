@@ -1,10 +1,10 @@
-/** npm run deploy's command line: its own flags, everything else kept for twilio-run's parser, and the help text. */
+/** npm run deploy's command line: its own flags, everything else kept for the twilio-run deploy options (deploy-flags.ts), and the help text. */
 import { PRIVATE_CONFIG_FILES, type PrivateConfigFile } from './plan';
 import { DeployStop } from './output';
 import { classifyNames, DEPLOYED_SETTINGS } from '../project/setting-names';
 
 export interface DeployArgs {
-  /** Everything that is not ours, parsed by twilio-run's own parser. */
+  /** Everything that is not ours: twilio-run deploy's options, parsed by deploy-flags.ts (which refuses the rest). */
   readonly forward: string[];
   /** --plan: stop after printing the plan. */
   readonly plan: boolean;
@@ -70,6 +70,7 @@ export const DEPLOY_HELP = `usage: npm run deploy [-- options]
                        the env file lacks it); repeat for each; see docs/deploy-access.md
   --no-smoke           skip the checks of the deployed /health, demo page and /token
   --service-sid ZS…, --service-name NAME, --environment SUFFIX, --production, --env FILE, --load-system-env,
-  --override-existing-project, --runtime, --region, --edge: as twilio-run deploy
+  --override-existing-project, --force, --runtime, --region, --edge, --functions-folder, --assets-folder,
+  --config FILE: as twilio-run deploy (any other option is refused)
 Credentials come from the environment: TWILIO_API_KEY and TWILIO_API_SECRET (or TWILIO_ACCOUNT_SID and
 TWILIO_AUTH_TOKEN), or .env's ACCOUNT_SID/AUTH_TOKEN; never from the command line.`;

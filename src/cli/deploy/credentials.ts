@@ -12,13 +12,11 @@ const PAIRS = [
 ] as const;
 
 /**
- * @example resolveDeployCredentials(['--plan'], { username: '', password: '' }, process.env)
+ * Refuses --username/--password (and their short forms) before anything is read: an argument is readable by every user
+ * of the machine in `ps`, so the refusal says where credentials go instead.
+ * @example refuseCredentialsOnCommandLine(['--env', '.env.ci']) // returns; with ['-u', 'AC…'] it throws
  */
-export function resolveDeployCredentials(
-  argv: readonly string[],
-  dotEnv: { readonly username: string; readonly password: string },
-  env: NodeJS.ProcessEnv,
-): DeployCredentials {
+export function refuseCredentialsOnCommandLine(argv: readonly string[]): void {
   if (argv.some((argument) => /^(--password|-p|--username|-u)(=|$)/.test(argument))) {
     throw new DeployStop(
       'credentials on the command line (--username/--password) are visible to every user of this machine in `ps`: ' +
@@ -27,6 +25,17 @@ export function resolveDeployCredentials(
       { exitCode: 2 },
     );
   }
+}
+
+/**
+ * @example resolveDeployCredentials(['--plan'], { username: '', password: '' }, process.env)
+ */
+export function resolveDeployCredentials(
+  argv: readonly string[],
+  dotEnv: { readonly username: string; readonly password: string },
+  env: NodeJS.ProcessEnv,
+): DeployCredentials {
+  refuseCredentialsOnCommandLine(argv);
   const key = PAIRS[0];
   if (env[key.user] && env[key.secret])
     return { username: env[key.user]!, password: env[key.secret]!, source: `${key.user}/${key.secret}` };

@@ -4,7 +4,7 @@
  * same checkout finds its service; a new service is recorded as soon as it exists, so an interrupted first deploy
  * resumes instead of stopping on its own name.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const FILE = '.twiliodeployinfo';
@@ -51,4 +51,40 @@ export function recordService(record: ServiceRecord): void {
   const { serviceSid, latestBuild } = record;
   all[keyFor(record.accountSid, record.region)] = { serviceSid, ...(latestBuild && { latestBuild }) };
   writeFileSync(join(record.cwd, FILE), `${JSON.stringify(all, null, '\t')}\n`);
+}
+
+/** twilio-run's shape for every entry; one entry off it makes twilio-run ignore the whole file. */
+const isTwilioRunEntry = (entry: unknown): boolean =>
+  typeof entry === 'object' &&
+  entry !== null &&
+  Object.keys(entry).length === 2 &&
+  [
+    ['serviceSid', 'ZS'],
+    ['latestBuild', 'ZB'],
+  ].every(([key, prefix]) => {
+    const value = (entry as Record<string, unknown>)[key!];
+    return typeof value === 'string' && value.startsWith(prefix!) && value.length === 34;
+  });
+
+/**
+ * The service SID twilio-run 5 takes from the file (its getDeployInfoCache and getFunctionServiceSid): only a file this
+ * user may read and write, only when every entry is `{serviceSid: ZS…, latestBuild: ZB…}`, under `AC…:region`, else
+ * under the account alone. Stricter than recordedServiceSid, which also finds a service recorded before its first build.
+ */
+export function serviceSidTwilioRunRecorded(key: DeployRecordKey): string | undefined {
+  const path = join(key.cwd, FILE);
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch {
+    return undefined;
+  }
+  let all: unknown;
+  try {
+    all = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (typeof all !== 'object' || all === null || !Object.values(all).every(isTwilioRunEntry)) return undefined;
+  const entries = all as Record<string, { serviceSid?: string }>;
+  return entries[keyFor(key.accountSid, key.region)]?.serviceSid || entries[key.accountSid]?.serviceSid || undefined;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fsHelpers, getDependencies } from '@twilio-labs/serverless-api';
 import { MANIFEST_PATH, manifestSource, sha256Of, type Manifest } from './manifest';
 import type { DeployFile, DesiredState } from './plan';
-import type { TwilioRunDeployConfig } from './twilio-run-config';
+import type { DeployConfig } from './deploy-config';
 
 /** One function or asset to upload, in the shape serverless-api's upload functions take. */
 export interface UploadFile {
@@ -23,7 +23,7 @@ export interface LocalDeployment {
   readonly uploads: readonly UploadFile[];
 }
 
-export interface LocalConfig extends Pick<TwilioRunDeployConfig, 'env'> {
+export interface LocalConfig extends Pick<DeployConfig, 'env'> {
   readonly cwd: string;
   readonly functionsFolderName: string;
   readonly assetsFolderName: string;

@@ -1,13 +1,10 @@
 /** Step 1 of npm run deploy: what would be deployed, checked (and refused, printing why) before any request to Twilio. */
 import { readFileSync } from 'node:fs';
 import { resolveDeployCredentials } from './credentials';
-import { DeployStop, say } from './output';
+import { say } from './output';
 import type { DeployCredentials } from './serverless';
 import { checkDeployConfiguration, readProjectConfiguration } from '../project/config';
-import { readTwilioRunDeployConfig, type TwilioRunDeployConfig } from './twilio-run-config';
-
-/** twilio-run's deploy configuration, with the folders and runtime its config file may set. */
-type DeployConfig = TwilioRunDeployConfig & { functionsFolderName?: string; assetsFolderName?: string; runtime?: string };
+import { readDeployConfig, type DeployConfig } from './deploy-config';
 
 /** What every later step deploys with, once the checks passed. */
 export interface Preflight {
@@ -25,13 +22,13 @@ export interface Preflight {
 type PreflightResult = ({ readonly ok: true } & Preflight) | { readonly ok: false };
 
 /** The account deployed to: the user name when it is an Account SID, else the one the environment or .env names. */
-function accountSidFor(credentials: DeployCredentials, config: TwilioRunDeployConfig, env: NodeJS.ProcessEnv): string | undefined {
+function accountSidFor(credentials: DeployCredentials, config: DeployConfig, env: NodeJS.ProcessEnv): string | undefined {
   if (credentials.username.startsWith('AC')) return credentials.username;
   return env['TWILIO_ACCOUNT_SID'] || config.env['TWILIO_ACCOUNT_SID'] || undefined;
 }
 
 /**
- * Reads the configuration as twilio-run will, finds the credentials and the account, and runs the same checks as
+ * Reads the configuration as twilio-run deploy would (deploy-config.ts), finds the credentials and the account, and runs the same checks as
  * `npm run doctor -- --deploy`: a problem refuses the deploy (printed), a warning is printed and the deploy goes on.
  * @example const preflight = await checkBeforeSending({ forward: args.forward }); if (!preflight.ok) return 1;
  */
@@ -40,12 +37,7 @@ export async function checkBeforeSending(options: {
   /** The command the refusal names (`deploy`, `rotate-key`). */
   readonly command?: string;
 }): Promise<PreflightResult> {
-  let config: DeployConfig;
-  try {
-    config = await readTwilioRunDeployConfig(options.forward);
-  } catch (error) {
-    throw new DeployStop(`twilio-run cannot read its configuration: ${(error as Error).message}`);
-  }
+  const config = readDeployConfig(options.forward);
   const credentials = resolveDeployCredentials(options.forward, config, process.env);
   const accountSid = accountSidFor(credentials, config, process.env);
   const packageName = String(JSON.parse(readFileSync('package.json', 'utf8')).name);

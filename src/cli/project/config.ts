@@ -4,12 +4,13 @@
  * parser (dotenv 6's rules, project/env-file.ts) and one set of checks, so the three never disagree.
  */
 import type { Problem } from '../../lib/base/problems';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseConfig, type ConfigSources, type ServiceConfig } from '../../lib/config/service-config';
 import { checkDeployment, type DeployTarget } from './deploy-checks';
-import { envFileProblems, readEnvFile, type EnvFileReading } from './env-file';
-import { classifyNames, misspelledSettingProblems, ownVariables, TWILIO_RUN_VARIABLES } from './setting-names';
+import { envFileProblems, type EnvFileReading } from './env-file';
+import { readEnvValues } from './env-values';
+import { classifyNames, misspelledSettingProblems, ownVariables } from './setting-names';
 import { placeholderWarning } from './placeholder-notice';
 import { BASIC_USERS_ASSET_PATH, POLICY_ASSET_PATH, readPrivateAssets } from './private-assets';
 
@@ -58,49 +59,22 @@ export interface ConfigurationReport {
   readonly warnings: readonly Problem[];
 }
 
-/** A usage mistake, with a stable code, before anything is read. */
-export class ProjectConfigurationError extends Error {
-  constructor(
-    readonly code: 'ERR_LOAD_SYSTEM_ENV_NEEDS_ENV_FILE',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
- * Reads the env file and the private assets. Throws ProjectConfigurationError for --load-system-env without
+ * Reads the env file (env-values.ts) and the private assets. Throws ProjectConfigurationError for --load-system-env without
  * a named file (twilio-run refuses that too); a missing file is not an error here but the one problem the
  * checks report.
  * @example const project = readProjectConfiguration({ envFile: '.env.ci', loadSystemEnv: true })
  */
 export function readProjectConfiguration(options: ProjectConfigurationOptions = {}): ProjectConfiguration {
   const cwd = options.cwd ?? process.cwd();
-  const systemEnv = options.systemEnv ?? process.env;
-  if (options.loadSystemEnv && options.envFile === undefined) {
-    throw new ProjectConfigurationError(
-      'ERR_LOAD_SYSTEM_ENV_NEEDS_ENV_FILE',
-      '--load-system-env needs the env file named (as twilio-run requires --env with it), e.g. --env .env.ci --load-system-env',
-    );
-  }
-  const envPath = resolve(cwd, options.envFile ?? '.env');
+  const env = readEnvValues({
+    cwd,
+    envFile: options.envFile,
+    loadSystemEnv: options.loadSystemEnv,
+    systemEnv: options.systemEnv ?? process.env,
+  });
+  const { envPath, envFileExists, values, deployVariables, reading, fillableFromEnvironment } = env;
   const envFile = nameFor(envPath, cwd);
-  const envFileExists = existsSync(envPath);
-  const text = envFileExists ? readText(envPath) : '';
-  const reading = readEnvFile(text ?? '');
-
-  const values: Record<string, string> = { ...reading.values };
-  const fillableFromEnvironment: string[] = [];
-  for (const key of Object.keys(values)) {
-    const systemValue = systemEnv[key];
-    if (!systemValue || values[key]) continue;
-    // twilio-run's rule, verbatim: `localEnv[key] = localEnv[key] || systemValue` for keys of the file.
-    if (options.loadSystemEnv) values[key] = systemValue;
-    else fillableFromEnvironment.push(key);
-  }
-  const deployVariables = Object.fromEntries(
-    Object.entries(values).filter(([key, value]) => value !== '' && !TWILIO_RUN_VARIABLES.includes(key)),
-  );
 
   const policyPath = resolve(cwd, options.policyAsset ?? POLICY_ASSET_PATH);
   const usersPath = resolve(cwd, options.usersAsset ?? BASIC_USERS_ASSET_PATH);
@@ -112,7 +86,7 @@ export function readProjectConfiguration(options: ProjectConfigurationOptions = 
     envFile,
     envPath,
     envFileExists,
-    ...(text === undefined && { envFileUnreadable: true }),
+    ...(env.envFileUnreadable && { envFileUnreadable: true as const }),
     values,
     deployVariables,
     sources,
@@ -191,14 +165,6 @@ function packageName(cwd: string): string | undefined {
   try {
     const name = (JSON.parse(readFileSync(resolve(cwd, 'package.json'), 'utf8')) as { name?: unknown }).name;
     return typeof name === 'string' ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }

@@ -9,11 +9,11 @@ import {
   checkDeployConfiguration,
   checkLocalConfiguration,
   deployTargetFor,
-  ProjectConfigurationError,
   readProjectConfiguration,
 } from '../../../src/cli/project/config';
+import { ProjectConfigurationError } from '../../../src/cli/project/env-values';
 import { checkDeployment } from '../../../src/cli/project/deploy-checks';
-import { readTwilioRunDeployConfig } from '../../../src/cli/deploy/twilio-run-config';
+import { twilioRunDeployConfig } from '../../helpers/twilio-run-deploy-config';
 import { dotenvLines, environmentFor, newCredentials, newSid, type TestCredentials } from '../../helpers/fixtures';
 import { PROJECT_ROOT } from '../../helpers/run-cli';
 
@@ -95,10 +95,9 @@ describe('readProjectConfiguration', () => {
     const saved = { ...process.env };
     Object.assign(process.env, fromCi);
     try {
-      const twilioRun = await readTwilioRunDeployConfig(['--env', file, '--load-system-env'], PROJECT_ROOT);
+      const twilioRun = await twilioRunDeployConfig(['--env', file, '--load-system-env'], PROJECT_ROOT);
       const ours = readProjectConfiguration({ cwd: PROJECT_ROOT, envFile: file, loadSystemEnv: true });
-      expect(twilioRun.loadSystemEnv).toBe(true);
-      expect(ours.deployVariables).toEqual(twilioRun.env);
+      expect(ours.deployVariables).toEqual(twilioRun['env']);
       expect(ours.deployVariables['TWILIO_API_KEY_SECRET']).toBe(credentials.apiKeySecret);
     } finally {
       for (const key of Object.keys(fromCi)) if (saved[key] === undefined) delete process.env[key];
