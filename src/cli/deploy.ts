@@ -19,6 +19,7 @@ import { readDesiredState, readLiveService } from './deploy/read-states';
 import { reportDeployedService } from './deploy/result';
 import { TwilioServerlessApi } from './deploy/serverless';
 import { createSyncMaps, describeSyncPlan, inspectSync } from './sync-maps';
+import { clientLocation } from './twilio/hosts';
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseDeployArgs(argv);
@@ -46,7 +47,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (removedButSet.length > 0) return refuseRemovalOfSetVariables(removedButSet);
   // The Sync Service the throttle and the revocation list use: it must exist before instances are told to use it.
   const syncServiceSid = config.env['THROTTLE_SYNC_SERVICE_SID'];
-  const syncTarget = syncServiceSid ? { ...preflight.credentials, accountSid, serviceSid: syncServiceSid } : undefined;
+  // Asked where the key check asked (it refused a malformed TWILIO_EDGE already): the project's region, the operator's edge.
+  const location = clientLocation({ region: config.env['TWILIO_REGION'], edge: process.env['TWILIO_EDGE'] });
+  const syncTarget = syncServiceSid ? { ...preflight.credentials, accountSid, serviceSid: syncServiceSid, location } : undefined;
   const sync = syncTarget ? await inspectSync(syncTarget) : undefined;
   if (sync && !sync.ok) {
     say('deploy: refused; nothing was changed on Twilio:');

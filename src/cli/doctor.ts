@@ -19,6 +19,7 @@ import {
 } from './project/config';
 import { ProjectConfigurationError } from './project/env-values';
 import { inspectSync, serviceMapNames } from './sync-maps';
+import { clientLocation, HostLocationError, type ClientLocation } from './twilio/hosts';
 import { printSigningKeyCheck } from './deploy/key-check';
 import { signingPlaceholders } from './project/placeholder-notice';
 
@@ -136,7 +137,16 @@ async function printSyncCheck(values: Readonly<Record<string, string>>): Promise
   const serviceSid = values['THROTTLE_SYNC_SERVICE_SID'];
   const [username, password, accountSid] = [values['TWILIO_API_KEY_SID'], values['TWILIO_API_KEY_SECRET'], values['TWILIO_ACCOUNT_SID']];
   if (!serviceSid || !username || !password || !accountSid) return 0;
-  const seen = await inspectSync({ username, password, accountSid, serviceSid });
+  let location: ClientLocation;
+  try {
+    // The project's region through the operator's edge, as the key check and npm run deploy ask.
+    location = clientLocation({ region: values['TWILIO_REGION'], edge: process.env['TWILIO_EDGE'] });
+  } catch (error) {
+    if (!(error instanceof HostLocationError)) throw error;
+    process.stdout.write(`✗ ${error.variable}: ${error.message}\n  fix: ${error.fix}\n`);
+    return 1;
+  }
+  const seen = await inspectSync({ username, password, accountSid, serviceSid, location });
   if (!seen.ok) {
     process.stdout.write(`✗ THROTTLE_SYNC_SERVICE_SID: ${seen.message}\n  fix: create a Sync Service and copy its SID, or write default\n`);
     return 1;

@@ -7,6 +7,7 @@
 import { revocationMapNames } from '../lib/revocation/revocations';
 import { throttleMapNames } from '../lib/throttle/sync-failure-ledger';
 import { describeSyncError } from './revocation-store';
+import type { ClientLocation } from './twilio/hosts';
 
 /** Every Map the deployed service uses, in order: the throttle's, then the revocation replicas. */
 export function serviceMapNames(): string[] {
@@ -22,16 +23,21 @@ interface SyncClientOptions {
   readonly password: string;
   readonly accountSid: string;
   readonly serviceSid: string;
+  /**
+   * twilio-node's region and edge (clientLocation): the project's TWILIO_REGION through the operator's TWILIO_EDGE.
+   * Without them twilio-node would take the shell's TWILIO_REGION, which may be another project's.
+   */
+  readonly location: ClientLocation;
 }
 
-function syncService({ username, password, accountSid, serviceSid }: SyncClientOptions) {
+function syncService({ username, password, accountSid, serviceSid, location }: SyncClientOptions) {
   const twilio = require('twilio') as typeof import('twilio');
-  return twilio(username, password, { accountSid, autoRetry: true, maxRetries: 3 }).sync.v1.services(serviceSid);
+  return twilio(username, password, { accountSid, ...location, autoRetry: true, maxRetries: 3 }).sync.v1.services(serviceSid);
 }
 
 /**
  * GETs only: whether the Service exists for these credentials, and which of the service's Maps it lacks.
- * @example const seen = await inspectSync({ username, password, accountSid, serviceSid: 'default' })
+ * @example const seen = await inspectSync({ username, password, accountSid, serviceSid: 'default', location: clientLocation({}) })
  */
 export async function inspectSync(options: SyncClientOptions): Promise<SyncInspection> {
   const service = syncService(options);

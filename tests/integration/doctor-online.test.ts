@@ -25,12 +25,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function doctorOnline(): Promise<{ code: number; stdout: string }> {
+function doctorOnline(shell: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [join(PROJECT_ROOT, 'scripts', 'run-ts.mjs'), 'src/cli/doctor.ts', '--online'],
-      { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...fake.env }, timeout: 60_000 },
+      { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...shell, ...fake.env }, timeout: 60_000 },
       (error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
     );
   });
@@ -74,7 +74,7 @@ it('with a real-shaped key of another account it does ask Twilio (one GET), whic
 }, 90_000);
 
 describe('with THROTTLE_SYNC_SERVICE_SID it checks the Sync Service with the service’s own key', () => {
-  async function withSync(serviceSid: string) {
+  async function withSync(serviceSid: string, shell: NodeJS.ProcessEnv = {}) {
     const credentials = newCredentials(['alice']);
     fake.addApiKey(credentials.apiKeySid, credentials.apiKeySecret);
     const env = await environmentFor(credentials, {
@@ -82,7 +82,7 @@ describe('with THROTTLE_SYNC_SERVICE_SID it checks the Sync Service with the ser
       THROTTLE_SYNC_SERVICE_SID: serviceSid,
     });
     writeFileSync(join(dir, '.env'), dotenvText(env));
-    return { result: await doctorOnline(), credentials };
+    return { result: await doctorOnline(shell), credentials };
   }
 
   it('a Service without the Maps: reachable, lists the missing Maps, exits 0 (npm run deploy creates them)', async () => {
@@ -94,6 +94,15 @@ describe('with THROTTLE_SYNC_SERVICE_SID it checks the Sync Service with the ser
       /⚠ THROTTLE_SYNC_SERVICE_SID: 36 of 36 Maps missing \(token-service-throttle-0, .*token-service-revocations-3\)/,
     );
     expect(result.stdout).not.toContain(credentials.apiKeySecret);
+  }, 90_000);
+
+  it("asks the project's region (US1 here), not the TWILIO_REGION the shell has from another project", async () => {
+    const refused = fake.refusals().length;
+    const { result } = await withSync(fake.sync.credentials.serviceSid, { TWILIO_REGION: 'ie1' });
+    expect(result.stdout).toMatch(/sync: {5}Sync Service IS[0-9a-f]{32} reachable with TWILIO_API_KEY_SID/);
+    expect(result.code).toBe(0);
+    // The stand-in's proxy refuses every host but the default ones: sync.dublin.ie1.twilio.com would be a refusal.
+    expect(fake.refusals().slice(refused)).toEqual([]);
   }, 90_000);
 
   it('a Service that does not exist: ✗ and exit 1', async () => {
