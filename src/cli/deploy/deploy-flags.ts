@@ -76,9 +76,11 @@ export function parseDeployFlags(argv: readonly string[]): DeployFlags {
   const flags: DeployFlags = {};
   const rest = [...argv];
   while (rest.length > 0) {
+    const position = argv.length - rest.length + 1;
     const argument = rest.shift()!;
     if (!argument.startsWith('-') || argument === '-' || argument === '--') {
-      throw usage(`unexpected argument ${JSON.stringify(argument)}: npm run deploy takes options only`);
+      // Not echoed: a stray value may be a secret pasted on the command line.
+      throw usage(`argument ${position} is a value without an option (not shown): npm run deploy takes options only`);
     }
     const equals = argument.indexOf('=');
     const written = equals > 0 ? argument.slice(0, equals) : argument;

@@ -43,7 +43,11 @@ describe('parseDeployFlags', () => {
   it('refuses an unknown option, a positional argument, a repeated option and a missing value, naming each', () => {
     expect(refusal(['--servce-name', 'x'])).toMatch(/^unknown option --servce-name/);
     expect(refusal(['--serviceName', 'x'])).toMatch(/^unknown option --serviceName/);
-    expect(refusal(['stage'])).toMatch(/unexpected argument "stage"/);
+    expect(refusal(['stage'])).toMatch(/^argument 1 is a value without an option \(not shown\)/);
+    // A stray value may be a pasted secret: it is never echoed.
+    const stray = refusal(['--force', 'a-pasted-auth-token-value']);
+    expect(stray).toMatch(/^argument 2 is a value without an option/);
+    expect(stray).not.toContain('a-pasted-auth-token-value');
     expect(refusal(['--env', 'a', '--env=b'])).toMatch(/^--env is given twice/);
     expect(refusal(['--env', '--load-system-env'])).toMatch(/^--env needs a value/);
     expect(refusal(['--no-env'])).toMatch(/^unknown option --no-env/);
